@@ -1,0 +1,68 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  PermissionFlagsBits,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+
+export const MAX_ADMIN_LIMIT = 1000;
+
+const user = (description: string, required: boolean) =>
+  ({ type: ApplicationCommandOptionType.User, name: 'user', description, required }) as const;
+const word = { type: ApplicationCommandOptionType.String, name: 'word', description: 'A word or short phrase', required: true, max_length: 64 } as const;
+
+export const imagineAdminCommand = {
+  name: 'imagine-admin',
+  description: 'Manage image generation in this server',
+  default_member_permissions: String(PermissionFlagsBits.ManageGuild),
+  contexts: [InteractionContextType.Guild],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+  options: [
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'limit',
+      description: 'Set the daily image limit for the server, or for one member',
+      options: [
+        { type: ApplicationCommandOptionType.Integer, name: 'limit', description: 'Images per day', required: true, min_value: 0, max_value: MAX_ADMIN_LIMIT },
+        user('Only this member (leave empty for the server default)', false),
+      ],
+    },
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'reset',
+      description: "Give a member back today's usage",
+      options: [user('The member', true)],
+    },
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'block',
+      description: 'Stop a member from generating images',
+      options: [user('The member', true)],
+    },
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'unblock',
+      description: 'Let a blocked member generate images again',
+      options: [user('The member', true)],
+    },
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'usage',
+      description: 'Usage today and over the last 7 days',
+      options: [user('Only this member (leave empty for the whole server)', false)],
+    },
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: 'words',
+      description: 'Banned prompt words',
+      options: [
+        { type: ApplicationCommandOptionType.Subcommand, name: 'add', description: 'Ban a word in prompts', options: [word] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'remove', description: 'Allow a banned word again', options: [word] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the banned words' },
+      ],
+    },
+    { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause image generation in this server' },
+    { type: ApplicationCommandOptionType.Subcommand, name: 'resume', description: 'Resume image generation in this server' },
+  ],
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,0 +1,100 @@
+import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { messages } from '../src/messages.js';
+import type { Command, Services } from '../src/services.js';
+import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
+import { imagineAdminCommand } from './imagine-admin-data.js';
+
+type Action = (interaction: ChatInputCommandInteraction, services: Services, guildId: string) => Promise<string>;
+
+const actions: Record<string, Action> = {
+  async limit(interaction, { settings }, guildId) {
+    const limit = interaction.options.getInteger('limit', true);
+    const user = interaction.options.getUser('user');
+    if (user) {
+      await settings.setUserLimit(guildId, user.id, limit);
+      return messages.userLimitSet(user.id, limit);
+    }
+    await settings.setDefaultLimit(guildId, limit);
+    return messages.limitSet(limit);
+  },
+  async reset(interaction, { quota }, guildId) {
+    const user = interaction.options.getUser('user', true);
+    await quota.reset(guildId, user.id);
+    return messages.usageReset(user.id);
+  },
+  async block(interaction, { settings }, guildId) {
+    const user = interaction.options.getUser('user', true);
+    if (await settings.isBlocked(guildId, user.id)) return messages.alreadyBlocked(user.id);
+    await settings.setBlocked(guildId, user.id, true);
+    return messages.userBlocked(user.id);
+  },
+  async unblock(interaction, { settings }, guildId) {
+    const user = interaction.options.getUser('user', true);
+    if (!(await settings.isBlocked(guildId, user.id))) return messages.notBlocked(user.id);
+    await settings.setBlocked(guildId, user.id, false);
+    return messages.userUnblocked(user.id);
+  },
+  async usage(interaction, { quota }, guildId) {
+    const user = interaction.options.getUser('user');
+    if (user) {
+      const [days, status] = await Promise.all([quota.usage(guildId, user.id), quota.status(guildId, user.id)]);
+      return formatMemberUsage(user.id, days, status);
+    }
+    return formatGuildUsage(await quota.guildUsage(guildId));
+  },
+  async 'words add'(interaction, { settings }, guildId) {
+    const { added, words, word } = await settings.addBannedWord(guildId, interaction.options.getString('word', true));
+    return added ? messages.wordAdded(word, words.length) : messages.wordAlreadyBanned(word);
+  },
+  async 'words remove'(interaction, { settings }, guildId) {
+    const { removed, words, word } = await settings.removeBannedWord(guildId, interaction.options.getString('word', true));
+    return removed ? messages.wordRemoved(word, words.length) : messages.wordNotBanned(word);
+  },
+  async 'words list'(_interaction, { settings }, guildId) {
+    return messages.wordsList((await settings.get(guildId)).bannedWords);
+  },
+  async pause(_interaction, { settings }, guildId) {
+    if ((await settings.get(guildId)).paused) return messages.alreadyPaused;
+    await settings.setPaused(guildId, true);
+    return messages.pausedNow;
+  },
+  async resume(_interaction, { settings }, guildId) {
+    if (!(await settings.get(guildId)).paused) return messages.notPaused;
+    await settings.setPaused(guildId, false);
+    return messages.resumed;
+  },
+};
+
+export const imagineAdmin: Command = {
+  data: imagineAdminCommand,
+  async execute(interaction, services) {
+    const guildId = interaction.guildId;
+    if (!guildId) {
+      await interaction.reply({ content: messages.guildOnly, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    // A server can override who sees the command; the permission itself is what grants admin actions.
+    if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
+      services.logger.warn({ guildId, userId: interaction.user.id }, 'admin command refused: missing Manage Guild');
+      await interaction.reply({ content: messages.adminOnly, flags: MessageFlags.Ephemeral });
+      return;
+    }
+    const group = interaction.options.getSubcommandGroup(false);
+    const name = group ? `${group} ${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
+    const action = actions[name];
+    if (!action) throw new Error(`unknown admin subcommand ${name}`);
+    const content = await action(interaction, services, guildId);
+    services.logger.info(
+      {
+        audit: true,
+        guildId,
+        adminId: interaction.user.id,
+        action: name,
+        targetUserId: interaction.options.getUser('user')?.id,
+        at: new Date(services.clock.now()).toISOString(),
+      },
+      'admin action',
+    );
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  },
+};

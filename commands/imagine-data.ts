@@ -1,0 +1,37 @@
+import {
+  ApplicationCommandOptionType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES } from '../src/kie/index.js';
+
+export const QUALITY_LABELS = { basic: '2K', high: '4K' } as const satisfies Record<(typeof QUALITIES)[number], string>;
+
+export const imagineCommand = {
+  name: 'imagine',
+  description: 'Generate a picture from a text prompt',
+  contexts: [InteractionContextType.Guild],
+  integration_types: [ApplicationIntegrationType.GuildInstall],
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'prompt',
+      description: 'What should the picture show?',
+      required: true,
+      max_length: MAX_PROMPT_LENGTH,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'aspect',
+      description: 'Aspect ratio (default 1:1)',
+      choices: ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'quality',
+      description: 'Resolution (default 2K)',
+      choices: QUALITIES.map((quality) => ({ name: QUALITY_LABELS[quality], value: quality })),
+    },
+  ],
+} as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,0 +1,34 @@
+import type { QuotaView } from '../messages.js';
+
+const TOP = 10;
+
+export function formatMemberUsage(userId: string, days: readonly { day: string; used: number }[], today: QuotaView): string {
+  const week = days.reduce((sum, day) => sum + day.used, 0);
+  const daily = days.map((day) => `${day.day}: ${day.used}`).join(' · ');
+  return [
+    `**Usage of <@${userId}>**`,
+    `Today: ${today.used}/${today.limit}`,
+    `Last ${days.length} days: ${week} images`,
+    daily,
+  ].join('\n');
+}
+
+export interface GuildUsageView {
+  days: readonly { day: string; total: number }[];
+  topToday: readonly { userId: string; used: number }[];
+  topWeek: readonly { userId: string; used: number }[];
+}
+
+export function formatGuildUsage(usage: GuildUsageView): string {
+  const today = usage.days[0]?.total ?? 0;
+  const week = usage.days.reduce((sum, day) => sum + day.total, 0);
+  const ranking = (rows: GuildUsageView['topToday']) =>
+    rows.length === 0 ? 'nobody yet' : rows.slice(0, TOP).map((row, index) => `${index + 1}. <@${row.userId}>: ${row.used}`).join('\n');
+  return [
+    `**Server usage**`,
+    `Today: ${today} images · last ${usage.days.length} days: ${week} images`,
+    usage.days.map((day) => `${day.day}: ${day.total}`).join(' · '),
+    `**Top members today**\n${ranking(usage.topToday)}`,
+    `**Top members, last ${usage.days.length} days**\n${ranking(usage.topWeek)}`,
+  ].join('\n');
+}

@@ -1,0 +1,87 @@
+import { DiscordAPIError, Routes, type REST, type RawFile, type APIEmbed, type APIAllowedMentions, type APIChannel } from 'discord.js';
+
+export interface OutgoingFile {
+  name: string;
+  data: Buffer;
+  contentType: string;
+}
+
+export interface OutgoingMessage {
+  content?: string;
+  embeds?: APIEmbed[];
+  files?: OutgoingFile[];
+  allowedMentions: APIAllowedMentions;
+}
+
+/** The three ways the bot can put a job's outcome in front of a member, behind one port for tests. */
+export interface DiscordReplies {
+  editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<void>;
+  sendToChannel(channelId: string, message: OutgoingMessage): Promise<void>;
+  sendDirect(userId: string, message: OutgoingMessage): Promise<void>;
+}
+
+export class RestReplies implements DiscordReplies {
+  constructor(private readonly rest: REST) {}
+
+  async editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<void> {
+    await this.rest.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
+      ...toRequest(message),
+      auth: false,
+    });
+  }
+
+  async sendToChannel(channelId: string, message: OutgoingMessage): Promise<void> {
+    await this.rest.post(Routes.channelMessages(channelId), toRequest(message));
+  }
+
+  async sendDirect(userId: string, message: OutgoingMessage): Promise<void> {
+    const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as APIChannel;
+    await this.sendToChannel(channel.id, message);
+  }
+}
+
+function toRequest(message: OutgoingMessage): { body: Record<string, unknown>; files?: RawFile[] } {
+  const files = message.files ?? [];
+  const body: Record<string, unknown> = {
+    content: message.content ?? '',
+    embeds: message.embeds ?? [],
+    allowed_mentions: message.allowedMentions,
+  };
+  if (files.length > 0) {
+    // Listing the new files as the message's attachments replaces whatever the message had before.
+    body.attachments = files.map((file, index) => ({ id: index, filename: file.name }));
+    return { body, files: files.map((file) => ({ name: file.name, data: file.data, contentType: file.contentType })) };
+  }
+  return { body };
+}
+
+/** Discord error codes that mean "this way of reaching the member is gone"; try the next one. */
+const UNREACHABLE_CODES = new Set([
+  10003, // Unknown Channel
+  10008, // Unknown Message (the reply was deleted)
+  10015, // Unknown Webhook
+  10062, // Unknown Interaction
+  50001, // Missing Access
+  50007, // Cannot send messages to this user
+  50013, // Missing Permissions
+  50027, // Invalid Webhook Token (expired)
+]);
+
+export type ReplyFailure = 'unreachable' | 'too_large' | 'rejected' | 'transient';
+
+export function classifyReplyError(error: unknown): ReplyFailure {
+  if (error instanceof DiscordAPIError) {
+    if (error.status === 413 || error.code === 40005) return 'too_large';
+    if (typeof error.code === 'number' && UNREACHABLE_CODES.has(error.code)) return 'unreachable';
+    if (error.status === 401 || error.status === 403 || error.status === 404) return 'unreachable';
+    if (error.status === 429 || error.status >= 500) return 'transient';
+    return 'rejected';
+  }
+  // Network errors, timeouts and HTTP errors without a Discord body: worth another try later.
+  return 'transient';
+}
+
+export function describeReplyError(error: unknown): { status?: number; code?: number | string; message: string } {
+  if (error instanceof DiscordAPIError) return { status: error.status, code: error.code, message: error.message };
+  return { message: error instanceof Error ? error.message : String(error) };
+}

@@ -1,0 +1,139 @@
+import sharp from 'sharp';
+import { sleep as defaultSleep } from '../util/sleep.js';
+
+export class ImageDownloadError extends Error {
+  override readonly name = 'ImageDownloadError';
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface DownloadOptions {
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  maxBytes?: number;
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
+  userAgent?: string;
+}
+
+export interface DownloadedImage {
+  bytes: Buffer;
+  format: ImageFormat;
+}
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
+
+const DEFAULTS = { timeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, attempts: 4 };
+
+/** Downloads a generated image, checking what it really is; retries transient failures. */
+export async function downloadImage(url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
+  const attempts = options.attempts ?? DEFAULTS.attempts;
+  const sleep = options.sleep ?? defaultSleep;
+  let lastError: ImageDownloadError = new ImageDownloadError('no attempt made', false);
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      return await downloadOnce(url, options);
+    } catch (error) {
+      lastError = error instanceof ImageDownloadError ? error : new ImageDownloadError(describe(error), false);
+      if (lastError.permanent || options.signal?.aborted || attempt === attempts) break;
+      await sleep(Math.min(8000, 500 * 2 ** (attempt - 1)));
+    }
+  }
+  throw lastError;
+}
+
+async function downloadOnce(url: string, options: DownloadOptions): Promise<DownloadedImage> {
+  const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULTS.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const response = await (options.fetch ?? fetch)(url, {
+    signal,
+    headers: { accept: 'image/*', 'user-agent': options.userAgent ?? 'imagine-discord-bot' },
+  });
+  if (!response.ok) {
+    await response.body?.cancel();
+    // 404/410/403: the file is gone or never existed; retrying will not help.
+    const permanent = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429;
+    throw new ImageDownloadError(`HTTP ${response.status}`, permanent);
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new ImageDownloadError(`image is ${declared} bytes, over the ${maxBytes} byte cap`, true);
+  }
+  const bytes = await readCapped(response, maxBytes);
+  const format = sniffImageFormat(bytes);
+  if (!format) {
+    const type = response.headers.get('content-type') ?? 'unknown';
+    throw new ImageDownloadError(`not an image (content-type ${type})`, true);
+  }
+  return { bytes, format };
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  if (!response.body) return Buffer.alloc(0);
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/** Trusts the bytes, not the content-type header: result hosts are not always precise about it. */
+export function sniffImageFormat(bytes: Buffer): ImageFormat | undefined {
+  if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0x89504e47) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 12 && bytes.toString('ascii', 0, 4) === 'RIFF' && bytes.toString('ascii', 8, 12) === 'WEBP') return 'webp';
+  if (bytes.length >= 6 && bytes.toString('ascii', 0, 3) === 'GIF') return 'gif';
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'download timed out';
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  }
+  return String(error);
+}
+
+export interface FittedImage {
+  bytes: Buffer;
+  format: ImageFormat;
+  resized: boolean;
+  width: number | undefined;
+  height: number | undefined;
+}
+
+// Multipart framing and the JSON payload share the request with the file.
+const UPLOAD_HEADROOM_BYTES = 64 * 1024;
+
+/**
+ * Returns the image unchanged when it fits the upload limit, otherwise a high-quality JPEG that does:
+ * quality is lowered first, then the size, so a 4K PNG keeps as much detail as the limit allows.
+ */
+export async function fitToUploadLimit(image: DownloadedImage, limitBytes: number): Promise<FittedImage> {
+  const budget = Math.max(256 * 1024, limitBytes - UPLOAD_HEADROOM_BYTES);
+  const metadata = await sharp(image.bytes).metadata();
+  if (image.bytes.length <= budget) {
+    return { bytes: image.bytes, format: image.format, resized: false, width: metadata.width, height: metadata.height };
+  }
+  const width = metadata.width ?? 4096;
+  for (const scale of [1, 0.75, 0.5, 0.35, 0.25]) {
+    for (const quality of [90, 82, 72]) {
+      const pipeline = sharp(image.bytes).flatten({ background: '#ffffff' });
+      if (scale < 1) pipeline.resize({ width: Math.round(width * scale) });
+      const { data, info } = await pipeline.jpeg({ quality }).toBuffer({ resolveWithObject: true });
+      if (data.length <= budget) return { bytes: data, format: 'jpeg', resized: true, width: info.width, height: info.height };
+    }
+  }
+  throw new ImageDownloadError(`image cannot be made to fit ${limitBytes} bytes`, true);
+}

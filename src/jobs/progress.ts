@@ -1,0 +1,62 @@
+import type { Logger } from '../log.js';
+
+export interface ProgressState {
+  state: string;
+  queuePosition?: number;
+}
+
+export interface ProgressReporterOptions {
+  render: (state: ProgressState) => string;
+  send: (text: string) => Promise<void>;
+  /** False once the interaction token is too old to edit the reply. */
+  canSend: () => boolean;
+  minIntervalMs: number;
+  now: () => number;
+  logger: Logger;
+}
+
+/**
+ * Keeps the "working on it" reply current without flooding Discord: an edit goes out only when the rendered
+ * text differs from the last one sent, and never sooner than minIntervalMs after the previous edit.
+ */
+export class ProgressReporter {
+  private latest: ProgressState | undefined;
+  private lastText: string | undefined;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly options: ProgressReporterOptions) {}
+
+  update(state: ProgressState): void {
+    if (this.stopped) return;
+    this.latest = state;
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastSentAt + this.options.minIntervalMs - this.options.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, wait);
+    this.timer.unref();
+  }
+
+  /** Cancels anything pending and waits for an edit already on its way, so a final edit lands last. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+  }
+
+  private flush(): void {
+    if (this.stopped || !this.latest || !this.options.canSend()) return;
+    const text = this.options.render(this.latest);
+    if (text === this.lastText) return;
+    this.lastText = text;
+    this.lastSentAt = this.options.now();
+    this.inFlight = this.inFlight
+      .then(() => this.options.send(text))
+      .catch((error: unknown) => this.options.logger.debug({ err: error }, 'progress edit failed'));
+  }
+}

@@ -1,0 +1,32 @@
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { messages } from '../messages.js';
+import type { ImagineRequest } from './job.js';
+
+export type ParsedRequest = { ok: true; request: ImagineRequest } | { ok: false; reason: string };
+
+// Control characters and bidirectional overrides never belong in a prompt; they only disguise it.
+// eslint-disable-next-line no-control-regex
+const STRIP = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Validates what Discord delivered; a tampered client can send values the command's choices never offered. */
+export function parseImagineRequest(raw: { prompt: string | null; aspect: string | null; quality: string | null }): ParsedRequest {
+  const prompt = (raw.prompt ?? '').replace(STRIP, '').trim();
+  if (!hasVisibleText(prompt)) return { ok: false, reason: messages.emptyPrompt };
+  const length = [...prompt].length;
+  if (length > MAX_PROMPT_LENGTH) {
+    return { ok: false, reason: messages.promptTooLong(length, MAX_PROMPT_LENGTH) };
+  }
+  const aspect = raw.aspect ?? '1:1';
+  if (!isOneOf(ASPECT_RATIOS, aspect)) return { ok: false, reason: messages.invalidChoice('aspect', ASPECT_RATIOS) };
+  const quality = raw.quality ?? 'basic';
+  if (!isOneOf(QUALITIES, quality)) return { ok: false, reason: messages.invalidChoice('quality', QUALITIES) };
+  return { ok: true, request: { prompt, aspect: aspect as AspectRatio, quality: quality as Quality } };
+}
+
+function hasVisibleText(text: string): boolean {
+  return text.replace(/[\s\p{Cf}\p{Z}]/gu, '').length > 0;
+}
+
+function isOneOf(values: readonly string[], value: string): boolean {
+  return values.includes(value);
+}

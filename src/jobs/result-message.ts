@@ -1,0 +1,67 @@
+import { escapeMarkdown, type APIEmbed } from 'discord.js';
+import { QUALITY_LABELS } from '../../commands/imagine-data.js';
+import type { OutgoingMessage } from '../discord/replies.js';
+import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
+import type { FittedImage } from './image.js';
+import type { JobRecord } from './job.js';
+
+const EMBED_COLOR = 0x5865f2;
+const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
+
+/** Cuts text to at most `max` UTF-16 units (Discord's count) without splitting a character. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = '';
+  for (const char of text) {
+    if (out.length + char.length > max - 1) break;
+    out += char;
+  }
+  return `${out}…`;
+}
+
+export function promptForEmbed(prompt: string): string {
+  return truncate(escapeMarkdown(prompt), MAX_EMBED_DESCRIPTION);
+}
+
+export interface DeliveredImage {
+  job: JobRecord;
+  image: FittedImage;
+  elapsedMs: number;
+  /** Whether the message goes somewhere other than the original reply (so it must say whom it is for). */
+  late: boolean;
+}
+
+export function successMessage({ job, image, elapsedMs, late }: DeliveredImage): OutgoingMessage {
+  const filename = `imagine-${job.id.slice(0, 8)}.${EXTENSIONS[image.format]}`;
+  const fields: APIEmbed['fields'] = [
+    { name: 'Aspect', value: job.request.aspect, inline: true },
+    { name: 'Quality', value: `${QUALITY_LABELS[job.request.quality]} (${job.request.quality})`, inline: true },
+    { name: 'Took', value: formatDuration(elapsedMs), inline: true },
+    { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
+  ];
+  if (image.resized && job.resultUrl) {
+    fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
+  }
+  const embed: APIEmbed = {
+    title: messages.resultTitle,
+    description: promptForEmbed(job.request.prompt),
+    color: EMBED_COLOR,
+    fields,
+    image: { url: `attachment://${filename}` },
+    footer: { text: 'Seedream 4.5' + (image.width && image.height ? ` · ${image.width}×${image.height}` : '') },
+  };
+  return {
+    content: late ? messages.lateDelivery(job.userId) : '',
+    embeds: [embed],
+    files: [{ name: filename, data: image.bytes, contentType: `image/${image.format}` }],
+    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
+  };
+}
+
+export function failureNotice(job: JobRecord, reason: string, late: boolean): OutgoingMessage {
+  return {
+    content: late ? messages.lateFailure(job.userId, reason) : `⚠️ ${reason}`,
+    embeds: [],
+    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
+  };
+}

@@ -1,0 +1,171 @@
+export interface AcquireOptions {
+  signal?: AbortSignal | undefined;
+  /** 1-based place in line whenever it changes while waiting; 0 once granted after having waited. */
+  onPosition?: ((position: number) => void) | undefined;
+}
+
+/** Permission to send one HTTP request. */
+export interface RequestBudget {
+  acquire(options?: AcquireOptions): Promise<void>;
+}
+
+/** Starts a timer; returns a function that cancels it. */
+export type SetTimer = (callback: () => void, ms: number) => () => void;
+
+export interface SlidingWindowBudgetOptions {
+  limit: number;
+  windowMs: number;
+  /** Added to windowMs, so clock skew and network jitter cannot push us over KIE's limit. */
+  safetyMarginMs?: number;
+  now?: () => number;
+  setTimer?: SetTimer;
+}
+
+/** KIE's published limits per account/key: 20 createTask per 10 s, 10 recordInfo per second. */
+export const KIE_CREATE_LIMIT = { limit: 20, windowMs: 10_000 } as const;
+export const KIE_POLL_LIMIT = { limit: 10, windowMs: 1_000 } as const;
+export const DEFAULT_CREATE_MARGIN_MS = 500;
+export const DEFAULT_POLL_MARGIN_MS = 100;
+
+const defaultSetTimer: SetTimer = (callback, ms) => {
+  const timer = setTimeout(callback, ms);
+  return () => clearTimeout(timer);
+};
+
+interface Waiter {
+  grant: () => void;
+  onPosition: ((position: number) => void) | undefined;
+  reportedPosition: number;
+  detach: () => void;
+}
+
+/** At most `limit` grants in any window of `windowMs` (+ margin), handed out strictly first come, first served. */
+export class SlidingWindowBudget implements RequestBudget {
+  readonly limit: number;
+  readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly setTimer: SetTimer;
+  /** Grant times still inside the window, oldest first; never longer than limit. */
+  private readonly grants: number[] = [];
+  private readonly waiters: Waiter[] = [];
+  private cancelTimer: (() => void) | undefined;
+  private pumping = false;
+  private pumpAgain = false;
+
+  constructor(options: SlidingWindowBudgetOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError('limit must be a whole number above 0');
+    if (!(options.windowMs > 0)) throw new RangeError('windowMs must be above 0');
+    const margin = options.safetyMarginMs ?? 0;
+    if (!(margin >= 0)) throw new RangeError('safetyMarginMs must be 0 or more');
+    this.limit = options.limit;
+    this.windowMs = options.windowMs + margin;
+    this.now = options.now ?? Date.now;
+    this.setTimer = options.setTimer ?? defaultSetTimer;
+  }
+
+  /** How many callers are waiting. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  acquire(options: AcquireOptions = {}): Promise<void> {
+    const { signal, onPosition } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        reject(signal?.reason);
+        this.pump();
+      };
+      const waiter: Waiter = {
+        grant: resolve,
+        onPosition,
+        reportedPosition: 0,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.pump();
+    });
+  }
+
+  /** Progress callbacks may call acquire() re-entrantly; fold that into the running pass. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        this.pumpOnce();
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOnce(): void {
+    const now = this.now();
+    while (this.grants.length > 0 && now - (this.grants[0] ?? now) >= this.windowMs) this.grants.shift();
+    while (this.waiters.length > 0 && this.grants.length < this.limit) {
+      const waiter = this.waiters.shift() as Waiter;
+      this.grants.push(now);
+      waiter.detach();
+      if (waiter.reportedPosition !== 0) report(waiter, 0);
+      waiter.grant();
+    }
+    this.waiters.forEach((waiter, index) => {
+      if (waiter.reportedPosition !== index + 1) report(waiter, index + 1);
+    });
+    this.schedule(now);
+  }
+
+  private schedule(now: number): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const oldest = this.grants[0];
+    if (this.waiters.length === 0 || oldest === undefined) return;
+    this.cancelTimer = this.setTimer(
+      () => {
+        this.cancelTimer = undefined;
+        this.pump();
+      },
+      Math.max(0, oldest + this.windowMs - now),
+    );
+  }
+}
+
+function report(waiter: Waiter, position: number): void {
+  waiter.reportedPosition = position;
+  try {
+    waiter.onPosition?.(position);
+  } catch {
+    // A failing progress callback must not stall the queue for everyone else.
+  }
+}
+
+export interface KieBudgets {
+  create: SlidingWindowBudget;
+  poll: SlidingWindowBudget;
+}
+
+/** The two budgets the bot shares across all jobs, at KIE's limits plus a safety margin. */
+export function createKieBudgets(
+  options: { createMarginMs?: number; pollMarginMs?: number; now?: () => number; setTimer?: SetTimer } = {},
+): KieBudgets {
+  const clock = {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.setTimer === undefined ? {} : { setTimer: options.setTimer }),
+  };
+  return {
+    create: new SlidingWindowBudget({
+      ...KIE_CREATE_LIMIT,
+      safetyMarginMs: options.createMarginMs ?? DEFAULT_CREATE_MARGIN_MS,
+      ...clock,
+    }),
+    poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: options.pollMarginMs ?? DEFAULT_POLL_MARGIN_MS, ...clock }),
+  };
+}

@@ -1,0 +1,23 @@
+export * from './types.js';
+export { KieError, isKieError, classifyKieCode, classifyHttpStatus, sanitizeKieMessage } from './errors.js';
+export type { KieErrorInit } from './errors.js';
+export { KieClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_USER_AGENT, inputProblem } from './client.js';
+export type { KieClientOptions, CreateTaskOptions, GetTaskOptions, RetryPolicy } from './client.js';
+export {
+  SlidingWindowBudget,
+  createKieBudgets,
+  KIE_CREATE_LIMIT,
+  KIE_POLL_LIMIT,
+  DEFAULT_CREATE_MARGIN_MS,
+  DEFAULT_POLL_MARGIN_MS,
+} from './budget.js';
+export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
+export { parseTaskRecord, parseResultUrls } from './record.js';
+export { pollSchedule } from './poll-schedule.js';
+export { watchTask, DEFAULT_NOT_FOUND_RETRIES } from './watch.js';
+export type { WatchTaskOptions } from './watch.js';
+export { TaskWaker } from './waker.js';
+export { sleep } from './sleep.js';
+export type { Sleep } from './sleep.js';
+export { verifyKieSignature, signKieCallback, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';
+export type { VerifyKieSignatureInput } from './webhook.js';

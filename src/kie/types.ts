@@ -1,0 +1,50 @@
+export const SEEDREAM_T2I_MODEL = 'seedream/4.5-text-to-image';
+
+export const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'] as const;
+export type AspectRatio = (typeof ASPECT_RATIOS)[number];
+
+export const QUALITIES = ['basic', 'high'] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export const MAX_PROMPT_LENGTH = 3000;
+
+export interface TextToImageInput {
+  prompt: string;
+  aspect_ratio: AspectRatio;
+  quality: Quality;
+}
+
+/** The documented task states. KIE may send others; treat anything else as still running. */
+export const TERMINAL_STATES = ['success', 'fail'] as const;
+
+/** One recordInfo answer (or callback payload), normalised. */
+export interface TaskRecord {
+  taskId: string;
+  /** waiting | queuing | generating | success | fail, or whatever unknown value KIE sent. */
+  state: string;
+  resultUrls: string[];
+  failCode: string | null;
+  failMsg: string | null;
+  costTimeSeconds: number | null;
+  /** Unix milliseconds. */
+  createTime: number | null;
+  /** Unix milliseconds. */
+  completeTime: number | null;
+  creditsConsumed: number | null;
+}
+
+export type KieErrorKind =
+  | 'auth'
+  | 'credits'
+  | 'validation'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'server'
+  | 'not_found'
+  | 'network'
+  | 'timeout'
+  | 'bad_response'
+  | 'forbidden_model'
+  | 'generation_failed'
+  | 'task_failed'
+  | 'task_timeout';

@@ -1,0 +1,127 @@
+import type { KieClient } from './client.js';
+import { KieError } from './errors.js';
+import { pollSchedule } from './poll-schedule.js';
+import { sleep as defaultSleep } from './sleep.js';
+import type { Sleep } from './sleep.js';
+import type { TaskRecord } from './types.js';
+import type { TaskWaker } from './waker.js';
+
+export interface WatchTaskOptions {
+  /** Measured from startedAt: how long the task may take in total. */
+  timeoutMs: number;
+  /** When the task was created (ms, same clock as now); defaults to now. Lets a restarted bot resume a watch. */
+  startedAt?: number | undefined;
+  now?: (() => number) | undefined;
+  sleep?: Sleep | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called with every record read; errors it throws are ignored so they cannot end the watch. */
+  onUpdate?: ((record: TaskRecord) => void) | undefined;
+  /** Pause before the next poll, given the task's age; defaults to pollSchedule. */
+  schedule?: ((elapsedMs: number) => number) | undefined;
+  /** How many consecutive "task not found" answers to tolerate (KIE may not know a fresh task yet). */
+  notFoundRetries?: number | undefined;
+  /** When given, pauses go through it so a callback can trigger the next poll early. */
+  waker?: TaskWaker | undefined;
+  onQueuePosition?: ((position: number) => void) | undefined;
+}
+
+export const DEFAULT_NOT_FOUND_RETRIES = 5;
+const MAX_ERROR_BACKOFF_MS = 30_000;
+const FIRST_ERROR_BACKOFF_MS = 2_000;
+
+/**
+ * Polls a task until it succeeds (returns the record) or fails (KieError 'task_failed'). Transient errors
+ * never end the watch before timeoutMs; they only lengthen the pauses. Non-transient errors (auth, credits…)
+ * end it at once. At the deadline it polls one last time, then throws KieError 'task_timeout'.
+ */
+export async function watchTask(
+  client: Pick<KieClient, 'getTask'>,
+  taskId: string,
+  options: WatchTaskOptions,
+): Promise<TaskRecord> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const schedule = options.schedule ?? pollSchedule;
+  const notFoundRetries = options.notFoundRetries ?? DEFAULT_NOT_FOUND_RETRIES;
+  const { signal, waker } = options;
+  const startedAt = options.startedAt ?? now();
+  const deadline = startedAt + options.timeoutMs;
+  const pause = (ms: number): Promise<void> => (waker === undefined ? sleep(ms, signal) : waker.sleep(taskId, ms, signal));
+  const getTaskOptions = { signal, onQueuePosition: options.onQueuePosition };
+
+  const release = waker?.track(taskId);
+  let lastRecord: TaskRecord | undefined;
+  let notFoundStreak = 0;
+  let errorStreak = 0;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      let record: TaskRecord | undefined;
+      try {
+        record = await client.getTask(taskId, getTaskOptions);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (!(error instanceof KieError)) throw error;
+        if (error.kind === 'not_found') {
+          notFoundStreak += 1;
+          if (notFoundStreak > notFoundRetries) throw error.with({ taskId, transient: false });
+        } else if (error.transient) {
+          errorStreak += 1;
+        } else {
+          throw error.taskId === undefined ? error.with({ taskId }) : error;
+        }
+      }
+
+      if (record !== undefined) {
+        notFoundStreak = 0;
+        errorStreak = 0;
+        lastRecord = record;
+        try {
+          options.onUpdate?.(record);
+        } catch {
+          // Progress display problems must not abandon a task that is being billed.
+        }
+        if (record.state === 'success') {
+          if (record.resultUrls.length > 0) return record;
+          throw new KieError({
+            kind: 'bad_response',
+            message: `KIE task ${taskId} succeeded without any result URL`,
+            transient: false,
+            taskId,
+            record,
+          });
+        }
+        if (record.state === 'fail') {
+          const reason = [record.failCode, record.failMsg].filter((part) => part !== null).join(' ');
+          throw new KieError({
+            kind: 'task_failed',
+            message: `KIE task ${taskId} failed${reason === '' ? '' : `: ${reason}`}`,
+            transient: false,
+            kieMessage: record.failMsg ?? undefined,
+            taskId,
+            record,
+          });
+        }
+      }
+
+      const current = now();
+      const remaining = deadline - current;
+      if (remaining <= 0) {
+        throw new KieError({
+          kind: 'task_timeout',
+          message: `KIE task ${taskId} did not finish within ${options.timeoutMs} ms (last state: ${lastRecord?.state ?? 'unknown'})`,
+          transient: false,
+          taskId,
+          record: lastRecord,
+        });
+      }
+      let delay = schedule(current - startedAt);
+      if (errorStreak > 0) {
+        delay = Math.max(delay, Math.min(MAX_ERROR_BACKOFF_MS, FIRST_ERROR_BACKOFF_MS * 2 ** (errorStreak - 1)));
+      }
+      await pause(Math.max(0, Math.min(delay, remaining)));
+    }
+  } finally {
+    release?.();
+  }
+}

@@ -1,0 +1,115 @@
+/** Every sentence a member or admin reads, in one place. */
+
+export const MAX_EMBED_DESCRIPTION = 4096;
+
+const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
+const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+}
+
+export interface QuotaView {
+  used: number;
+  limit: number;
+  resetsAt: number;
+}
+
+const STATE_LABELS: Record<string, string> = {
+  submitting: 'Sending your prompt',
+  waiting: 'Queued at the image service',
+  queuing: 'Queued at the image service',
+  generating: 'Generating',
+  downloading: 'Fetching the image',
+  delivering: 'Uploading the image',
+};
+
+export const messages = {
+  progress(state: string, elapsedMs: number, queuePosition?: number): string {
+    if (queuePosition !== undefined && queuePosition > 0) {
+      return `⏳ Waiting for a free slot: #${queuePosition} in line · ${formatDuration(elapsedMs)}`;
+    }
+    const label = STATE_LABELS[state] ?? 'Working on it';
+    return `🎨 ${label}… · ${formatDuration(elapsedMs)}`;
+  },
+
+  // Input validation
+  emptyPrompt: 'Your prompt is empty. Describe the picture you want, for example: `a lighthouse at dusk, oil painting`.',
+  promptTooLong: (length: number, max: number) =>
+    `Your prompt is ${length} characters long; the limit is ${max}. Please shorten it.`,
+  invalidChoice: (option: string, allowed: readonly string[]) =>
+    `\`${option}\` must be one of: ${allowed.map((value) => `\`${value}\``).join(', ')}.`,
+  guildOnly: 'This command works in servers only, not in direct messages.',
+
+  // Guards
+  paused: 'Image generation is paused in this server by its admins. Try again later.',
+  blocked: 'You are not allowed to generate images in this server. Ask a server admin if you think this is a mistake.',
+  bannedWord: (word: string) =>
+    `Your prompt contains a word this server does not allow: \`${word}\`. Please rephrase it.`,
+  quotaExceeded: (quota: QuotaView) =>
+    quota.limit === 0
+      ? `Image generation is not available to you in this server (your daily limit is 0). Resets ${relative(quota.resetsAt)}.`
+      : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
+  storeUnavailable: 'The bot cannot reach its database right now, so nothing was generated and nothing was counted. Please try again in a minute.',
+  restarting: 'The bot is restarting. Please run the command again in a moment.',
+
+  // Job failures
+  outOfCredits: "The bot's image credits have run out. Please tell a server admin. Your quota was not used.",
+  misconfigured: 'The bot is misconfigured and cannot reach its image service. Please tell a server admin. Your quota was not used.',
+  serviceBusy: 'The image service is busy right now. Please try again in a minute. Your quota was not used.',
+  serviceUnavailable: 'The image service is unavailable right now. Please try again later. Your quota was not used.',
+  promptRejected: (detail?: string) =>
+    `The image service rejected this request${detail ? `: ${detail}` : ''}. Try a different prompt. Your quota was not used.`,
+  generationFailed: (detail?: string) =>
+    `The image could not be generated${detail ? `: ${detail}` : ''}. Your quota was not used.`,
+  timedOut: (ms: number) =>
+    `The image took too long (over ${formatDuration(ms)}), so the bot stopped waiting. Please try again. Your quota was not used.`,
+  imageUnavailable: 'The image was generated but could not be downloaded. Please try again. Your quota was not used.',
+  submitUncertain:
+    'The image service did not confirm your request, so the bot cannot follow it. Your quota was not used; please try again.',
+  interruptedBeforeSubmit:
+    'The bot restarted while sending your prompt, so it cannot tell whether the image was started. Your quota was given back; please try again.',
+  unexpected: 'Something went wrong on our side. Your quota was not used. Please try again.',
+
+  // Delivery
+  resultTitle: 'Your image',
+  resized: (bytesLimit: number) => `Re-encoded to fit this server's ${Math.floor(bytesLimit / (1024 * 1024))} MB upload limit.`,
+  originalLink: (url: string) => `[Full-size original](${url}) (link expires within 24 h)`,
+  lateDelivery: (userId: string) => `<@${userId}>, here is the image you asked for.`,
+  lateFailure: (userId: string, reason: string) => `<@${userId}>, ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+
+  // /quota
+  quotaStatus: (quota: QuotaView, inFlight: number) =>
+    [
+      `**Today:** ${quota.used}/${quota.limit} images used, ${Math.max(0, quota.limit - quota.used)} left.`,
+      `**Resets:** ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
+      inFlight > 0 ? `**In progress:** ${plural(inFlight, 'image')}.` : undefined,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+
+  // /imagine-admin
+  adminOnly: 'You need the **Manage Server** permission to use this command.',
+  limitSet: (limit: number) => `The daily limit for this server is now ${plural(limit, 'image')} per member.`,
+  userLimitSet: (userId: string, limit: number) => `<@${userId}> can now generate ${plural(limit, 'image')} a day.`,
+  usageReset: (userId: string) => `Today's usage of <@${userId}> is back to 0.`,
+  userBlocked: (userId: string) => `<@${userId}> can no longer generate images in this server.`,
+  userUnblocked: (userId: string) => `<@${userId}> can generate images again.`,
+  alreadyBlocked: (userId: string) => `<@${userId}> was already blocked.`,
+  notBlocked: (userId: string) => `<@${userId}> was not blocked.`,
+  wordAdded: (word: string, count: number) => `Added \`${word}\` to the banned words (${count} in all).`,
+  wordAlreadyBanned: (word: string) => `\`${word}\` was already banned.`,
+  wordRemoved: (word: string, count: number) => `Removed \`${word}\` from the banned words (${count} left).`,
+  wordNotBanned: (word: string) => `\`${word}\` is not in the banned words.`,
+  wordsList: (words: readonly string[]) =>
+    words.length === 0 ? 'No banned words in this server.' : `Banned words (${words.length}): ${words.map((w) => `\`${w}\``).join(', ')}`,
+  pausedNow: 'Image generation is now paused in this server. Running jobs will finish.',
+  alreadyPaused: 'Image generation was already paused.',
+  resumed: 'Image generation is running again in this server.',
+  notPaused: 'Image generation was not paused.',
+} as const;

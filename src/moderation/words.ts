@@ -1,0 +1,57 @@
+// Leetspeak stand-ins, undone only inside tokens that also contain a letter, so '2024' stays a number
+// while 'c4t' reads as 'cat'. '@' at the start of a token is a mention sign ('@cat'), not an 'a'.
+const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+const LEET_IN_TOKEN = /[013457$]|(?<!^)@/gu;
+const TOKEN = /[\p{L}\p{N}@$]+/gu;
+const HAS_LETTER = /\p{L}/u;
+const INVISIBLE = /[\u00AD\u200B-\u200F\u2060-\u2064\uFEFF\p{Cf}]/gu;
+const MARKS = /\p{M}/gu;
+const WORD_CHAR = '[\\p{L}\\p{N}]';
+const NOT_WORD_CHARS = '[^\\p{L}\\p{N}]+';
+
+/**
+ * Folds text so that look-alike spellings compare equal: NFKC (fullwidth → ASCII), lower case,
+ * accents and other combining marks dropped, invisible format characters dropped, leetspeak undone
+ * inside words, whitespace collapsed.
+ */
+export function normalizeForMatching(text: string): string {
+  const folded = text
+    .replace(INVISIBLE, '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(MARKS, '')
+    .normalize('NFC');
+  const unleeted = folded.replace(TOKEN, (token) =>
+    HAS_LETTER.test(token) ? token.replace(LEET_IN_TOKEN, (char) => LEET[char] ?? char) : token,
+  );
+  return unleeted.replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * The first banned word or phrase found in the prompt, as the admin stored it, or undefined.
+ * Both sides are normalised; a match must stand on its own (no letter or digit directly before or
+ * after it), and the words of a phrase may be separated by any run of non-word characters.
+ */
+export function findBannedWord(prompt: string, bannedWords: readonly string[]): string | undefined {
+  const haystack = normalizeForMatching(prompt);
+  if (haystack === '') return undefined;
+  return bannedWords.find((word) => {
+    const needle = normalizeForMatching(word);
+    return needle !== '' && wholeWordPattern(needle).test(haystack);
+  });
+}
+
+function wholeWordPattern(needle: string): RegExp {
+  const body = needle.split(' ').map(escapeRegExp).join(NOT_WORD_CHARS);
+  return new RegExp(`(?<!${WORD_CHAR})${body}(?!${WORD_CHAR})`, 'u');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/gu, '\\$&');
+}
+
+/** The form in which an admin's banned word is stored and shown: NFKC, lower case, invisible characters dropped, spaces collapsed. */
+export function cleanBannedWord(word: string): string {
+  return word.replace(INVISIBLE, '').normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
+}

@@ -1,0 +1,130 @@
+import { systemClock, type Clock } from '../clock.js';
+import type { GuildSettingsStore } from '../moderation/settings.js';
+import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope } from './counter.js';
+import { lastDays, nextUtcMidnight, utcDay } from './day.js';
+
+export interface QuotaStatus {
+  used: number;
+  limit: number;
+  remaining: number;
+  /** Next UTC midnight, ms since the epoch. */
+  resetsAt: number;
+}
+
+export interface Reservation {
+  /** The day is fixed at reservation time, so a refund after midnight goes back to the right day. */
+  scope: QuotaScope;
+  granted: boolean;
+  status: QuotaStatus;
+}
+
+export interface GuildUsage {
+  days: { day: string; total: number }[];
+  topToday: { userId: string; used: number }[];
+  topWeek: { userId: string; used: number }[];
+}
+
+export interface QuotaServiceOptions {
+  counter: QuotaCounter;
+  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit'>;
+  /** The bot-wide daily limit (QUOTA_DAILY) used when neither the member nor the guild has one. */
+  defaultDaily: number;
+  clock?: Clock;
+}
+
+const DEFAULT_HISTORY_DAYS = 7;
+/** Older days are pruned by the counters. */
+const MAX_HISTORY_DAYS = QUOTA_RETENTION_DAYS;
+
+/** Daily image quotas per guild member: which limit applies, reserving and refunding units, usage views. */
+export class QuotaService {
+  readonly #counter: QuotaCounter;
+  readonly #settings: QuotaServiceOptions['settings'];
+  readonly #defaultDaily: number;
+  readonly #clock: Clock;
+
+  constructor(options: QuotaServiceOptions) {
+    this.#counter = options.counter;
+    this.#settings = options.settings;
+    this.#defaultDaily = options.defaultDaily;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The member's own limit, else the guild's default, else the bot-wide default. */
+  async limitFor(guildId: string, userId: string): Promise<number> {
+    const [userLimit, guildLimit] = await Promise.all([
+      this.#settings.userLimit(guildId, userId),
+      this.#settings.defaultLimit(guildId),
+    ]);
+    return userLimit ?? guildLimit ?? this.#defaultDaily;
+  }
+
+  /** Takes one unit of today's quota if any is left. */
+  async reserve(guildId: string, userId: string): Promise<Reservation> {
+    const now = this.#clock.now();
+    const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
+    const limit = await this.limitFor(guildId, userId);
+    const { granted, used } = await this.#counter.reserve(scope, limit);
+    return { scope, granted, status: toStatus(used, limit, now) };
+  }
+
+  /**
+   * Gives a granted unit back to the day it was taken from (a bare scope, e.g. from a job ledger,
+   * counts as granted). Calling it twice refunds twice: idempotency is the caller's job.
+   */
+  async refund(reservation: Reservation | QuotaScope): Promise<void> {
+    if ('scope' in reservation) {
+      if (reservation.granted) await this.#counter.release(reservation.scope);
+      return;
+    }
+    await this.#counter.release(reservation);
+  }
+
+  async status(guildId: string, userId: string): Promise<QuotaStatus> {
+    const now = this.#clock.now();
+    const [used, limit] = await Promise.all([
+      this.#counter.used({ guildId, userId, day: utcDay(now) }),
+      this.limitFor(guildId, userId),
+    ]);
+    return toStatus(used, limit, now);
+  }
+
+  /** Sets the member's usage for today back to 0. */
+  async reset(guildId: string, userId: string): Promise<void> {
+    await this.#counter.reset({ guildId, userId, day: utcDay(this.#clock.now()) });
+  }
+
+  /** The member's usage per day, today first. */
+  async usage(guildId: string, userId: string, days = DEFAULT_HISTORY_DAYS): Promise<{ day: string; used: number }[]> {
+    const dayList = lastDays(this.#clock.now(), clampDays(days));
+    const counts = await this.#counter.usedOnDays(guildId, userId, dayList);
+    return dayList.map((day, index) => ({ day, used: counts[index] ?? 0 }));
+  }
+
+  /** Guild totals per day (today first) and the members using the most today and over the whole period. */
+  async guildUsage(guildId: string, days = DEFAULT_HISTORY_DAYS): Promise<GuildUsage> {
+    const dayList = lastDays(this.#clock.now(), clampDays(days));
+    const perDay = await Promise.all(dayList.map((day) => this.#counter.guildDay(guildId, day)));
+    const week = new Map<string, number>();
+    for (const members of perDay) {
+      for (const { userId, used } of members) week.set(userId, (week.get(userId) ?? 0) + used);
+    }
+    return {
+      days: dayList.map((day, index) => ({ day, total: sum((perDay[index] ?? []).map((member) => member.used)) })),
+      topToday: perDay[0] ?? [],
+      topWeek: [...week].map(([userId, used]) => ({ userId, used })).sort(byUsageDescending),
+    };
+  }
+}
+
+function toStatus(used: number, limit: number, now: number): QuotaStatus {
+  return { used, limit, remaining: Math.max(0, limit - used), resetsAt: nextUtcMidnight(now) };
+}
+
+function clampDays(days: number): number {
+  return Number.isFinite(days) ? Math.min(MAX_HISTORY_DAYS, Math.max(1, Math.trunc(days))) : DEFAULT_HISTORY_DAYS;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}

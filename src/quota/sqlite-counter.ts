@@ -1,0 +1,128 @@
+import { addDays } from './day.js';
+import { QUOTA_RETENTION_DAYS, assertLimit, type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
+
+/** The one thing the counter needs from SQLite: run a statement and get its rows (KeyvSqlite's `query`). */
+export interface SqlQuery {
+  query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+}
+
+export interface SqliteQuotaCounterOptions {
+  /** Called when background pruning of old days fails; the counters keep working. */
+  onError?: (error: unknown) => void;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS quota_usage (
+     guild_id TEXT NOT NULL,
+     user_id TEXT NOT NULL,
+     day TEXT NOT NULL,
+     used INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (guild_id, user_id, day)
+   )`,
+  'CREATE INDEX IF NOT EXISTS quota_usage_guild_day ON quota_usage (guild_id, day)',
+  'CREATE INDEX IF NOT EXISTS quota_usage_day ON quota_usage (day)',
+];
+
+// One statement, so SQLite's write lock makes it atomic across connections and processes.
+// INSERT … SELECT … WHERE ? > 0 inserts nothing for limit 0; the WHERE also keeps SQLite's
+// parser from reading ON CONFLICT as a join clause.
+const RESERVE = `
+  INSERT INTO quota_usage (guild_id, user_id, day, used)
+  SELECT ?, ?, ?, 1 WHERE ? > 0
+  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ?
+  RETURNING used`;
+
+const RELEASE = `
+  UPDATE quota_usage SET used = used - 1
+  WHERE guild_id = ? AND user_id = ? AND day = ? AND used > 0
+  RETURNING used`;
+
+/** Quota counters in a `quota_usage` table of the bot's SQLite file. */
+export class SqliteQuotaCounter implements QuotaCounter {
+  readonly #db: SqlQuery;
+  readonly #onError: (error: unknown) => void;
+  #prunedBefore = '';
+
+  private constructor(db: SqlQuery, options: SqliteQuotaCounterOptions) {
+    this.#db = db;
+    this.#onError = options.onError ?? (() => {});
+  }
+
+  /** Creates the table if needed and returns a counter over it. */
+  static async create(db: SqlQuery, options: SqliteQuotaCounterOptions = {}): Promise<SqliteQuotaCounter> {
+    for (const statement of SCHEMA) await db.query(statement);
+    return new SqliteQuotaCounter(db, options);
+  }
+
+  async reserve(scope: QuotaScope, limit: number): Promise<QuotaReserveResult> {
+    assertLimit(limit);
+    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, limit);
+    this.#pruneOccasionally(scope.day);
+    const row = rows[0];
+    if (row === undefined) return { granted: false, used: await this.used(scope) };
+    return { granted: true, used: readCount(row, 'used') };
+  }
+
+  async release(scope: QuotaScope): Promise<number> {
+    const rows = await this.#db.query(RELEASE, scope.guildId, scope.userId, scope.day);
+    const row = rows[0];
+    return row === undefined ? 0 : readCount(row, 'used');
+  }
+
+  async reset(scope: QuotaScope): Promise<void> {
+    await this.#db.query(
+      'DELETE FROM quota_usage WHERE guild_id = ? AND user_id = ? AND day = ?',
+      scope.guildId,
+      scope.userId,
+      scope.day,
+    );
+  }
+
+  async used(scope: QuotaScope): Promise<number> {
+    const [count] = await this.usedOnDays(scope.guildId, scope.userId, [scope.day]);
+    return count ?? 0;
+  }
+
+  async usedOnDays(guildId: string, userId: string, days: readonly string[]): Promise<number[]> {
+    if (days.length === 0) return [];
+    const rows = await this.#db.query(
+      'SELECT day, used FROM quota_usage WHERE guild_id = ? AND user_id = ? AND day IN (SELECT value FROM json_each(?))',
+      guildId,
+      userId,
+      JSON.stringify(days),
+    );
+    const byDay = new Map(rows.map((row) => [readText(row, 'day'), readCount(row, 'used')]));
+    return days.map((day) => byDay.get(day) ?? 0);
+  }
+
+  async guildDay(guildId: string, day: string): Promise<{ userId: string; used: number }[]> {
+    const rows = await this.#db.query(
+      'SELECT user_id, used FROM quota_usage WHERE guild_id = ? AND day = ? AND used > 0 ORDER BY used DESC, user_id ASC',
+      guildId,
+      day,
+    );
+    return rows.map((row) => ({ userId: readText(row, 'user_id'), used: readCount(row, 'used') }));
+  }
+
+  /** Deletes days older than the retention window, at most once per new day this counter sees. */
+  #pruneOccasionally(day: string): void {
+    const cutoff = addDays(day, -(QUOTA_RETENTION_DAYS - 1));
+    if (cutoff <= this.#prunedBefore) return;
+    this.#prunedBefore = cutoff;
+    this.#db.query('DELETE FROM quota_usage WHERE day < ?', cutoff).catch(this.#onError);
+  }
+}
+
+function readCount(row: unknown, column: string): number {
+  const value = (row as Record<string, unknown> | null)?.[column];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new TypeError(`quota_usage.${column}: expected an integer, got ${typeof value}`);
+  }
+  return value;
+}
+
+function readText(row: unknown, column: string): string {
+  const value = (row as Record<string, unknown> | null)?.[column];
+  if (typeof value !== 'string') throw new TypeError(`quota_usage.${column}: expected text, got ${typeof value}`);
+  return value;
+}

@@ -1,0 +1,158 @@
+/** JSON shapes of users, guilds and channels as Discord sends them over REST and the gateway. */
+import type { FakeUserSpec } from './types.js';
+
+export const DEFAULT_ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024;
+export const BOT_USERNAME = 'fake-bot';
+
+export interface GuildState {
+  id: string;
+  name: string;
+  attachmentSizeLimit: number;
+  channelIds: string[];
+  ownerId: string;
+  joinedAt: string;
+}
+
+export type ChannelState =
+  | { kind: 'guild-text'; id: string; guildId: string; name: string; position: number }
+  | { kind: 'dm'; id: string; recipientId: string };
+
+export function userJson(user: FakeUserSpec): Record<string, unknown> {
+  const username = user.username ?? `user${user.id.slice(-4)}`;
+  return {
+    id: user.id,
+    username,
+    discriminator: '0',
+    global_name: user.globalName ?? (user.bot ? null : username),
+    avatar: null,
+    avatar_decoration_data: null,
+    public_flags: 0,
+    flags: 0,
+    banner: null,
+    accent_color: null,
+    collectibles: null,
+    display_name_styles: null,
+    primary_guild: null,
+    ...(user.bot ? { bot: true } : {}),
+  };
+}
+
+export function botUserJson(botUserId: string): Record<string, unknown> {
+  return {
+    ...userJson({ id: botUserId, username: BOT_USERNAME, bot: true }),
+    verified: true,
+    mfa_enabled: false,
+    email: null,
+    locale: 'en-US',
+    premium_type: 0,
+  };
+}
+
+export function channelJson(channel: ChannelState, recipient?: FakeUserSpec): Record<string, unknown> {
+  if (channel.kind === 'dm') {
+    return {
+      id: channel.id,
+      type: 1,
+      flags: 0,
+      last_message_id: null,
+      recipients: recipient ? [userJson(recipient)] : [],
+    };
+  }
+  return {
+    id: channel.id,
+    type: 0,
+    guild_id: channel.guildId,
+    name: channel.name,
+    position: channel.position,
+    flags: 0,
+    parent_id: null,
+    topic: null,
+    nsfw: false,
+    rate_limit_per_user: 0,
+    last_message_id: null,
+    permission_overwrites: [],
+  };
+}
+
+function everyoneRole(guildId: string): Record<string, unknown> {
+  return {
+    id: guildId,
+    name: '@everyone',
+    description: null,
+    color: 0,
+    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    position: 0,
+    permissions: '2248473465835073',
+    managed: false,
+    mentionable: false,
+    flags: 0,
+  };
+}
+
+/** GUILD_CREATE payload: a full available guild with enough fields for discord.js' Guild#_patch. */
+export function guildCreateJson(guild: GuildState, channels: ChannelState[]): Record<string, unknown> {
+  return {
+    id: guild.id,
+    name: guild.name,
+    icon: null,
+    icon_hash: null,
+    splash: null,
+    discovery_splash: null,
+    banner: null,
+    description: null,
+    owner_id: guild.ownerId,
+    application_id: null,
+    region: 'deprecated',
+    afk_channel_id: null,
+    afk_timeout: 300,
+    widget_enabled: false,
+    widget_channel_id: null,
+    verification_level: 0,
+    default_message_notifications: 0,
+    explicit_content_filter: 0,
+    mfa_level: 0,
+    nsfw_level: 0,
+    premium_tier: 0,
+    premium_subscription_count: 0,
+    premium_progress_bar_enabled: false,
+    preferred_locale: 'en-US',
+    system_channel_id: null,
+    system_channel_flags: 0,
+    rules_channel_id: null,
+    public_updates_channel_id: null,
+    safety_alerts_channel_id: null,
+    vanity_url_code: null,
+    max_members: 25000000,
+    max_video_channel_users: 25,
+    max_stage_video_channel_users: 50,
+    hub_type: null,
+    incidents_data: null,
+    lazy: true,
+    large: false,
+    unavailable: false,
+    joined_at: guild.joinedAt,
+    member_count: 2,
+    features: [],
+    roles: [everyoneRole(guild.id)],
+    emojis: [],
+    stickers: [],
+    channels: channels.map((channel) => {
+      // Channels inside GUILD_CREATE carry no guild_id, as on Discord.
+      const { guild_id: _guildId, ...rest } = channelJson(channel);
+      return rest;
+    }),
+    threads: [],
+    members: [],
+    presences: [],
+    voice_states: [],
+    stage_instances: [],
+    guild_scheduled_events: [],
+    soundboard_sounds: [],
+    embedded_activities: [],
+    activity_instances: [],
+    version: Date.now(),
+  };
+}

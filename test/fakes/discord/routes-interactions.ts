@@ -1,0 +1,234 @@
+/** Interaction callbacks and the interaction webhook (@original, follow-ups), with Discord's deadlines. */
+import {
+  alreadyAcknowledged,
+  DiscordApiError,
+  FormErrors,
+  invalidFormBody,
+  invalidWebhookToken,
+  unknownInteraction,
+  unknownMessage,
+  unknownWebhook,
+} from './errors.js';
+import type { FakeInteraction } from './interactions.js';
+import { isRecord } from './json.js';
+import { createMessage, editMessage, MessageFlag, MessageType, type MessageState, type MessageWrite } from './messages.js';
+import { messageWrite } from './routes-core.js';
+import { param, type Route, type RouteRequest, type RouteResponse } from './router.js';
+import type { DiscordState } from './state.js';
+import { checkUploadSize, validateMessageWrite } from './validation.js';
+
+const Callback = {
+  Pong: 1,
+  ChannelMessageWithSource: 4,
+  DeferredChannelMessageWithSource: 5,
+  DeferredUpdateMessage: 6,
+  UpdateMessage: 7,
+  AutocompleteResult: 8,
+  Modal: 9,
+} as const;
+
+function isOriginal(messageId: string): boolean {
+  return messageId === '@original';
+}
+
+export function interactionRoutes(state: DiscordState): Route[] {
+  const { config, ids } = state;
+
+  const interactionMetadata = (interaction: FakeInteraction) => ({
+    id: interaction.id,
+    type: 2,
+    user: state.userJson(interaction.user.id),
+    authorizing_integration_owners:
+      interaction.guildId === undefined ? { '1': interaction.user.id } : { '0': interaction.guildId },
+    name: interaction.commandName,
+    command_type: 1,
+  });
+
+  const newResponseMessage = (interaction: FakeInteraction, write: MessageWrite, loading: boolean): MessageState =>
+    state.track(createMessage(write, {
+      id: ids.next(),
+      channelId: interaction.channelId,
+      type: MessageType.ChatInputCommand,
+      at: config.now(),
+      createdAt: new Date(),
+      newAttachmentId: () => ids.next(),
+      allowEphemeral: true,
+      loading,
+      webhookId: config.applicationId,
+      interactionMetadata: interactionMetadata(interaction),
+    }));
+
+  const editContext = () => ({ at: config.now(), editedAt: new Date(), newAttachmentId: () => ids.next() });
+
+  const validated = (write: MessageWrite, prefix: string[] = []): MessageWrite => {
+    const errors = new FormErrors();
+    validateMessageWrite(write, errors);
+    errors.throwIfAny(prefix);
+    return write;
+  };
+
+  const invalidCallbackType = (type: unknown): DiscordApiError =>
+    invalidFormBody({
+      type: {
+        _errors: [
+          { code: 'INTERACTION_CALLBACK_TYPE_INVALID', message: `Interaction callback type ${String(type)} is not valid for this interaction` },
+        ],
+      },
+    });
+
+  const acknowledge = (interaction: FakeInteraction, req: RouteRequest): RouteResponse => {
+    const body = isRecord(req.body.json) ? req.body.json : {};
+    const type = body['type'];
+    const data = isRecord(body['data']) ? body['data'] : {};
+    const write: MessageWrite = { body: data, files: req.body.files };
+    switch (type) {
+      case Callback.ChannelMessageWithSource: {
+        checkUploadSize(write.files, interaction.attachmentSizeLimit);
+        validated(write, ['data']);
+        interaction.setOriginal(newResponseMessage(interaction, write, false), false);
+        break;
+      }
+      case Callback.DeferredChannelMessageWithSource: {
+        const flags = typeof data['flags'] === 'number' ? data['flags'] & MessageFlag.Ephemeral : 0;
+        interaction.setOriginal(newResponseMessage(interaction, { body: { flags }, files: [] }, true), false);
+        break;
+      }
+      case Callback.Modal: {
+        const errors = new FormErrors();
+        for (const key of ['custom_id', 'title', 'components'] as const) {
+          if (data[key] === undefined) errors.add(['data', key], 'BASE_TYPE_REQUIRED', 'This field is required');
+        }
+        errors.throwIfAny();
+        break;
+      }
+      default:
+        // 1, 6, 7 and 8 exist but are not valid answers to a slash command.
+        throw invalidCallbackType(type);
+    }
+    interaction.acknowledgedWith = type;
+    if (req.query['with_response'] !== 'true') return { status: 204 };
+    const original = interaction.originalState;
+    return {
+      status: 200,
+      body: {
+        interaction: {
+          id: interaction.id,
+          type: 2,
+          ...(original
+            ? {
+                response_message_id: original.id,
+                response_message_loading: (original.flags & MessageFlag.Loading) !== 0,
+                response_message_ephemeral: (original.flags & MessageFlag.Ephemeral) !== 0,
+              }
+            : {}),
+        },
+        resource: { type, ...(original ? { message: state.messageJson(original) } : {}) },
+      },
+    };
+  };
+
+  const callback = (req: RouteRequest): RouteResponse => {
+    const interaction = state.interactionsById.get(param(req, 0));
+    if (!interaction || interaction.token !== param(req, 1)) throw unknownInteraction();
+    const at = config.now();
+    const body = isRecord(req.body.json) ? req.body.json : {};
+    const attempt = {
+      type: typeof body['type'] === 'number' ? body['type'] : -1,
+      data: body['data'],
+      at,
+      latencyMs: at - interaction.dispatchedAt,
+      files: req.body.files,
+    };
+    try {
+      if (at - interaction.dispatchedAt > config.ackDeadlineMs) throw unknownInteraction();
+      if (interaction.acknowledgedWith !== undefined) throw alreadyAcknowledged();
+      const response = acknowledge(interaction, req);
+      interaction.recordCallback({ ...attempt, status: response.status });
+      return response;
+    } catch (error) {
+      interaction.recordCallback({ ...attempt, status: error instanceof DiscordApiError ? error.status : 500 });
+      throw error;
+    }
+  };
+
+  /** The interaction behind a webhook token, if it may still be used. */
+  const webhookInteraction = (req: RouteRequest): FakeInteraction => {
+    const interaction = state.interactionsByToken.get(param(req, 1));
+    if (!interaction || interaction.applicationId !== param(req, 0)) throw unknownWebhook();
+    if (config.now() - interaction.dispatchedAt > config.tokenLifetimeMs) throw invalidWebhookToken();
+    return interaction;
+  };
+
+  const targetMessage = (interaction: FakeInteraction, messageId: string): MessageState => {
+    const original = interaction.originalState;
+    if (isOriginal(messageId) || messageId === original?.id) {
+      if (!original) throw unknownMessage();
+      return original;
+    }
+    const followup = interaction.followupStates.find((m) => m.id === messageId);
+    if (!followup) throw unknownMessage();
+    return followup;
+  };
+
+  const store = (interaction: FakeInteraction, message: MessageState): void => {
+    if (message.id === interaction.originalState?.id) interaction.setOriginal(message, true);
+    else interaction.replaceFollowup(message);
+  };
+
+  const editWebhookMessage = (req: RouteRequest): RouteResponse => {
+    const interaction = webhookInteraction(req);
+    const existing = targetMessage(interaction, param(req, 2));
+    checkUploadSize(req.body.files, interaction.attachmentSizeLimit);
+    const write = validated(messageWrite(req));
+    const edited = state.track(editMessage(existing, write, editContext()));
+    store(interaction, edited);
+    return { status: 200, body: state.messageJson(edited) };
+  };
+
+  const postFollowup = (req: RouteRequest): RouteResponse => {
+    const interaction = webhookInteraction(req);
+    // Follow-ups exist only after the initial response; before it (@original gives 10008) they are Unknown Webhook.
+    if (interaction.acknowledgedWith === undefined) throw unknownWebhook();
+    checkUploadSize(req.body.files, interaction.attachmentSizeLimit);
+    const write = validated(messageWrite(req));
+    const original = interaction.originalState;
+    let message: MessageState;
+    if (original && (original.flags & MessageFlag.Loading) !== 0) {
+      // The first follow-up after a deferral replaces the "thinking" message (keeping its ephemeral flag).
+      message = state.track(editMessage(original, write, editContext()));
+      interaction.setOriginal(message, false);
+      interaction.addFollowup(message);
+    } else {
+      message = newResponseMessage(interaction, write, false);
+      interaction.addFollowup(message);
+    }
+    return req.query['wait'] === 'true' ? { status: 200, body: state.messageJson(message) } : { status: 204 };
+  };
+
+  return [
+    { method: 'POST', pattern: '/interactions/:id/:token/callback', auth: false, handle: callback },
+    { method: 'POST', pattern: '/webhooks/:app/:token', auth: false, handle: postFollowup },
+    {
+      method: 'GET',
+      pattern: '/webhooks/:app/:token/messages/:message',
+      auth: false,
+      handle: (req) => {
+        const interaction = webhookInteraction(req);
+        return { status: 200, body: state.messageJson(targetMessage(interaction, param(req, 2))) };
+      },
+    },
+    { method: 'PATCH', pattern: '/webhooks/:app/:token/messages/:message', auth: false, handle: editWebhookMessage },
+    {
+      method: 'DELETE',
+      pattern: '/webhooks/:app/:token/messages/:message',
+      auth: false,
+      handle: (req) => {
+        const interaction = webhookInteraction(req);
+        const message = targetMessage(interaction, param(req, 2));
+        if (message.id === interaction.originalState?.id) interaction.setOriginal(undefined, false);
+        else interaction.followupStates.splice(interaction.followupStates.indexOf(message), 1);
+        return { status: 204 };
+      },
+    },
+  ];
+}

@@ -1,0 +1,144 @@
+/** Everything the fake remembers: configuration, guilds, channels, users, commands, messages, interactions. */
+import { CommandRegistry } from './commands.js';
+import type { FakeInteraction } from './interactions.js';
+import { messageJson, type MessageState } from './messages.js';
+import {
+  BOT_USERNAME,
+  botUserJson,
+  DEFAULT_ATTACHMENT_SIZE_LIMIT,
+  userJson,
+  type ChannelState,
+  type GuildState,
+} from './payloads.js';
+import type { SnowflakeGenerator } from './snowflake.js';
+import type { FakeAttachment, FakeDiscordOptions, FakeUserSpec } from './types.js';
+
+export interface FakeConfig {
+  token: string;
+  applicationId: string;
+  botUserId: string;
+  shardCount: number;
+  maxConcurrency: number;
+  ackDeadlineMs: number;
+  tokenLifetimeMs: number;
+  heartbeatIntervalMs: number;
+  privilegedIntents: number;
+  now: () => number;
+}
+
+export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerator): FakeConfig {
+  const applicationId = options.applicationId ?? ids.next();
+  return {
+    token: options.token ?? 'fake-bot-token',
+    applicationId,
+    botUserId: options.botUserId ?? applicationId,
+    shardCount: options.shards ?? 1,
+    maxConcurrency: options.maxConcurrency ?? 1,
+    ackDeadlineMs: options.ackDeadlineMs ?? 3000,
+    tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60 * 1000,
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+    privilegedIntents: options.privilegedIntents ?? 0,
+    now: options.now ?? (() => performance.now()),
+  };
+}
+
+export class DiscordState {
+  readonly commands: CommandRegistry;
+  readonly guilds = new Map<string, GuildState>();
+  readonly channels = new Map<string, ChannelState>();
+  readonly users = new Map<string, FakeUserSpec>();
+  readonly interactionsById = new Map<string, FakeInteraction>();
+  readonly interactionsByToken = new Map<string, FakeInteraction>();
+  readonly channelMessages = new Map<string, MessageState[]>();
+  /** recipient user id → DM channel id */
+  readonly dmChannels = new Map<string, string>();
+  /** `${channelId}/${attachmentId}` → every attachment ever uploaded */
+  readonly attachments = new Map<string, FakeAttachment>();
+  /** Origin of the HTTP server, e.g. http://127.0.0.1:1234; set once listening. */
+  origin = '';
+
+  constructor(
+    readonly config: FakeConfig,
+    readonly ids: SnowflakeGenerator,
+  ) {
+    this.commands = new CommandRegistry(config.applicationId, ids);
+  }
+
+  addGuilds(specs: NonNullable<FakeDiscordOptions['guilds']>): void {
+    const joinedAt = new Date().toISOString();
+    for (const spec of specs) {
+      const channels = spec.channels ?? [{ id: this.ids.next(), name: 'general' }];
+      channels.forEach((channel, position) => {
+        this.channels.set(channel.id, {
+          kind: 'guild-text',
+          id: channel.id,
+          guildId: spec.id,
+          name: channel.name ?? `channel-${position}`,
+          position,
+        });
+      });
+      this.guilds.set(spec.id, {
+        id: spec.id,
+        name: spec.name ?? `Guild ${spec.id}`,
+        attachmentSizeLimit: spec.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
+        channelIds: channels.map((channel) => channel.id),
+        ownerId: this.ids.next(),
+        joinedAt,
+      });
+    }
+  }
+
+  rememberUser(user: FakeUserSpec): void {
+    this.users.set(user.id, { ...this.users.get(user.id), ...user });
+  }
+
+  botUserJson(): Record<string, unknown> {
+    return botUserJson(this.config.botUserId);
+  }
+
+  userJson(id: string): Record<string, unknown> {
+    if (id === this.config.botUserId) return this.botUserJson();
+    return userJson(this.users.get(id) ?? { id });
+  }
+
+  /** The DM channel with a user, created on first use (as POST /users/@me/channels does). */
+  ensureDmChannel(userId: string): ChannelState {
+    const existing = this.dmChannels.get(userId);
+    const channel = existing === undefined ? undefined : this.channels.get(existing);
+    if (channel) return channel;
+    const created: ChannelState = { kind: 'dm', id: this.ids.next(), recipientId: userId };
+    this.channels.set(created.id, created);
+    this.dmChannels.set(userId, created.id);
+    return created;
+  }
+
+  guildOfChannel(channelId: string): GuildState | undefined {
+    const channel = this.channels.get(channelId);
+    return channel?.kind === 'guild-text' ? this.guilds.get(channel.guildId) : undefined;
+  }
+
+  attachmentUrl(channelId: string, attachment: FakeAttachment): string {
+    return `${this.origin}/attachments/${channelId}/${attachment.id}/${encodeURIComponent(attachment.filename)}`;
+  }
+
+  /** Remembers a message's attachments so their URLs keep working after edits, as Discord's CDN does. */
+  track(message: MessageState): MessageState {
+    for (const attachment of message.attachments) this.attachments.set(`${message.channelId}/${attachment.id}`, attachment);
+    return message;
+  }
+
+  findAttachment(channelId: string, attachmentId: string): FakeAttachment | undefined {
+    return this.attachments.get(`${channelId}/${attachmentId}`);
+  }
+
+  messageJson(message: MessageState): Record<string, unknown> {
+    const guild = this.guildOfChannel(message.channelId);
+    return messageJson(message, {
+      author: userJson({ id: this.config.botUserId, username: BOT_USERNAME, bot: true }),
+      applicationId: this.config.applicationId,
+      attachmentUrl: (channelId, attachment) => this.attachmentUrl(channelId, attachment),
+      userJson: (id) => this.userJson(id),
+      ...(guild === undefined ? {} : { guildId: guild.id }),
+    });
+  }
+}

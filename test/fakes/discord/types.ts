@@ -1,0 +1,152 @@
+/** Public shapes of the fake Discord: what tests configure and what they inspect. */
+
+export interface FakeChannelSpec {
+  id: string;
+  name?: string;
+}
+
+export interface FakeGuildSpec {
+  id: string;
+  name?: string;
+  /** Bytes; default 10 MiB. Limit for uploads to this guild's channels and default for its interactions. */
+  attachmentSizeLimit?: number;
+  /** Default: one text channel named "general". */
+  channels?: FakeChannelSpec[];
+}
+
+export interface FakeUserSpec {
+  id: string;
+  username?: string;
+  globalName?: string;
+  bot?: boolean;
+}
+
+export interface FakeDiscordOptions {
+  /** Expected bot token (default 'fake-bot-token'). */
+  token?: string;
+  applicationId?: string;
+  /** Default: the application id, as for every bot created through the developer portal. */
+  botUserId?: string;
+  guilds?: FakeGuildSpec[];
+  /** Shard count returned by /gateway/bot and required in IDENTIFY (default 1). */
+  shards?: number;
+  /** session_start_limit.max_concurrency (default 1, as for small bots; discord.js then waits 5 s between shard identifies). */
+  maxConcurrency?: number;
+  /** Callback later than this after dispatch → 404 10062 (default 3000). */
+  ackDeadlineMs?: number;
+  /** Webhook calls with an interaction token older than this → 401 50027 (default 15 min). */
+  tokenLifetimeMs?: number;
+  /** HELLO heartbeat_interval (default 41250). */
+  heartbeatIntervalMs?: number;
+  /** Privileged intents enabled for the app in the developer portal (bitfield, default 0): others → close 4014. */
+  privilegedIntents?: number;
+  /** Monotonic clock in ms used for deadlines and `at` stamps (default performance.now). */
+  now?: () => number;
+}
+
+export interface RecordedFile {
+  /** Form field name, e.g. `files[0]`. */
+  name: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Route without the `/api/v10` prefix, percent-decoded (e.g. `/webhooks/1/tok/messages/@original`). */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  json?: unknown;
+  files: RecordedFile[];
+  /** HTTP status the fake answered. */
+  status: number;
+  at: number;
+}
+
+export interface ComputedMentions {
+  everyone: boolean;
+  users: string[];
+  roles: string[];
+}
+
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  contentType?: string;
+  size: number;
+  bytes: Buffer;
+}
+
+export interface FakeMessage {
+  id: string;
+  channelId: string;
+  content: string;
+  embeds: unknown[];
+  flags: number;
+  attachments: FakeAttachment[];
+  allowedMentions: unknown;
+  components: unknown[];
+  mentions: ComputedMentions;
+  at: number;
+}
+
+export interface InteractionCallback {
+  type: number;
+  data: unknown;
+  at: number;
+  /** at - dispatchedAt */
+  latencyMs: number;
+  files: RecordedFile[];
+  /** HTTP status the fake answered (204/200 when accepted). */
+  status: number;
+}
+
+export interface CommandOptionSpec {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  options?: CommandOptionSpec[];
+  focused?: boolean;
+}
+
+export interface InteractionSpec {
+  commandName: string;
+  options?: CommandOptionSpec[];
+  /** Omit for a DM interaction (user instead of member, context 1). */
+  guildId?: string;
+  /** Default: the guild's first channel, or the user's DM channel. */
+  channelId?: string;
+  user?: FakeUserSpec;
+  /** Bitfield string for member.permissions (default '0'). */
+  memberPermissions?: string;
+  /** Default: every text permission. */
+  appPermissions?: string;
+  /** Default: the guild's limit (10 MiB). */
+  attachmentSizeLimit?: number;
+  resolvedUsers?: FakeUserSpec[];
+  /** Default: id of the registered command with that name, else a fresh snowflake. */
+  commandId?: string;
+  locale?: string;
+}
+
+/** A command as stored by Discord and returned by the commands routes. */
+export type RegisteredCommand = Record<string, unknown> & {
+  id: string;
+  application_id: string;
+  version: string;
+  name: string;
+  type: number;
+  guild_id?: string;
+};
+
+export interface FaultSpec {
+  method?: string;
+  path: RegExp;
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Default 1. */
+  times?: number;
+}

@@ -1,0 +1,55 @@
+import sharp from 'sharp';
+
+export type GeneratedImageKind = 'small' | 'large';
+
+/** KIE's ceiling for image inputs and a common Discord attachment limit: 'large' must be above it. */
+export const TEN_MIB = 10 * 1024 * 1024;
+
+const SMALL_SIZE = 256;
+const LARGE_SIZE = 2000;
+
+/**
+ * Real PNG files for the fake to serve, generated on first use and cached by this instance.
+ * 'small' is a 256x256 gradient (about 1 KB); 'large' is 2000x2000 RGB noise, which PNG cannot compress,
+ * so it is about 12 MB (> 10 MiB). The noise is seeded, so the bytes are the same on every run.
+ */
+export class FakeImages {
+  private readonly cache = new Map<GeneratedImageKind, Promise<Buffer>>();
+
+  get(kind: GeneratedImageKind): Promise<Buffer> {
+    let image = this.cache.get(kind);
+    if (image === undefined) {
+      image = kind === 'small' ? smallPng() : largePng();
+      this.cache.set(kind, image);
+    }
+    return image;
+  }
+}
+
+function smallPng(): Promise<Buffer> {
+  const pixels = Buffer.alloc(SMALL_SIZE * SMALL_SIZE * 3);
+  for (let y = 0; y < SMALL_SIZE; y += 1) {
+    for (let x = 0; x < SMALL_SIZE; x += 1) {
+      const offset = (y * SMALL_SIZE + x) * 3;
+      pixels[offset] = x;
+      pixels[offset + 1] = (x >> 5) * 32;
+      pixels[offset + 2] = y < SMALL_SIZE / 2 ? 200 : 60;
+    }
+  }
+  return sharp(pixels, { raw: { width: SMALL_SIZE, height: SMALL_SIZE, channels: 3 } }).png().toBuffer();
+}
+
+function largePng(): Promise<Buffer> {
+  const pixels = Buffer.alloc(LARGE_SIZE * LARGE_SIZE * 3);
+  let state = 0x2545f491;
+  for (let offset = 0; offset + 4 <= pixels.length; offset += 4) {
+    // xorshift32: cheap, seeded, incompressible enough for PNG.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    pixels.writeInt32LE(state | 0, offset);
+  }
+  return sharp(pixels, { raw: { width: LARGE_SIZE, height: LARGE_SIZE, channels: 3 } })
+    .png({ compressionLevel: 1, adaptiveFiltering: false })
+    .toBuffer();
+}

@@ -1,0 +1,14 @@
+export { FakeKie } from './server.js';
+export type {
+  FakeKieOptions,
+  TaskScenario,
+  CreateBehaviour,
+  PollFault,
+  ImageChoice,
+  CreateCall,
+  PollCall,
+  CallbackDelivery,
+  FakeTaskView,
+} from './server.js';
+export { FakeImages, TEN_MIB } from './images.js';
+export type { GeneratedImageKind } from './images.js';

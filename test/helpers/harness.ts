@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PermissionFlagsBits } from 'discord.js';
+import { createApp, type App, type AppTuning } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createLogger } from '../../src/log.js';
+import { openStorage, type Storage } from '../../src/storage.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
+
+export const GUILD_ID = '1100000000000000001';
+export const CHANNEL_ID = '1100000000000000002';
+export const MEMBER: FakeUserSpec = { id: '1200000000000000001', username: 'painter' };
+export const ADMIN: FakeUserSpec = { id: '1200000000000000009', username: 'admin' };
+export const MANAGE_GUILD = String(PermissionFlagsBits.ManageGuild);
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  discord?: FakeDiscordOptions;
+  kie?: FakeKieOptions;
+  /** Defaults to a fresh SQLite file in a temp folder. */
+  storageUrl?: string;
+  storageKeyPrefix?: string;
+  tuning?: AppTuning;
+}
+
+export interface Harness {
+  discord: FakeDiscord;
+  kie: FakeKie;
+  app: App;
+  storage: Storage;
+  config: Config;
+  dataDir: string;
+  imagine(options: { prompt: string; aspect?: string; quality?: string; user?: FakeUserSpec; attachmentSizeLimit?: number }): FakeInteraction;
+  command(name: string, options?: unknown[], extra?: { user?: FakeUserSpec; memberPermissions?: string; resolvedUsers?: FakeUserSpec[] }): FakeInteraction;
+  close(): Promise<void>;
+}
+
+/** A real bot (discord.js client included) wired to a fake Discord and a fake KIE on loopback, in this process. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'imagine-test-'));
+  const discord = await FakeDiscord.start({
+    guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'general' }] }],
+    ...options.discord,
+  });
+  const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie });
+  const config = loadConfig({
+    DISCORD_TOKEN: discord.token,
+    DISCORD_CLIENT_ID: discord.applicationId,
+    KIE_API_KEY: kie.apiKey,
+    DISCORD_API_URL: discord.apiUrl,
+    KIE_API_URL: kie.url,
+    DISCORD_GUILD_ID: GUILD_ID,
+    STORAGE_URL: options.storageUrl ?? `sqlite://${join(dataDir, 'bot.sqlite')}`,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey] });
+  const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
+  const app = createApp({ config, logger, storage, tuning: { pollSchedule: () => 150, progressIntervalMs: 200, ...options.tuning } });
+  await app.start();
+  await discord.waitForReady();
+
+  const command: Harness['command'] = (name, commandOptions = [], extra = {}) =>
+    discord.dispatchInteraction({
+      commandName: name,
+      options: commandOptions as never,
+      guildId: GUILD_ID,
+      channelId: CHANNEL_ID,
+      user: extra.user ?? MEMBER,
+      ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
+      ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
+    });
+
+  return {
+    discord,
+    kie,
+    app,
+    storage,
+    config,
+    dataDir,
+    command,
+    imagine({ prompt, aspect, quality, user, attachmentSizeLimit }) {
+      const opts: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];
+      if (aspect !== undefined) opts.push({ name: 'aspect', type: 3, value: aspect });
+      if (quality !== undefined) opts.push({ name: 'quality', type: 3, value: quality });
+      return discord.dispatchInteraction({
+        commandName: 'imagine',
+        options: opts,
+        guildId: GUILD_ID,
+        channelId: CHANNEL_ID,
+        user: user ?? MEMBER,
+        ...(attachmentSizeLimit !== undefined ? { attachmentSizeLimit } : {}),
+      });
+    },
+    async close() {
+      await app.stop();
+      await storage.close();
+      await Promise.all([discord.close(), kie.close()]);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { openStorage, type RedisClient, type Storage } from '../../src/storage.js';
+
+/** The Redis found by the global setup, or undefined (then use describe.skipIf(!redisTestUrl())). */
+export function redisTestUrl(): string | undefined {
+  return inject('redisUrl') ?? undefined;
+}
+
+/** A key prefix no other test uses. */
+export function uniqueKeyPrefix(): string {
+  return `imagine-test:${randomBytes(6).toString('hex')}:`;
+}
+
+/** Deletes every key under the prefix (SCAN, never KEYS) and returns how many went. */
+export async function deleteKeysWithPrefix(client: RedisClient, prefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const page = await client.scan(cursor, { MATCH: `${prefix}*`, COUNT: 500 });
+    cursor = String(page.cursor);
+    if (page.keys.length > 0) deleted += await client.del(page.keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
+/** The keys under the prefix, sorted. */
+export async function keysWithPrefix(client: RedisClient, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+  return keys.sort();
+}
+
+export interface TestRedisStorage {
+  storage: Storage;
+  keyPrefix: string;
+  redis: RedisClient;
+  /** Deletes the prefix's keys, then closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Opens the test Redis under a fresh key prefix. */
+export async function openTestRedisStorage(keyPrefix = uniqueKeyPrefix()): Promise<TestRedisStorage> {
+  const url = redisTestUrl();
+  if (url === undefined) throw new Error('no Redis for tests (guard the suite with describe.skipIf(!redisTestUrl()))');
+  const storage = await openStorage(url, { keyPrefix });
+  const redis = storage.redis;
+  if (redis === undefined) throw new Error('a redis:// storage without a client');
+  return {
+    storage,
+    keyPrefix,
+    redis,
+    close: async () => {
+      try {
+        await deleteKeysWithPrefix(redis, keyPrefix);
+      } finally {
+        await storage.close();
+      }
+    },
+  };
+}

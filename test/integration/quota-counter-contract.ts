@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { QuotaCounter, QuotaScope } from '../../src/quota/counter.js';
+
+export interface CounterUnderTest {
+  counter: QuotaCounter;
+  /** Removes what the tests wrote (called after each test). */
+  clean(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DAY = '2024-03-10';
+const NEXT_DAY = '2024-03-11';
+
+/** The behaviour every QuotaCounter must have, run against a real store. */
+export function describeQuotaCounterContract(name: string, factory: () => Promise<CounterUnderTest>, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip ?? false)(`QuotaCounter contract: ${name}`, () => {
+    let subject: CounterUnderTest;
+    let counter: QuotaCounter;
+    let guildId: string;
+
+    beforeAll(async () => {
+      subject = await factory();
+      counter = subject.counter;
+    });
+    afterEach(async () => {
+      await subject.clean();
+    });
+    afterAll(async () => {
+      await subject?.close();
+    });
+
+    // A fresh guild per test keeps tests independent even before clean() runs.
+    const scope = (userId = 'u1', day = DAY): QuotaScope => ({ guildId, userId, day });
+    const reserveTimes = async (times: number, limit: number, target = scope()) => {
+      const results = [];
+      for (let index = 0; index < times; index++) results.push(await counter.reserve(target, limit));
+      return results;
+    };
+    const newGuild = () => {
+      guildId = `g${randomBytes(4).toString('hex')}`;
+    };
+
+    it('grants up to the limit, counting 1, 2, 3, then refuses without counting', async () => {
+      newGuild();
+      const results = await reserveTimes(5, 3);
+      expect(results).toEqual([
+        { granted: true, used: 1 },
+        { granted: true, used: 2 },
+        { granted: true, used: 3 },
+        { granted: false, used: 3 },
+        { granted: false, used: 3 },
+      ]);
+      expect(await counter.used(scope())).toBe(3);
+    });
+
+    it('takes the limit of each call: a raised limit grants again, a lowered one refuses', async () => {
+      newGuild();
+      await reserveTimes(2, 2);
+      expect(await counter.reserve(scope(), 2)).toEqual({ granted: false, used: 2 });
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3 });
+      expect(await counter.reserve(scope(), 1)).toEqual({ granted: false, used: 3 });
+    });
+
+    it('refuses everything at limit 0 and records nothing', async () => {
+      newGuild();
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 0 });
+      expect(await counter.used(scope())).toBe(0);
+      expect(await counter.guildDay(guildId, DAY)).toEqual([]);
+      await reserveTimes(2, 5);
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 2 });
+    });
+
+    it('rejects a limit that is not a whole number ≥ 0', async () => {
+      newGuild();
+      await expect(counter.reserve(scope(), -1)).rejects.toThrow(RangeError);
+      await expect(counter.reserve(scope(), 1.5)).rejects.toThrow(RangeError);
+      expect(await counter.used(scope())).toBe(0);
+    });
+
+    it('release gives one unit back, floors at 0, and frees a slot', async () => {
+      newGuild();
+      await reserveTimes(3, 3);
+      expect(await counter.release(scope())).toBe(2);
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3 });
+      expect(await counter.release(scope())).toBe(2);
+      expect(await counter.release(scope())).toBe(1);
+      expect(await counter.release(scope())).toBe(0);
+      expect(await counter.release(scope())).toBe(0);
+      expect(await counter.used(scope())).toBe(0);
+      expect(await counter.release(scope('never-used'))).toBe(0);
+      expect(await counter.used(scope('never-used'))).toBe(0);
+    });
+
+    it('reset sets usage back to 0 and counting starts over', async () => {
+      newGuild();
+      await reserveTimes(3, 3);
+      await counter.reset(scope());
+      expect(await counter.used(scope())).toBe(0);
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 1 });
+      await counter.reset(scope('never-used'));
+      expect(await counter.used(scope('never-used'))).toBe(0);
+    });
+
+    it('keeps days, users and guilds apart', async () => {
+      newGuild();
+      const otherGuild = `${guildId}x`;
+      await reserveTimes(3, 3, scope('u1', DAY));
+      expect(await counter.reserve(scope('u1', NEXT_DAY), 3)).toEqual({ granted: true, used: 1 });
+      expect(await counter.reserve(scope('u2', DAY), 3)).toEqual({ granted: true, used: 1 });
+      expect(await counter.reserve({ guildId: otherGuild, userId: 'u1', day: DAY }, 3)).toEqual({ granted: true, used: 1 });
+      await counter.reset(scope('u1', NEXT_DAY));
+      expect(await counter.used(scope('u1', DAY))).toBe(3);
+      await counter.release(scope('u1', DAY));
+      expect(await counter.used(scope('u2', DAY))).toBe(1);
+      expect(await counter.used({ guildId: otherGuild, userId: 'u1', day: DAY })).toBe(1);
+      await counter.reset({ guildId: otherGuild, userId: 'u1', day: DAY });
+    });
+
+    it('usedOnDays answers in the order asked, 0 for days without usage', async () => {
+      newGuild();
+      await reserveTimes(2, 9, scope('u1', '2024-03-08'));
+      await reserveTimes(1, 9, scope('u1', '2024-03-10'));
+      await reserveTimes(4, 9, scope('u2', '2024-03-09'));
+      expect(await counter.usedOnDays(guildId, 'u1', ['2024-03-10', '2024-03-09', '2024-03-08', '2024-03-07'])).toEqual([1, 0, 2, 0]);
+      expect(await counter.usedOnDays(guildId, 'u1', ['2024-03-08', '2024-03-10'])).toEqual([2, 1]);
+      expect(await counter.usedOnDays(guildId, 'u1', [])).toEqual([]);
+    });
+
+    it('guildDay lists members with usage that day, most first, ties by user id', async () => {
+      newGuild();
+      await reserveTimes(1, 9, scope('carol'));
+      await reserveTimes(3, 9, scope('alice'));
+      await reserveTimes(2, 9, scope('bob'));
+      await reserveTimes(2, 9, scope('ann'));
+      await reserveTimes(1, 9, scope('dave'));
+      await counter.release(scope('dave'));
+      await reserveTimes(5, 9, scope('alice', NEXT_DAY));
+      await counter.reserve({ guildId: `${guildId}x`, userId: 'zed', day: DAY }, 9);
+      expect(await counter.guildDay(guildId, DAY)).toEqual([
+        { userId: 'alice', used: 3 },
+        { userId: 'ann', used: 2 },
+        { userId: 'bob', used: 2 },
+        { userId: 'carol', used: 1 },
+      ]);
+      expect(await counter.guildDay(guildId, NEXT_DAY)).toEqual([{ userId: 'alice', used: 5 }]);
+      expect(await counter.guildDay(guildId, '2024-03-12')).toEqual([]);
+      await counter.reset({ guildId: `${guildId}x`, userId: 'zed', day: DAY });
+    });
+
+    it('grants exactly `limit` of 50 concurrent reserves for one member', async () => {
+      newGuild();
+      const results = await Promise.all(Array.from({ length: 50 }, () => counter.reserve(scope(), 3)));
+      const granted = results.filter((result) => result.granted);
+      expect(granted).toHaveLength(3);
+      expect(granted.map((result) => result.used).sort()).toEqual([1, 2, 3]);
+      expect(results.filter((result) => !result.granted).every((result) => result.used === 3)).toBe(true);
+      expect(await counter.used(scope())).toBe(3);
+    });
+
+    it('loses no update among 40 concurrent releases and reserves', async () => {
+      newGuild();
+      await reserveTimes(20, 100);
+      await Promise.all([
+        ...Array.from({ length: 20 }, () => counter.release(scope())),
+        ...Array.from({ length: 20 }, () => counter.reserve(scope(), 100)),
+      ]);
+      expect(await counter.used(scope())).toBe(20);
+    });
+  });
+}

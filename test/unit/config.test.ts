@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const SECRET_TOKEN = 'super-secret-value';
+const SECRET_KEY = 'kie-secret-key-123';
+
+const required = { DISCORD_TOKEN: SECRET_TOKEN, DISCORD_CLIENT_ID: '123456789012345678', KIE_API_KEY: SECRET_KEY };
+
+function errorFor(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('loadConfig accepted an invalid environment');
+}
+
+function expectOneLineNaming(error: ConfigError, name: string): void {
+  expect(error.message).toMatch(new RegExp(`^${name} is (missing|invalid)`));
+  expect(error.message).not.toMatch(/[\r\n]/);
+  expect(error.message).not.toContain(SECRET_TOKEN);
+  expect(error.message).not.toContain(SECRET_KEY);
+}
+
+describe('loadConfig', () => {
+  it('fills every optional setting with its default', () => {
+    expect(loadConfig({ ...required })).toEqual({
+      discordToken: SECRET_TOKEN,
+      discordClientId: '123456789012345678',
+      kieApiKey: SECRET_KEY,
+      discordGuildId: undefined,
+      discordApiUrl: 'https://discord.com/api',
+      kieApiUrl: 'https://api.kie.ai',
+      storageUrl: 'sqlite://data/bot.sqlite',
+      quotaDaily: 10,
+      jobTimeoutMs: 600_000,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads every variable when set, converting seconds to milliseconds', () => {
+    const config = loadConfig({
+      ...required,
+      DISCORD_GUILD_ID: '987654321',
+      DISCORD_API_URL: 'http://127.0.0.1:4000/api',
+      KIE_API_URL: 'http://127.0.0.1:5000',
+      STORAGE_URL: 'redis://127.0.0.1:6379',
+      QUOTA_DAILY: '0',
+      JOB_TIMEOUT_SECONDS: '90',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      discordGuildId: '987654321',
+      discordApiUrl: 'http://127.0.0.1:4000/api',
+      kieApiUrl: 'http://127.0.0.1:5000',
+      storageUrl: 'redis://127.0.0.1:6379',
+      quotaDaily: 0,
+      jobTimeoutMs: 90_000,
+      logLevel: 'debug',
+    });
+  });
+
+  it('treats an empty or blank optional value as unset', () => {
+    const config = loadConfig({
+      ...required,
+      DISCORD_GUILD_ID: '',
+      DISCORD_API_URL: '',
+      KIE_API_URL: '   ',
+      STORAGE_URL: '',
+      QUOTA_DAILY: '',
+      JOB_TIMEOUT_SECONDS: ' ',
+      LOG_LEVEL: '',
+    });
+    expect(config.discordGuildId).toBeUndefined();
+    expect(config.discordApiUrl).toBe('https://discord.com/api');
+    expect(config.kieApiUrl).toBe('https://api.kie.ai');
+    expect(config.storageUrl).toBe('sqlite://data/bot.sqlite');
+    expect(config.quotaDaily).toBe(10);
+    expect(config.jobTimeoutMs).toBe(600_000);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('trims trailing slashes and surrounding spaces from URLs', () => {
+    const config = loadConfig({ ...required, DISCORD_API_URL: ' https://discord.test/api/ ', KIE_API_URL: 'http://127.0.0.1:8080//' });
+    expect(config.discordApiUrl).toBe('https://discord.test/api');
+    expect(config.kieApiUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('accepts sqlite, redis and rediss storage URLs', () => {
+    for (const url of ['sqlite:///var/lib/bot.sqlite', 'redis://localhost:6379/0', 'rediss://user:pw@cache:6380']) {
+      expect(loadConfig({ ...required, STORAGE_URL: url }).storageUrl).toBe(url);
+    }
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(() => loadConfig({ ...required, PATH: '/usr/bin', UNRELATED: 'x' })).not.toThrow();
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig({ ...required });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { quotaDaily: number }).quotaDaily = 99;
+    }).toThrow(TypeError);
+  });
+
+  it.each(['DISCORD_TOKEN', 'DISCORD_CLIENT_ID', 'KIE_API_KEY'])('names a missing %s', (name) => {
+    const env: NodeJS.ProcessEnv = { ...required };
+    delete env[name];
+    const error = errorFor(env);
+    expect(error.message).toBe(`${name} is missing: set it in the environment or .env`);
+    expectOneLineNaming(error, name);
+  });
+
+  it('treats a blank required value as missing', () => {
+    const error = errorFor({ ...required, KIE_API_KEY: '   ' });
+    expect(error.message).toMatch(/^KIE_API_KEY is missing/);
+  });
+
+  const invalid: Array<[string, string]> = [
+    ['DISCORD_CLIENT_ID', 'not-a-number'],
+    ['DISCORD_CLIENT_ID', '12345678901234567890123'],
+    ['DISCORD_GUILD_ID', 'guild-1'],
+    ['DISCORD_API_URL', 'discord.com/api'],
+    ['DISCORD_API_URL', 'ftp://discord.com'],
+    ['KIE_API_URL', 'https://'],
+    ['KIE_API_URL', 'not a url'],
+    ['STORAGE_URL', 'postgres://db/bot'],
+    ['STORAGE_URL', 'sqlite://'],
+    ['QUOTA_DAILY', '-1'],
+    ['QUOTA_DAILY', '2.5'],
+    ['QUOTA_DAILY', 'ten'],
+    ['QUOTA_DAILY', '100001'],
+    ['JOB_TIMEOUT_SECONDS', '0'],
+    ['JOB_TIMEOUT_SECONDS', '1.5'],
+    ['JOB_TIMEOUT_SECONDS', 'soon'],
+    ['JOB_TIMEOUT_SECONDS', String(24 * 3600 + 1)],
+    ['LOG_LEVEL', 'verbose'],
+  ];
+
+  it.each(invalid)('refuses %s=%s in one line naming the variable', (name, value) => {
+    const error = errorFor({ ...required, [name]: value });
+    expect(error.message).toMatch(new RegExp(`^${name} is invalid: expected .+`));
+    expectOneLineNaming(error, name);
+  });
+
+  it.each([
+    'DISCORD_CLIENT_ID',
+    'DISCORD_GUILD_ID',
+    'DISCORD_API_URL',
+    'KIE_API_URL',
+    'STORAGE_URL',
+    'QUOTA_DAILY',
+    'JOB_TIMEOUT_SECONDS',
+    'LOG_LEVEL',
+  ])('does not echo an invalid %s value', (name) => {
+    const value = 'echo-marker-q7x';
+    const error = errorFor({ ...required, [name]: value });
+    expect(error.message).toMatch(new RegExp(`^${name} is invalid`));
+    expect(error.message).not.toContain(value);
+  });
+
+  it('accepts the boundary values', () => {
+    expect(loadConfig({ ...required, QUOTA_DAILY: '100000' }).quotaDaily).toBe(100_000);
+    expect(loadConfig({ ...required, JOB_TIMEOUT_SECONDS: '1' }).jobTimeoutMs).toBe(1000);
+    expect(loadConfig({ ...required, JOB_TIMEOUT_SECONDS: String(24 * 3600) }).jobTimeoutMs).toBe(24 * 3600 * 1000);
+  });
+
+  it('never puts a secret into the message when another variable is wrong', () => {
+    const error = errorFor({ DISCORD_TOKEN: 'super-secret-value', DISCORD_CLIENT_ID: 'abc', KIE_API_KEY: SECRET_KEY });
+    expect(error.message).toMatch(/^DISCORD_CLIENT_ID is invalid/);
+    expect(error.message).not.toContain('super-secret-value');
+    expect(error.message).not.toContain(SECRET_KEY);
+    expect(error.stack ?? '').not.toContain('super-secret-value');
+  });
+
+  it('lists the allowed log levels', () => {
+    const error = errorFor({ ...required, LOG_LEVEL: 'loud' });
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) expect(error.message).toContain(level);
+  });
+});
