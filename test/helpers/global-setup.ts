@@ -18,6 +18,9 @@ const DEFAULT_REDIS = { host: '127.0.0.1', port: 6379 };
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const found = await findTestRedis();
+  if (found.url === null && process.env.IMAGINE_REQUIRE_REDIS === '1') {
+    throw new Error('IMAGINE_REQUIRE_REDIS=1 but no Redis could be found or started: the Redis tests must not skip here');
+  }
   project.provide('redisUrl', found.url);
   return found.stop;
 }

@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../fakes/discord/index.js';
+import { FakeKie } from '../fakes/kie/index.js';
+import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+
+const GUILD = '1300000000000000001';
+const CHANNEL = '1300000000000000002';
+
+describe('the bot as a process (npm start)', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function fakes() {
+    const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
+    const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
+    const dir = await mkdtemp(join(tmpdir(), 'imagine-proc-'));
+    cleanups.push(() => discord.close(), () => kie.close(), () => rm(dir, { recursive: true, force: true }));
+    const env = {
+      DISCORD_TOKEN: discord.token,
+      DISCORD_CLIENT_ID: discord.applicationId,
+      KIE_API_KEY: kie.apiKey,
+      DISCORD_API_URL: discord.apiUrl,
+      KIE_API_URL: kie.url,
+      STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+    };
+    return { discord, kie, dir, env };
+  }
+
+  function track(bot: BotProcess): BotProcess {
+    cleanups.push(() => bot.kill('SIGKILL'));
+    return bot;
+  }
+
+  it('npm start registers the commands globally and serves /imagine end to end', async () => {
+    const { discord, kie, env } = await fakes();
+    const bot = track(startBotProcess(env, { viaNpm: true }));
+    await discord.waitForReady(20_000);
+    await bot.waitForLog((l) => l.msg === 'commands registered', 20_000);
+    expect(discord.commands().map((c) => c.name).sort()).toEqual(['imagine', 'imagine-admin', 'quota']);
+
+    const interaction = discord.dispatchInteraction({
+      commandName: 'imagine',
+      options: [{ name: 'prompt', type: 3, value: 'a red fox in snow' }],
+      guildId: GUILD,
+      channelId: CHANNEL,
+      user: { id: '1300000000000000009' },
+    });
+    const ack = await interaction.waitForResponse();
+    expect(ack.type).toBe(5);
+    expect(ack.latencyMs).toBeLessThan(3000);
+    const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 20_000);
+    expect(Buffer.compare(message.attachments[0]!.bytes, await kie.imageBytes('small'))).toBe(0);
+
+    // Logs: one line per step, no secret anywhere.
+    for (const step of ['imagine received', 'deferred', 'task created', 'task succeeded', 'image delivered']) {
+      const line = await bot.waitForLog((l) => l.msg === step, 5_000);
+      expect(line).toMatchObject({ guildId: GUILD, userId: '1300000000000000009' });
+    }
+    const all = JSON.stringify(bot.logs) + bot.stderr.join('\n');
+    expect(all).not.toContain(env.DISCORD_TOKEN);
+    expect(all).not.toContain(env.KIE_API_KEY);
+    expect(all).not.toContain(interaction.token);
+
+    // npm itself dies by the signal; what matters is that the bot shut down cleanly behind it.
+    await bot.kill('SIGTERM');
+    expect(bot.logs.some((l) => l.msg.startsWith('shutting down'))).toBe(true);
+  }, 60_000);
+
+  it('a second start finds identical commands and does not publish them again', async () => {
+    const { discord, env } = await fakes();
+    const first = track(startBotProcess(env));
+    await first.waitForLog((l) => l.msg === 'commands registered', 20_000);
+    await first.kill('SIGTERM');
+    const second = track(startBotProcess(env));
+    await second.waitForLog((l) => l.msg === 'commands already registered', 20_000);
+    expect(discord.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/commands'))).toHaveLength(1);
+  }, 60_000);
+
+  it('exits non-zero with one line naming a missing variable, without printing secrets', async () => {
+    const bot = startBotProcess({ DISCORD_TOKEN: 'secret-token-value-123', KIE_API_KEY: 'kie-secret-456' });
+    expect(await bot.exited).toBe(1);
+    expect(bot.stderr).toEqual(['imagine: DISCORD_CLIENT_ID is missing: set it in the environment or .env']);
+    expect(bot.logs).toEqual([]);
+  });
+
+  it('exits non-zero with one line when the store cannot be reached', async () => {
+    const bot = startBotProcess({
+      DISCORD_TOKEN: 'secret-token-value-123',
+      DISCORD_CLIENT_ID: '1300000000000000003',
+      KIE_API_KEY: 'kie-secret-456',
+      STORAGE_URL: 'redis://:hunter2@127.0.0.1:1',
+    });
+    expect(await bot.exited).toBe(1);
+    expect(bot.stderr).toHaveLength(1);
+    expect(bot.stderr[0]).toMatch(/^imagine: STORAGE_URL/);
+    expect(bot.stderr[0]).not.toContain('hunter2');
+  });
+});
