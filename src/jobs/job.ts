@@ -32,4 +32,9 @@ export interface JobRecord {
   deliveryAttempts?: number;
 }
 
-export type JobPhase = 'submitting' | 'watching' | 'delivering';
+/**
+ * queued: waiting for the create budget, nothing sent (safe to submit after a restart);
+ * submitting: a createTask request may have reached KIE (never submitted again blindly);
+ * watching: the task id is known; delivering: the task succeeded and its image URL is known.
+ */
+export type JobPhase = 'queued' | 'submitting' | 'watching' | 'delivering';

@@ -24,7 +24,8 @@ export function parseImagineRequest(raw: { prompt: string | null; aspect: string
 }
 
 function hasVisibleText(text: string): boolean {
-  return text.replace(/[\s\p{Cf}\p{Z}]/gu, '').length > 0;
+  // Hangul and braille fillers render as blank space although Unicode calls them letters or symbols.
+  return text.replace(/[\s\p{Cf}\p{Z}\u115f\u1160\u2800\u3164\uffa0]/gu, '').length > 0;
 }
 
 function isOneOf(values: readonly string[], value: string): boolean {

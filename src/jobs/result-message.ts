@@ -20,7 +20,9 @@ export function truncate(text: string, max: number): string {
 }
 
 export function promptForEmbed(prompt: string): string {
-  return truncate(escapeMarkdown(prompt), MAX_EMBED_DESCRIPTION);
+  // Masked links in an embed would let a prompt dress a phishing URL as harmless text.
+  const escaped = escapeMarkdown(prompt, { maskedLink: true, heading: true, bulletedList: true, numberedList: true });
+  return truncate(escaped, MAX_EMBED_DESCRIPTION);
 }
 
 export interface DeliveredImage {

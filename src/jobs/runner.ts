@@ -50,7 +50,7 @@ export class JobRunner {
     const progress = this.progressFor(job);
     try {
       if (!job.taskId) {
-        if (options.resumed) {
+        if (options.resumed && job.phase === 'submitting') {
           // The crash came while createTask was in flight: a task may exist and be billed, but we cannot
           // know its id. Submitting again could bill twice, so tell the member instead.
           log.warn('job interrupted before KIE confirmed the task; refunding');
@@ -77,15 +77,22 @@ export class JobRunner {
 
   private async submit(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<JobRecord> {
     const started = this.deps.clock.now();
+    let current = job;
     const taskId = await this.deps.kie.createTask(
       { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality },
       {
         signal,
         onQueuePosition: (queuePosition) => progress.update({ state: 'submitting', queuePosition }),
+        // Recorded before the request leaves: after a crash we must know a billed task may exist.
+        beforeSend: async () => {
+          if (current.phase === 'submitting') return;
+          current = { ...current, phase: 'submitting' };
+          await this.deps.ledger.update(current);
+        },
         ...(this.deps.callBackUrl ? { callBackUrl: this.deps.callBackUrl } : {}),
       },
     );
-    const next: JobRecord = { ...job, taskId, submittedAt: this.deps.clock.now(), phase: 'watching' };
+    const next: JobRecord = { ...current, taskId, submittedAt: this.deps.clock.now(), phase: 'watching' };
     log.info({ taskId, createMs: next.submittedAt! - started }, 'task created');
     await this.persist(next, log);
     progress.update({ state: 'waiting' });

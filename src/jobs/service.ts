@@ -104,7 +104,7 @@ export class JobService {
       request,
       attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
       reservation: verdict.reservation.scope,
-      phase: 'submitting',
+      phase: 'queued',
     };
     try {
       await this.deps.ledger.open(job);

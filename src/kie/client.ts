@@ -31,8 +31,11 @@ export interface KieClientOptions {
 
 export interface CreateTaskOptions {
   callBackUrl?: string | undefined;
+  /** Aborts waiting for the budget or a retry; a request already sent is let finish (it may bill a task). */
   signal?: AbortSignal | undefined;
   onQueuePosition?: ((position: number) => void) | undefined;
+  /** Awaited just before each attempt leaves this machine, e.g. to record in a ledger that it may exist. */
+  beforeSend?: (() => Promise<void>) | undefined;
 }
 
 export interface GetTaskOptions {
@@ -72,6 +75,9 @@ interface HttpRequest {
   budget: RequestBudget;
   signal: AbortSignal | undefined;
   onQueuePosition: ((position: number) => void) | undefined;
+  beforeSend?: (() => Promise<void>) | undefined;
+  /** Whether aborting the signal also cuts a request in flight (false for createTask). */
+  abortInFlight: boolean;
 }
 
 /** Error codes that mean the connection was never established, so no byte of the request reached KIE. */
@@ -136,6 +142,9 @@ export class KieClient {
       budget: this.createBudget,
       signal: options.signal,
       onQueuePosition: options.onQueuePosition,
+      beforeSend: options.beforeSend,
+      // Cutting a create mid-flight would leave a billed task nobody follows; let it answer.
+      abortInFlight: false,
     };
     // createTask is not idempotent: KIE has no idempotency key and bills every task it accepts. So it is
     // retried only when KIE cannot have accepted it: a refusal before creating (429 rate limit, 455
@@ -163,6 +172,7 @@ export class KieClient {
       budget: this.pollBudget,
       signal: options.signal,
       onQueuePosition: options.onQueuePosition,
+      abortInFlight: true,
     };
     return this.run(request, () => true, (envelope) => {
       const record = parseTaskRecord(envelope.data, taskId);
@@ -189,6 +199,7 @@ export class KieClient {
       budget: this.pollBudget,
       signal: options.signal,
       onQueuePosition: options.onQueuePosition,
+      abortInFlight: true,
     };
     return this.run(request, () => true, (envelope) => {
       if (typeof envelope.data !== 'number' || !Number.isFinite(envelope.data)) {
@@ -242,6 +253,7 @@ export class KieClient {
     const { signal, operation } = request;
     await request.budget.acquire({ signal, onPosition: request.onQueuePosition });
     signal?.throwIfAborted();
+    await request.beforeSend?.();
 
     const controller = new AbortController();
     let timedOut = false;
@@ -250,7 +262,7 @@ export class KieClient {
       controller.abort(new Error('KIE request timed out'));
     }, this.requestTimeoutMs);
     const forwardAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', forwardAbort, { once: true });
+    if (request.abortInFlight) signal?.addEventListener('abort', forwardAbort, { once: true });
     let connected = false;
     try {
       const init: RequestInit = {
@@ -269,7 +281,7 @@ export class KieClient {
       const text = await response.text();
       return this.interpret(operation, response.status, text);
     } catch (error) {
-      if (signal?.aborted) throw signal.reason;
+      if (request.abortInFlight && signal?.aborted) throw signal.reason;
       if (timedOut) {
         return {
           ok: false,

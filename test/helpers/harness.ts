@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
+import type { DestinationStream } from 'pino';
 import { createApp, type App, type AppTuning } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
@@ -23,6 +24,8 @@ export interface HarnessOptions {
   storageUrl?: string;
   storageKeyPrefix?: string;
   tuning?: AppTuning;
+  /** Where the bot's JSON log lines go (e.g. captureLogs().destination); set LOG_LEVEL in env to see them. */
+  logDestination?: DestinationStream;
 }
 
 export interface Harness {
@@ -56,7 +59,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.env,
   });
-  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey] });
+  const logger = createLogger({
+    level: config.logLevel,
+    secrets: [config.discordToken, config.kieApiKey],
+    ...(options.logDestination ? { destination: options.logDestination } : {}),
+  });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
   const app = createApp({ config, logger, storage, tuning: { pollSchedule: () => 150, progressIntervalMs: 200, ...options.tuning } });
   await app.start();

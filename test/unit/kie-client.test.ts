@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KieClient, KieError, SEEDREAM_T2I_MODEL } from '../../src/kie/index.js';
 import type { KieClientOptions, RequestBudget, TextToImageInput } from '../../src/kie/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
@@ -233,7 +233,7 @@ describe('KieClient.createTask', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it('passes budget queue positions to onQueuePosition and stops on abort', async () => {
+  it('passes budget queue positions to onQueuePosition', async () => {
     const positions: number[] = [];
     const budget: RequestBudget = {
       acquire: async (options) => {
@@ -245,13 +245,51 @@ describe('KieClient.createTask', () => {
     const { client } = setup({ createBudget: budget });
     await client.createTask(INPUT, { onQueuePosition: (position) => positions.push(position) });
     expect(positions).toEqual([2, 1, 0]);
+  });
 
+  it('an abort while waiting for the budget stops before anything is sent', async () => {
+    const budget: RequestBudget = {
+      acquire: (options) =>
+        new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason))),
+    };
+    const { client } = setup({ createBudget: budget });
     const controller = new AbortController();
-    fake.nextCreate({ delayMs: 2_000 });
+    const beforeSend = vi.fn(async () => {});
+    const pending = client.createTask(INPUT, { signal: controller.signal, beforeSend });
+    controller.abort(new Error('shutting down'));
+    await expect(pending).rejects.toThrow('shutting down');
+    expect(beforeSend).not.toHaveBeenCalled();
+    expect(fake.creates).toHaveLength(0);
+  });
+
+  it('an abort after the request left lets it finish, so a billed task is never orphaned', async () => {
+    const { client } = setup();
+    const controller = new AbortController();
+    fake.nextCreate({ delayMs: 500 });
     const pending = client.createTask(INPUT, { signal: controller.signal });
-    await fake.waitFor(() => fake.creates.length === 2);
-    controller.abort(new Error('member cancelled'));
-    await expect(pending).rejects.toThrow('member cancelled');
+    await fake.waitFor(() => fake.creates.length === 1);
+    controller.abort(new Error('shutting down'));
+    await expect(pending).resolves.toBe(fake.creates[0]!.taskId);
+  });
+
+  it('awaits beforeSend before every attempt, and a failing beforeSend sends nothing', async () => {
+    const { client } = setup();
+    const order: string[] = [];
+    fake.nextCreate({ code: 429, msg: 'slow down' });
+    await client.createTask(INPUT, {
+      beforeSend: async () => {
+        order.push(`before:${fake.creates.length}`);
+      },
+    });
+    expect(order).toEqual(['before:0', 'before:1']);
+    await expect(
+      client.createTask(INPUT, {
+        beforeSend: async () => {
+          throw new Error('ledger down');
+        },
+      }),
+    ).rejects.toThrow('ledger down');
+    expect(fake.creates).toHaveLength(2);
   });
 });
 
