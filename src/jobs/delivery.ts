@@ -21,7 +21,8 @@ export class DeliveryError extends Error {
 }
 
 export function tokenUsable(job: JobRecord, now: number, lifetimeMs = INTERACTION_TOKEN_LIFETIME_MS): boolean {
-  return now < job.createdAt + lifetimeMs - TOKEN_SAFETY_MARGIN_MS;
+  const margin = Math.min(TOKEN_SAFETY_MARGIN_MS, lifetimeMs / 10);
+  return now < job.createdAt + lifetimeMs - margin;
 }
 
 /**

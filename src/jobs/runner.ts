@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
-import { watchTask, type KieClient } from '../kie/index.js';
+import { KieError, watchTask, type KieClient } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
 import type { QuotaScope } from '../quota/counter.js';
@@ -78,20 +78,36 @@ export class JobRunner {
   private async submit(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<JobRecord> {
     const started = this.deps.clock.now();
     let current = job;
-    const taskId = await this.deps.kie.createTask(
-      { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality },
-      {
-        signal,
-        onQueuePosition: (queuePosition) => progress.update({ state: 'submitting', queuePosition }),
-        // Recorded before the request leaves: after a crash we must know a billed task may exist.
-        beforeSend: async () => {
-          if (current.phase === 'submitting') return;
-          current = { ...current, phase: 'submitting' };
-          await this.deps.ledger.update(current);
-        },
-        ...(this.deps.callBackUrl ? { callBackUrl: this.deps.callBackUrl } : {}),
+    const options = {
+      signal,
+      onQueuePosition: (queuePosition: number) => progress.update({ state: 'submitting', queuePosition }),
+      // Recorded before the request leaves: after a crash we must know a billed task may exist.
+      beforeSend: async () => {
+        if (current.phase === 'submitting') return;
+        current = { ...current, phase: 'submitting' };
+        await this.deps.ledger.update(current);
       },
-    );
+      ...(this.deps.callBackUrl ? { callBackUrl: this.deps.callBackUrl } : {}),
+    };
+    const input = { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality };
+    let taskId: string;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        taskId = await this.deps.kie.createTask(input, options);
+        break;
+      } catch (error) {
+        // KIE drops (does not queue) creates over its limit or during maintenance: nothing was created,
+        // so waiting and asking again is safe, for as long as the job may live.
+        const refusedBeforeCreating =
+          error instanceof KieError && !error.maybeCreated && (error.kind === 'rate_limited' || error.kind === 'unavailable') && error.transient;
+        const wait = Math.min(30_000, 5_000 * attempt);
+        if (!refusedBeforeCreating || this.deps.clock.now() + wait > job.createdAt + this.deps.jobTimeoutMs) throw error;
+        log.warn({ attempt, retryInMs: wait, kind: error.kind }, 'KIE refused the task for now; retrying');
+        current = { ...current, phase: 'queued' };
+        await this.persist(current, log);
+        await (this.deps.sleep ?? defaultSleep)(wait, signal);
+      }
+    }
     const next: JobRecord = { ...current, taskId, submittedAt: this.deps.clock.now(), phase: 'watching' };
     log.info({ taskId, createMs: next.submittedAt! - started }, 'task created');
     await this.persist(next, log);
