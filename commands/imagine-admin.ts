@@ -1,5 +1,7 @@
 import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
+import { UserFacingError } from '../src/errors.js';
 import { messages } from '../src/messages.js';
+import { SettingsError } from '../src/moderation/settings.js';
 import type { Command, Services } from '../src/services.js';
 import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
 import { imagineAdminCommand } from './imagine-admin-data.js';
@@ -83,7 +85,10 @@ export const imagineAdmin: Command = {
     const name = group ? `${group} ${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     const action = actions[name];
     if (!action) throw new Error(`unknown admin subcommand ${name}`);
-    const content = await action(interaction, services, guildId);
+    const content = await action(interaction, services, guildId).catch((error: unknown) => {
+      // A rejected change (empty or over-long word, full word list, bad limit) is the admin's to fix, not a crash.
+      throw error instanceof SettingsError ? new UserFacingError(error.message, { cause: error }) : error;
+    });
     services.logger.info(
       {
         audit: true,

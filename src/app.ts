@@ -1,30 +1,24 @@
 import { Events, type Client } from 'discord.js';
 import { commandMap, commands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
+import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { RestReplies } from './discord/replies.js';
+import { startHealthLog } from './health.js';
 import { downloadImage, fitToUploadLimit } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
-import { KieClient, SlidingWindowBudget } from './kie/index.js';
+import { adaptivePollSchedule, createKieBudgets, createRedisKieBudgets, DEFAULT_USER_AGENT, KieClient, TaskWaker, type RequestBudget } from './kie/index.js';
 import type { Logger } from './log.js';
 import { GuildSettingsStore } from './moderation/settings.js';
 import { QuotaService } from './quota/quota-service.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
+import { isWakeMessage, shardOfGuild } from './sharding.js';
 import type { Storage } from './storage.js';
 import { Semaphore } from './util/semaphore.js';
-
-export const USER_AGENT = 'imagine-discord-bot/0.1 (+https://github.com/; node)';
-
-export interface App {
-  client: Client;
-  services: Services;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 /** Knobs for tests and benchmarks; production uses the defaults. */
 export interface AppTuning {
@@ -32,6 +26,16 @@ export interface AppTuning {
   progressIntervalMs?: number;
   deliveryRetryDelaysMs?: readonly number[];
   tokenLifetimeMs?: number;
+  /** Replaces KIE's request budgets (the naive benchmark baseline has none). */
+  budgets?: { create: RequestBudget; poll: RequestBudget };
+  healthIntervalMs?: number;
+}
+
+export interface App {
+  client: Client;
+  services: Services;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 export interface AppOptions {
@@ -44,52 +48,99 @@ export interface AppOptions {
   tuning?: AppTuning;
 }
 
+/** The poll rate the shared budget grants (KIE allows 10 per second; the budget keeps a margin). */
+const POLLS_PER_SECOND = 9;
+
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
 export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = 2, tuning = {} }: AppOptions): App {
-  const client = createClient(config);
+  const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
+  const sharded = process.env.SHARDING_MANAGER === 'true';
+  const client = createClient(config, { sharded });
   const settings = new GuildSettingsStore(storage.kv);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
+  // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
+  const budgets =
+    tunedBudgets ??
+    (storage.redis
+      ? createRedisKieBudgets(storage.redis, storage.keyPrefix, (error) => logger.warn({ err: error }, 'KIE budget: Redis unavailable'))
+      : createKieBudgets());
   const kie = new KieClient({
     baseUrl: config.kieApiUrl,
     apiKey: config.kieApiKey,
-    userAgent: USER_AGENT,
-    createBudget: new SlidingWindowBudget({ limit: 20, windowMs: 10_000 }),
-    pollBudget: new SlidingWindowBudget({ limit: 10, windowMs: 1_000 }),
+    userAgent: DEFAULT_USER_AGENT,
+    createBudget: budgets.create,
+    pollBudget: budgets.poll,
   });
+  const waker = new TaskWaker();
+  const callbackMode = config.callbackUrl !== undefined;
   const images = new Semaphore(imageConcurrency);
   const ledger = ledgerFor(storage);
   const runner = new JobRunner({
     kie,
     ledger,
+    waker,
     refund: (scope) => quota.refund(scope),
     replies: new RestReplies(client.rest),
-    download: (url, signal) => images.run(() => downloadImage(url, { signal, userAgent: USER_AGENT })),
+    download: (url, signal) => images.run(() => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT })),
     fit: (image, limit) => images.run(() => fitToUploadLimit(image, limit)),
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
-    ...tuning,
+    pollSchedule: adaptivePollSchedule({
+      watching: () => waker.watching,
+      pollsPerSecond: POLLS_PER_SECOND,
+      mode: callbackMode ? 'callback' : 'polling',
+    }),
+    ...(config.callbackUrl ? { callBackUrl: config.callbackUrl } : {}),
+    ...runnerTuning,
   });
   const jobs = new JobService({ runner, ledger, settings, quota, refund: (reservation) => quota.refund(reservation.scope), logger, clock });
   const services: Services = { config, logger, clock, settings, quota, jobs };
   routeInteractions(client, commandMap(commands), services);
 
+  // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.
+  const onParentMessage = (message: unknown) => {
+    if (isWakeMessage(message)) waker.wake(message.taskId);
+  };
+  let receiver: CallbackReceiver | undefined;
+  let stopHealth: (() => void) | undefined;
+
   return {
     client,
     services,
     async start() {
+      stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
+      if (sharded) process.on('message', onParentMessage);
+      else if (config.callbackUrl) {
+        receiver = await startCallbackReceiver({
+          port: config.callbackPort,
+          path: new URL(config.callbackUrl).pathname,
+          hmacKey: config.webhookHmacKey,
+          wake: (taskId) => waker.wake(taskId),
+          logger,
+        });
+        logger.info({ port: receiver.port, signed: Boolean(config.webhookHmacKey) }, 'KIE callback receiver listening');
+      }
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
       await ready;
-      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'connected to Discord');
-      await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commands.map((c) => c.data), logger).catch(
-        (error: unknown) => logger.error({ err: error }, 'command registration failed'),
-      );
-      const resumed = await jobs.resumeOpenJobs();
+      const shardIds = client.shard?.ids ?? [0];
+      const shardCount = client.shard?.count ?? 1;
+      logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
+      if (shardIds.includes(0)) {
+        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commands.map((c) => c.data), logger).catch(
+          (error: unknown) => logger.error({ err: error }, 'command registration failed'),
+        );
+      }
+      // Each shard finishes the jobs of its own guilds; a job of another shard is left to that shard.
+      const resumed = await jobs.resumeOpenJobs((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
       if (resumed > 0) logger.info({ count: resumed }, 'resumed jobs from the ledger');
     },
     async stop() {
+      process.off('message', onParentMessage);
       await jobs.stop(7_000);
+      await receiver?.close();
+      stopHealth?.();
       await client.destroy();
     },
   };

@@ -6,9 +6,11 @@ import { messages } from './messages.js';
 import type { Command, Services } from './services.js';
 
 /** A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL. */
-export function createClient(config: Pick<Config, 'discordApiUrl'>): Client {
+export function createClient(config: Pick<Config, 'discordApiUrl'>, options: { sharded: boolean }): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds],
+    // discord.js reads SHARDS from the environment; outside a ShardingManager that is our own setting.
+    ...(options.sharded ? {} : { shards: [0], shardCount: 1 }),
     rest: { api: config.discordApiUrl },
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,

@@ -28,6 +28,14 @@ const configSchema = z.object({
   QUOTA_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(100_000).default(10),
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  CALLBACK_URL: httpUrl.optional(),
+  CALLBACK_PORT: z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number').optional(),
+  WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
+  SHARDS: z
+    .string()
+    .trim()
+    .regex(/^(auto|[1-9]\d{0,3})$/, '"auto" or a whole number of shards (1 or more)')
+    .default('1'),
 });
 
 type Env = z.infer<typeof configSchema>;
@@ -43,7 +51,14 @@ export interface Config {
   readonly quotaDaily: number;
   readonly jobTimeoutMs: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** Public URL KIE posts task results to; undefined = polling only. */
+  readonly callbackUrl: string | undefined;
+  readonly callbackPort: number;
+  readonly webhookHmacKey: string | undefined;
+  readonly shards: number | 'auto';
 }
+
+export const DEFAULT_CALLBACK_PORT = 8080;
 
 /** A configuration problem, phrased as one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -52,9 +67,13 @@ export class ConfigError extends Error {
 
 /** Reads the environment into a frozen Config. Values are never echoed back, only names. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // An empty optional variable (KEY= in .env) means "use the default".
+  // An empty optional variable (KEY= in .env) means "use the default". Inside a shard process discord.js's
+  // ShardingManager sets SHARDS to the shard's id, which is not our setting.
+  const insideShard = env.SHARDING_MANAGER === 'true';
   const present = Object.fromEntries(
-    Object.entries(env).filter(([key, value]) => key in configSchema.shape && value !== undefined && value.trim() !== ''),
+    Object.entries(env).filter(
+      ([key, value]) => key in configSchema.shape && value !== undefined && value.trim() !== '' && !(insideShard && key === 'SHARDS'),
+    ),
   );
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
@@ -80,5 +99,9 @@ function toConfig(env: Env): Config {
     quotaDaily: env.QUOTA_DAILY,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
+    callbackUrl: env.CALLBACK_URL,
+    callbackPort: env.CALLBACK_PORT ?? DEFAULT_CALLBACK_PORT,
+    webhookHmacKey: env.WEBHOOK_HMAC_KEY,
+    shards: env.SHARDS === 'auto' ? 'auto' : Number(env.SHARDS),
   });
 }

@@ -1,6 +1,8 @@
 /** Every sentence a member or admin reads, in one place. */
 
 export const MAX_EMBED_DESCRIPTION = 4096;
+/** Discord's limit for a message's content. */
+export const MAX_MESSAGE_CONTENT = 2000;
 
 const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
 const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
@@ -106,8 +108,17 @@ export const messages = {
   wordAlreadyBanned: (word: string) => `\`${word}\` was already banned.`,
   wordRemoved: (word: string, count: number) => `Removed \`${word}\` from the banned words (${count} left).`,
   wordNotBanned: (word: string) => `\`${word}\` is not in the banned words.`,
-  wordsList: (words: readonly string[]) =>
-    words.length === 0 ? 'No banned words in this server.' : `Banned words (${words.length}): ${words.map((w) => `\`${w}\``).join(', ')}`,
+  wordsList: (words: readonly string[]) => {
+    if (words.length === 0) return 'No banned words in this server.';
+    // Up to 200 words of 64 characters would not fit in one message: show what fits and say how many are left out.
+    const head = `Banned words (${words.length}): `;
+    const quoted = words.map((w) => `\`${w}\``);
+    let shown = quoted.length;
+    const text = (count: number) =>
+      head + quoted.slice(0, count).join(', ') + (count < quoted.length ? `, … and ${quoted.length - count} more not shown.` : '');
+    while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
+    return text(shown);
+  },
   pausedNow: 'Image generation is now paused in this server. Running jobs will finish.',
   alreadyPaused: 'Image generation was already paused.',
   resumed: 'Image generation is running again in this server.',

@@ -2,13 +2,15 @@ import type { QuotaView } from '../messages.js';
 
 const TOP = 10;
 
+const images = (n: number): string => `${n} ${n === 1 ? 'image' : 'images'}`;
+
 export function formatMemberUsage(userId: string, days: readonly { day: string; used: number }[], today: QuotaView): string {
   const week = days.reduce((sum, day) => sum + day.used, 0);
   const daily = days.map((day) => `${day.day}: ${day.used}`).join(' · ');
   return [
     `**Usage of <@${userId}>**`,
     `Today: ${today.used}/${today.limit}`,
-    `Last ${days.length} days: ${week} images`,
+    `Last ${days.length} days: ${images(week)}`,
     daily,
   ].join('\n');
 }
@@ -26,7 +28,7 @@ export function formatGuildUsage(usage: GuildUsageView): string {
     rows.length === 0 ? 'nobody yet' : rows.slice(0, TOP).map((row, index) => `${index + 1}. <@${row.userId}>: ${row.used}`).join('\n');
   return [
     `**Server usage**`,
-    `Today: ${today} images · last ${usage.days.length} days: ${week} images`,
+    `Today: ${images(today)} · last ${usage.days.length} days: ${images(week)}`,
     usage.days.map((day) => `${day.day}: ${day.total}`).join(' · '),
     `**Top members today**\n${ranking(usage.topToday)}`,
     `**Top members, last ${usage.days.length} days**\n${ranking(usage.topWeek)}`,

@@ -4,9 +4,11 @@ import type { ImagineRequest } from './job.js';
 
 export type ParsedRequest = { ok: true; request: ImagineRequest } | { ok: false; reason: string };
 
-// Control characters and bidirectional overrides never belong in a prompt; they only disguise it.
-// eslint-disable-next-line no-control-regex
-const STRIP = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g;
+// Control characters, bidirectional controls and invisible format characters never belong in a prompt; they
+// only disguise it. A zero-width joiner inside an emoji sequence (👩‍💻, 🏳️‍🌈) is part of the emoji and stays.
+const STRIP =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u00ad\u061c\u180e\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|(?<![\p{Extended_Pictographic}\p{Emoji_Modifier}\ufe0f])\u200d|\u200d(?!\p{Extended_Pictographic})/gu;
 
 /** Validates what Discord delivered; a tampered client can send values the command's choices never offered. */
 export function parseImagineRequest(raw: { prompt: string | null; aspect: string | null; quality: string | null }): ParsedRequest {

@@ -20,8 +20,12 @@ export function truncate(text: string, max: number): string {
 }
 
 export function promptForEmbed(prompt: string): string {
-  // Masked links in an embed would let a prompt dress a phishing URL as harmless text.
-  const escaped = escapeMarkdown(prompt, { maskedLink: true, heading: true, bulletedList: true, numberedList: true });
+  const escaped = escapeMarkdown(prompt, { heading: true, bulletedList: true, numberedList: true })
+    // Masked links in an embed would let a prompt dress a phishing URL as harmless text. discord.js's own
+    // maskedLink option escapes only the first link of a line, so every bracket is escaped here.
+    .replace(/[[\]]/g, '\\$&')
+    // Block quotes and subtext would restyle the rest of the description.
+    .replace(/^([ \t]*)(>|-#)/gm, '$1\\$2');
   return truncate(escaped, MAX_EMBED_DESCRIPTION);
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
-import { KieError, watchTask, type KieClient } from '../kie/index.js';
+import { KieError, watchTask, type KieClient, type TaskWaker } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
 import type { QuotaScope } from '../quota/counter.js';
@@ -16,6 +16,8 @@ import { failureNotice, successMessage } from './result-message.js';
 export interface JobRunnerDeps {
   kie: Pick<KieClient, 'createTask' | 'getTask'>;
   ledger: JobLedger;
+  /** Lets a KIE callback cut a watch's pause short. */
+  waker?: TaskWaker;
   refund: (scope: QuotaScope) => Promise<void>;
   replies: DiscordReplies;
   download: (url: string, signal: AbortSignal) => Promise<DownloadedImage>;
@@ -124,6 +126,7 @@ export class JobRunner {
       now: () => this.deps.clock.now(),
       signal,
       ...(this.deps.pollSchedule ? { schedule: this.deps.pollSchedule } : {}),
+      ...(this.deps.waker ? { waker: this.deps.waker } : {}),
       onUpdate: (update) => {
         if (update.state !== lastState) {
           log.info({ taskId, state: update.state, from: lastState }, 'task state changed');

@@ -118,8 +118,8 @@ export class JobService {
   }
 
   /** Picks up every job the ledger still holds, e.g. after a crash or a restart. */
-  async resumeOpenJobs(): Promise<number> {
-    const jobs = await this.deps.ledger.openJobs();
+  async resumeOpenJobs(owns: (job: JobRecord) => boolean = () => true): Promise<number> {
+    const jobs = (await this.deps.ledger.openJobs()).filter(owns);
     for (const job of jobs) {
       if (this.running.has(job.id)) continue;
       this.deps.logger.info({ jobId: job.id, taskId: job.taskId, phase: job.phase }, 'resuming job');

@@ -13,7 +13,8 @@ export {
 } from './budget.js';
 export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';
-export { pollSchedule } from './poll-schedule.js';
+export { pollSchedule, adaptivePollSchedule } from './poll-schedule.js';
+export type { AdaptivePollScheduleOptions } from './poll-schedule.js';
 export { watchTask, DEFAULT_NOT_FOUND_RETRIES } from './watch.js';
 export type { WatchTaskOptions } from './watch.js';
 export { TaskWaker } from './waker.js';
@@ -21,3 +22,5 @@ export { sleep } from './sleep.js';
 export type { Sleep } from './sleep.js';
 export { verifyKieSignature, signKieCallback, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';
 export type { VerifyKieSignatureInput } from './webhook.js';
+export { RedisSlidingWindowBudget, createRedisKieBudgets } from './redis-budget.js';
+export type { RedisCommander, RedisSlidingWindowBudgetOptions } from './redis-budget.js';

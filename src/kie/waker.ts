@@ -18,6 +18,11 @@ export class TaskWaker {
     this.sleepFn = options.sleep ?? defaultSleep;
   }
 
+  /** How many distinct tasks are being watched now. */
+  get watching(): number {
+    return this.tracked.size;
+  }
+
   /** Marks a task as watched until the returned function is called. */
   track(taskId: string): () => void {
     this.tracked.set(taskId, (this.tracked.get(taskId) ?? 0) + 1);

@@ -1,0 +1,148 @@
+import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, type AcquireOptions, type RequestBudget } from './budget.js';
+import { sleep as defaultSleep } from './sleep.js';
+
+/** What the budget needs from a Redis client (@redis/client's sendCommand). */
+export interface RedisCommander {
+  sendCommand(args: readonly string[]): Promise<unknown>;
+}
+
+// A sliding-window log shared by every process on the same Redis: one entry per grant, scored with Redis's
+// own clock so processes with skewed clocks still agree. Returns 0 when granted, else ms until a slot frees.
+const TAKE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+export interface RedisSlidingWindowBudgetOptions {
+  redis: RedisCommander;
+  key: string;
+  limit: number;
+  windowMs: number;
+  safetyMarginMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onError?: (error: unknown) => void;
+}
+
+interface Waiter {
+  grant: () => void;
+  onPosition: ((position: number) => void) | undefined;
+  reportedPosition: number;
+  detach: () => void;
+}
+
+/**
+ * KIE's per-key limits enforced across every bot process that shares the store: each process keeps its own
+ * waiters in FIFO order and takes grants from one Redis window.
+ */
+export class RedisSlidingWindowBudget implements RequestBudget {
+  private readonly waiters: Waiter[] = [];
+  private readonly windowMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private pumping = false;
+  private sequence = 0;
+
+  constructor(private readonly options: RedisSlidingWindowBudgetOptions) {
+    this.windowMs = options.windowMs + (options.safetyMarginMs ?? 0);
+    this.sleep = options.sleep ?? ((ms) => defaultSleep(ms));
+  }
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  acquire(options: AcquireOptions = {}): Promise<void> {
+    const { signal, onPosition } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        this.reportPositions();
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = { grant: resolve, onPosition, reportedPosition: 0, detach: () => signal?.removeEventListener('abort', onAbort) };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.reportPositions();
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      let failures = 0;
+      while (this.waiters.length > 0) {
+        let wait: number;
+        try {
+          wait = await this.take();
+          failures = 0;
+        } catch (error) {
+          // Without Redis we cannot know what other processes spent: wait rather than risk KIE's 429s.
+          this.options.onError?.(error);
+          failures += 1;
+          await this.sleep(Math.min(5_000, 250 * 2 ** failures));
+          continue;
+        }
+        if (wait === 0) {
+          const waiter = this.waiters.shift();
+          if (!waiter) continue; // aborted meanwhile; the slot is spent, which only errs on the safe side
+          waiter.detach();
+          if (waiter.reportedPosition !== 0) waiter.onPosition?.(0);
+          waiter.grant();
+          this.reportPositions();
+        } else {
+          await this.sleep(Math.max(5, wait));
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async take(): Promise<number> {
+    this.sequence += 1;
+    const member = `${process.pid}:${Date.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
+    const reply = await this.options.redis.sendCommand([
+      'EVAL',
+      TAKE_SCRIPT,
+      '1',
+      this.options.key,
+      String(this.options.limit),
+      String(this.windowMs),
+      member,
+    ]);
+    return Number(reply);
+  }
+
+  private reportPositions(): void {
+    this.waiters.forEach((waiter, index) => {
+      if (waiter.reportedPosition === index + 1) return;
+      waiter.reportedPosition = index + 1;
+      try {
+        waiter.onPosition?.(index + 1);
+      } catch {
+        // A progress display problem must not stall the queue.
+      }
+    });
+  }
+}
+
+/** KIE's two limits as budgets shared through Redis (one window per kind, per key prefix). */
+export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): { create: RequestBudget; poll: RequestBudget } {
+  const common = { redis, ...(onError ? { onError } : {}) };
+  return {
+    create: new RedisSlidingWindowBudget({ ...common, key: `${keyPrefix}kie:budget:create`, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
+    poll: new RedisSlidingWindowBudget({ ...common, key: `${keyPrefix}kie:budget:poll`, ...KIE_POLL_LIMIT, safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
+  };
+}

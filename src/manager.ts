@@ -1,0 +1,71 @@
+import { REST, Routes, ShardingManager, type APIGatewayBotInfo } from 'discord.js';
+import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { wakeMessage } from './sharding.js';
+
+const SHUTDOWN_GRACE_MS = 9_000;
+
+export interface ManagerHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the bot as several shard processes under discord.js's ShardingManager. Every shard shares the store
+ * (quotas, ledger, KIE budget) and the manager owns the one thing that cannot be shared: the callback port.
+ */
+export async function runShardManager(config: Config, logger: Logger, entryFile: string): Promise<ManagerHandle> {
+  const totalShards = config.shards === 'auto' ? await recommendedShardCount(config) : config.shards;
+  if (!config.storageUrl.startsWith('redis')) {
+    logger.warn('several shards on SQLite: quotas and the ledger stay consistent, but KIE budgets are per process; use Redis');
+  }
+  const manager = new ShardingManager(entryFile, {
+    token: config.discordToken,
+    totalShards,
+    respawn: true,
+    mode: 'process',
+    execArgv: ['--import', 'tsx'],
+  });
+  manager.on('shardCreate', (shard) => {
+    logger.info({ shard: shard.id, totalShards }, 'shard starting');
+    shard.on('death', () => logger.warn({ shard: shard.id }, 'shard process exited'));
+  });
+
+  let receiver: CallbackReceiver | undefined;
+  if (config.callbackUrl) {
+    receiver = await startCallbackReceiver({
+      port: config.callbackPort,
+      path: new URL(config.callbackUrl).pathname,
+      hmacKey: config.webhookHmacKey,
+      // Which shard runs the job is not known here; a wake for a task nobody watches is ignored.
+      wake: (taskId) => void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed')),
+      logger,
+    });
+    logger.info({ port: receiver.port }, 'KIE callback receiver listening');
+  }
+  await manager.spawn({ timeout: 60_000 });
+  logger.info({ totalShards }, 'all shards started');
+
+  return {
+    async stop() {
+      manager.respawn = false;
+      await receiver?.close();
+      const exits = [...manager.shards.values()].map(
+        (shard) =>
+          new Promise<void>((resolve) => {
+            const child = shard.process;
+            if (!child || child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      );
+      await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+    },
+  };
+}
+
+async function recommendedShardCount(config: Config): Promise<number> {
+  const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
+  const info = (await rest.get(Routes.gatewayBot())) as APIGatewayBotInfo;
+  return Math.max(1, info.shards);
+}

@@ -1,0 +1,67 @@
+import { fileURLToPath } from 'node:url';
+import { config as loadDotenv } from 'dotenv';
+import { createApp, type AppTuning } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { runShardManager } from './manager.js';
+import { openStorage, StorageError } from './storage.js';
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
+/**
+ * The process: configuration, then either one bot, or (SHARDS > 1) a manager of shard processes that each
+ * run this same file. Exits within 10 s of SIGINT/SIGTERM; open jobs stay in the ledger for the next start.
+ */
+export async function runProcess(options: { tuning?: AppTuning; entryFile?: string } = {}): Promise<void> {
+  loadDotenv({ quiet: true });
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''] });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+  const insideShard = process.env.SHARDING_MANAGER === 'true';
+  if (!insideShard && config.shards !== 1) {
+    const manager = await runShardManager(config, logger, options.entryFile ?? fileURLToPath(new URL('./main.ts', import.meta.url)));
+    onShutdownSignal(logger, () => manager.stop());
+    return;
+  }
+  await runBot(config, logger, options.tuning);
+}
+
+async function runBot(config: Config, logger: Logger, tuning: AppTuning | undefined): Promise<void> {
+  const storage = await openStorage(config.storageUrl, { onError: (error) => logger.warn({ err: error }, 'store error') });
+  logger.info({ store: storage.kind, pid: process.pid }, 'storage ready');
+  const app = createApp({ config, logger, storage, ...(tuning ? { tuning } : {}) });
+  onShutdownSignal(logger, async () => {
+    await app.stop();
+    await storage.close();
+  });
+  await app.start();
+}
+
+function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down; open jobs stay in the ledger');
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** One line for the operator, never a stack or a secret. */
+export function reportStartupFailure(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof StorageError) console.error(`imagine: ${error.message}`);
+  else console.error(`imagine: could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
