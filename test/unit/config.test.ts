@@ -36,7 +36,31 @@ describe('loadConfig', () => {
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
       logLevel: 'info',
+      callbackUrl: undefined,
+      callbackPort: 8080,
+      webhookHmacKey: undefined,
+      shards: 1,
     });
+  });
+
+  it('reads the callback and sharding settings', () => {
+    const config = loadConfig({
+      ...required,
+      CALLBACK_URL: 'https://bot.example.com/kie/callback',
+      CALLBACK_PORT: '9000',
+      WEBHOOK_HMAC_KEY: 'a-long-enough-key',
+      SHARDS: 'auto',
+    });
+    expect(config).toMatchObject({ callbackUrl: 'https://bot.example.com/kie/callback', callbackPort: 9000, webhookHmacKey: 'a-long-enough-key', shards: 'auto' });
+    expect(loadConfig({ ...required, SHARDS: '3' }).shards).toBe(3);
+    expect(() => loadConfig({ ...required, SHARDS: '0' })).toThrow(/^SHARDS is invalid/);
+    expect(() => loadConfig({ ...required, CALLBACK_PORT: '70000' })).toThrow(/^CALLBACK_PORT is invalid/);
+    expect(() => loadConfig({ ...required, WEBHOOK_HMAC_KEY: 'short' })).toThrow(/^WEBHOOK_HMAC_KEY is invalid/);
+  });
+
+  it('inside a shard process, ignores the SHARDS id that discord.js sets', () => {
+    expect(loadConfig({ ...required, SHARDING_MANAGER: 'true', SHARDS: '1' }).shards).toBe(1);
+    expect(loadConfig({ ...required, SHARDING_MANAGER: 'true', SHARDS: '0' }).shards).toBe(1);
   });
 
   it('reads every variable when set, converting seconds to milliseconds', () => {
