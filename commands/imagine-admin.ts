@@ -75,14 +75,17 @@ export const imagineAdmin: Command = {
       await interaction.reply({ content: messages.guildOnly, flags: MessageFlags.Ephemeral });
       return;
     }
+    const group = interaction.options.getSubcommandGroup(false);
+    const name = group ? `${group} ${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     // A server can override who sees the command; the permission itself is what grants admin actions.
     if (!interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) {
-      services.logger.warn({ guildId, userId: interaction.user.id }, 'admin command refused: missing Manage Guild');
+      services.logger.warn(
+        { audit: true, guildId, userId: interaction.user.id, action: name, at: new Date(services.clock.now()).toISOString() },
+        'admin command refused: missing Manage Guild',
+      );
       await interaction.reply({ content: messages.adminOnly, flags: MessageFlags.Ephemeral });
       return;
     }
-    const group = interaction.options.getSubcommandGroup(false);
-    const name = group ? `${group} ${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     const action = actions[name];
     if (!action) throw new Error(`unknown admin subcommand ${name}`);
     const content = await action(interaction, services, guildId).catch((error: unknown) => {

@@ -92,6 +92,9 @@ async function openSqlite(url: string, options: OpenStorageOptions): Promise<Sto
   try {
     // WAL lets several processes share the file; every write still holds SQLite's single write lock.
     await sqlite.query('PRAGMA journal_mode = WAL');
+    // In WAL mode NORMAL loses nothing when the process crashes, only (at worst) the last commits on a power
+    // cut, and saves an fsync per quota reservation, which /imagine makes before Discord's 3 s deadline.
+    await sqlite.query('PRAGMA synchronous = NORMAL');
     counters = await SqliteQuotaCounter.create(sqlite, { onError });
   } catch (error) {
     await store.close().catch(() => {});

@@ -34,14 +34,40 @@ export class SettingsError extends Error {
 export class GuildSettingsStore {
   readonly #kv: Keyv;
   readonly #wordsLock = new KeyedMutex();
+  /**
+   * Reads are cached briefly (and concurrent reads of one key share a single store query), because every
+   * /imagine reads several settings before Discord's 3 s deadline. Writes through this store update the
+   * cache at once; another process's write is seen within cacheTtlMs.
+   */
+  readonly #cache = new Map<string, { value: Promise<unknown>; expiresAt: number }>();
+  readonly #cacheTtlMs: number;
+  readonly #now: () => number;
 
-  constructor(kv: Keyv) {
+  constructor(kv: Keyv, options: { cacheTtlMs?: number; now?: () => number } = {}) {
     this.#kv = kv;
+    this.#cacheTtlMs = options.cacheTtlMs ?? 2_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #read(key: string): Promise<unknown> {
+    const now = this.#now();
+    const cached = this.#cache.get(key);
+    if (cached && cached.expiresAt > now) return cached.value;
+    const value = this.#kv.get<unknown>(key);
+    this.#cache.set(key, { value, expiresAt: now + this.#cacheTtlMs });
+    // A failed read must not be served from the cache.
+    value.catch(() => this.#cache.delete(key));
+    if (this.#cache.size > 10_000) this.#evictExpired(now);
+    return value;
+  }
+
+  #evictExpired(now: number): void {
+    for (const [key, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(key);
   }
 
   async get(guildId: string): Promise<GuildSettings> {
     const [paused, defaultLimit, bannedWords] = await Promise.all([
-      this.#kv.get<unknown>(keys.paused(guildId)),
+      this.#read(keys.paused(guildId)),
       this.defaultLimit(guildId),
       this.#bannedWords(guildId),
     ]);
@@ -53,7 +79,7 @@ export class GuildSettingsStore {
   }
 
   async defaultLimit(guildId: string): Promise<number | undefined> {
-    return asLimit(await this.#kv.get<unknown>(keys.defaultLimit(guildId)));
+    return asLimit(await this.#read(keys.defaultLimit(guildId)));
   }
 
   async setDefaultLimit(guildId: string, limit: number | undefined): Promise<void> {
@@ -61,7 +87,7 @@ export class GuildSettingsStore {
   }
 
   async userLimit(guildId: string, userId: string): Promise<number | undefined> {
-    return asLimit(await this.#kv.get<unknown>(keys.userLimit(guildId, userId)));
+    return asLimit(await this.#read(keys.userLimit(guildId, userId)));
   }
 
   async setUserLimit(guildId: string, userId: string, limit: number | undefined): Promise<void> {
@@ -69,7 +95,7 @@ export class GuildSettingsStore {
   }
 
   async isBlocked(guildId: string, userId: string): Promise<boolean> {
-    return (await this.#kv.get<unknown>(keys.blocked(guildId, userId))) === true;
+    return (await this.#read(keys.blocked(guildId, userId))) === true;
   }
 
   async setBlocked(guildId: string, userId: string, blocked: boolean): Promise<void> {
@@ -88,7 +114,7 @@ export class GuildSettingsStore {
       throw new SettingsError('word-too-long', `A banned word can be at most ${MAX_BANNED_WORD_LENGTH} characters long.`);
     }
     return this.#wordsLock.run(guildId, async () => {
-      const words = await this.#bannedWords(guildId);
+      const words = await this.#bannedWords(guildId, true);
       const existing = words.find((listed) => normalizeForMatching(listed) === matchKey);
       if (existing !== undefined) return { added: false, word: existing, words };
       if (words.length >= MAX_BANNED_WORDS) {
@@ -108,7 +134,7 @@ export class GuildSettingsStore {
     const cleaned = cleanBannedWord(word);
     const matchKey = normalizeForMatching(cleaned);
     return this.#wordsLock.run(guildId, async () => {
-      const words = await this.#bannedWords(guildId);
+      const words = await this.#bannedWords(guildId, true);
       const listed = words.find((existing) => normalizeForMatching(existing) === matchKey);
       if (listed === undefined) return { removed: false, word: cleaned, words };
       const remaining = words.filter((existing) => normalizeForMatching(existing) !== matchKey);
@@ -117,15 +143,19 @@ export class GuildSettingsStore {
     });
   }
 
-  async #bannedWords(guildId: string): Promise<string[]> {
-    const stored = await this.#kv.get<unknown>(keys.bannedWords(guildId));
+  /** `fresh` for read-modify-write under the words lock: a cached list could drop another edit. */
+  async #bannedWords(guildId: string, fresh = false): Promise<string[]> {
+    const key = keys.bannedWords(guildId);
+    const stored = fresh ? await this.#kv.get<unknown>(key) : await this.#read(key);
     return Array.isArray(stored) ? stored.filter((word): word is string => typeof word === 'string') : [];
   }
 
   async #setOrDelete(key: string, value: unknown): Promise<void> {
+    this.#cache.delete(key);
     if (value === undefined) await this.#kv.delete(key);
     // Keyv reports a failed write as `false` unless it was built with throwOnErrors.
     else if (!(await this.#kv.set(key, value))) throw new Error(`settings: could not save ${key}`);
+    this.#cache.set(key, { value: Promise.resolve(value), expiresAt: this.#now() + this.#cacheTtlMs });
   }
 }
 

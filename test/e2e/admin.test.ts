@@ -49,6 +49,13 @@ async function imagine(h: Harness, user: FakeUserSpec = MEMBER, prompt = 'a ligh
   return firstReply(h.imagine({ prompt, user }));
 }
 
+/** Waits for the accepted jobs' tasks and for every job to end, then checks KIE saw exactly `count` createTask calls. */
+async function expectCreates(h: Harness, count: number): Promise<void> {
+  await h.kie.waitFor(() => h.kie.creates.length >= count, 10_000);
+  await h.app.services.jobs.idle();
+  expect(h.kie.creates).toHaveLength(count);
+}
+
 function expectAccepted(reply: FirstReply): void {
   expect(reply, reply.content).toMatchObject({ type: CALLBACK_DEFERRED, ephemeral: false });
 }
@@ -87,7 +94,7 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'limit', { limit: 0, user: THIRD })).toBe(`<@${THIRD.id}> can now generate 0 images a day.`);
     expectRefused(await imagine(h, THIRD), /not available to you.*daily limit is 0/);
 
-    expect(h.kie.creates).toHaveLength(7);
+    await expectCreates(h, 7);
     expect(h.kie.creates.filter((c) => c.taskId !== undefined)).toHaveLength(7);
   });
 
@@ -95,7 +102,7 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     const h = await start({ env: { QUOTA_DAILY: '1' } });
     expectAccepted(await imagine(h));
     expectRefused(await imagine(h), /\(1\/1\)/);
-    expect(h.kie.creates).toHaveLength(1);
+    await expectCreates(h, 1);
   });
 
   it('reset gives a member at their limit today back', async () => {
@@ -104,7 +111,7 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expectRefused(await imagine(h), /\(1\/1\)/);
     expect(await admin(h, 'reset', { user: MEMBER })).toBe(`Today's usage of <@${MEMBER.id}> is back to 0.`);
     expectAccepted(await imagine(h));
-    expect(h.kie.creates).toHaveLength(2);
+    await expectCreates(h, 2);
   });
 
   it('block refuses the member privately without reaching KIE or costing quota; unblock restores', async () => {
@@ -113,13 +120,13 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'block', { user: MEMBER })).toBe(`<@${MEMBER.id}> was already blocked.`);
     expectRefused(await imagine(h), /not allowed to generate images/);
     expectAccepted(await imagine(h, OTHER));
-    expect(h.kie.creates).toHaveLength(1);
+    await expectCreates(h, 1);
     expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(0);
 
     expect(await admin(h, 'unblock', { user: MEMBER })).toBe(`<@${MEMBER.id}> can generate images again.`);
     expect(await admin(h, 'unblock', { user: MEMBER })).toBe(`<@${MEMBER.id}> was not blocked.`);
     expectAccepted(await imagine(h));
-    expect(h.kie.creates).toHaveLength(2);
+    await expectCreates(h, 2);
   });
 
   it('usage shows the server totals and top members, and one member over today and the last 7 days', async () => {
@@ -128,16 +135,20 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     const jobs = [h.imagine({ prompt: 'one' }), h.imagine({ prompt: 'two' }), h.imagine({ prompt: 'three', user: OTHER })];
     for (const job of jobs) await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     // Earlier days of the week, as the counters would hold them.
-    const [today, yesterday, threeDaysAgo] = [lastDays(Date.now(), 7)[0]!, lastDays(Date.now(), 7)[1]!, lastDays(Date.now(), 7)[3]!];
+    const week = lastDays(Date.now(), 7);
+    const [today, yesterday, threeDaysAgo, sixDaysAgo] = [week[0]!, week[1]!, week[3]!, week[6]!];
     for (let i = 0; i < 3; i++) await h.storage.counters.reserve({ guildId: GUILD_ID, userId: OTHER.id, day: yesterday }, 10);
     await h.storage.counters.reserve({ guildId: GUILD_ID, userId: MEMBER.id, day: threeDaysAgo }, 10);
+    await h.storage.counters.reserve({ guildId: GUILD_ID, userId: THIRD.id, day: sixDaysAgo }, 10);
 
     const guild = await admin(h, 'usage');
-    expect(guild).toContain('Today: 3 images · last 7 days: 7 images');
+    expect(guild).toContain('Today: 3 images · last 7 days: 8 images');
     expect(guild).toContain(`${today}: 3 · ${yesterday}: 3 · `);
     expect(guild).toContain(`${threeDaysAgo}: 1`);
-    expect(guild).toContain(`**Top members today**\n1. <@${MEMBER.id}>: 2\n2. <@${OTHER.id}>: 1`);
-    expect(guild).toContain(`**Top members, last 7 days**\n1. <@${OTHER.id}>: 4\n2. <@${MEMBER.id}>: 3`);
+    expect(guild).toContain(`${sixDaysAgo}: 1`);
+    expect(guild).toContain(`**Top members today**\n1. <@${MEMBER.id}>: 2\n2. <@${OTHER.id}>: 1\n**`);
+    expect(guild).toMatch(new RegExp(`\\*\\*Top members, last 7 days\\*\\*\\n1\\. <@${OTHER.id}>: 4\\n2\\. <@${MEMBER.id}>: 3\\n3\\. <@${THIRD.id}>: 1$`));
+    expect(await admin(h, 'usage', { user: THIRD })).toContain('Today: 0/10\nLast 7 days: 1 image\n');
 
     const member = await admin(h, 'usage', { user: OTHER });
     expect(member).toContain(`Usage of <@${OTHER.id}>`);
@@ -159,14 +170,14 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
       expectRefused(refused, /does not allow/);
       expect(refused.content).toContain(prompt.toLowerCase().includes('dragon') ? '`red dragon`' : '`cat`');
     }
-    expect(h.kie.creates).toHaveLength(0);
+    await expectCreates(h, 0);
     expectAccepted(await imagine(h, MEMBER, 'concatenate the scattered dragons'));
-    expect(h.kie.creates).toHaveLength(1);
+    await expectCreates(h, 1);
 
     expect(await admin(h, 'words remove', { word: 'CAT' })).toBe('Removed `cat` from the banned words (1 left).');
     expect(await admin(h, 'words remove', { word: 'cat' })).toBe('`cat` is not in the banned words.');
     expectAccepted(await imagine(h, MEMBER, 'a C@T on a mat'));
-    expect(h.kie.creates).toHaveLength(2);
+    await expectCreates(h, 2);
     expect(h.kie.creates[1]!.body).toMatchObject({ input: { prompt: 'a C@T on a mat' } });
     expect(await admin(h, 'words list')).toBe('Banned words (1): `red dragon`');
   });
@@ -179,6 +190,19 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'words list')).toBe('No banned words in this server.');
   });
 
+  it('a full list of long banned words still fits in one message, and the 201st word is refused with the reason', async () => {
+    const h = await start();
+    const words = Array.from({ length: 200 }, (_, index) => `${'forbidden'.repeat(6)}${String(index).padStart(3, '0')}`);
+    for (const word of words) await h.app.services.settings.addBannedWord(GUILD_ID, word);
+    const list = await admin(h, 'words list');
+    expect(list.length).toBeLessThanOrEqual(2000);
+    expect(list).toMatch(/^Banned words \(200\): `forbidden/);
+    expect(list).toMatch(/, … and \d+ more not shown\.$/);
+    const shown = list.match(/`[^`]+`/g) ?? [];
+    expect(shown.length + Number(/and (\d+) more/.exec(list)?.[1])).toBe(200);
+    expect(await admin(h, 'words add', { word: 'one more' })).toBe('This server already has the maximum of 200 banned words.');
+  });
+
   it('pause refuses new jobs privately with the reason while running jobs finish; resume restarts', async () => {
     const h = await start({ kie: { defaultScenario: { durationMs: 1200 } } });
     const running = h.imagine({ prompt: 'started before the pause' });
@@ -189,14 +213,14 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'pause')).toBe('Image generation was already paused.');
     expectRefused(await imagine(h), /paused in this server by its admins/);
     expectRefused(await imagine(h, OTHER), /paused/);
-    expect(h.kie.creates).toHaveLength(1);
+    await expectCreates(h, 1);
     const finished = await running.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     expect(finished.attachments).toHaveLength(1);
 
     expect(await admin(h, 'resume')).toBe('Image generation is running again in this server.');
     expect(await admin(h, 'resume')).toBe('Image generation was not paused.');
     expectAccepted(await imagine(h));
-    expect(h.kie.creates).toHaveLength(2);
+    await expectCreates(h, 2);
   });
 
   it('a member without Manage Server is refused privately and nothing changes', async () => {
@@ -252,6 +276,7 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
       expect(at).toBeLessThanOrEqual(after + 5);
     }
     const refused = logs.lines.filter((line) => line.msg === 'admin command refused: missing Manage Guild');
-    expect(refused).toEqual([expect.objectContaining({ userId: MEMBER.id, guildId: GUILD_ID })]);
+    expect(refused).toEqual([expect.objectContaining({ userId: MEMBER.id, guildId: GUILD_ID, action: 'pause' })]);
+    expect(Date.parse(String(refused[0]!['at']))).toBeGreaterThanOrEqual(before - 5);
   });
 });

@@ -24,6 +24,11 @@ export interface HarnessOptions {
   storageUrl?: string;
   storageKeyPrefix?: string;
   tuning?: AppTuning;
+  /**
+   * Default true: `tuning` is laid over fast test defaults (150 ms polls, 200 ms progress edits). False passes
+   * `tuning` as given, so the app keeps its own poll schedule (e.g. to see KIE callbacks take effect).
+   */
+  tuningDefaults?: boolean;
   /** Where the bot's JSON log lines go (e.g. captureLogs().destination); set LOG_LEVEL in env to see them. */
   logDestination?: DestinationStream;
 }
@@ -65,7 +70,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
-  const app = createApp({ config, logger, storage, tuning: { pollSchedule: () => 150, progressIntervalMs: 200, ...options.tuning } });
+  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, ...options.tuning };
+  const app = createApp({ config, logger, storage, tuning });
   await app.start();
   await discord.waitForReady();
 

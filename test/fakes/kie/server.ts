@@ -29,6 +29,8 @@ export interface TaskScenario {
   image?: ImageChoice;
   /** Raw resultJson string served on success instead of {"resultUrls":[…]}, e.g. 'not json'. */
   resultJson?: string;
+  /** The first N recordInfo calls for the task answer {code:422, msg:"recordInfo is null"}, as KIE may for a fresh task. */
+  notFoundPolls?: number;
 }
 
 export type CreateBehaviour =
@@ -45,6 +47,8 @@ export interface FakeKieOptions {
   /** Default 'fake-kie-key'. */
   apiKey?: string;
   defaultScenario?: TaskScenario;
+  /** Chooses each new task's scenario from its createTask body (e.g. random durations in a benchmark). */
+  scenarioFor?: (body: unknown) => TaskScenario;
   /** Default true: 20 creates per 10 s and 10 recordInfo per 1 s; excess → HTTP 200 {code:429}. */
   enforceRateLimits?: boolean;
   /** When set, callbacks carry X-Webhook-Timestamp / X-Webhook-Signature. */
@@ -95,6 +99,8 @@ interface FakeTask {
   param: string;
   callBackUrl: string | undefined;
   forced?: { outcome: 'success' | 'fail'; at: number };
+  /** How many "recordInfo is null" answers it has had (scenario.notFoundPolls). */
+  notFoundServed?: number;
 }
 
 type Answer = { kind: 'json'; status: number; body: unknown } | { kind: 'raw'; status: number; body: string; contentType: string };
@@ -116,6 +122,7 @@ export class FakeKie {
   private readonly hmacKey: string | undefined;
   private readonly slowChunk: { bytes: number; intervalMs: number };
   private defaultScenario: TaskScenario;
+  private readonly scenarioFor: ((body: unknown) => TaskScenario) | undefined;
   private readonly tasks = new Map<string, FakeTask>();
   private readonly createQueue: CreateBehaviour[] = [];
   private readonly createTimes: number[] = [];
@@ -137,6 +144,7 @@ export class FakeKie {
     this.hmacKey = options.hmacKey;
     this.slowChunk = options.slowChunk ?? { bytes: 128, intervalMs: 100 };
     this.defaultScenario = options.defaultScenario ?? {};
+    this.scenarioFor = options.scenarioFor;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch(() => {
         if (!res.headersSent) this.send(res, { kind: 'json', status: 500, body: envelope(500, 'fake KIE crashed') });
@@ -263,7 +271,8 @@ export class FakeKie {
     if (problem !== undefined) return reply({ kind: 'json', status: 200, body: envelope(422, problem) });
 
     const body = call.body as { callBackUrl?: unknown };
-    const scenario = (behaviour !== undefined && 'scenario' in behaviour ? behaviour.scenario : undefined) ?? this.defaultScenario;
+    const scenario =
+      (behaviour !== undefined && 'scenario' in behaviour ? behaviour.scenario : undefined) ?? this.scenarioFor?.(call.body) ?? this.defaultScenario;
     const task: FakeTask = {
       id: randomBytes(16).toString('hex'),
       createdAt: this.now(),
@@ -312,7 +321,7 @@ export class FakeKie {
     }
     if (taskId === '') return reply({ kind: 'json', status: 200, body: envelope(422, 'taskId is required') });
     const task = this.tasks.get(taskId);
-    if (task === undefined) return reply({ kind: 'json', status: 200, body: envelope(422, 'recordInfo is null') });
+    if (task === undefined || this.notYetKnown(task)) return reply({ kind: 'json', status: 200, body: envelope(422, 'recordInfo is null') });
     reply({ kind: 'json', status: 200, body: envelope(200, 'success', this.recordData(task, this.now())) });
   }
 
@@ -344,6 +353,14 @@ export class FakeKie {
   }
 
   // ---- tasks ----
+
+  /** Counts one "recordInfo is null" answer while the scenario still asks for them. */
+  private notYetKnown(task: FakeTask): boolean {
+    const served = task.notFoundServed ?? 0;
+    if (served >= (task.scenario.notFoundPolls ?? 0)) return false;
+    task.notFoundServed = served + 1;
+    return true;
+  }
 
   private timeline(scenario: TaskScenario): { state: string; afterMs: number }[] {
     const states = [...(scenario.states ?? [{ state: 'waiting', afterMs: 0 }, { state: 'generating', afterMs: 200 }])];

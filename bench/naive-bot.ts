@@ -1,0 +1,11 @@
+import { reportStartupFailure, runProcess } from '../src/process.js';
+
+/**
+ * The benchmark's baseline: the same bot with the choices a simple image bot makes — every job polls on
+ * its own every 3 s and nothing budgets KIE's limits (each request goes out at once).
+ */
+const unlimited = { acquire: async () => {} };
+
+runProcess({ tuning: { pollSchedule: () => 3_000, budgets: { create: unlimited, poll: unlimited }, healthIntervalMs: 2_000 } }).catch(
+  reportStartupFailure,
+);

@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
+import { FakeKie } from '../test/fakes/kie/index.js';
+import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
+import { percentile, round } from './stats.js';
+
+const GUILD = '1400000000000000001';
+const CHANNEL = '1400000000000000002';
+
+interface Options {
+  jobs: number;
+  large: boolean;
+  timeoutMs: number;
+}
+
+interface Result {
+  label: string;
+  jobs: number;
+  delivered: number;
+  failed: number;
+  deferP50Ms: number;
+  deferP99Ms: number;
+  deferMaxMs: number;
+  detectionP50Ms: number;
+  detectionP99Ms: number;
+  kieRequestsPerJob: number;
+  kie429s: number;
+  peakRssMb: number;
+  eventLoopP99Ms: number;
+  wallSeconds: number;
+}
+
+/** Task durations between 2 and 8 s, fixed per prompt so both runs face the same work. */
+function durationFor(prompt: string): number {
+  let hash = 0;
+  for (const char of prompt) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return 2_000 + (hash % 6_001);
+}
+
+async function runOnce(label: string, entry: string, options: Options): Promise<Result> {
+  const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
+  const kie = await FakeKie.start({
+    scenarioFor: (body) => {
+      const prompt = String((body as { input?: { prompt?: unknown } }).input?.prompt ?? '');
+      return { durationMs: durationFor(prompt), image: options.large ? 'large' : 'small' };
+    },
+  });
+  const dir = await mkdtemp(join(tmpdir(), 'imagine-bench-'));
+  let bot: BotProcess | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    bot = startBotProcess(
+      {
+        DISCORD_TOKEN: discord.token,
+        DISCORD_CLIENT_ID: discord.applicationId,
+        KIE_API_KEY: kie.apiKey,
+        DISCORD_API_URL: discord.apiUrl,
+        KIE_API_URL: kie.url,
+        STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+        QUOTA_DAILY: String(options.jobs + 10),
+        LOG_LEVEL: 'debug',
+      },
+      { entry },
+    );
+    await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
+    const pid = bot.child.pid!;
+    let peakRss = 0;
+    sampler = setInterval(() => {
+      readFile(`/proc/${pid}/status`, 'utf8')
+        .then((status) => {
+          const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+          peakRss = Math.max(peakRss, kb * 1024);
+        })
+        .catch(() => undefined);
+    }, 100);
+
+    const started = Date.now();
+    const interactions: FakeInteraction[] = [];
+    for (let i = 0; i < options.jobs; i += 1) {
+      interactions.push(
+        discord.dispatchInteraction({
+          commandName: 'imagine',
+          options: [
+            { name: 'prompt', type: 3, value: `bench job ${i}: a lighthouse at dusk, oil painting` },
+            { name: 'quality', type: 3, value: options.large ? 'high' : 'basic' },
+          ],
+          guildId: GUILD,
+          channelId: CHANNEL,
+          user: { id: String(1500000000000000000n + BigInt(i)) },
+        }),
+      );
+    }
+    const outcomes = await Promise.all(
+      interactions.map((interaction) =>
+        interaction
+          .waitForOriginal((m) => m.attachments.length > 0 || m.content.startsWith('⚠️'), options.timeoutMs)
+          .then((message) => (message.attachments.length > 0 ? 'delivered' : 'failed'))
+          .catch(() => 'lost'),
+      ),
+    );
+    const wallSeconds = (Date.now() - started) / 1000;
+
+    const defers = interactions.map((interaction) => interaction.responses[0]?.latencyMs ?? Number.POSITIVE_INFINITY);
+    const taskOfPrompt = new Map(kie.creates.filter((call) => call.taskId).map((call) => [(call.body as { input: { prompt: string } }).input.prompt, call.taskId!]));
+    const lags: number[] = [];
+    interactions.forEach((interaction, i) => {
+      const taskId = taskOfPrompt.get(`bench job ${i}: a lighthouse at dusk, oil painting`);
+      const completedAt = taskId ? kie.task(taskId)?.completedAt : undefined;
+      const delivery = interaction.edits.find((edit) => edit.attachments.length > 0);
+      if (completedAt !== undefined && delivery) lags.push(delivery.at - completedAt);
+    });
+    const health = bot.logs.filter((line) => line.msg === 'health').map((line) => Number(line.eventLoopDelayP99Ms));
+    return {
+      label,
+      jobs: options.jobs,
+      delivered: outcomes.filter((o) => o === 'delivered').length,
+      failed: outcomes.filter((o) => o !== 'delivered').length,
+      deferP50Ms: round(percentile(defers, 50)),
+      deferP99Ms: round(percentile(defers, 99)),
+      deferMaxMs: round(Math.max(...defers)),
+      detectionP50Ms: round(percentile(lags, 50)),
+      detectionP99Ms: round(percentile(lags, 99)),
+      kieRequestsPerJob: round((kie.creates.length + kie.polls.length) / options.jobs, 2),
+      kie429s: kie.rejected429.create + kie.rejected429.poll,
+      peakRssMb: round(peakRss / 1048576),
+      eventLoopP99Ms: round(health.length > 0 ? percentile(health, 99) : Number.NaN),
+      wallSeconds: round(wallSeconds),
+    };
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await bot?.kill('SIGKILL');
+    await Promise.all([discord.close(), kie.close()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const ROWS: Array<[keyof Result, string]> = [
+  ['delivered', 'jobs delivered'],
+  ['failed', 'jobs failed or lost'],
+  ['deferP50Ms', 'defer latency p50 (ms)'],
+  ['deferP99Ms', 'defer latency p99 (ms)'],
+  ['deferMaxMs', 'defer latency max (ms)'],
+  ['detectionP50Ms', 'detection lag p50 (ms)'],
+  ['detectionP99Ms', 'detection lag p99 (ms)'],
+  ['kieRequestsPerJob', 'KIE requests per job'],
+  ['kie429s', 'KIE 429s received'],
+  ['peakRssMb', 'bot peak RSS (MB)'],
+  ['eventLoopP99Ms', 'event-loop delay p99 (ms)'],
+  ['wallSeconds', 'wall time (s)'],
+];
+
+function printTable(results: Result[]): void {
+  const header = ['metric', ...results.map((r) => r.label)];
+  if (results.length === 2) header.push('baseline / ours');
+  const lines = ROWS.map(([key, name]) => {
+    const cells = [name, ...results.map((r) => String(r[key]))];
+    if (results.length === 2) {
+      const [ours, base] = results.map((r) => Number(r[key]));
+      cells.push(ours && Number.isFinite(ours) && Number.isFinite(base) ? `${round(base! / ours, 2)}×` : '–');
+    }
+    return cells;
+  });
+  const widths = header.map((_, i) => Math.max(...[header, ...lines].map((row) => row[i]!.length)));
+  const format = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  console.log(format(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const line of lines) console.log(format(line));
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      jobs: { type: 'string', default: '200' },
+      baseline: { type: 'boolean', default: false },
+      small: { type: 'boolean', default: false },
+      'timeout-seconds': { type: 'string', default: '900' },
+    },
+  });
+  const options: Options = { jobs: Number(values.jobs), large: !values.small, timeoutMs: Number(values['timeout-seconds']) * 1000 };
+  console.log(
+    `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images over 10 MiB (re-encoded to fit)' : 'small images'}, ` +
+      `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  );
+  const results = [await runOnce('ours', 'src/main.ts', options)];
+  if (values.baseline) results.push(await runOnce('baseline', 'bench/naive-bot.ts', options));
+  console.log('');
+  printTable(results);
+  console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, results }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
