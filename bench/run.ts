@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeKie } from '../test/fakes/kie/index.js';
 import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
@@ -40,6 +41,13 @@ function durationFor(prompt: string): number {
   return 2_000 + (hash % 6_001);
 }
 
+/** Bundles an entry the way `npm start` runs the bot (plain node on one JS file, no TypeScript loader). */
+async function bundle(entry: string, outdir: string): Promise<string> {
+  const outfile = join(outdir, `${entry.replace(/[/.]/g, '-')}.js`);
+  await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format: 'esm', packages: 'external', outfile, logLevel: 'warning' });
+  return outfile;
+}
+
 async function runOnce(label: string, entry: string, options: Options): Promise<Result> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
   const kie = await FakeKie.start({
@@ -63,7 +71,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
         QUOTA_DAILY: String(options.jobs + 10),
         LOG_LEVEL: 'debug',
       },
-      { entry },
+      { nodeArgs: [entry] },
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const pid = bot.child.pid!;
@@ -112,7 +120,9 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       const delivery = interaction.edits.find((edit) => edit.attachments.length > 0);
       if (completedAt !== undefined && delivery) lags.push(delivery.at - completedAt);
     });
-    const health = bot.logs.filter((line) => line.msg === 'health').map((line) => Number(line.eventLoopDelayP99Ms));
+    const healthLines = bot.logs.filter((line) => line.msg === 'health');
+    const health = healthLines.map((line) => Number(line.eventLoopDelayP99Ms));
+    if (process.env.BENCH_VERBOSE) for (const line of healthLines) console.log(JSON.stringify(line));
     return {
       label,
       jobs: options.jobs,
@@ -184,12 +194,19 @@ async function main(): Promise<void> {
     `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images over 10 MiB (re-encoded to fit)' : 'small images'}, ` +
       `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
-  const results = [await runOnce('ours', 'src/main.ts', options)];
-  if (values.baseline) results.push(await runOnce('baseline', 'bench/naive-bot.ts', options));
-  console.log('');
-  printTable(results);
-  console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, results }));
+  // Bundles live inside the project so that their bare imports resolve to its node_modules.
+  const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
+  try {
+    const results = [await runOnce('ours', await bundle('src/main.ts', outdir), options)];
+    if (values.baseline) results.push(await runOnce('baseline', await bundle('bench/naive-bot.ts', outdir), options));
+    console.log('');
+    printTable(results);
+    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, results }));
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
 }
+
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
-import { downloadImage, fitToUploadLimit } from './jobs/image.js';
+import { configureImageProcessing, downloadImage, fitToUploadLimit } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -73,6 +73,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const waker = new TaskWaker();
   const callbackMode = config.callbackUrl !== undefined;
+  configureImageProcessing();
   const images = new Semaphore(imageConcurrency);
   const ledger = ledgerFor(storage);
   const runner = new JobRunner({
@@ -81,8 +82,9 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     waker,
     refund: (scope) => quota.refund(scope),
     replies: new RestReplies(client.rest),
-    download: (url, signal) => images.run(() => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT })),
-    fit: (image, limit) => images.run(() => fitToUploadLimit(image, limit)),
+    download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT }),
+    fit: fitToUploadLimit,
+    imageSlot: (work) => images.run(work),
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,

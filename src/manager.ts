@@ -14,17 +14,17 @@ export interface ManagerHandle {
  * Runs the bot as several shard processes under discord.js's ShardingManager. Every shard shares the store
  * (quotas, ledger, KIE budget) and the manager owns the one thing that cannot be shared: the callback port.
  */
-export async function runShardManager(config: Config, logger: Logger, entryFile: string): Promise<ManagerHandle> {
+export async function runShardManager(config: Config, logger: Logger, entry: { file: string; execArgv: string[] }): Promise<ManagerHandle> {
   const totalShards = config.shards === 'auto' ? await recommendedShardCount(config) : config.shards;
   if (!config.storageUrl.startsWith('redis')) {
     logger.warn('several shards on SQLite: quotas and the ledger stay consistent, but KIE budgets are per process; use Redis');
   }
-  const manager = new ShardingManager(entryFile, {
+  const manager = new ShardingManager(entry.file, {
     token: config.discordToken,
     totalShards,
     respawn: true,
     mode: 'process',
-    execArgv: ['--import', 'tsx'],
+    execArgv: entry.execArgv,
   });
   manager.on('shardCreate', (shard) => {
     logger.info({ shard: shard.id, totalShards }, 'shard starting');

@@ -15,11 +15,16 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
 export async function runProcess(options: { tuning?: AppTuning; entryFile?: string } = {}): Promise<void> {
   loadDotenv({ quiet: true });
   const config = loadConfig();
-  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''] });
+  // With shards, several processes write to one stream: the pid tells their lines apart.
+  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''] }).child({
+    pid: process.pid,
+  });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const insideShard = process.env.SHARDING_MANAGER === 'true';
   if (!insideShard && config.shards !== 1) {
-    const manager = await runShardManager(config, logger, options.entryFile ?? fileURLToPath(new URL('./main.ts', import.meta.url)));
+    // Shards run the same entry the same way (the built bundle, or the TypeScript source under tsx).
+    const entry = options.entryFile ?? process.argv[1] ?? fileURLToPath(new URL('./main.ts', import.meta.url));
+    const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv });
     onShutdownSignal(logger, () => manager.stop());
     return;
   }
@@ -28,16 +33,22 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
 
 async function runBot(config: Config, logger: Logger, tuning: AppTuning | undefined): Promise<void> {
   const storage = await openStorage(config.storageUrl, { onError: (error) => logger.warn({ err: error }, 'store error') });
-  logger.info({ store: storage.kind, pid: process.pid }, 'storage ready');
+  logger.info({ store: storage.kind }, 'storage ready');
   const app = createApp({ config, logger, storage, ...(tuning ? { tuning } : {}) });
-  onShutdownSignal(logger, async () => {
+  const shutdown = onShutdownSignal(logger, async () => {
     await app.stop();
     await storage.close();
   });
+  // A shard whose manager died would go on answering Discord beside the next manager's shards.
+  if (process.env.SHARDING_MANAGER === 'true') {
+    if (process.connected) process.once('disconnect', () => shutdown('manager gone'));
+    else shutdown('manager gone');
+  }
   await app.start();
 }
 
-function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
+/** Stops once on SIGINT/SIGTERM; returns the trigger for other reasons to stop. */
+function onShutdownSignal(logger: Logger, stop: () => Promise<void>): (reason: string) => void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -57,6 +68,7 @@ function onShutdownSignal(logger: Logger, stop: () => Promise<void>): void {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  return shutdown;
 }
 
 /** One line for the operator, never a stack or a secret. */

@@ -1,4 +1,13 @@
 import sharp from 'sharp';
+
+/**
+ * Process-wide libvips settings for a bot that decodes each image once: its operation cache would only hold
+ * memory, and one thread per image keeps a burst of 4K re-encodes from multiplying memory by the core count.
+ */
+export function configureImageProcessing(): void {
+  sharp.cache(false);
+  sharp.concurrency(1);
+}
 import { sleep as defaultSleep } from '../util/sleep.js';
 
 export class ImageDownloadError extends Error {
@@ -66,7 +75,7 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
     await response.body?.cancel();
     throw new ImageDownloadError(`image is ${declared} bytes, over the ${maxBytes} byte cap`, true);
   }
-  const bytes = await readCapped(response, maxBytes);
+  const bytes = await readCapped(response, maxBytes, declared);
   const format = sniffImageFormat(bytes);
   if (!format) {
     const type = response.headers.get('content-type') ?? 'unknown';
@@ -75,16 +84,26 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
   return { bytes, format };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
+async function readCapped(response: Response, maxBytes: number, declared: number): Promise<Buffer> {
+  if (!response.body) return Buffer.alloc(0);
+  // With a trustworthy length the bytes are copied once, straight into their final buffer.
+  const exact = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let total = 0;
-  if (!response.body) return Buffer.alloc(0);
+  let filled = 0;
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    if (total + chunk.byteLength > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
+    if (exact && chunks.length === 0 && filled + chunk.byteLength <= exact.length) {
+      exact.set(chunk, filled);
+      filled += chunk.byteLength;
+    } else {
+      chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    }
     total += chunk.byteLength;
-    if (total > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
-    chunks.push(Buffer.from(chunk));
   }
-  return Buffer.concat(chunks, total);
+  const head = exact ? exact.subarray(0, filled) : undefined;
+  if (head && chunks.length === 0) return head;
+  return Buffer.concat(head ? [head, ...chunks] : chunks, total);
 }
 
 /** Trusts the bytes, not the content-type header: result hosts are not always precise about it. */

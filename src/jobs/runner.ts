@@ -21,6 +21,11 @@ export interface JobRunnerDeps {
   refund: (scope: QuotaScope) => Promise<void>;
   replies: DiscordReplies;
   download: (url: string, signal: AbortSignal) => Promise<DownloadedImage>;
+  /**
+   * Runs a job's image work (download, re-encode, upload) in one of a few slots, so the number of large
+   * images held in memory is bounded however many jobs finish at once. Default: no bound.
+   */
+  imageSlot?: <T>(work: () => Promise<T>) => Promise<T>;
   fit: (image: DownloadedImage, limitBytes: number) => Promise<FittedImage>;
   logger: Logger;
   clock: Clock;
@@ -143,6 +148,12 @@ export class JobRunner {
 
   private async deliverImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<void> {
     progress.update({ state: 'downloading' });
+    const slot = this.deps.imageSlot ?? ((work) => work());
+    await slot(() => this.relayImage(job, progress, signal, log));
+    await this.deps.ledger.close(job.id);
+  }
+
+  private async relayImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<void> {
     const downloaded = await this.deps.download(job.resultUrl!, signal);
     let image = await this.deps.fit(downloaded, job.attachmentSizeLimit);
     await progress.stop();
@@ -157,7 +168,6 @@ export class JobRunner {
       target = await this.deliverWithRetry(job, (late) => successMessage({ job, image, elapsedMs, late }), signal, log);
     }
     log.info({ taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, totalMs: this.deps.clock.now() - job.createdAt }, 'image delivered');
-    await this.deps.ledger.close(job.id);
   }
 
   private async finishWithFailure(job: JobRecord, reason: string, signal: AbortSignal, log: Logger): Promise<void> {

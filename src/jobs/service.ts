@@ -67,8 +67,15 @@ export class JobService {
     let deferred = false;
     const early = await Promise.race([admission.then(() => true, () => true), delay(ADMISSION_DEADLINE_MS).then(() => false)]);
     if (!early) {
-      await interaction.deferReply();
-      deferred = true;
+      try {
+        await interaction.deferReply();
+        deferred = true;
+      } catch (error) {
+        log.warn({ err: error }, 'could not acknowledge the interaction while admission was slow');
+        const late = await admission.catch(() => undefined);
+        if (late?.admitted) await this.deps.refund(late.reservation);
+        return;
+      }
     }
     let verdict: Admission;
     try {

@@ -23,11 +23,14 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  * Runs the bot as `npm start` does (tsx on src/main.ts), as a real child process with only the given
  * environment, and parses its JSON log lines so tests can wait for a step of a job's life.
  */
-export function startBotProcess(env: Record<string, string>, options: { viaNpm?: boolean; entry?: string } = {}): BotProcess {
+export function startBotProcess(
+  env: Record<string, string>,
+  options: { viaNpm?: boolean; entry?: string; nodeArgs?: string[] } = {},
+): BotProcess {
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...env };
   const child = options.viaNpm
     ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-    : spawn(process.execPath, ['--import', 'tsx', options.entry ?? 'src/main.ts'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(process.execPath, options.nodeArgs ?? ['--import', 'tsx', options.entry ?? 'src/main.ts'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   const waiters = new Set<() => void>();
