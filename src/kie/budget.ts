@@ -2,7 +2,16 @@ export interface AcquireOptions {
   signal?: AbortSignal | undefined;
   /** 1-based place in line whenever it changes while waiting; 0 once granted after having waited. */
   onPosition?: ((position: number) => void) | undefined;
+  /**
+   * Settles when the granted request is over. Until then the grant counts as happening now; afterwards it is
+   * dated to when the answer came. The server saw the request before we saw its answer, so a window measured
+   * from answers stays within the server's limit even when the event loop delays when requests really leave.
+   */
+  holdUntil?: Promise<unknown> | undefined;
 }
+
+/** The longest a grant can stay in flight before its slot is dated anyway (a request times out well before). */
+export const MAX_GRANT_HOLD_MS = 60_000;
 
 /** Permission to send one HTTP request. */
 export interface RequestBudget {
@@ -34,6 +43,7 @@ const defaultSetTimer: SetTimer = (callback, ms) => {
 
 interface Waiter {
   grant: () => void;
+  holdUntil: Promise<unknown> | undefined;
   onPosition: ((position: number) => void) | undefined;
   reportedPosition: number;
   detach: () => void;
@@ -45,8 +55,8 @@ export class SlidingWindowBudget implements RequestBudget {
   readonly windowMs: number;
   private readonly now: () => number;
   private readonly setTimer: SetTimer;
-  /** Grant times still inside the window, oldest first; never longer than limit. */
-  private readonly grants: number[] = [];
+  /** Grants still inside the window (an in-flight grant is dated in the future); never more than limit. */
+  private readonly grants: Array<{ at: number }> = [];
   private readonly waiters: Waiter[] = [];
   private cancelTimer: (() => void) | undefined;
   private pumping = false;
@@ -69,7 +79,7 @@ export class SlidingWindowBudget implements RequestBudget {
   }
 
   acquire(options: AcquireOptions = {}): Promise<void> {
-    const { signal, onPosition } = options;
+    const { signal, onPosition, holdUntil } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
@@ -80,6 +90,7 @@ export class SlidingWindowBudget implements RequestBudget {
       };
       const waiter: Waiter = {
         grant: resolve,
+        holdUntil,
         onPosition,
         reportedPosition: 0,
         detach: () => signal?.removeEventListener('abort', onAbort),
@@ -109,10 +120,18 @@ export class SlidingWindowBudget implements RequestBudget {
 
   private pumpOnce(): void {
     const now = this.now();
-    while (this.grants.length > 0 && now - (this.grants[0] ?? now) >= this.windowMs) this.grants.shift();
+    for (let i = this.grants.length - 1; i >= 0; i -= 1) if (now - this.grants[i]!.at >= this.windowMs) this.grants.splice(i, 1);
     while (this.waiters.length > 0 && this.grants.length < this.limit) {
       const waiter = this.waiters.shift() as Waiter;
-      this.grants.push(now);
+      const grant = { at: waiter.holdUntil ? now + MAX_GRANT_HOLD_MS : now };
+      this.grants.push(grant);
+      if (waiter.holdUntil) {
+        const settle = (): void => {
+          grant.at = Math.min(grant.at, this.now());
+          this.pump();
+        };
+        waiter.holdUntil.then(settle, settle);
+      }
       waiter.detach();
       if (waiter.reportedPosition !== 0) report(waiter, 0);
       waiter.grant();
@@ -126,8 +145,8 @@ export class SlidingWindowBudget implements RequestBudget {
   private schedule(now: number): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    const oldest = this.grants[0];
-    if (this.waiters.length === 0 || oldest === undefined) return;
+    if (this.waiters.length === 0 || this.grants.length === 0) return;
+    const oldest = Math.min(...this.grants.map((grant) => grant.at));
     this.cancelTimer = this.setTimer(
       () => {
         this.cancelTimer = undefined;

@@ -250,10 +250,20 @@ export class KieClient {
 
   /** One HTTP exchange. Resolves with the envelope or a classified failure; rejects only when the caller aborts. */
   private async attempt(request: HttpRequest): Promise<AttemptResult> {
+    let finished!: () => void;
+    const requestOver = new Promise<void>((resolve) => (finished = resolve));
+    try {
+      await request.budget.acquire({ signal: request.signal, onPosition: request.onQueuePosition, holdUntil: requestOver });
+      request.signal?.throwIfAborted();
+      await request.beforeSend?.();
+      return await this.send(request);
+    } finally {
+      finished();
+    }
+  }
+
+  private async send(request: HttpRequest): Promise<AttemptResult> {
     const { signal, operation } = request;
-    await request.budget.acquire({ signal, onPosition: request.onQueuePosition });
-    signal?.throwIfAborted();
-    await request.beforeSend?.();
 
     const controller = new AbortController();
     let timedOut = false;

@@ -202,3 +202,38 @@ describe('SlidingWindowBudget', () => {
     expect(() => new SlidingWindowBudget({ limit: 1, windowMs: 0 })).toThrow(RangeError);
   });
 });
+
+describe('SlidingWindowBudget with holdUntil (window measured from answers)', () => {
+  it('counts a grant as current while its request is in flight, then dates it to the answer', async () => {
+    const clock = new FakeClock();
+    const budget = budgetWith(clock, 1, 1_000);
+    let finishFirst!: () => void;
+    const firstOver = new Promise<void>((resolve) => (finishFirst = resolve));
+    const granted: string[] = [];
+    void budget.acquire({ holdUntil: firstOver }).then(() => granted.push('a'));
+    void budget.acquire().then(() => granted.push('b'));
+    await flush();
+    expect(granted).toEqual(['a']);
+
+    // a's request is still in flight after 5 s: its slot stays taken, whatever the window.
+    await clock.advance(5_000);
+    expect(granted).toEqual(['a']);
+
+    // Its answer comes at t=5000, so the window counts from then: b waits until t=6000.
+    finishFirst();
+    await clock.advance(999);
+    expect(granted).toEqual(['a']);
+    await clock.advance(1);
+    expect(granted).toEqual(['a', 'b']);
+  });
+
+  it('a request already over when granted is dated at the grant', async () => {
+    const clock = new FakeClock();
+    const budget = budgetWith(clock, 1, 1_000);
+    const granted: number[] = [];
+    void budget.acquire({ holdUntil: Promise.resolve() }).then(() => granted.push(clock.time));
+    void budget.acquire().then(() => granted.push(clock.time));
+    await clock.advance(1_000);
+    expect(granted).toEqual([0, 1_000]);
+  });
+});
