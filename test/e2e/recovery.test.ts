@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { messages } from '../../src/messages.js';
+import { FakeImages } from '../fakes/kie/index.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { CHANNEL_ID, MEMBER as HARNESS_MEMBER, startHarness, type Harness } from '../helpers/harness.js';
+import { firstReply } from '../helpers/replies.js';
+import {
+  acceptedCreates,
+  CHANNEL,
+  expectDeliveredOnce,
+  expectSettled,
+  hasImage,
+  imageDeliveries,
+  MEMBER,
+  members,
+  startRestartableBot,
+  taskKnown,
+  waitingForSlot,
+  type RestartableBot,
+} from '../helpers/restartable-bot.js';
+
+describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
+  let rig: RestartableBot | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+
+  it('killed while a job waits for the create budget: it is submitted once after the restart, despite KIE\'s 429s', async () => {
+    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 1_000 } } });
+    const first = await rig.start();
+    const crowd = members(21);
+    const interactions = crowd.map((user, i) => rig!.imagine(`lighthouse number ${i}`, user));
+
+    // KIE takes 20 creates per 10 s: 20 tasks exist, the 21st job is in the ledger ('queued') waiting for a slot.
+    await expect.poll(() => interactions.filter((i) => i.edits.some(taskKnown)).length, { timeout: 15_000 }).toBe(20);
+    await expect.poll(() => interactions.filter((i) => i.edits.some(waitingForSlot)).length, { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => first.logs.filter((l) => l.msg === 'task created').length).toBe(20);
+    await first.kill('SIGKILL');
+    expect(acceptedCreates(rig.kie)).toHaveLength(20);
+    const queued = interactions.find((i) => i.edits.some(waitingForSlot))!;
+    expect(queued.edits.some(taskKnown)).toBe(false);
+    // The 20 tasks keep their scenario; the one still to be created is done at its first poll.
+    rig.kie.setDefaultScenario({ durationMs: 50 });
+
+    const second = await rig.start();
+    await second.waitForLog((l) => l.msg === 'resumed jobs from the ledger' && l['count'] === 21, 20_000);
+    const resumedAt = Date.now();
+    for (const interaction of interactions) await expectDeliveredOnce(rig, interaction);
+    // The fresh process's budget was empty but KIE's window still counted the first process's creates: unless
+    // the restart took most of the window, KIE refused the 21st create (429) and the bot asked again.
+    if (resumedAt < rig.kie.creates[0]!.at + 9_000) expect(rig.kie.rejected429.create).toBeGreaterThan(0);
+
+    expect(acceptedCreates(rig.kie)).toHaveLength(21);
+    await expect.poll(() => second.logs.filter((l) => l.msg === 'task created').length).toBe(1);
+    await expect.poll(() => rig!.logsWith('image delivered').length).toBe(21);
+    expect(rig.discord.channelMessages(CHANNEL)).toEqual([]);
+    await expectSettled(rig, Object.fromEntries(crowd.map((user) => [user.id, 1])));
+  }, 90_000);
+
+  it('killed while createTask is in flight: never resubmitted, the member is told and the unit refunded', async () => {
+    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 500 } } });
+    const first = await rig.start();
+    rig.kie.nextCreate({ delayMs: 3_000 });
+    const interaction = rig.imagine('a fox in the snow');
+    await rig.kie.waitFor(() => rig!.kie.creates.length === 1, 10_000);
+    await first.kill('SIGKILL');
+
+    const second = await rig.start();
+    await second.waitForLog((l) => l.msg === 'resuming job' && l['phase'] === 'submitting');
+    const notice = await interaction.waitForOriginal((m) => m.content.includes('restarted while sending your prompt'), 10_000);
+    expect(notice.content).toBe(`⚠️ ${messages.interruptedBeforeSubmit}`);
+    expect(notice.attachments).toHaveLength(0);
+
+    const quota = rig.command('quota');
+    expect((await firstReply(quota)).content).toContain('**Today:** 0/10 images used');
+    // The delayed answer has come and gone: KIE made one task, and nobody asked for another.
+    await rig.kie.waitFor(() => rig!.kie.creates[0]!.answer !== undefined, 5_000);
+    expect(rig.kie.creates).toHaveLength(1);
+    expect(rig.kie.polls).toHaveLength(0);
+    expect(imageDeliveries(rig, interaction)).toHaveLength(0);
+    await expectSettled(rig, { [MEMBER.id]: 0 });
+  }, 60_000);
+
+  it('killed after the task was created: the same task is followed after the restart and delivered once', async () => {
+    // Still running when the bot dies, done about when the next process polls it.
+    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 2_500 } } });
+    const first = await rig.start();
+    const interaction = rig.imagine('a castle on a cliff');
+    await interaction.waitForOriginal(taskKnown, 10_000);
+    const [taskId] = acceptedCreates(rig.kie);
+    await first.kill('SIGKILL');
+    expect(rig.kie.task(taskId!)!.completedAt).toBeUndefined();
+
+    const restartedAt = Date.now();
+    const second = await rig.start();
+    await second.waitForLog((l) => l.msg === 'resuming job' && l['taskId'] === taskId && l['phase'] === 'watching');
+    await expectDeliveredOnce(rig, interaction);
+    expect(acceptedCreates(rig.kie)).toEqual([taskId]);
+    expect(rig.kie.polls.filter((p) => p.taskId === taskId && p.at >= restartedAt).length).toBeGreaterThan(0);
+    expect(rig.kie.polls.every((p) => p.taskId === taskId)).toBe(true);
+    await expectSettled(rig, { [MEMBER.id]: 1 });
+  }, 60_000);
+
+  it('killed while the task is generating: polling resumes and the image is delivered once', async () => {
+    // The bot sees 'generating' at its second poll, 2-3 s after the create; the task is done 2 s later at the earliest.
+    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 5_000 } } });
+    const first = await rig.start();
+    const interaction = rig.imagine('a whale in the clouds');
+    await first.waitForLog((l) => l.msg === 'task state changed' && l['state'] === 'generating', 10_000);
+    const [taskId] = acceptedCreates(rig.kie);
+    await first.kill('SIGKILL');
+    expect(rig.kie.task(taskId!)!.state).toBe('generating');
+
+    const restartedAt = Date.now();
+    const second = await rig.start();
+    await second.waitForLog((l) => l.msg === 'resuming job' && l['taskId'] === taskId && l['phase'] === 'watching');
+    await expectDeliveredOnce(rig, interaction);
+    expect(acceptedCreates(rig.kie)).toEqual([taskId]);
+    expect(rig.kie.polls.filter((p) => p.taskId === taskId && p.at >= restartedAt).length).toBeGreaterThan(0);
+    await expectSettled(rig, { [MEMBER.id]: 1 });
+  }, 60_000);
+
+  it('killed while downloading the image: the download starts over without polling again, delivered once', async () => {
+    const images = new FakeImages();
+    const size = (await images.get('small')).length;
+    // The image trickles in over about 3 s.
+    rig = await startRestartableBot({ kie: { images, defaultScenario: { durationMs: 50, image: 'slow' }, slowChunk: { bytes: Math.ceil(size / 30), intervalMs: 100 } } });
+    const first = await rig.start();
+    const interaction = rig.imagine('a slow boat on a river');
+    await rig.kie.waitFor(() => rig!.kie.downloads.length === 1, 15_000);
+    const [taskId] = acceptedCreates(rig.kie);
+    await first.kill('SIGKILL');
+    expect(first.logs.some((l) => l.msg === 'image delivered')).toBe(false);
+
+    const restartedAt = Date.now();
+    const second = await rig.start();
+    await second.waitForLog((l) => l.msg === 'resuming job' && l['taskId'] === taskId && l['phase'] === 'delivering');
+    await expectDeliveredOnce(rig, interaction);
+    expect(rig.kie.downloads).toHaveLength(2);
+    expect(acceptedCreates(rig.kie)).toEqual([taskId]);
+    expect(rig.kie.polls.filter((p) => p.at >= restartedAt)).toEqual([]);
+    await expectSettled(rig, { [MEMBER.id]: 1 });
+  }, 60_000);
+});
+
+describe('delivery outlives the interaction token and Discord faults (in process)', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  const ledgerRows = async (harness: Harness) => harness.storage.sqlite!.query('SELECT record FROM imagine_jobs');
+  const mentionsOnlyMember = { everyone: false, users: [HARNESS_MEMBER.id], roles: [] };
+
+  it('a job that outlives its token is posted in the channel, mentioning only the member', async () => {
+    h = await startHarness({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
+    const interaction = h.imagine({ prompt: 'a late train, @everyone' });
+    await expect.poll(() => h!.discord.channelMessages(CHANNEL_ID).length, { timeout: 15_000 }).toBe(1);
+    const [message] = h.discord.channelMessages(CHANNEL_ID);
+    expect(message!.content).toBe(messages.lateDelivery(HARNESS_MEMBER.id));
+    expect(message!.attachments).toHaveLength(1);
+    expect(message!.mentions).toEqual(mentionsOnlyMember);
+    expect(message!.allowedMentions).toEqual({ users: [HARNESS_MEMBER.id] });
+    expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
+    expect(interaction.original()!.attachments).toHaveLength(0);
+    await h.app.services.jobs.idle();
+    expect(await ledgerRows(h)).toEqual([]);
+  });
+
+  it('when the channel refuses (403 Missing Permissions) the late image goes to the member by DM', async () => {
+    h = await startHarness({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
+    h.discord.injectFault({
+      method: 'POST',
+      path: new RegExp(`^/channels/${CHANNEL_ID}/messages$`),
+      status: 403,
+      body: { message: 'Missing Permissions', code: 50013 },
+    });
+    const interaction = h.imagine({ prompt: 'a late tram' });
+    await expect.poll(() => h!.discord.dmChannelOf(HARNESS_MEMBER.id), { timeout: 15_000 }).toBeDefined();
+    const dm = h.discord.dmChannelOf(HARNESS_MEMBER.id)!;
+    await expect.poll(() => h!.discord.channelMessages(dm).length, { timeout: 5_000 }).toBe(1);
+    const [message] = h.discord.channelMessages(dm);
+    expect(message!.attachments).toHaveLength(1);
+    expect(message!.mentions).toEqual(mentionsOnlyMember);
+    expect(h.discord.channelMessages(CHANNEL_ID)).toEqual([]);
+    expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
+    await h.app.services.jobs.idle();
+    expect(await ledgerRows(h)).toEqual([]);
+  });
+
+  const ORIGINAL = /^\/webhooks\/[^/]+\/[^/]+\/messages\/@original$/;
+  const originalPatches = (harness: Harness) =>
+    harness.discord.requests.filter((r) => r.method === 'PATCH' && ORIGINAL.test(r.path)).map((r) => r.status);
+
+  /** A task that finishes when told, behind exactly one progress edit (the next would come a minute later). */
+  async function jobReadyToDeliver(options: { deliveryRetryDelaysMs?: number[]; logs?: ReturnType<typeof captureLogs> } = {}) {
+    h = await startHarness({
+      tuning: { progressIntervalMs: 60_000, ...(options.deliveryRetryDelaysMs ? { deliveryRetryDelaysMs: options.deliveryRetryDelaysMs } : {}) },
+      kie: { defaultScenario: { outcome: 'never' } },
+      ...(options.logs ? { env: { LOG_LEVEL: 'info' }, logDestination: options.logs.destination } : {}),
+    });
+    const interaction = h.imagine({ prompt: 'a storm over the sea' });
+    await interaction.waitForOriginal(taskKnown, 10_000);
+    const [taskId] = acceptedCreates(h.kie);
+    return { harness: h, interaction, taskId: taskId! };
+  }
+
+  it('a few 5xx and a 429 on the reply edit: still delivered once', async () => {
+    const { harness, interaction, taskId } = await jobReadyToDeliver();
+    for (const status of [500, 502]) harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status });
+    harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status: 429, headers: { 'retry-after': '1' } });
+    harness.kie.completeTask(taskId);
+
+    await interaction.waitForOriginal(hasImage, 15_000);
+    // The fake records a request once it has answered it.
+    await expect.poll(() => originalPatches(harness)).toEqual([200, 500, 502, 429, 200]);
+    expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
+    await harness.app.services.jobs.idle();
+    expect(await ledgerRows(harness)).toEqual([]);
+  });
+
+  it('a longer outage (6 × 503) keeps the job in the ledger and delivers it once Discord is back', async () => {
+    const logs = captureLogs();
+    const { harness, interaction, taskId } = await jobReadyToDeliver({ deliveryRetryDelaysMs: [2_000], logs });
+    harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status: 503, times: 6 });
+    harness.kie.completeTask(taskId);
+
+    // discord.js tries 4 times; then the runner notes the attempt in the ledger and waits 2 s.
+    const parked = async () => ((await ledgerRows(harness)) as Array<{ record: string }>).map((row) => JSON.parse(row.record) as unknown);
+    await expect.poll(parked, { timeout: 10_000 }).toMatchObject([{ taskId, phase: 'delivering', deliveryAttempts: 1 }]);
+    expect(logs.lines.filter((l) => l.msg === 'delivery postponed')).toHaveLength(1);
+    expect(interaction.original()!.attachments).toHaveLength(0);
+
+    await interaction.waitForOriginal(hasImage, 15_000);
+    expect(originalPatches(harness).filter((status) => status === 503)).toHaveLength(6);
+    expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
+    await harness.app.services.jobs.idle();
+    expect(await ledgerRows(harness)).toEqual([]);
+  });
+});

@@ -1,0 +1,146 @@
+import { expect } from 'vitest';
+import type { JobRecord } from '../../src/jobs/job.js';
+import { utcDay } from '../../src/quota/day.js';
+import { openStorage } from '../../src/storage.js';
+import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
+import { startBotProcess, type BotProcess } from './bot-process.js';
+import { createTempDir, type TempDir } from './tmp.js';
+
+export const GUILD = '1500000000000000001';
+export const CHANNEL = '1500000000000000002';
+export const MEMBER: FakeUserSpec = { id: '1500000000000000101', username: 'painter' };
+
+/** Members with distinct ids, so each has its own quota. */
+export function members(count: number): FakeUserSpec[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `15000000000000002${String(i).padStart(2, '0')}`, username: `member${i}` }));
+}
+
+/** What the bot left in its SQLite file. */
+export interface StoreSnapshot {
+  jobs: JobRecord[];
+  /** Units used today by a member of GUILD. */
+  used(userId: string): Promise<number>;
+}
+
+/**
+ * A fake Discord and a fake KIE that outlive the bot, and a SQLite file shared by every bot process
+ * started against them: the stage for crash-and-restart tests.
+ */
+export interface RestartableBot {
+  readonly discord: FakeDiscord;
+  readonly kie: FakeKie;
+  readonly env: Record<string, string>;
+  /** Every process started so far, oldest first. */
+  readonly processes: BotProcess[];
+  /** Starts a bot process and resolves once it is connected to the fake Discord. */
+  start(): Promise<BotProcess>;
+  imagine(prompt: string, user?: FakeUserSpec): FakeInteraction;
+  command(name: string, user?: FakeUserSpec): FakeInteraction;
+  /** Opens the SQLite file beside the bot (WAL lets both read it) and reads the ledger and today's usage. */
+  readStore<T>(read: (store: StoreSnapshot) => Promise<T>): Promise<T>;
+  /** Every log line of every process with this message, in process order. */
+  logsWith(msg: string): Array<Record<string, unknown>>;
+  /** SIGKILLs what still runs, closes the fakes and removes the SQLite file. */
+  close(): Promise<void>;
+}
+
+export async function startRestartableBot(options: { kie?: FakeKieOptions; env?: Record<string, string> } = {}): Promise<RestartableBot> {
+  const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL, name: 'general' }] }] });
+  const kie = await FakeKie.start(options.kie);
+  const dir: TempDir = await createTempDir('imagine-recovery');
+  const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
+  const env = {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_CLIENT_ID: discord.applicationId,
+    DISCORD_GUILD_ID: GUILD,
+    KIE_API_KEY: kie.apiKey,
+    DISCORD_API_URL: discord.apiUrl,
+    KIE_API_URL: kie.url,
+    STORAGE_URL: storageUrl,
+    ...options.env,
+  };
+  const processes: BotProcess[] = [];
+
+  const dispatch = (commandName: string, user: FakeUserSpec, prompt?: string): FakeInteraction =>
+    discord.dispatchInteraction({
+      commandName,
+      options: prompt === undefined ? [] : [{ name: 'prompt', type: 3, value: prompt }],
+      guildId: GUILD,
+      channelId: CHANNEL,
+      user,
+    });
+
+  return {
+    discord,
+    kie,
+    env,
+    processes,
+    async start() {
+      const bot = startBotProcess(env);
+      processes.push(bot);
+      // The fake's own readiness may still reflect an earlier process: wait for this one's word.
+      await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
+      return bot;
+    },
+    imagine: (prompt, user = MEMBER) => dispatch('imagine', user, prompt),
+    command: (name, user = MEMBER) => dispatch(name, user),
+    async readStore(read) {
+      const storage = await openStorage(storageUrl);
+      try {
+        const rows = (await storage.sqlite!.query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
+        return await read({
+          jobs: rows.map((row) => JSON.parse(row.record) as JobRecord),
+          used: (userId) => storage.counters.used({ guildId: GUILD, userId, day: utcDay(Date.now()) }),
+        });
+      } finally {
+        await storage.close();
+      }
+    },
+    logsWith: (msg) => processes.flatMap((bot) => bot.logs.filter((line) => line.msg === msg)),
+    async close() {
+      for (const bot of processes) await bot.kill('SIGKILL');
+      await Promise.all([discord.close(), kie.close()]);
+      await dir.remove();
+    },
+  };
+}
+
+/** Messages that carry the image: edits of the reply, channel messages and DMs. Exactly-once means one in all. */
+export function imageDeliveries(rig: Pick<RestartableBot, 'discord'>, interaction: FakeInteraction, channelId = CHANNEL): FakeMessage[] {
+  const dm = rig.discord.dmChannelOf(interaction.user.id);
+  return [
+    ...interaction.edits,
+    ...rig.discord.channelMessages(channelId),
+    ...(dm === undefined ? [] : rig.discord.channelMessages(dm)),
+  ].filter((message) => message.attachments.length > 0);
+}
+
+/** Creates KIE accepted (it made, and bills, a task for each). */
+export function acceptedCreates(kie: FakeKie): string[] {
+  return kie.creates.flatMap((call) => (call.taskId === undefined ? [] : [call.taskId]));
+}
+
+export const hasImage = (message: FakeMessage): boolean => message.attachments.length > 0;
+/** Progress text that only appears once the task exists, i.e. after the job was written to the ledger as 'watching'. */
+export const taskKnown = (message: FakeMessage): boolean => /Queued at the image service|Generating/.test(message.content);
+/** Progress text of a job in the ledger that waits for the create budget. */
+export const waitingForSlot = (message: FakeMessage): boolean => message.content.includes('Waiting for a free slot');
+
+/** The image is on the reply, byte for byte, once, and in no channel message or DM. */
+export async function expectDeliveredOnce(rig: RestartableBot, interaction: FakeInteraction): Promise<void> {
+  const message = await interaction.waitForOriginal(hasImage, 20_000);
+  expect(message.attachments).toHaveLength(1);
+  expect(Buffer.compare(message.attachments[0]!.bytes, await rig.kie.imageBytes('small'))).toBe(0);
+  expect(imageDeliveries(rig, interaction)).toHaveLength(1);
+}
+
+/** Stops the last bot with SIGTERM (exit code 0) and checks it left no job behind and today's usage per member. */
+export async function expectSettled(rig: RestartableBot, usage: Record<string, number>): Promise<void> {
+  const last = rig.processes.at(-1)!;
+  expect(await last.kill('SIGTERM')).toBe(0);
+  await rig.readStore(async (store) => {
+    expect(store.jobs).toEqual([]);
+    for (const [userId, used] of Object.entries(usage)) expect(await store.used(userId)).toBe(used);
+  });
+}
