@@ -116,6 +116,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       else if (config.callbackUrl) {
         receiver = await startCallbackReceiver({
           port: config.callbackPort,
+          host: config.callbackHost,
           path: new URL(config.callbackUrl).pathname,
           hmacKey: config.webhookHmacKey,
           wake: (taskId) => waker.wake(taskId),

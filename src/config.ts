@@ -29,6 +29,7 @@ const configSchema = z.object({
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   CALLBACK_URL: httpUrl.optional(),
+  CALLBACK_HOST: z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
   CALLBACK_PORT: z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number').optional(),
   WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
   SHARDS: z
@@ -54,6 +55,7 @@ export interface Config {
   /** Public URL KIE posts task results to; undefined = polling only. */
   readonly callbackUrl: string | undefined;
   readonly callbackPort: number;
+  readonly callbackHost: string;
   readonly webhookHmacKey: string | undefined;
   readonly shards: number | 'auto';
 }
@@ -101,6 +103,7 @@ function toConfig(env: Env): Config {
     logLevel: env.LOG_LEVEL,
     callbackUrl: env.CALLBACK_URL,
     callbackPort: env.CALLBACK_PORT ?? DEFAULT_CALLBACK_PORT,
+    callbackHost: env.CALLBACK_HOST,
     webhookHmacKey: env.WEBHOOK_HMAC_KEY,
     shards: env.SHARDS === 'auto' ? 'auto' : Number(env.SHARDS),
   });

@@ -35,6 +35,7 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
   if (config.callbackUrl) {
     receiver = await startCallbackReceiver({
       port: config.callbackPort,
+      host: config.callbackHost,
       path: new URL(config.callbackUrl).pathname,
       hmacKey: config.webhookHmacKey,
       // Which shard runs the job is not known here; a wake for a task nobody watches is ignored.

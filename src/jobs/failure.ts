@@ -25,8 +25,10 @@ export function failureMessage(error: unknown, jobTimeoutMs: number): string {
       return messages.generationFailed(detail(error.kieMessage));
     case 'task_timeout':
       return messages.timedOut(jobTimeoutMs);
-    case 'not_found':
     case 'bad_response':
+      // A task that reported success without a readable image URL: the picture exists but cannot be fetched.
+      return error.record?.state === 'success' ? messages.imageUnavailable : messages.serviceUnavailable;
+    case 'not_found':
     case 'unavailable':
     case 'server':
     case 'network':

@@ -14,7 +14,9 @@ const STRIP =
 export function parseImagineRequest(raw: { prompt: string | null; aspect: string | null; quality: string | null }): ParsedRequest {
   const prompt = (raw.prompt ?? '').replace(STRIP, '').trim();
   if (!hasVisibleText(prompt)) return { ok: false, reason: messages.emptyPrompt };
-  const length = [...prompt].length;
+  // KIE's 3000-character limit is checked in UTF-16 units by our client (the strictest reading), so an emoji
+  // counts twice; refusing here keeps the answer private and free.
+  const length = prompt.length;
   if (length > MAX_PROMPT_LENGTH) {
     return { ok: false, reason: messages.promptTooLong(length, MAX_PROMPT_LENGTH) };
   }

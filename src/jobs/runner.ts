@@ -116,8 +116,8 @@ export class JobRunner {
       }
     }
     const next: JobRecord = { ...current, taskId, submittedAt: this.deps.clock.now(), phase: 'watching' };
-    log.info({ taskId, createMs: next.submittedAt! - started }, 'task created');
     await this.persist(next, log);
+    log.info({ taskId, createMs: next.submittedAt! - started }, 'task created');
     progress.update({ state: 'waiting' });
     return next;
   }

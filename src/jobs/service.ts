@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -33,7 +34,10 @@ export class JobService {
   private readonly shutdown = new AbortController();
   private accepting = true;
 
-  constructor(private readonly deps: JobServiceDeps) {}
+  constructor(private readonly deps: JobServiceDeps) {
+    // Every running job listens for shutdown on this one signal.
+    setMaxListeners(0, this.shutdown.signal);
+  }
 
   get isAccepting(): boolean {
     return this.accepting;

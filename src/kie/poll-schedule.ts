@@ -22,8 +22,9 @@ export interface AdaptivePollScheduleOptions {
 /**
  * Polls young tasks as often as the shared budget allows (an even share of it per watched task, never more
  * often than fastestMs), so the time between a task finishing and the bot noticing stays short when few
- * tasks run, and the budget is never oversubscribed when many do. Tasks older than a minute fall back to
- * KIE's slower guidance. With callbacks, polling only catches a callback that never came.
+ * tasks run, and the budget is not oversubscribed on average when many do (short bursts wait in its queue).
+ * Tasks older than a minute fall back to KIE's slower guidance. With callbacks, polling only catches a
+ * callback that never came.
  */
 export function adaptivePollSchedule(options: AdaptivePollScheduleOptions): (elapsedMs: number) => number {
   const random = options.random ?? Math.random;

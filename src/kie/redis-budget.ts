@@ -1,4 +1,4 @@
-import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, type AcquireOptions, type RequestBudget } from './budget.js';
+import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
 import { sleep as defaultSleep } from './sleep.js';
 
 /** What the budget needs from a Redis client (@redis/client's sendCommand). */
@@ -7,19 +7,29 @@ export interface RedisCommander {
 }
 
 // A sliding-window log shared by every process on the same Redis: one entry per grant, scored with Redis's
-// own clock so processes with skewed clocks still agree. Returns 0 when granted, else ms until a slot frees.
+// own clock so processes with skewed clocks still agree. A grant still in flight is scored ARGV[4] ms in the
+// future; SETTLE dates it to when its answer came. Returns 0 when granted, else ms until a slot frees.
 const TAKE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[2])
+local hold = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
+  redis.call('ZADD', KEYS[1], now + hold, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window + hold)
   return 0
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
+`;
+
+const SETTLE_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) > now then redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1]) end
+return 0
 `;
 
 export interface RedisSlidingWindowBudgetOptions {
@@ -34,6 +44,7 @@ export interface RedisSlidingWindowBudgetOptions {
 
 interface Waiter {
   grant: () => void;
+  holdUntil: Promise<unknown> | undefined;
   onPosition: ((position: number) => void) | undefined;
   reportedPosition: number;
   detach: () => void;
@@ -48,6 +59,8 @@ export class RedisSlidingWindowBudget implements RequestBudget {
   private readonly windowMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private pumping = false;
+  /** True while the window is full (or Redis is away): only then are callers told their place in line. */
+  private blocked = false;
   private sequence = 0;
 
   constructor(private readonly options: RedisSlidingWindowBudgetOptions) {
@@ -60,7 +73,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
   }
 
   acquire(options: AcquireOptions = {}): Promise<void> {
-    const { signal, onPosition } = options;
+    const { signal, onPosition, holdUntil } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
@@ -69,7 +82,13 @@ export class RedisSlidingWindowBudget implements RequestBudget {
         this.reportPositions();
         reject(signal?.reason);
       };
-      const waiter: Waiter = { grant: resolve, onPosition, reportedPosition: 0, detach: () => signal?.removeEventListener('abort', onAbort) };
+      const waiter: Waiter = {
+        grant: resolve,
+        holdUntil,
+        onPosition,
+        reportedPosition: 0,
+        detach: () => signal?.removeEventListener('abort', onAbort),
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
       this.reportPositions();
@@ -84,25 +103,35 @@ export class RedisSlidingWindowBudget implements RequestBudget {
       let failures = 0;
       while (this.waiters.length > 0) {
         let wait: number;
+        let member: string;
+        const holding = this.waiters[0]?.holdUntil !== undefined;
         try {
-          wait = await this.take();
+          ({ wait, member } = await this.take(holding));
           failures = 0;
         } catch (error) {
           // Without Redis we cannot know what other processes spent: wait rather than risk KIE's 429s.
           this.options.onError?.(error);
           failures += 1;
+          this.markBlocked();
           await this.sleep(Math.min(5_000, 250 * 2 ** failures));
           continue;
         }
         if (wait === 0) {
+          this.blocked = false;
           const waiter = this.waiters.shift();
           if (!waiter) continue; // aborted meanwhile; the slot is spent, which only errs on the safe side
           waiter.detach();
-          if (waiter.reportedPosition !== 0) waiter.onPosition?.(0);
+          if (waiter.holdUntil) {
+            const settle = (): void => void this.settle(member);
+            waiter.holdUntil.then(settle, settle);
+          }
+          if (waiter.reportedPosition !== 0) report(waiter, 0);
           waiter.grant();
           this.reportPositions();
         } else {
-          await this.sleep(Math.max(5, wait));
+          this.markBlocked();
+          // Grants still in flight are dated in the future until they settle, so look again soon.
+          await this.sleep(Math.min(250, Math.max(5, wait)));
         }
       }
     } finally {
@@ -110,7 +139,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
     }
   }
 
-  private async take(): Promise<number> {
+  private async take(holding: boolean): Promise<{ wait: number; member: string }> {
     this.sequence += 1;
     const member = `${process.pid}:${Date.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
     const reply = await this.options.redis.sendCommand([
@@ -121,20 +150,40 @@ export class RedisSlidingWindowBudget implements RequestBudget {
       String(this.options.limit),
       String(this.windowMs),
       member,
+      String(holding ? MAX_GRANT_HOLD_MS : 0),
     ]);
-    return Number(reply);
+    return { wait: Number(reply), member };
   }
 
+  /** Dates an in-flight grant to now; if Redis is unreachable the grant simply expires later (safe side). */
+  private async settle(member: string): Promise<void> {
+    try {
+      await this.options.redis.sendCommand(['EVAL', SETTLE_SCRIPT, '1', this.options.key, member]);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
+  private markBlocked(): void {
+    this.blocked = true;
+    this.reportPositions();
+  }
+
+  /** Callers already told their place hear every change; others only once the line is really stuck. */
   private reportPositions(): void {
     this.waiters.forEach((waiter, index) => {
-      if (waiter.reportedPosition === index + 1) return;
-      waiter.reportedPosition = index + 1;
-      try {
-        waiter.onPosition?.(index + 1);
-      } catch {
-        // A progress display problem must not stall the queue.
-      }
+      if (waiter.reportedPosition === index + 1 || (waiter.reportedPosition === 0 && !this.blocked)) return;
+      report(waiter, index + 1);
     });
+  }
+}
+
+function report(waiter: Waiter, position: number): void {
+  waiter.reportedPosition = position;
+  try {
+    waiter.onPosition?.(position);
+  } catch {
+    // A progress display problem must not stall the queue.
   }
 }
 

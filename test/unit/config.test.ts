@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       callbackUrl: undefined,
       callbackPort: 8080,
+      callbackHost: '0.0.0.0',
       webhookHmacKey: undefined,
       shards: 1,
     });

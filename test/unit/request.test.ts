@@ -45,11 +45,11 @@ describe('parseImagineRequest', () => {
     expect(reason).toBe(messages.promptTooLong(3001, 3000));
   });
 
-  it('counts characters, not UTF-16 units: 3000 emoji are accepted', () => {
-    const emoji = '😀'.repeat(3000);
-    expect(emoji.length).toBe(6000);
+  it("counts UTF-16 units as KIE's limit does: 1500 emoji are accepted, 1501 refused", () => {
+    const emoji = '😀'.repeat(1500);
+    expect(emoji.length).toBe(3000);
     expect(accepted(parse(emoji)).prompt).toBe(emoji);
-    expect(refused(parse(`${emoji}😀`))).toBe(messages.promptTooLong(3001, 3000));
+    expect(refused(parse(`${emoji}😀`))).toBe(messages.promptTooLong(3002, 3000));
   });
 
   it('measures the length after trimming', () => {

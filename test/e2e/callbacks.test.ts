@@ -1,0 +1,220 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signKieCallback } from '../../src/kie/index.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+
+const HMAC_KEY = 'test-hmac-key-123';
+const CALLBACK_PATH = '/kie/callback';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A harness whose bot receives KIE callbacks on a loopback port and keeps its own (callback-mode) poll schedule. */
+async function callbackHarness(options: { hmacKey?: string }): Promise<{ harness: Harness; callbackUrl: string }> {
+  const port = await freePort();
+  const callbackUrl = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
+  const harness = await startHarness({
+    env: {
+      CALLBACK_URL: callbackUrl,
+      CALLBACK_PORT: String(port),
+      CALLBACK_HOST: '127.0.0.1',
+      ...(options.hmacKey ? { WEBHOOK_HMAC_KEY: options.hmacKey } : {}),
+    },
+    // One wall clock for both fakes, so a KIE completion time and a Discord edit time compare.
+    discord: { now: Date.now },
+    kie: { defaultScenario: { durationMs: 1_500 }, ...(options.hmacKey ? { hmacKey: options.hmacKey } : {}) },
+    tuningDefaults: false,
+    tuning: { progressIntervalMs: 200 },
+  });
+  return { harness, callbackUrl };
+}
+
+interface CallbackAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** POSTs a completion callback as KIE would, claiming success, with the given signature headers. */
+async function postCallback(url: string, taskId: string, headers: Record<string, string> = {}): Promise<CallbackAnswer> {
+  const body = {
+    code: 200,
+    msg: 'Playground task completed successfully.',
+    data: { taskId, state: 'success', resultJson: JSON.stringify({ resultUrls: ['http://127.0.0.1:9/forged.png'] }) },
+  };
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as unknown };
+}
+
+function signed(taskId: string, key: string, timestampSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return { 'x-webhook-timestamp': String(timestampSeconds), 'x-webhook-signature': signKieCallback(taskId, timestampSeconds, key) };
+}
+
+/** Starts a job whose KIE task stays 'generating' until completeTask, and waits for its first poll. */
+async function startUnfinishedJob(harness: Harness, prompt: string) {
+  const { kie } = harness;
+  kie.nextCreate({ scenario: { outcome: 'never' } });
+  const interaction = harness.imagine({ prompt });
+  await kie.waitFor(() => kie.creates.some((call) => call.taskId !== undefined && JSON.stringify(call.body).includes(prompt)), 10_000);
+  const taskId = kie.creates.find((call) => JSON.stringify(call.body).includes(prompt))!.taskId!;
+  const pollsOf = () => kie.polls.filter((poll) => poll.taskId === taskId).length;
+  await kie.waitFor(() => pollsOf() >= 1, 5_000);
+  return { interaction, taskId, pollsOf };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+describe('KIE callbacks, signed with WEBHOOK_HMAC_KEY', () => {
+  let harness: Harness;
+  let callbackUrl: string;
+  beforeAll(async () => {
+    ({ harness, callbackUrl } = await callbackHarness({ hmacKey: HMAC_KEY }));
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  /** Completion on KIE → the reply edit that carries the image, on the shared wall clock. */
+  function detectionLag(taskId: string, interaction: ReturnType<Harness['imagine']>): number {
+    const completedAt = harness.kie.task(taskId)?.completedAt;
+    const delivered = interaction.edits.find((edit) => edit.attachments.length > 0);
+    expect(completedAt).toBeDefined();
+    expect(delivered).toBeDefined();
+    return delivered!.at - completedAt!;
+  }
+
+  it('passes callBackUrl to createTask and delivers the image as soon as KIE calls back', async () => {
+    const { kie } = harness;
+    const interaction = harness.imagine({ prompt: 'a lighthouse at dusk' });
+    const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 10_000);
+    expect(Buffer.compare(message.attachments[0]!.bytes, await kie.imageBytes('small'))).toBe(0);
+
+    const create = kie.creates.find((call) => JSON.stringify(call.body).includes('a lighthouse at dusk'))!;
+    expect(create.body).toMatchObject({ callBackUrl: callbackUrl });
+    const taskId = create.taskId!;
+    const callback = kie.callbacks.find((delivery) => delivery.taskId === taskId);
+    expect(callback).toMatchObject({ url: callbackUrl, status: 200 });
+    expect(callback?.headers['X-Webhook-Signature']).toBeTruthy();
+
+    // The safety-net schedule waits 12.75 s or more between polls: only the callback explains a fast delivery.
+    const lag = detectionLag(taskId, interaction);
+    console.log(`callback detection lag (KIE completion → image in the reply): ${lag} ms`);
+    expect(lag).toBeLessThan(1_000);
+    // One poll right after the create, one after the callback's wake-up.
+    expect(kie.polls.filter((poll) => poll.taskId === taskId)).toHaveLength(2);
+  });
+
+  it('keeps the detection lag short for jobs that finish one after another', async () => {
+    const { kie } = harness;
+    const prompts = ['an owl in fog', 'a tram at night', 'a kite over dunes', 'a fox in snow', 'a boat on ice'];
+    const interactions: ReturnType<Harness['imagine']>[] = [];
+    for (const prompt of prompts) {
+      interactions.push(harness.imagine({ prompt }));
+      await sleep(350); // staggered, so the downloads of different jobs do not queue behind each other
+    }
+    await Promise.all(interactions.map((interaction) => interaction.waitForOriginal((m) => m.attachments.length > 0, 10_000)));
+    const lags = prompts.map((prompt, index) => {
+      const taskId = kie.creates.find((call) => JSON.stringify(call.body).includes(prompt))!.taskId!;
+      return detectionLag(taskId, interactions[index]!);
+    });
+    console.log(`callback detection lags: ${lags.join(', ')} ms; p50 ${median(lags)} ms`);
+    expect(Math.max(...lags)).toBeLessThan(1_000);
+  });
+
+  it('answers 200 {code:200,msg:"success"} to a valid callback and polls at once', async () => {
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a glass bridge');
+    const before = pollsOf();
+    const answer = await postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY));
+    expect(answer).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
+    await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    // recordInfo still says 'generating': the callback's claim of success delivers nothing.
+    await sleep(300);
+    expect(interaction.original()?.attachments ?? []).toHaveLength(0);
+    harness.kie.completeTask(taskId);
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+  });
+
+  it('refuses forged, unsigned and stale callbacks with 401 and polls no earlier', async () => {
+    const { kie } = harness;
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a copper kettle');
+    const before = pollsOf();
+    const downloadsBefore = kie.downloads.length;
+    const refusals = [
+      await postCallback(callbackUrl, taskId, signed(taskId, 'wrong-hmac-key-456')),
+      await postCallback(callbackUrl, taskId),
+      await postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY, Math.floor(Date.now() / 1000) - 600)),
+      await postCallback(callbackUrl, taskId, signed('0123456789abcdef0123456789abcdef', HMAC_KEY)), // another task's signature
+    ];
+    for (const answer of refusals) expect(answer).toEqual({ status: 401, body: { code: 401, msg: 'invalid signature' } });
+    await sleep(500);
+    expect(pollsOf()).toBe(before);
+    expect(kie.downloads.length).toBe(downloadsBefore);
+    expect(interaction.original()?.attachments ?? []).toHaveLength(0);
+
+    // The job is unharmed: KIE's own signed callback still finishes it.
+    kie.completeTask(taskId);
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+    expect(interaction.edits.filter((edit) => edit.attachments.length > 0)).toHaveLength(1);
+  });
+
+  it('ignores other paths and methods', async () => {
+    const base = new URL(callbackUrl);
+    expect((await fetch(new URL('/elsewhere', base), { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(callbackUrl)).status).toBe(405);
+    expect((await fetch(callbackUrl, { method: 'POST', body: 'not json' })).status).toBe(400);
+  });
+});
+
+describe('KIE callbacks without WEBHOOK_HMAC_KEY', () => {
+  let harness: Harness;
+  let callbackUrl: string;
+  beforeAll(async () => {
+    ({ harness, callbackUrl } = await callbackHarness({}));
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('accepts an unsigned callback only as a wake-up: recordInfo decides', async () => {
+    const { kie } = harness;
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a paper crane');
+    const before = pollsOf();
+    const downloadsBefore = kie.downloads.length;
+
+    const answer = await postCallback(callbackUrl, taskId);
+    expect(answer).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
+    await kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    // The callback claimed success with an image URL; the task is still generating, so nothing is delivered.
+    await sleep(500);
+    expect(kie.task(taskId)?.state).toBe('generating');
+    expect(kie.downloads.length).toBe(downloadsBefore);
+    expect(interaction.original()?.attachments ?? []).toHaveLength(0);
+
+    kie.completeTask(taskId);
+    const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+    expect(Buffer.compare(message.attachments[0]!.bytes, await kie.imageBytes('small'))).toBe(0);
+    expect(interaction.edits.filter((edit) => edit.attachments.length > 0)).toHaveLength(1);
+    expect(kie.callbacks.find((delivery) => delivery.taskId === taskId)?.headers['X-Webhook-Signature']).toBeUndefined();
+  });
+
+  it('a callback for a task nobody watches causes no poll', async () => {
+    const pollsBefore = harness.kie.polls.length;
+    const answer = await postCallback(callbackUrl, 'ffffffffffffffffffffffffffffffff');
+    expect(answer.status).toBe(200);
+    await sleep(300);
+    expect(harness.kie.polls.length).toBe(pollsBefore);
+  });
+});
