@@ -1,3 +1,5 @@
+import { WaitingLine } from './waiting-line.js';
+
 export interface AcquireOptions {
   signal?: AbortSignal | undefined;
   /** 1-based place in line whenever it changes while waiting; 0 once granted after having waited. */
@@ -41,13 +43,6 @@ const defaultSetTimer: SetTimer = (callback, ms) => {
   return () => clearTimeout(timer);
 };
 
-interface Waiter {
-  grant: () => void;
-  holdUntil: Promise<unknown> | undefined;
-  onPosition: ((position: number) => void) | undefined;
-  reportedPosition: number;
-  detach: () => void;
-}
 
 /** At most `limit` grants in any window of `windowMs` (+ margin), handed out strictly first come, first served. */
 export class SlidingWindowBudget implements RequestBudget {
@@ -57,7 +52,7 @@ export class SlidingWindowBudget implements RequestBudget {
   private readonly setTimer: SetTimer;
   /** Grants still inside the window (an in-flight grant is dated in the future); never more than limit. */
   private readonly grants: Array<{ at: number }> = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly line = new WaitingLine(() => this.pump());
   private cancelTimer: (() => void) | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -75,30 +70,11 @@ export class SlidingWindowBudget implements RequestBudget {
 
   /** How many callers are waiting. */
   get queued(): number {
-    return this.waiters.length;
+    return this.line.length;
   }
 
   acquire(options: AcquireOptions = {}): Promise<void> {
-    const { signal, onPosition, holdUntil } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        reject(signal?.reason);
-        this.pump();
-      };
-      const waiter: Waiter = {
-        grant: resolve,
-        holdUntil,
-        onPosition,
-        reportedPosition: 0,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      this.pump();
-    });
+    return this.line.join(options);
   }
 
   /** Progress callbacks may call acquire() re-entrantly; fold that into the running pass. */
@@ -121,31 +97,27 @@ export class SlidingWindowBudget implements RequestBudget {
   private pumpOnce(): void {
     const now = this.now();
     for (let i = this.grants.length - 1; i >= 0; i -= 1) if (now - this.grants[i]!.at >= this.windowMs) this.grants.splice(i, 1);
-    while (this.waiters.length > 0 && this.grants.length < this.limit) {
-      const waiter = this.waiters.shift() as Waiter;
-      const grant = { at: waiter.holdUntil ? now + MAX_GRANT_HOLD_MS : now };
+    while (this.line.length > 0 && this.grants.length < this.limit) {
+      const holdUntil = this.line.first?.holdUntil;
+      const grant = { at: holdUntil ? now + MAX_GRANT_HOLD_MS : now };
       this.grants.push(grant);
-      if (waiter.holdUntil) {
+      if (holdUntil) {
         const settle = (): void => {
           grant.at = Math.min(grant.at, this.now());
           this.pump();
         };
-        waiter.holdUntil.then(settle, settle);
+        holdUntil.then(settle, settle);
       }
-      waiter.detach();
-      if (waiter.reportedPosition !== 0) report(waiter, 0);
-      waiter.grant();
+      this.line.grantNext();
     }
-    this.waiters.forEach((waiter, index) => {
-      if (waiter.reportedPosition !== index + 1) report(waiter, index + 1);
-    });
+    this.line.reportPositions({ newcomers: true });
     this.schedule(now);
   }
 
   private schedule(now: number): void {
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    if (this.waiters.length === 0 || this.grants.length === 0) return;
+    if (this.line.length === 0 || this.grants.length === 0) return;
     const oldest = Math.min(...this.grants.map((grant) => grant.at));
     this.cancelTimer = this.setTimer(
       () => {
@@ -154,15 +126,6 @@ export class SlidingWindowBudget implements RequestBudget {
       },
       Math.max(0, oldest + this.windowMs - now),
     );
-  }
-}
-
-function report(waiter: Waiter, position: number): void {
-  waiter.reportedPosition = position;
-  try {
-    waiter.onPosition?.(position);
-  } catch {
-    // A failing progress callback must not stall the queue for everyone else.
   }
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
 import { sleep as defaultSleep } from './sleep.js';
+import { WaitingLine } from './waiting-line.js';
 
 /** What the budget needs from a Redis client (@redis/client's sendCommand). */
 export interface RedisCommander {
@@ -42,20 +43,16 @@ export interface RedisSlidingWindowBudgetOptions {
   onError?: (error: unknown) => void;
 }
 
-interface Waiter {
-  grant: () => void;
-  holdUntil: Promise<unknown> | undefined;
-  onPosition: ((position: number) => void) | undefined;
-  reportedPosition: number;
-  detach: () => void;
-}
 
 /**
  * KIE's per-key limits enforced across every bot process that shares the store: each process keeps its own
  * waiters in FIFO order and takes grants from one Redis window.
  */
 export class RedisSlidingWindowBudget implements RequestBudget {
-  private readonly waiters: Waiter[] = [];
+  private readonly line = new WaitingLine(() => {
+    this.line.reportPositions({ newcomers: this.blocked });
+    void this.pump();
+  });
   private readonly windowMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private pumping = false;
@@ -69,31 +66,11 @@ export class RedisSlidingWindowBudget implements RequestBudget {
   }
 
   get queued(): number {
-    return this.waiters.length;
+    return this.line.length;
   }
 
   acquire(options: AcquireOptions = {}): Promise<void> {
-    const { signal, onPosition, holdUntil } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-        this.reportPositions();
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        grant: resolve,
-        holdUntil,
-        onPosition,
-        reportedPosition: 0,
-        detach: () => signal?.removeEventListener('abort', onAbort),
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(waiter);
-      this.reportPositions();
-      void this.pump();
-    });
+    return this.line.join(options);
   }
 
   private async pump(): Promise<void> {
@@ -101,10 +78,10 @@ export class RedisSlidingWindowBudget implements RequestBudget {
     this.pumping = true;
     try {
       let failures = 0;
-      while (this.waiters.length > 0) {
+      while (this.line.length > 0) {
         let wait: number;
         let member: string;
-        const holding = this.waiters[0]?.holdUntil !== undefined;
+        const holding = this.line.first?.holdUntil !== undefined;
         try {
           ({ wait, member } = await this.take(holding));
           failures = 0;
@@ -118,16 +95,13 @@ export class RedisSlidingWindowBudget implements RequestBudget {
         }
         if (wait === 0) {
           this.blocked = false;
-          const waiter = this.waiters.shift();
-          if (!waiter) continue; // aborted meanwhile; the slot is spent, which only errs on the safe side
-          waiter.detach();
-          if (waiter.holdUntil) {
+          // An abort meanwhile may have emptied the line; the slot is then spent, which errs on the safe side.
+          const granted = this.line.grantNext();
+          if (granted?.holdUntil) {
             const settle = (): void => void this.settle(member);
-            waiter.holdUntil.then(settle, settle);
+            granted.holdUntil.then(settle, settle);
           }
-          if (waiter.reportedPosition !== 0) report(waiter, 0);
-          waiter.grant();
-          this.reportPositions();
+          this.line.reportPositions({ newcomers: false });
         } else {
           this.markBlocked();
           // Grants still in flight are dated in the future until they settle, so look again soon.
@@ -166,24 +140,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
 
   private markBlocked(): void {
     this.blocked = true;
-    this.reportPositions();
-  }
-
-  /** Callers already told their place hear every change; others only once the line is really stuck. */
-  private reportPositions(): void {
-    this.waiters.forEach((waiter, index) => {
-      if (waiter.reportedPosition === index + 1 || (waiter.reportedPosition === 0 && !this.blocked)) return;
-      report(waiter, index + 1);
-    });
-  }
-}
-
-function report(waiter: Waiter, position: number): void {
-  waiter.reportedPosition = position;
-  try {
-    waiter.onPosition?.(position);
-  } catch {
-    // A progress display problem must not stall the queue.
+    this.line.reportPositions({ newcomers: true });
   }
 }
 

@@ -1,21 +1,11 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signKieCallback } from '../../src/kie/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
+import { freePort } from '../helpers/ports.js';
 
 const HMAC_KEY = 'test-hmac-key-123';
 const CALLBACK_PATH = '/kie/callback';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A harness whose bot receives KIE callbacks on a loopback port and keeps its own (callback-mode) poll schedule. */
 async function callbackHarness(options: { hmacKey?: string }): Promise<{ harness: Harness; callbackUrl: string }> {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOfGuild } from '../../src/sharding.js';
 import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
@@ -7,6 +6,7 @@ import { FakeKie } from '../fakes/kie/index.js';
 import { startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { claimRedisDatabase, type ClaimedRedisDatabase } from '../helpers/redis-db.js';
+import { freePort } from '../helpers/ports.js';
 
 const SHARDS = 2;
 const HMAC_KEY = 'test-hmac-key-123';
@@ -17,16 +17,6 @@ const GUILDS = [
 ] as const;
 const MEMBER: FakeUserSpec = { id: '1600000000000000001', username: 'painter' };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** True while the process exists and is not a zombie waiting to be reaped. */
 function alive(pid: number): boolean {
