@@ -4,6 +4,7 @@ import { UserFacingError } from './errors.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
 import type { Command, Services } from './services.js';
+import { isStoreError } from './storage.js';
 
 /** A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL. */
 export function createClient(config: Pick<Config, 'discordApiUrl'>, options: { sharded: boolean }): Client {
@@ -45,7 +46,7 @@ async function reportFailure(interaction: ChatInputCommandInteraction, error: un
   const log = { err: error, command: interaction.commandName, interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id };
   if (userFacing) logger.info(log, 'command refused');
   else logger.error(log, 'command failed');
-  const content = userFacing ? error.userMessage : messages.unexpected;
+  const content = userFacing ? error.userMessage : isStoreError(error) ? messages.storeUnavailable : messages.commandFailed;
   try {
     if (interaction.deferred || interaction.replied) {
       await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });

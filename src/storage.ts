@@ -231,3 +231,22 @@ function safeDecode(text: string): string {
 function warn(error: unknown): void {
   console.warn(`storage: ${describe(error)}`);
 }
+
+const REDIS_CONNECTION_ERRORS = new Set([
+  'ClientClosedError',
+  'ClientOfflineError',
+  'ConnectionTimeoutError',
+  'SocketClosedUnexpectedlyError',
+  'ReconnectStrategyError',
+]);
+
+/** Whether an error means the store could not be reached or used, as opposed to a bug in the caller. */
+export function isStoreError(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return true;
+    if (REDIS_CONNECTION_ERRORS.has(current.name) || REDIS_CONNECTION_ERRORS.has(current.constructor.name)) return true;
+    if (current instanceof StorageError) return true;
+  }
+  return false;
+}

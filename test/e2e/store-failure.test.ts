@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { messages } from '../../src/messages.js';
+import { ADMIN, MANAGE_GUILD, startHarness, type Harness } from '../helpers/harness.js';
+
+describe('a store error during a command', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('answers privately that the database is unreachable and creates no task', async () => {
+    h = await startHarness();
+    await h.storage.close();
+    const interaction = h.imagine({ prompt: 'a lighthouse' });
+    const response = await interaction.waitForResponse(5_000);
+    expect(response.type).toBe(4);
+    expect(interaction.isEphemeral()).toBe(true);
+    expect(interaction.original()?.content).toBe(messages.storeUnavailable);
+    expect(h.kie.creates).toHaveLength(0);
+  });
+
+  it('/quota says so too, instead of failing silently', async () => {
+    h = await startHarness();
+    await h.storage.close();
+    const interaction = h.command('quota');
+    await interaction.waitForResponse(5_000);
+    expect(interaction.isEphemeral()).toBe(true);
+    expect(interaction.original()?.content).toBe(messages.storeUnavailable);
+  });
+});
+
+describe('a store error during an admin command', () => {
+  it('tells the admin privately that nothing was changed', async () => {
+    const h = await startHarness();
+    try {
+      await h.storage.close();
+      const interaction = h.command('imagine-admin', [{ name: 'block', type: 1, options: [{ name: 'user', type: 6, value: '1200000000000000005' }] }], {
+        user: ADMIN,
+        memberPermissions: MANAGE_GUILD,
+        resolvedUsers: [{ id: '1200000000000000005' }],
+      });
+      await interaction.waitForResponse(5_000);
+      expect(interaction.isEphemeral()).toBe(true);
+      expect(interaction.original()?.content).toBe(messages.storeUnavailable);
+    } finally {
+      await h.close();
+    }
+  });
+});
