@@ -4,22 +4,12 @@ import { utcDay } from '../../src/quota/day.js';
 import type { FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
 import type { FakeKie, PollCall } from '../fakes/kie/index.js';
 import { startHarness, GUILD_ID, type Harness } from '../helpers/harness.js';
+import { seededRandom } from '../helpers/random.js';
 
 /** A job survives a flaky KIE: failing polls, tasks KIE does not know yet, and refused creates. */
 
 const member = (index: number): FakeUserSpec => ({ id: `14000000000000${String(index).padStart(5, '0')}`, username: `faulty${index}` });
 
-/** Small deterministic PRNG (mulberry32), so the fault pattern is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Whether a poll got a usable record: a JSON envelope with code 200. */
 function answeredOk(call: PollCall): boolean {

@@ -1,21 +1,14 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage.js';
 import { deleteKeysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix, type TestRedisStorage } from '../helpers/redis.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { startWorker } from '../helpers/worker.js';
 
 const WORKER = fileURLToPath(new URL('./quota-worker.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCOPE = { guildId: 'g-race', userId: 'u-race', day: '2024-03-10' };
 const LIMIT = 3;
-
-interface Worker {
-  process: ChildProcessWithoutNullStreams;
-  ready: Promise<void>;
-  result: Promise<{ granted: number; refused: number }>;
-}
 
 const children: ChildProcessWithoutNullStreams[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,33 +18,14 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function startWorker(url: string, keyPrefix: string, count: number): Worker {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER, url, keyPrefix, SCOPE.guildId, SCOPE.userId, SCOPE.day, String(LIMIT), String(count)],
-    { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  children.push(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout });
-  const exited = new Promise<never>((_, reject) =>
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before answering: ${stderr.trim()}`))),
-  );
-  const nextLine = () => Promise.race([new Promise<string>((resolve) => lines.once('line', resolve)), exited]);
-  const ready = nextLine().then((line) => expect(line).toBe('ready'));
-  const result = ready.then(nextLine).then((line) => JSON.parse(line) as { granted: number; refused: number });
-  // Either promise may be left unawaited when the other fails first.
-  ready.catch(() => {});
-  result.catch(() => {});
-  return { process: child, ready: ready.then(() => undefined), result };
-}
 
 /** Two processes each fire `perProcess` reserves at the same member at once, after a common start signal. */
 async function raceTwoProcesses(url: string, keyPrefix: string, perProcess: number): Promise<number[]> {
-  const workers = [startWorker(url, keyPrefix, perProcess), startWorker(url, keyPrefix, perProcess)];
+  const args = [url, keyPrefix, SCOPE.guildId, SCOPE.userId, SCOPE.day, String(LIMIT), String(perProcess)];
+  const workers = [0, 1].map(() => startWorker<{ granted: number; refused: number }>(WORKER, args));
+  children.push(...workers.map((worker) => worker.process));
   await Promise.all(workers.map((worker) => worker.ready));
-  for (const worker of workers) worker.process.stdin.write('go\n');
+  for (const worker of workers) worker.go();
   const results = await Promise.all(workers.map((worker) => worker.result));
   for (const result of results) expect(result.granted + result.refused).toBe(perProcess);
   return results.map((result) => result.granted);

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisKieBudgets, RedisSlidingWindowBudget, type RedisCommander } from '../../src/kie/index.js';
 import { openStorage, type RedisClient } from '../../src/storage.js';
 import { keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
+import { startWorker } from '../helpers/worker.js';
 
 const WORKER = fileURLToPath(new URL('./redis-budget-worker.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Local grant times are taken after the Redis round trip; allow that much disagreement with Redis's clock. */
 const CLOCK_SLACK_MS = 30;
 
@@ -83,10 +82,12 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
     const key = `${prefix}window`;
     const limit = 4;
     const windowMs = 400;
-    const workers = [startWorker(key, limit, windowMs, 8), startWorker(key, limit, windowMs, 8)];
+    const args = [redisTestUrl()!, key, String(limit), String(windowMs), '8'];
+    const workers = [0, 1].map(() => startWorker<{ grants: number[] }>(WORKER, args));
+    children.push(...workers.map((worker) => worker.process));
     await Promise.all(workers.map((worker) => worker.ready));
     const started = Date.now();
-    for (const worker of workers) worker.process.stdin.write('go\n');
+    for (const worker of workers) worker.go();
     const results = await Promise.all(workers.map((worker) => worker.result));
     const all = results.flatMap((result) => result.grants);
     expect(all).toHaveLength(16);
@@ -210,25 +211,6 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
   });
 });
 
-function startWorker(key: string, limit: number, windowMs: number, count: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, redisTestUrl()!, key, String(limit), String(windowMs), String(count)], {
-    cwd: REPO_ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout });
-  const exited = new Promise<never>((_, reject) =>
-    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before answering: ${stderr.trim()}`))),
-  );
-  const nextLine = () => Promise.race([new Promise<string>((resolve) => lines.once('line', resolve)), exited]);
-  const ready = nextLine().then((line) => expect(line).toBe('ready'));
-  const result = ready.then(nextLine).then((line) => JSON.parse(line) as { grants: number[] });
-  ready.catch(() => {});
-  result.catch(() => {});
-  return { process: child, ready: ready.then(() => undefined), result };
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

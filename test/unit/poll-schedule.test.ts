@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { adaptivePollSchedule, pollSchedule } from '../../src/kie/index.js';
+import { seededRandom } from '../helpers/random.js';
 
 const POLLS_PER_SECOND = 9;
 
-/** Deterministic uniform [0, 1) numbers (mulberry32), so the simulation is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The delays the schedule gives at the two ends of its jitter (random 0 and just under 1). */
 function extremes(options: { watching: number; mode?: 'polling' | 'callback'; fastestMs?: number }, elapsedMs: number): [number, number] {
