@@ -110,6 +110,9 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       ),
     );
     const wallSeconds = (Date.now() - started) / 1000;
+    // A graceful stop makes the bot log its last health line (event-loop delay of the final interval).
+    await bot.kill('SIGTERM');
+    await bot.waitForLog((line) => line.msg === 'health', 2_000).catch(() => undefined);
 
     const defers = interactions.map((interaction) => interaction.responses[0]?.latencyMs ?? Number.POSITIVE_INFINITY);
     const taskOfPrompt = new Map(kie.creates.filter((call) => call.taskId).map((call) => [(call.body as { input: { prompt: string } }).input.prompt, call.taskId!]));

@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 export function startHealthLog(options: { logger: Logger; intervalMs: number; jobsInFlight: () => number }): () => void {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
   histogram.enable();
-  const timer = setInterval(() => {
+  const logHealth = () => {
     const memory = process.memoryUsage();
     options.logger.debug(
       {
@@ -21,10 +21,12 @@ export function startHealthLog(options: { logger: Logger; intervalMs: number; jo
       'health',
     );
     histogram.reset();
-  }, options.intervalMs);
+  };
+  const timer = setInterval(logHealth, options.intervalMs);
   timer.unref();
   return () => {
     clearInterval(timer);
+    logHealth(); // the last interval, so even a short run reports once
     histogram.disable();
   };
 }

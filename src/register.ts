@@ -17,8 +17,14 @@ export async function registerCommands(
     ? Routes.applicationGuildCommands(target.applicationId, target.guildId)
     : Routes.applicationCommands(target.applicationId);
   const scope = target.guildId ? `guild ${target.guildId}` : 'global';
-  const existing = (await rest.get(route)) as unknown[];
-  if (sameCommands(commands, existing)) {
+  let existing: unknown[] | undefined;
+  try {
+    existing = (await rest.get(route)) as unknown[];
+  } catch (error) {
+    // Without Discord's copy we cannot tell whether an update is needed: publishing is the safe side.
+    logger.warn({ err: error, scope }, 'could not read the registered commands; publishing them');
+  }
+  if (existing && sameCommands(commands, existing)) {
     logger.info({ scope, count: commands.length }, 'commands already registered');
     return 'unchanged';
   }

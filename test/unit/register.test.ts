@@ -137,6 +137,8 @@ class FakeDiscord {
   readonly stored = new Map<string, Json[]>();
   private readonly server: Server = createServer((req, res) => void this.handle(req, res));
 
+  failReads = false;
+
   async start(): Promise<string> {
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
@@ -157,6 +159,11 @@ class FakeDiscord {
     this.requests.push({ method: req.method ?? '', path, body, authorization: req.headers.authorization });
     res.setHeader('content-type', 'application/json');
     if (req.method === 'GET') {
+      if (this.failReads) {
+        res.statusCode = 403;
+        res.end(JSON.stringify({ message: 'Missing Access', code: 50001 }));
+        return;
+      }
       res.end(JSON.stringify(this.stored.get(path) ?? []));
       return;
     }
@@ -198,6 +205,7 @@ describe('registerCommands', () => {
   });
 
   beforeEach(() => {
+    discord.failReads = false;
     discord.requests.length = 0;
     discord.stored.clear();
     logLines.length = 0;
@@ -222,6 +230,14 @@ describe('registerCommands', () => {
     expect(result).toBe('unchanged');
     expect(discord.requests.map((request) => request.method)).toEqual(['GET']);
     expect(logLines.some((line) => line.msg === 'commands already registered')).toBe(true);
+  });
+
+  it('publishes anyway when the registered commands cannot be read', async () => {
+    discord.failReads = true;
+    const result = await registerCommands(rest, { applicationId: '1000', guildId: undefined }, local, logger);
+    expect(result).toBe('updated');
+    expect(discord.requests.map((request) => request.method)).toEqual(['GET', 'PUT']);
+    expect(logLines.some((line) => line.msg === 'could not read the registered commands; publishing them')).toBe(true);
   });
 
   it('uses the guild route when a guild id is set', async () => {
