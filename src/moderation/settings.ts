@@ -26,14 +26,15 @@ export class SettingsError extends Error {
 }
 
 /**
- * Per-guild moderation settings in Keyv, one key per fact, so that two admins changing different
- * things at once never overwrite each other. The banned-word list is the one read-modify-write: its
- * updates are serialised per guild within this process (use one store per process); two processes
- * editing the same guild's list at the same instant could still lose one of the edits.
+ * Per-guild moderation settings in Keyv: a few keys per guild (paused, default limit, banned words,
+ * blocked members, member limits), each read once and cached briefly, so that admitting an /imagine costs
+ * no per-member query. The lists and maps are read-modify-write: updates are serialised per key within
+ * this process, and a guild's commands all reach the one process that runs its shard; only two unsharded
+ * bot processes editing the same guild's list at the same instant could lose one of the edits.
  */
 export class GuildSettingsStore {
   readonly #kv: Keyv;
-  readonly #wordsLock = new KeyedMutex();
+  readonly #editLock = new KeyedMutex();
   /**
    * Reads are cached briefly (and concurrent reads of one key share a single store query), because every
    * /imagine reads several settings before Discord's 3 s deadline. Writes through this store update the
@@ -87,19 +88,20 @@ export class GuildSettingsStore {
   }
 
   async userLimit(guildId: string, userId: string): Promise<number | undefined> {
-    return asLimit(await this.#read(keys.userLimit(guildId, userId)));
+    return asLimit((await this.#memberMap(keys.userLimits(guildId)))[userId]);
   }
 
   async setUserLimit(guildId: string, userId: string, limit: number | undefined): Promise<void> {
-    await this.#setOrDelete(keys.userLimit(guildId, userId), checkedLimit(limit));
+    const checked = checkedLimit(limit);
+    await this.#updateMemberMap(keys.userLimits(guildId), userId, checked);
   }
 
   async isBlocked(guildId: string, userId: string): Promise<boolean> {
-    return (await this.#read(keys.blocked(guildId, userId))) === true;
+    return (await this.#memberMap(keys.blocked(guildId)))[userId] === true;
   }
 
   async setBlocked(guildId: string, userId: string, blocked: boolean): Promise<void> {
-    await this.#setOrDelete(keys.blocked(guildId, userId), blocked ? true : undefined);
+    await this.#updateMemberMap(keys.blocked(guildId), userId, blocked ? true : undefined);
   }
 
   /**
@@ -113,7 +115,7 @@ export class GuildSettingsStore {
     if ([...cleaned].length > MAX_BANNED_WORD_LENGTH) {
       throw new SettingsError('word-too-long', `A banned word can be at most ${MAX_BANNED_WORD_LENGTH} characters long.`);
     }
-    return this.#wordsLock.run(guildId, async () => {
+    return this.#editLock.run(keys.bannedWords(guildId), async () => {
       const words = await this.#bannedWords(guildId, true);
       const existing = words.find((listed) => normalizeForMatching(listed) === matchKey);
       if (existing !== undefined) return { added: false, word: existing, words };
@@ -133,13 +135,33 @@ export class GuildSettingsStore {
   async removeBannedWord(guildId: string, word: string): Promise<{ removed: boolean; word: string; words: string[] }> {
     const cleaned = cleanBannedWord(word);
     const matchKey = normalizeForMatching(cleaned);
-    return this.#wordsLock.run(guildId, async () => {
+    return this.#editLock.run(keys.bannedWords(guildId), async () => {
       const words = await this.#bannedWords(guildId, true);
       const listed = words.find((existing) => normalizeForMatching(existing) === matchKey);
       if (listed === undefined) return { removed: false, word: cleaned, words };
       const remaining = words.filter((existing) => normalizeForMatching(existing) !== matchKey);
       await this.#setOrDelete(keys.bannedWords(guildId), remaining.length > 0 ? remaining : undefined);
       return { removed: true, word: listed, words: remaining };
+    });
+  }
+
+  /**
+   * Per-member facts of a guild (blocked members, member limits) live in one map per guild, so that an
+   * /imagine reads them with one cached query per guild instead of queries per member. Edits are a
+   * read-modify-write under the guild's lock; a guild's commands all reach one process (its shard).
+   */
+  async #memberMap(key: string): Promise<Record<string, unknown>> {
+    const stored = await this.#read(key);
+    return typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+  }
+
+  async #updateMemberMap(key: string, userId: string, value: unknown): Promise<void> {
+    await this.#editLock.run(key, async () => {
+      const stored = await this.#kv.get<unknown>(key);
+      const current = typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
+      const { [userId]: _previous, ...others } = current;
+      const updated = value === undefined ? others : { ...others, [userId]: value };
+      await this.#setOrDelete(key, Object.keys(updated).length > 0 ? updated : undefined);
     });
   }
 
@@ -163,8 +185,8 @@ const keys = {
   paused: (guildId: string) => `guild:${guildId}:paused`,
   defaultLimit: (guildId: string) => `guild:${guildId}:default-limit`,
   bannedWords: (guildId: string) => `guild:${guildId}:banned-words`,
-  userLimit: (guildId: string, userId: string) => `guild:${guildId}:user:${userId}:limit`,
-  blocked: (guildId: string, userId: string) => `guild:${guildId}:user:${userId}:blocked`,
+  userLimits: (guildId: string) => `guild:${guildId}:user-limits`,
+  blocked: (guildId: string) => `guild:${guildId}:blocked`,
 };
 
 function checkedLimit(limit: number | undefined): number | undefined {
