@@ -70,6 +70,9 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
         STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
         QUOTA_DAILY: String(options.jobs + 10),
         LOG_LEVEL: 'debug',
+        // The allocator settings of `npm start` (see package.json), for both configurations alike.
+        MALLOC_ARENA_MAX: '2',
+        MALLOC_TRIM_THRESHOLD_: '131072',
       },
       { nodeArgs: [entry] },
     );
