@@ -91,22 +91,24 @@ function classification(kind: KieErrorKind, transient = TRANSIENT_KINDS.has(kind
   return { kind, transient };
 }
 
+/** What a status means the same way in KIE's body `code` and in a real HTTP status. */
+const SHARED_STATUSES: Readonly<Record<number, KieErrorKind>> = {
+  401: 'auth',
+  403: 'auth',
+  402: 'credits',
+  404: 'not_found',
+  429: 'rate_limited',
+};
+
 /** Maps the `code` of KIE's JSON envelope (which usually arrives with HTTP 200) to a kind. */
 export function classifyKieCode(code: number, message: string | undefined): Classification {
   const text = message ?? '';
   if (FORBIDDEN_MODEL.test(text)) return classification('forbidden_model');
+  const shared = SHARED_STATUSES[code];
+  if (shared) return classification(shared);
   switch (code) {
-    case 401:
-    case 403:
-      return classification('auth');
-    case 402:
-      return classification('credits');
-    case 404:
-      return classification('not_found');
     case 422:
       return classification(RECORD_IS_NULL.test(text) ? 'not_found' : 'validation');
-    case 429:
-      return classification('rate_limited');
     case 433:
       // The API key's own usage cap (hourly/daily/total) is used up: waiting seconds will not help.
       return classification('rate_limited', false);
@@ -127,24 +129,12 @@ export function classifyKieCode(code: number, message: string | undefined): Clas
 
 /** Maps a real HTTP error status when the body carried no usable KIE envelope (gateway pages, proxies). */
 export function classifyHttpStatus(status: number): Classification {
-  switch (status) {
-    case 401:
-    case 403:
-      return classification('auth');
-    case 402:
-      return classification('credits');
-    case 404:
-      return classification('not_found');
-    case 408:
-      return classification('timeout');
-    case 422:
-      return classification('validation');
-    case 429:
-      return classification('rate_limited');
-    default:
-      if (status >= 500) return classification('server');
-      return classification('bad_response', status >= 200 && status < 300);
-  }
+  const shared = SHARED_STATUSES[status];
+  if (shared) return classification(shared);
+  if (status === 408) return classification('timeout');
+  if (status === 422) return classification('validation');
+  if (status >= 500) return classification('server');
+  return classification('bad_response', status >= 200 && status < 300);
 }
 
 const MAX_KIE_MESSAGE_LENGTH = 200;

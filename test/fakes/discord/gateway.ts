@@ -193,15 +193,21 @@ export class FakeGateway {
     }
   }
 
-  private identify(connection: Connection, d: unknown): void {
+  /** The checks IDENTIFY and RESUME share: no session yet on this socket, and the bot's token. */
+  private authenticates(connection: Connection, d: unknown): d is Record<string, unknown> {
     if (connection.session) {
       connection.ws.close(CloseCode.AlreadyAuthenticated, 'Already authenticated.');
-      return;
+      return false;
     }
     if (!isRecord(d) || stripBotPrefix(d['token']) !== this.options.token) {
       connection.ws.close(CloseCode.AuthenticationFailed, 'Authentication failed.');
-      return;
+      return false;
     }
+    return true;
+  }
+
+  private identify(connection: Connection, d: unknown): void {
+    if (!this.authenticates(connection, d)) return;
     const intents = d['intents'];
     if (typeof intents !== 'number' || !Number.isInteger(intents) || intents < 0 || intents >= 2 ** 26) {
       connection.ws.close(CloseCode.InvalidIntents, 'Invalid intent(s).');
@@ -238,14 +244,7 @@ export class FakeGateway {
   }
 
   private resume(connection: Connection, d: unknown): void {
-    if (connection.session) {
-      connection.ws.close(CloseCode.AlreadyAuthenticated, 'Already authenticated.');
-      return;
-    }
-    if (!isRecord(d) || stripBotPrefix(d['token']) !== this.options.token) {
-      connection.ws.close(CloseCode.AuthenticationFailed, 'Authentication failed.');
-      return;
-    }
+    if (!this.authenticates(connection, d)) return;
     const session = typeof d['session_id'] === 'string' ? this.sessions.get(d['session_id']) : undefined;
     const seq = typeof d['seq'] === 'number' ? d['seq'] : 0;
     const replay = session?.log.filter((event) => event.s > seq);
