@@ -56,7 +56,9 @@ export const messages = {
   quotaExceeded: (quota: QuotaView) =>
     quota.limit === 0
       ? `Image generation is not available to you in this server (your daily limit is 0). Resets ${relative(quota.resetsAt)}.`
-      : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
+      : quota.used > quota.limit
+        ? `You have used ${plural(quota.used, 'image')} today, more than your daily limit of ${quota.limit} (an admin lowered it). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`
+        : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
