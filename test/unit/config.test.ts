@@ -205,3 +205,20 @@ describe('loadConfig', () => {
     for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) expect(error.message).toContain(level);
   });
 });
+
+describe('.env.example', () => {
+  it('names every variable the bot reads, and loads once the three secrets are filled in', async () => {
+    const { parse } = await import('dotenv');
+    const { readFileSync } = await import('node:fs');
+    const example = parse(readFileSync(new URL('../../.env.example', import.meta.url)));
+    expect(Object.keys(example).sort()).toEqual(
+      [
+        'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
+        'DISCORD_TOKEN', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
+        'STORAGE_URL', 'WEBHOOK_HMAC_KEY',
+      ].sort(),
+    );
+    const config = loadConfig({ ...example, DISCORD_TOKEN: 'token', DISCORD_CLIENT_ID: '123456789012345678', KIE_API_KEY: 'key' });
+    expect(config.storageUrl).toBe('sqlite://data/bot.sqlite');
+  });
+});
