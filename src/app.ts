@@ -10,7 +10,20 @@ import { configureImageProcessing, downloadImage, fitToUploadLimit } from './job
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
-import { adaptivePollSchedule, createKieBudgets, createRedisKieBudgets, DEFAULT_USER_AGENT, KieClient, TaskWaker, type RequestBudget } from './kie/index.js';
+import {
+  adaptivePollSchedule,
+  createKieBudgets,
+  createRedisKieBudgets,
+  DEFAULT_CREATE_MARGIN_MS,
+  DEFAULT_POLL_MARGIN_MS,
+  DEFAULT_USER_AGENT,
+  KIE_CREATE_LIMIT,
+  KIE_POLL_LIMIT,
+  KieClient,
+  SlidingWindowBudget,
+  TaskWaker,
+  type RequestBudget,
+} from './kie/index.js';
 import type { Logger } from './log.js';
 import { GuildSettingsStore } from './moderation/settings.js';
 import { QuotaService } from './quota/quota-service.js';
@@ -55,6 +68,7 @@ const POLLS_PER_SECOND = 9;
 export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = 2, tuning = {} }: AppOptions): App {
   const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
   const sharded = process.env.SHARDING_MANAGER === 'true';
+  const processes = sharded ? Math.max(1, Number(process.env.SHARD_COUNT) || 1) : 1;
   const client = createClient(config, { sharded });
   const settings = new GuildSettingsStore(storage.kv);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
@@ -63,7 +77,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     tunedBudgets ??
     (storage.redis
       ? createRedisKieBudgets(storage.redis, storage.keyPrefix, (error) => logger.warn({ err: error }, 'KIE budget: Redis unavailable'))
-      : createKieBudgets());
+      : localBudgets(processes));
   const kie = new KieClient({
     baseUrl: config.kieApiUrl,
     apiKey: config.kieApiKey,
@@ -90,7 +104,8 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     jobTimeoutMs: config.jobTimeoutMs,
     pollSchedule: adaptivePollSchedule({
       watching: () => waker.watching,
-      pollsPerSecond: POLLS_PER_SECOND,
+      // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it.
+      pollsPerSecond: POLLS_PER_SECOND / processes,
       mode: callbackMode ? 'callback' : 'polling',
     }),
     ...(config.callbackUrl ? { callBackUrl: config.callbackUrl } : {}),
@@ -146,6 +161,19 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       stopHealth?.();
       await client.destroy();
     },
+  };
+}
+
+/**
+ * Without Redis the processes cannot share one window, so each shard process takes an equal part of KIE's
+ * limits; together they still stay within them.
+ */
+function localBudgets(processes: number): { create: RequestBudget; poll: RequestBudget } {
+  if (processes <= 1) return createKieBudgets();
+  const share = (limit: number) => Math.max(1, Math.floor(limit / processes));
+  return {
+    create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
+    poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
 }
 

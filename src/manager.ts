@@ -17,7 +17,7 @@ export interface ManagerHandle {
 export async function runShardManager(config: Config, logger: Logger, entry: { file: string; execArgv: string[] }): Promise<ManagerHandle> {
   const totalShards = config.shards === 'auto' ? await recommendedShardCount(config) : config.shards;
   if (!config.storageUrl.startsWith('redis')) {
-    logger.warn('several shards on SQLite: quotas and the ledger stay consistent, but KIE budgets are per process; use Redis');
+    logger.warn('several shards on SQLite: quotas and the ledger stay consistent, but each shard gets only its share of KIE limits; use Redis');
   }
   const manager = new ShardingManager(entry.file, {
     token: config.discordToken,
