@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Events, type Client } from 'discord.js';
 import { commandMap, commands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
@@ -56,7 +57,7 @@ export interface AppOptions {
   logger: Logger;
   storage: Storage;
   clock?: Clock;
-  /** How many downloads/re-encodes run at once: bounds memory when many 4K images finish together. */
+  /** How many image relays run at once (default: one per spare core): bounds memory when many 4K images finish together. */
   imageConcurrency?: number;
   tuning?: AppTuning;
 }
@@ -65,7 +66,7 @@ export interface AppOptions {
 const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
-export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = 2, tuning = {} }: AppOptions): App {
+export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), tuning = {} }: AppOptions): App {
   const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
   const sharded = process.env.SHARDING_MANAGER === 'true';
   const processes = sharded ? Math.max(1, Number(process.env.SHARD_COUNT) || 1) : 1;
@@ -162,6 +163,14 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       await client.destroy();
     },
   };
+}
+
+/**
+ * One image relay per spare core: a 4K re-encode keeps a core busy for about half a second and holds
+ * 30–50 MB, so more slots than cores only add memory.
+ */
+function defaultImageSlots(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
 }
 
 /**

@@ -154,8 +154,9 @@ export class JobRunner {
   }
 
   private async relayImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<void> {
-    const downloaded = await this.deps.download(job.resultUrl!, signal);
-    let image = await this.deps.fit(downloaded, job.attachmentSizeLimit);
+    // The downloaded original is not kept during the upload (a 4K PNG is over 12 MB): in the rare case that
+    // Discord refuses the size, it is downloaded again.
+    let image = await this.deps.fit(await this.deps.download(job.resultUrl!, signal), job.attachmentSizeLimit);
     await progress.stop();
     const elapsedMs = this.deps.clock.now() - job.createdAt;
     let target: DeliveryTarget;
@@ -164,7 +165,8 @@ export class JobRunner {
     } catch (error) {
       if (!(error instanceof DeliveryError && error.tooLarge)) throw error;
       // The server's real limit is lower than the interaction said: try once more at half the size.
-      image = await this.deps.fit(downloaded, Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2));
+      const smaller = Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2);
+      image = await this.deps.fit(await this.deps.download(job.resultUrl!, signal), smaller);
       target = await this.deliverWithRetry(job, (late) => successMessage({ job, image, elapsedMs, late }), signal, log);
     }
     log.info({ taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, totalMs: this.deps.clock.now() - job.createdAt }, 'image delivered');

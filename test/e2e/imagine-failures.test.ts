@@ -85,3 +85,22 @@ describe('/imagine failures and limits, end to end', () => {
     expect(texts.every((t, i) => i === 0 || t !== texts[i - 1])).toBe(true);
   });
 });
+
+describe('an upload Discord refuses as too large', () => {
+  it('is downloaded again, made smaller and delivered once', async () => {
+    const h = await startHarness({ tuning: { pollSchedule: () => 150, progressIntervalMs: 60_000 }, kie: { defaultScenario: { durationMs: 1_000 } } });
+    try {
+      const interaction = h.imagine({ prompt: 'a server with a smaller limit than it says' });
+      // The first progress edit goes out at once; the next edit of the reply is the image.
+      await h.discord.waitForRequest((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'), 5_000);
+      h.discord.injectFault({ method: 'PATCH', path: /\/messages\/(@|%40)original$/, status: 413, body: { message: 'Request entity too large', code: 40005 } });
+      const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 10_000);
+      expect(message.attachments).toHaveLength(1);
+      expect(h.kie.downloads).toHaveLength(2);
+      const refused = h.discord.requests.filter((r) => r.method === 'PATCH' && r.status === 413);
+      expect(refused).toHaveLength(1);
+    } finally {
+      await h.close();
+    }
+  });
+});
