@@ -57,7 +57,7 @@ export interface AppOptions {
   logger: Logger;
   storage: Storage;
   clock?: Clock;
-  /** How many image relays run at once (default: one per spare core): bounds memory when many 4K images finish together. */
+  /** How many image relays run at once (default: one per core, 2 to 4): bounds memory when many 4K images finish together. */
   imageConcurrency?: number;
   tuning?: AppTuning;
 }
@@ -166,11 +166,11 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
 }
 
 /**
- * One image relay per spare core: a 4K re-encode keeps a core busy for about half a second and holds
- * 30–50 MB, so more slots than cores only add memory.
+ * Image relays run in parallel with one per core, at least two so that one relay's upload (network wait)
+ * overlaps another's re-encode (CPU); each 4K relay holds 30–50 MB, so more slots would only add memory.
  */
 function defaultImageSlots(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(2, Math.min(4, availableParallelism()));
 }
 
 /**
