@@ -61,6 +61,10 @@ async function startShardedBot(env: Record<string, string>): Promise<ShardedBot>
       .reverse();
   const allPids = () => [...new Set(bot.logs.map((line) => Number(line['pid'])).filter((pid) => Number.isInteger(pid) && pid > 0))];
   await bot.waitForLog((line) => line.msg === 'all shards started', 45_000);
+  // Each shard writes its own lines to the shared stdout; they can arrive after the manager's.
+  for (const shard of [0, 1]) {
+    await bot.waitForLog((line) => connected(line) && Array.isArray(line['shards']) && (line['shards'] as unknown[]).includes(shard), 10_000);
+  }
   return { bot, startedInMs: Date.now() - started, shardPids, allPids };
 }
 
