@@ -68,7 +68,8 @@ describe('the bot as a process (npm start)', () => {
 
     // npm itself dies by the signal; what matters is that the bot shut down cleanly behind it.
     await bot.kill('SIGTERM');
-    expect(bot.logs.some((l) => l.msg.startsWith('shutting down'))).toBe(true);
+    // The exit can be seen before the last lines are read from the pipe.
+    await bot.waitForLog((l) => l.msg.startsWith('shutting down'), 5_000);
   }, 60_000);
 
   it('a second start finds identical commands and does not publish them again', async () => {
