@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeKie } from '../test/fakes/kie/index.js';
-import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
 import { percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
@@ -62,11 +62,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
   try {
     bot = startBotProcess(
       {
-        DISCORD_TOKEN: discord.token,
-        DISCORD_CLIENT_ID: discord.applicationId,
-        KIE_API_KEY: kie.apiKey,
-        DISCORD_API_URL: discord.apiUrl,
-        KIE_API_URL: kie.url,
+        ...fakeServicesEnv(discord, kie),
         STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
         QUOTA_DAILY: String(options.jobs + 10),
         LOG_LEVEL: 'debug',

@@ -3,8 +3,8 @@ import { KIE_CREATE_LIMIT, KIE_POLL_LIMIT, DEFAULT_CREATE_MARGIN_MS, DEFAULT_POL
 import type { RequestBudget } from './budget.js';
 import { KieError, classifyHttpStatus, classifyKieCode, sanitizeKieMessage } from './errors.js';
 import { isJsonObject, parseTaskRecord } from './record.js';
-import { sleep as defaultSleep } from './sleep.js';
-import type { Sleep } from './sleep.js';
+import { sleep as defaultSleep } from '../util/sleep.js';
+import type { Sleep } from '../util/sleep.js';
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, SEEDREAM_T2I_MODEL } from './types.js';
 import type { KieErrorKind, TaskRecord, TextToImageInput } from './types.js';
 

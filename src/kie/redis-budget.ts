@@ -1,5 +1,5 @@
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
-import { sleep as defaultSleep } from './sleep.js';
+import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine } from './waiting-line.js';
 
 /** What the budget needs from a Redis client (@redis/client's sendCommand). */

@@ -1,5 +1,5 @@
-import { sleep as defaultSleep } from './sleep.js';
-import type { Sleep } from './sleep.js';
+import { sleep as defaultSleep } from '../util/sleep.js';
+import type { Sleep } from '../util/sleep.js';
 
 /**
  * Lets something outside a watch (a KIE callback) cut the watch's current pause short, so the next poll

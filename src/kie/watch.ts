@@ -1,8 +1,8 @@
 import type { KieClient } from './client.js';
 import { KieError } from './errors.js';
 import { pollSchedule } from './poll-schedule.js';
-import { sleep as defaultSleep } from './sleep.js';
-import type { Sleep } from './sleep.js';
+import { sleep as defaultSleep } from '../util/sleep.js';
+import type { Sleep } from '../util/sleep.js';
 import type { TaskRecord } from './types.js';
 import type { TaskWaker } from './waker.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
-import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 
 const GUILD = '1300000000000000001';
 const CHANNEL = '1300000000000000002';
@@ -21,11 +21,7 @@ describe('the bot as a process (npm start)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'imagine-proc-'));
     cleanups.push(() => discord.close(), () => kie.close(), () => rm(dir, { recursive: true, force: true }));
     const env = {
-      DISCORD_TOKEN: discord.token,
-      DISCORD_CLIENT_ID: discord.applicationId,
-      KIE_API_KEY: kie.apiKey,
-      DISCORD_API_URL: discord.apiUrl,
-      KIE_API_URL: kie.url,
+      ...fakeServicesEnv(discord, kie),
       STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
     };
     return { discord, kie, dir, env };

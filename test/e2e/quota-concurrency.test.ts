@@ -3,7 +3,7 @@ import { openStorage } from '../../src/storage.js';
 import { utcDay } from '../../src/quota/day.js';
 import { FakeDiscord, type FakeInteraction } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
-import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, startHarness, type Harness } from '../helpers/harness.js';
 import { claimRedisDatabase } from '../helpers/redis-db.js';
 import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
@@ -101,12 +101,8 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
 
       const bots: BotProcess[] = discords.map((discord) =>
         startBotProcess({
-          DISCORD_TOKEN: discord.token,
-          DISCORD_CLIENT_ID: discord.applicationId,
-          DISCORD_API_URL: discord.apiUrl,
+          ...fakeServicesEnv(discord, kie),
           DISCORD_GUILD_ID: GUILD_ID,
-          KIE_API_KEY: kie.apiKey,
-          KIE_API_URL: kie.url,
           STORAGE_URL: database.url,
           QUOTA_DAILY: String(LEFT),
           LOG_LEVEL: 'info',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOfGuild } from '../../src/sharding.js';
 import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
-import { startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { claimRedisDatabase, type ClaimedRedisDatabase } from '../helpers/redis-db.js';
 import { freePort } from '../helpers/ports.js';
@@ -93,11 +93,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
     kie = await FakeKie.start({ hmacKey: HMAC_KEY, defaultScenario: { durationMs: 800 } });
     const port = await freePort();
     env = {
-      DISCORD_TOKEN: discord.token,
-      DISCORD_CLIENT_ID: discord.applicationId,
-      KIE_API_KEY: kie.apiKey,
-      DISCORD_API_URL: discord.apiUrl,
-      KIE_API_URL: kie.url,
+      ...fakeServicesEnv(discord, kie),
       STORAGE_URL: database.url,
       QUOTA_DAILY: '3',
       // The manager owns the callback port and forwards wake-ups to the shards.

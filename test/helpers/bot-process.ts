@@ -92,3 +92,17 @@ export function startBotProcess(
     },
   };
 }
+
+/** The variables that point a bot at a fake Discord and a fake KIE (everything else is the caller's). */
+export function fakeServicesEnv(
+  discord: { token: string; applicationId: string; apiUrl: string },
+  kie: { apiKey: string; url: string },
+): Record<'DISCORD_TOKEN' | 'DISCORD_CLIENT_ID' | 'DISCORD_API_URL' | 'KIE_API_KEY' | 'KIE_API_URL', string> {
+  return {
+    DISCORD_TOKEN: discord.token,
+    DISCORD_CLIENT_ID: discord.applicationId,
+    DISCORD_API_URL: discord.apiUrl,
+    KIE_API_KEY: kie.apiKey,
+    KIE_API_URL: kie.url,
+  };
+}

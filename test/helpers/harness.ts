@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { openStorage, type Storage } from '../../src/storage.js';
 import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
+import { fakeServicesEnv } from './bot-process.js';
 
 export const GUILD_ID = '1100000000000000001';
 export const CHANNEL_ID = '1100000000000000002';
@@ -54,11 +55,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie });
   const config = loadConfig({
-    DISCORD_TOKEN: discord.token,
-    DISCORD_CLIENT_ID: discord.applicationId,
-    KIE_API_KEY: kie.apiKey,
-    DISCORD_API_URL: discord.apiUrl,
-    KIE_API_URL: kie.url,
+    ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD_ID,
     STORAGE_URL: options.storageUrl ?? `sqlite://${join(dataDir, 'bot.sqlite')}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

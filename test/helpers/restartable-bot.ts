@@ -4,7 +4,7 @@ import { utcDay } from '../../src/quota/day.js';
 import { openStorage } from '../../src/storage.js';
 import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
-import { startBotProcess, type BotProcess } from './bot-process.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess } from './bot-process.js';
 import { createTempDir, type TempDir } from './tmp.js';
 
 export const GUILD = '1500000000000000001';
@@ -51,12 +51,8 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
   const dir: TempDir = await createTempDir('imagine-recovery');
   const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
   const env = {
-    DISCORD_TOKEN: discord.token,
-    DISCORD_CLIENT_ID: discord.applicationId,
+    ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD,
-    KIE_API_KEY: kie.apiKey,
-    DISCORD_API_URL: discord.apiUrl,
-    KIE_API_URL: kie.url,
     STORAGE_URL: storageUrl,
     ...options.env,
   };
