@@ -1,4 +1,5 @@
-import { DiscordAPIError, Routes, type REST, type RawFile, type APIEmbed, type APIAllowedMentions, type APIChannel } from 'discord.js';
+import { DiscordAPIError, Routes, type REST, type APIEmbed, type APIAllowedMentions, type APIChannel, type RequestData } from 'discord.js';
+import { encodeMultipart } from './multipart.js';
 
 export interface OutgoingFile {
   name: string;
@@ -40,19 +41,21 @@ export class RestReplies implements DiscordReplies {
   }
 }
 
-function toRequest(message: OutgoingMessage): { body: Record<string, unknown>; files?: RawFile[] } {
+function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passThroughBody' | 'headers'> {
   const files = message.files ?? [];
   const body: Record<string, unknown> = {
     content: message.content ?? '',
     embeds: message.embeds ?? [],
     allowed_mentions: message.allowedMentions,
   };
-  if (files.length > 0) {
-    // Listing the new files as the message's attachments replaces whatever the message had before.
-    body.attachments = files.map((file, index) => ({ id: index, filename: file.name }));
-    return { body, files: files.map((file) => ({ name: file.name, data: file.data, contentType: file.contentType })) };
-  }
-  return { body };
+  if (files.length === 0) return { body };
+  // Listing the new files as the message's attachments replaces whatever the message had before.
+  body.attachments = files.map((file, index) => ({ id: index, filename: file.name }));
+  const form = encodeMultipart(
+    JSON.stringify(body),
+    files.map((file, index) => ({ field: `files[${index}]`, filename: file.name, contentType: file.contentType, data: file.data })),
+  );
+  return { body: form.body, passThroughBody: true, headers: { 'Content-Type': form.contentType } };
 }
 
 /** Discord error codes that mean "this way of reaching the member is gone"; try the next one. */

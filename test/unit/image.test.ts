@@ -50,6 +50,10 @@ describe('downloadImage', () => {
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': png.length });
       res.end(png);
     },
+    '/moved': (_req, res) => {
+      res.writeHead(302, { location: '/image.png' });
+      res.end();
+    },
     '/mislabelled': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(png);
@@ -127,6 +131,12 @@ describe('downloadImage', () => {
   beforeEach(() => hits.clear());
 
   const noSleep = async () => {};
+
+  it('follows a redirect from the result host', async () => {
+    const image = await downloadImage(`${base}/moved`, { sleep: noSleep });
+    expect(image.bytes.equals(png)).toBe(true);
+    expect(hits.get('/image.png')).toBe(1);
+  });
 
   it('downloads a PNG', async () => {
     const image = await downloadImage(`${base}/image.png`, { sleep: noSleep });
