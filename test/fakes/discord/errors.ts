@@ -42,6 +42,8 @@ export const missingAccess = () => apiError(403, 50001, 'Missing Access');
 export const emptyMessage = () => apiError(400, 50006, 'Cannot send an empty message');
 export const invalidWebhookToken = () => apiError(401, 50027, 'Invalid Webhook Token');
 export const malformedJson = () => apiError(400, 50109, 'The request body contains invalid JSON.');
+/** A multipart body Discord cannot split into parts; it answers with its generic status-only error. */
+export const malformedMultipart = () => apiError(400, 0, '400: Bad Request');
 
 export function invalidFormBody(errors: ErrorTree): DiscordApiError {
   return new DiscordApiError(400, { message: 'Invalid Form Body', code: 50035, errors });
