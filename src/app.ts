@@ -21,6 +21,7 @@ import {
   KIE_CREATE_LIMIT,
   KIE_POLL_LIMIT,
   KieClient,
+  PollPlanner,
   SlidingWindowBudget,
   TaskWaker,
   type RequestBudget,
@@ -103,12 +104,11 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
-    pollSchedule: adaptivePollSchedule({
-      watching: () => waker.watching,
-      // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it.
-      pollsPerSecond: POLLS_PER_SECOND / processes,
-      mode: callbackMode ? 'callback' : 'polling',
-    }),
+    // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it. With callbacks,
+    // polls are only a slow safety net; without, a planner spends them where a finished task is likeliest.
+    ...(callbackMode || runnerTuning.pollSchedule !== undefined
+      ? { pollSchedule: adaptivePollSchedule({ watching: () => waker.watching, pollsPerSecond: POLLS_PER_SECOND / processes, mode: 'callback' }) }
+      : { pollPlanner: new PollPlanner({ pollsPerSecond: POLLS_PER_SECOND / processes }) }),
     ...(config.callbackUrl ? { callBackUrl: config.callbackUrl } : {}),
     ...runnerTuning,
   });

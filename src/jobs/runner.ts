@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
-import { KieError, watchTask, type KieClient, type TaskWaker } from '../kie/index.js';
+import { KieError, watchTask, type KieClient, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
 import type { QuotaScope } from '../quota/counter.js';
@@ -34,6 +34,8 @@ export interface JobRunnerDeps {
   tokenLifetimeMs?: number;
   /** Pause before the next poll given the task's age; defaults to KIE's guidance. */
   pollSchedule?: (elapsedMs: number) => number;
+  /** When given, it decides which watched task polls next (and pollSchedule is not used). */
+  pollPlanner?: WatchTaskOptions['planner'];
   /** Waits between delivery attempts while Discord is failing; the last one repeats. */
   deliveryRetryDelaysMs?: readonly number[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -131,6 +133,7 @@ export class JobRunner {
       now: () => this.deps.clock.now(),
       signal,
       ...(this.deps.pollSchedule ? { schedule: this.deps.pollSchedule } : {}),
+      planner: this.deps.pollPlanner,
       ...(this.deps.waker ? { waker: this.deps.waker } : {}),
       onUpdate: (update) => {
         if (update.state !== lastState) {

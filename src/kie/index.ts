@@ -18,6 +18,8 @@ export type { AdaptivePollScheduleOptions } from './poll-schedule.js';
 export { watchTask, DEFAULT_NOT_FOUND_RETRIES } from './watch.js';
 export type { WatchTaskOptions } from './watch.js';
 export { TaskWaker } from './waker.js';
+export { PollPlanner } from './poll-planner.js';
+export type { PollPlannerOptions, PollTurn } from './poll-planner.js';
 export { sleep } from '../util/sleep.js';
 export type { Sleep } from '../util/sleep.js';
 export { verifyKieSignature, signKieCallback, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';

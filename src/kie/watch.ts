@@ -5,6 +5,7 @@ import { sleep as defaultSleep } from '../util/sleep.js';
 import type { Sleep } from '../util/sleep.js';
 import type { TaskRecord } from './types.js';
 import type { TaskWaker } from './waker.js';
+import type { PollPlanner } from './poll-planner.js';
 
 export interface WatchTaskOptions {
   /** Measured from startedAt: how long the task may take in total. */
@@ -23,6 +24,11 @@ export interface WatchTaskOptions {
   /** When given, pauses go through it so a callback can trigger the next poll early. */
   waker?: TaskWaker | undefined;
   onQueuePosition?: ((position: number) => void) | undefined;
+  /**
+   * When given, polls wait for their turn from the planner (which learns from each success's generation
+   * time) instead of following `schedule`; pauses after errors still back off.
+   */
+  planner?: Pick<PollPlanner, 'waitTurn' | 'recordGenerationTime'> | undefined;
 }
 
 export const DEFAULT_NOT_FOUND_RETRIES = 5;
@@ -43,7 +49,7 @@ export async function watchTask(
   const sleep = options.sleep ?? defaultSleep;
   const schedule = options.schedule ?? pollSchedule;
   const notFoundRetries = options.notFoundRetries ?? DEFAULT_NOT_FOUND_RETRIES;
-  const { signal, waker } = options;
+  const { signal, waker, planner } = options;
   const startedAt = options.startedAt ?? now();
   const deadline = startedAt + options.timeoutMs;
   const pause = (ms: number): Promise<void> => (waker === undefined ? sleep(ms, signal) : waker.sleep(taskId, ms, signal));
@@ -72,6 +78,7 @@ export async function watchTask(
         }
       }
 
+      const polledAt = now();
       if (record !== undefined) {
         notFoundStreak = 0;
         errorStreak = 0;
@@ -82,6 +89,7 @@ export async function watchTask(
           // Progress display problems must not abandon a task that is being billed.
         }
         if (record.state === 'success') {
+          planner?.recordGenerationTime(generationTime(record, polledAt - startedAt));
           if (record.resultUrls.length > 0) return record;
           throw new KieError({
             kind: 'bad_response',
@@ -115,6 +123,10 @@ export async function watchTask(
           record: lastRecord,
         });
       }
+      if (planner !== undefined && errorStreak === 0) {
+        await planner.waitTurn({ taskId, startedAt, lastPolledAt: polledAt, maxWaitMs: remaining, signal });
+        continue;
+      }
       let delay = schedule(current - startedAt);
       if (errorStreak > 0) {
         delay = Math.max(delay, Math.min(MAX_ERROR_BACKOFF_MS, FIRST_ERROR_BACKOFF_MS * 2 ** (errorStreak - 1)));
@@ -124,4 +136,13 @@ export async function watchTask(
   } finally {
     release?.();
   }
+}
+
+/** KIE's own timestamps when they make sense; otherwise the age at which the bot saw the task finished. */
+function generationTime(record: TaskRecord, observedMs: number): number {
+  const { createTime, completeTime } = record;
+  if (createTime !== null && completeTime !== null && completeTime >= createTime && completeTime - createTime <= observedMs + 60_000) {
+    return completeTime - createTime;
+  }
+  return observedMs;
 }

@@ -254,6 +254,43 @@ describe('TaskWaker', () => {
   });
 });
 
+describe('watchTask with a poll planner', () => {
+  it('waits for its turn between polls and teaches the planner KIE\'s generation time', async () => {
+    const script = scripted(['generating', 'generating', record('success', { createTime: START, completeTime: START + 4_321 })]);
+    const turns: Array<{ lastPolledAt: number; maxWaitMs: number }> = [];
+    const learned: number[] = [];
+    const planner = {
+      waitTurn: async (turn: { lastPolledAt: number; maxWaitMs: number }) => {
+        turns.push({ lastPolledAt: turn.lastPolledAt - START, maxWaitMs: turn.maxWaitMs });
+        await script.sleep(1_000);
+      },
+      recordGenerationTime: (ms: number) => learned.push(ms),
+    };
+    const result = await watchTask(script.client, TASK, { timeoutMs: 60_000, now: script.now, sleep: script.sleep, startedAt: START, planner });
+    expect(result.state).toBe('success');
+    expect(turns).toEqual([
+      { lastPolledAt: 0, maxWaitMs: 60_000 },
+      { lastPolledAt: 1_000, maxWaitMs: 59_000 },
+    ]);
+    expect(learned).toEqual([4_321]);
+  });
+
+  it('learns the age at which it saw the success when KIE\'s timestamps are missing', async () => {
+    const script = scripted(['generating', record('success', { createTime: null, completeTime: null })]);
+    const learned: number[] = [];
+    const planner = { waitTurn: () => script.sleep(2_500), recordGenerationTime: (ms: number) => learned.push(ms) };
+    await watchTask(script.client, TASK, { timeoutMs: 60_000, now: script.now, sleep: script.sleep, startedAt: START, planner });
+    expect(learned).toEqual([2_500]);
+  });
+
+  it('backs off after errors instead of asking the planner', async () => {
+    const script = scripted([serverError(), 'success']);
+    const planner = { waitTurn: async () => expect.unreachable('no turn after an error'), recordGenerationTime: () => undefined };
+    await watchTask(script.client, TASK, { timeoutMs: 60_000, now: script.now, sleep: script.sleep, startedAt: START, planner });
+    expect(script.sleeps[0]).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
 describe('pollSchedule', () => {
   it('polls every 2–3 s for 30 s, ~5 s until 2 min, 10–15 s after, with jitter', () => {
     const at = (elapsed: number): [number, number] => [pollSchedule(elapsed, () => 0), pollSchedule(elapsed, () => 0.999_999)];

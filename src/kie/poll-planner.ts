@@ -1,0 +1,170 @@
+import type { SetTimer } from './budget.js';
+
+export interface PollPlannerOptions {
+  /** The poll rate this process may use (its share of KIE's 10 per second, less a margin). */
+  pollsPerSecond: number;
+  /** Shortest pause between two polls of one young task. */
+  minIntervalMs?: number;
+  /** How many recent generation times the planner learns from. */
+  historySize?: number;
+  now?: () => number;
+  setTimer?: SetTimer;
+}
+
+export interface PollTurn {
+  taskId: string;
+  /** When KIE accepted the task (same clock as now). */
+  startedAt: number;
+  /** When the task was last polled (startedAt before its first poll). */
+  lastPolledAt: number;
+  /** The turn comes at the latest after this long, whatever else is waiting (the watch's deadline). */
+  maxWaitMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+interface Waiter extends PollTurn {
+  grant: () => void;
+}
+
+/** Below this many generation times, the planner knows nothing and shares polls evenly. */
+const MIN_HISTORY = 5;
+/** A task whose chance of having finished since its last poll is below this waits for a likelier one... */
+const MIN_PRIORITY = 0.05;
+/** ...but every minute without a poll adds 1 to its priority, so no task is forgotten (one poll per 3 s at worst). */
+const AGING_PER_MS = 1 / 60_000;
+const DEFAULT_MIN_INTERVAL_MS = 750;
+const DEFAULT_HISTORY_SIZE = 100;
+
+const defaultSetTimer: SetTimer = (callback, ms) => {
+  const timer = setTimeout(callback, ms);
+  return () => clearTimeout(timer);
+};
+
+/**
+ * Hands out this process's polls one at a time, each to the watched task most likely to have finished since
+ * it was last polled. The likelihood comes from the generation times of recent tasks (KIE's own createTime
+ * and completeTime): a task younger than any seen so far is left alone, and polls go to the tasks in the
+ * window where tasks usually finish. Compared with polling every task on a fixed share of the budget, the
+ * same number of polls notices completions sooner. Before it has seen a few tasks finish, the planner
+ * polls the task that has waited longest, which is an even share.
+ */
+export class PollPlanner {
+  private readonly intervalMs: number;
+  private readonly minIntervalMs: number;
+  private readonly historySize: number;
+  private readonly now: () => number;
+  private readonly setTimer: SetTimer;
+  private readonly waiters = new Set<Waiter>();
+  /** Recent generation times, oldest first; `sorted` is a lazily built sorted copy. */
+  private readonly history: number[] = [];
+  private sorted: number[] | undefined;
+  private lastGrantAt = Number.NEGATIVE_INFINITY;
+  private cancelTick: (() => void) | undefined;
+
+  constructor(options: PollPlannerOptions) {
+    if (!(options.pollsPerSecond > 0)) throw new RangeError('pollsPerSecond must be positive');
+    this.intervalMs = 1000 / options.pollsPerSecond;
+    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+    this.historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
+    this.now = options.now ?? Date.now;
+    this.setTimer = options.setTimer ?? defaultSetTimer;
+  }
+
+  /** Teaches the planner how long a task took, from creation to completion at KIE. */
+  recordGenerationTime(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return;
+    this.history.push(ms);
+    if (this.history.length > this.historySize) this.history.shift();
+    this.sorted = undefined;
+  }
+
+  /** Resolves when the task may poll; rejects with the signal's reason when aborted first. */
+  waitTurn(turn: PollTurn): Promise<void> {
+    turn.signal?.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const finish = (): void => {
+        this.waiters.delete(waiter);
+        cancelDeadline();
+        turn.signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Waiter = {
+        ...turn,
+        grant: () => {
+          finish();
+          resolve();
+        },
+      };
+      const onAbort = (): void => {
+        finish();
+        reject(turn.signal?.reason);
+      };
+      const cancelDeadline = this.setTimer(() => waiter.grant(), Math.max(0, turn.maxWaitMs));
+      turn.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.add(waiter);
+      this.scheduleTick();
+    });
+  }
+
+  /** How many tasks wait for a turn (for tests and health). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
+  private scheduleTick(delayMs = Math.max(0, this.lastGrantAt + this.intervalMs - this.now())): void {
+    if (this.cancelTick !== undefined || this.waiters.size === 0) return;
+    this.cancelTick = this.setTimer(() => {
+      this.cancelTick = undefined;
+      this.tick();
+    }, delayMs);
+  }
+
+  private tick(): void {
+    const now = this.now();
+    let best: Waiter | undefined;
+    let bestPriority = MIN_PRIORITY;
+    for (const waiter of this.waiters) {
+      if (now - waiter.lastPolledAt < this.minGapMs(now - waiter.startedAt)) continue;
+      const priority = this.priority(waiter, now);
+      if (priority >= bestPriority) {
+        best = waiter;
+        bestPriority = priority;
+      }
+    }
+    if (best === undefined) {
+      // Nobody is due: look again shortly rather than spend a poll on an unlikely task.
+      this.scheduleTick(this.intervalMs / 2);
+      return;
+    }
+    this.lastGrantAt = now;
+    best.grant();
+    this.scheduleTick();
+  }
+
+  /** Young tasks may be polled often; older ones follow KIE's guidance of about 5 s, then 10 s. */
+  private minGapMs(ageMs: number): number {
+    if (ageMs < 60_000) return this.minIntervalMs;
+    return ageMs < 120_000 ? 4_500 : 10_000;
+  }
+
+  /** P(finished since the last poll | unfinished then), plus aging; with no history, time waited. */
+  private priority(waiter: Waiter, now: number): number {
+    const waited = now - waiter.lastPolledAt;
+    if (this.history.length < MIN_HISTORY) return 1 + waited * AGING_PER_MS;
+    const before = this.finishedShare(waiter.lastPolledAt - waiter.startedAt);
+    const sinceThen = (this.finishedShare(now - waiter.startedAt) - before) / (1 - before);
+    return sinceThen + waited * AGING_PER_MS;
+  }
+
+  /** Share of recent tasks that had finished at this age, kept below 1 so an unusually slow task is still watched. */
+  private finishedShare(ageMs: number): number {
+    this.sorted ??= [...this.history].sort((a, b) => a - b);
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (this.sorted[mid]! <= ageMs) low = mid + 1;
+      else high = mid;
+    }
+    return low / (this.sorted.length + 1);
+  }
+}
