@@ -15,6 +15,8 @@ interface Options {
   jobs: number;
   large: boolean;
   timeoutMs: number;
+  /** When set, the bot writes a V8 CPU profile there (open it in Chrome DevTools). */
+  profileDir: string | undefined;
 }
 
 interface Result {
@@ -27,6 +29,10 @@ interface Result {
   deferMaxMs: number;
   detectionP50Ms: number;
   detectionP99Ms: number;
+  noticeP50Ms: number;
+  noticeP99Ms: number;
+  relayP50Ms: number;
+  relayP99Ms: number;
   kieRequestsPerJob: number;
   kie429s: number;
   peakRssMb: number;
@@ -70,7 +76,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
         MALLOC_ARENA_MAX: '2',
         MALLOC_TRIM_THRESHOLD_: '131072',
       },
-      { nodeArgs: [entry] },
+      { nodeArgs: [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), entry] },
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const pid = bot.child.pid!;
@@ -116,11 +122,25 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
     const defers = interactions.map((interaction) => interaction.responses[0]?.latencyMs ?? Number.POSITIVE_INFINITY);
     const taskOfPrompt = new Map(kie.creates.filter((call) => call.taskId).map((call) => [(call.body as { input: { prompt: string } }).input.prompt, call.taskId!]));
     const lags: number[] = [];
+    // The lag splits in two: noticing (completion → the poll or callback-woken poll that saw it) and
+    // relaying (that poll → the edit with the image, i.e. download, re-encode and upload).
+    const notices: number[] = [];
+    const relays: number[] = [];
+    const firstSeen = new Map<string, number>();
+    for (const poll of kie.polls) {
+      const completedAt = kie.task(poll.taskId)?.completedAt;
+      if (completedAt !== undefined && poll.at >= completedAt && !firstSeen.has(poll.taskId)) firstSeen.set(poll.taskId, poll.at);
+    }
     interactions.forEach((interaction, i) => {
       const taskId = taskOfPrompt.get(`bench job ${i}: a lighthouse at dusk, oil painting`);
       const completedAt = taskId ? kie.task(taskId)?.completedAt : undefined;
       const delivery = interaction.edits.find((edit) => edit.attachments.length > 0);
-      if (completedAt !== undefined && delivery) lags.push(delivery.at - completedAt);
+      if (completedAt === undefined || !delivery) return;
+      lags.push(delivery.at - completedAt);
+      const seenAt = firstSeen.get(taskId!);
+      if (seenAt === undefined) return;
+      notices.push(seenAt - completedAt);
+      relays.push(delivery.at - seenAt);
     });
     const healthLines = bot.logs.filter((line) => line.msg === 'health');
     const health = healthLines.map((line) => Number(line.eventLoopDelayP99Ms));
@@ -135,6 +155,10 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       deferMaxMs: round(Math.max(...defers)),
       detectionP50Ms: round(percentile(lags, 50)),
       detectionP99Ms: round(percentile(lags, 99)),
+      noticeP50Ms: round(percentile(notices, 50)),
+      noticeP99Ms: round(percentile(notices, 99)),
+      relayP50Ms: round(percentile(relays, 50)),
+      relayP99Ms: round(percentile(relays, 99)),
       kieRequestsPerJob: round((kie.creates.length + kie.polls.length) / options.jobs, 2),
       kie429s: kie.rejected429.create + kie.rejected429.poll,
       peakRssMb: round(peakRss / 1048576),
@@ -157,6 +181,10 @@ const ROWS: Array<[keyof Result, string]> = [
   ['deferMaxMs', 'defer latency max (ms)'],
   ['detectionP50Ms', 'detection lag p50 (ms)'],
   ['detectionP99Ms', 'detection lag p99 (ms)'],
+  ['noticeP50Ms', '  of which noticing p50 (ms)'],
+  ['noticeP99Ms', '  of which noticing p99 (ms)'],
+  ['relayP50Ms', '  of which relaying p50 (ms)'],
+  ['relayP99Ms', '  of which relaying p99 (ms)'],
   ['kieRequestsPerJob', 'KIE requests per job'],
   ['kie429s', 'KIE 429s received'],
   ['peakRssMb', 'bot peak RSS (MB)'],
@@ -189,9 +217,10 @@ async function main(): Promise<void> {
       baseline: { type: 'boolean', default: false },
       small: { type: 'boolean', default: false },
       'timeout-seconds': { type: 'string', default: '900' },
+      profile: { type: 'string' },
     },
   });
-  const options: Options = { jobs: Number(values.jobs), large: !values.small, timeoutMs: Number(values['timeout-seconds']) * 1000 };
+  const options: Options = { jobs: Number(values.jobs), large: !values.small, timeoutMs: Number(values['timeout-seconds']) * 1000, profileDir: values.profile };
   console.log(
     `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images over 10 MiB (re-encoded to fit)' : 'small images'}, ` +
       `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
