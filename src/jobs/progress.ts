@@ -11,6 +11,8 @@ export interface ProgressReporterOptions {
   /** False once the interaction token is too old to edit the reply. */
   canSend: () => boolean;
   minIntervalMs: number;
+  /** No edit before this long after the reporter starts (default 0). */
+  firstEditDelayMs?: number;
   now: () => number;
   logger: Logger;
 }
@@ -22,12 +24,14 @@ export interface ProgressReporterOptions {
 export class ProgressReporter {
   private latest: ProgressState | undefined;
   private lastText: string | undefined;
-  private lastSentAt = Number.NEGATIVE_INFINITY;
+  private lastSentAt: number;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private readonly options: ProgressReporterOptions) {}
+  constructor(private readonly options: ProgressReporterOptions) {
+    this.lastSentAt = options.now() - options.minIntervalMs + (options.firstEditDelayMs ?? 0);
+  }
 
   update(state: ProgressState): void {
     if (this.stopped) return;

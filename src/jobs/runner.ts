@@ -224,6 +224,10 @@ export class JobRunner {
         this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } }),
       canSend: () => tokenUsable(job, this.deps.clock.now(), this.deps.tokenLifetimeMs),
       minIntervalMs: this.deps.progressIntervalMs ?? 5_000,
+      // The deferred reply ("thinking…") is the first thing shown; waiting a full interval before the first
+      // edit keeps a burst of jobs from answering its burst of acknowledgements with a burst of edits
+      // while later members of the burst still wait for theirs.
+      firstEditDelayMs: this.deps.progressIntervalMs ?? 5_000,
       now: () => this.deps.clock.now(),
       logger: this.deps.logger,
     });

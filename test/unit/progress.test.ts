@@ -53,6 +53,16 @@ describe('ProgressReporter', () => {
     expect(sent).toEqual([{ text: 'waiting', at: 1_000_000 }]);
   });
 
+  it('holds the first edit back for firstEditDelayMs, then sends the latest state', async () => {
+    const { reporter, sent } = harness({ firstEditDelayMs: 1_000 });
+    reporter.update({ state: 'waiting', queuePosition: 9 });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sent).toEqual([]);
+    reporter.update({ state: 'waiting', queuePosition: 3 });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([{ text: '#3', at: 1_001_000 }]);
+  });
+
   it('edits only when the rendered text changes', async () => {
     const { reporter, sent } = harness();
     reporter.update({ state: 'waiting' });
