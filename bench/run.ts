@@ -54,6 +54,44 @@ async function bundle(entry: string, outdir: string): Promise<string> {
   return outfile;
 }
 
+const promptOf = (i: number) => `bench job ${i}: a lighthouse at dusk, oil painting`;
+
+/** N /imagine from distinct members of one guild, in one synchronous burst. */
+function dispatchBurst(discord: FakeDiscord, options: Options): FakeInteraction[] {
+  const interactions: FakeInteraction[] = [];
+  for (let i = 0; i < options.jobs; i += 1) {
+    interactions.push(
+      discord.dispatchInteraction({
+        commandName: 'imagine',
+        options: [
+          { name: 'prompt', type: 3, value: promptOf(i) },
+          { name: 'quality', type: 3, value: options.large ? 'high' : 'basic' },
+        ],
+        guildId: GUILD,
+        channelId: CHANNEL,
+        user: { id: String(1500000000000000000n + BigInt(i)) },
+      }),
+    );
+  }
+  return interactions;
+}
+
+/** Defer latency of floor-bot.ts (a client that only acknowledges) on the same fakes: the rig's own cost. */
+async function measureDeferFloor(entry: string, options: Options): Promise<{ p50: number; p99: number; max: number }> {
+  const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
+  const bot = startBotProcess({ ...fakeServicesEnv(discord, { apiKey: 'unused', url: 'http://127.0.0.1:9' }) }, { nodeArgs: [entry] });
+  try {
+    await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
+    const interactions = dispatchBurst(discord, options);
+    await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
+    const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
+    return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers) };
+  } finally {
+    await bot.kill('SIGKILL');
+    await discord.close();
+  }
+}
+
 async function runOnce(label: string, entry: string, options: Options): Promise<Result> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
   const kie = await FakeKie.start({
@@ -91,21 +129,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
     }, 100);
 
     const started = Date.now();
-    const interactions: FakeInteraction[] = [];
-    for (let i = 0; i < options.jobs; i += 1) {
-      interactions.push(
-        discord.dispatchInteraction({
-          commandName: 'imagine',
-          options: [
-            { name: 'prompt', type: 3, value: `bench job ${i}: a lighthouse at dusk, oil painting` },
-            { name: 'quality', type: 3, value: options.large ? 'high' : 'basic' },
-          ],
-          guildId: GUILD,
-          channelId: CHANNEL,
-          user: { id: String(1500000000000000000n + BigInt(i)) },
-        }),
-      );
-    }
+    const interactions = dispatchBurst(discord, options);
     const outcomes = await Promise.all(
       interactions.map((interaction) =>
         interaction
@@ -132,7 +156,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       if (completedAt !== undefined && poll.at >= completedAt && !firstSeen.has(poll.taskId)) firstSeen.set(poll.taskId, poll.at);
     }
     interactions.forEach((interaction, i) => {
-      const taskId = taskOfPrompt.get(`bench job ${i}: a lighthouse at dusk, oil painting`);
+      const taskId = taskOfPrompt.get(promptOf(i));
       const completedAt = taskId ? kie.task(taskId)?.completedAt : undefined;
       const delivery = interaction.edits.find((edit) => edit.attachments.length > 0);
       if (completedAt === undefined || !delivery) return;
@@ -228,11 +252,13 @@ async function main(): Promise<void> {
   // Bundles live inside the project so that their bare imports resolve to its node_modules.
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
+    const floor = await measureDeferFloor(await bundle('bench/floor-bot.ts', outdir), options);
     const results = [await runOnce('ours', await bundle('src/main.ts', outdir), options)];
     if (values.baseline) results.push(await runOnce('baseline', await bundle('bench/naive-bot.ts', outdir), options));
     console.log('');
     printTable(results);
-    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, results }));
+    console.log(`\ndefer latency floor of this rig (a client that only acknowledges): p50 ${floor.p50} ms, p99 ${floor.p99} ms, max ${floor.max} ms`);
+    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floor, results }));
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
