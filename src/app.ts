@@ -5,7 +5,7 @@ import { createClient, routeInteractions } from './bot.js';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { RestReplies } from './discord/replies.js';
+import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { configureImageProcessing, downloadImage, fitToUploadLimit } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
@@ -39,6 +39,7 @@ import { Semaphore } from './util/semaphore.js';
 export interface AppTuning {
   pollSchedule?: (elapsedMs: number) => number;
   progressIntervalMs?: number;
+  firstProgressEditMs?: number;
   deliveryRetryDelaysMs?: readonly number[];
   tokenLifetimeMs?: number;
   /** Replaces KIE's request budgets (the naive benchmark baseline has none). */
@@ -97,7 +98,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     ledger,
     waker,
     refund: (scope) => quota.refund(scope),
-    replies: new RestReplies(client.rest),
+    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl)),
     download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT }),
     fit: fitToUploadLimit,
     imageSlot: (work) => images.run(work),

@@ -1,4 +1,4 @@
-import { DiscordAPIError, Routes, type REST, type APIEmbed, type APIAllowedMentions, type APIChannel, type RequestData } from 'discord.js';
+import { DiscordAPIError, REST, Routes, type APIEmbed, type APIAllowedMentions, type APIChannel, type RequestData } from 'discord.js';
 import { encodeMultipart } from './multipart.js';
 
 export interface OutgoingFile {
@@ -21,11 +21,28 @@ export interface DiscordReplies {
   sendDirect(userId: string, message: OutgoingMessage): Promise<void>;
 }
 
+/**
+ * Discord's global limit (50 requests/s) binds requests made with the bot token, not interaction webhooks.
+ * @discordjs/rest counts every request against it, so 200 jobs' progress edits would hold back the bot's
+ * own image uploads for whole seconds; edits of interaction replies therefore go through a REST client of
+ * their own, without that client-side limit. Route limits and 429s from Discord are still honoured.
+ */
+export function interactionWebhookRest(apiUrl: string): REST {
+  return new REST({ api: apiUrl, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER });
+}
+
 export class RestReplies implements DiscordReplies {
-  constructor(private readonly rest: REST) {}
+  /**
+   * @param rest the bot's authenticated client (channel messages, DMs)
+   * @param webhooks the client for interaction webhook edits (see interactionWebhookRest)
+   */
+  constructor(
+    private readonly rest: REST,
+    private readonly webhooks: REST = rest,
+  ) {}
 
   async editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<void> {
-    await this.rest.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
+    await this.webhooks.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
       ...toRequest(message),
       auth: false,
     });

@@ -31,6 +31,8 @@ export interface JobRunnerDeps {
   clock: Clock;
   jobTimeoutMs: number;
   progressIntervalMs?: number;
+  /** The first progress edit waits between this and twice this after the defer (default 1 s). */
+  firstProgressEditMs?: number;
   tokenLifetimeMs?: number;
   /** Pause before the next poll given the task's age; defaults to KIE's guidance. */
   pollSchedule?: (elapsedMs: number) => number;
@@ -39,8 +41,12 @@ export interface JobRunnerDeps {
   /** Waits between delivery attempts while Discord is failing; the last one repeats. */
   deliveryRetryDelaysMs?: readonly number[];
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Jitter source (default Math.random). */
+  random?: () => number;
   callBackUrl?: string;
 }
+
+const FIRST_PROGRESS_EDIT_MS = 1_000;
 
 /** Thrown inside a run when the process is shutting down: the job stays in the ledger for the next start. */
 class Interrupted extends Error {}
@@ -152,14 +158,20 @@ export class JobRunner {
   private async deliverImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<void> {
     progress.update({ state: 'downloading' });
     const slot = this.deps.imageSlot ?? ((work) => work());
-    await slot(() => this.relayImage(job, progress, signal, log));
+    const queuedAt = this.deps.clock.now();
+    await slot(() => this.relayImage(job, progress, signal, log, this.deps.clock.now() - queuedAt));
     await this.deps.ledger.close(job.id);
   }
 
-  private async relayImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger): Promise<void> {
+  private async relayImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger, slotWaitMs: number): Promise<void> {
+    const { clock } = this.deps;
+    const started = clock.now();
     // The downloaded original is not kept during the upload (a 4K PNG is over 12 MB): in the rare case that
     // Discord refuses the size, it is downloaded again.
-    let image = await this.deps.fit(await this.deps.download(job.resultUrl!, signal), job.attachmentSizeLimit);
+    const original = await this.deps.download(job.resultUrl!, signal);
+    const downloaded = clock.now();
+    let image = await this.deps.fit(original, job.attachmentSizeLimit);
+    const fitted = clock.now();
     await progress.stop();
     const elapsedMs = this.deps.clock.now() - job.createdAt;
     let target: DeliveryTarget;
@@ -172,7 +184,8 @@ export class JobRunner {
       image = await this.deps.fit(await this.deps.download(job.resultUrl!, signal), smaller);
       target = await this.deliverWithRetry(job, (late) => successMessage({ job, image, elapsedMs, late }), signal, log);
     }
-    log.info({ taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, totalMs: this.deps.clock.now() - job.createdAt }, 'image delivered');
+    const timings = { slotWaitMs, downloadMs: downloaded - started, fitMs: fitted - downloaded, uploadMs: clock.now() - fitted };
+    log.info({ taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt }, 'image delivered');
   }
 
   private async finishWithFailure(job: JobRecord, reason: string, signal: AbortSignal, log: Logger): Promise<void> {
@@ -224,10 +237,10 @@ export class JobRunner {
         this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } }),
       canSend: () => tokenUsable(job, this.deps.clock.now(), this.deps.tokenLifetimeMs),
       minIntervalMs: this.deps.progressIntervalMs ?? 5_000,
-      // The deferred reply ("thinking…") is the first thing shown; waiting a full interval before the first
-      // edit keeps a burst of jobs from answering its burst of acknowledgements with a burst of edits
-      // while later members of the burst still wait for theirs.
-      firstEditDelayMs: this.deps.progressIntervalMs ?? 5_000,
+      // The deferred reply ("thinking…") is the first thing shown. Holding the first edit back 1–2 s keeps
+      // a burst of jobs from answering its burst of acknowledgements with a burst of edits while later
+      // members still wait for theirs, and spreads the edits of jobs started together.
+      firstEditDelayMs: (this.deps.firstProgressEditMs ?? FIRST_PROGRESS_EDIT_MS) * (1 + (this.deps.random ?? Math.random)()),
       now: () => this.deps.clock.now(),
       logger: this.deps.logger,
     });

@@ -27,13 +27,14 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
   });
 
   it('killed while a job waits for the create budget: it is submitted once after the restart, despite KIE\'s 429s', async () => {
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 1_000 } } });
+    // Long enough that the 20 tasks are still running when the 21st job's progress edit shows it waiting.
+    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 6_000 } } });
     const first = await rig.start();
     const crowd = members(21);
     const interactions = crowd.map((user, i) => rig!.imagine(`lighthouse number ${i}`, user));
 
     // KIE takes 20 creates per 10 s: 20 tasks exist, the 21st job is in the ledger ('queued') waiting for a slot.
-    await expect.poll(() => interactions.filter((i) => i.edits.some(taskKnown)).length, { timeout: 15_000 }).toBe(20);
+    await expect.poll(() => acceptedCreates(rig!.kie).length, { timeout: 15_000 }).toBe(20);
     await expect.poll(() => interactions.filter((i) => i.edits.some(waitingForSlot)).length, { timeout: 5_000 }).toBe(1);
     await expect.poll(() => first.logs.filter((l) => l.msg === 'task created').length).toBe(20);
     await first.kill('SIGKILL');

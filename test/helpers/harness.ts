@@ -67,7 +67,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
-  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, ...options.tuning };
+  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
   const app = createApp({ config, logger, storage, tuning });
   await app.start();
   await discord.waitForReady();
