@@ -17,6 +17,26 @@ interface Options {
   timeoutMs: number;
   /** When set, the bot writes a V8 CPU profile there (open it in Chrome DevTools). */
   profileDir: string | undefined;
+  start: StartCommand;
+}
+
+interface StartCommand {
+  env: Record<string, string>;
+  nodeArgs: string[];
+}
+
+/** The environment and node flags of package.json's `start` script (`A=1 B=2 node --flag … dist/main.js`). */
+function parseStartScript(script: string): StartCommand {
+  const words = script.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i += 1) {
+    const [name, ...value] = words[i]!.split('=');
+    env[name!] = value.join('=');
+  }
+  if (words[i] !== 'node') throw new Error(`bench: cannot read the start script: ${script}`);
+  const nodeArgs = words.slice(i + 1).filter((word) => word.startsWith('--'));
+  return { env, nodeArgs };
 }
 
 interface Result {
@@ -79,7 +99,10 @@ function dispatchBurst(discord: FakeDiscord, options: Options): FakeInteraction[
 /** Defer latency of floor-bot.ts (a client that only acknowledges) on the same fakes: the rig's own cost. */
 async function measureDeferFloor(entry: string, options: Options): Promise<{ p50: number; p99: number; max: number }> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
-  const bot = startBotProcess({ ...fakeServicesEnv(discord, { apiKey: 'unused', url: 'http://127.0.0.1:9' }) }, { nodeArgs: [entry] });
+  const bot = startBotProcess(
+    { ...fakeServicesEnv(discord, { apiKey: 'unused', url: 'http://127.0.0.1:9' }), ...options.start.env },
+    { nodeArgs: [...options.start.nodeArgs, entry] },
+  );
   try {
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const interactions = dispatchBurst(discord, options);
@@ -112,11 +135,10 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
         STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
         QUOTA_DAILY: String(options.jobs + 10),
         LOG_LEVEL: 'debug',
-        // The allocator settings of `npm start` (see package.json), for both configurations alike.
-        MALLOC_ARENA_MAX: '2',
-        MALLOC_TRIM_THRESHOLD_: '131072',
+        // Both configurations run with the allocator settings and node flags of `npm start`.
+        ...options.start.env,
       },
-      { nodeArgs: [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), entry] },
+      { nodeArgs: [...options.start.nodeArgs, ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), entry] },
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const pid = bot.child.pid!;
@@ -247,7 +269,14 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
     },
   });
-  const options: Options = { jobs: Number(values.jobs), large: !values.small, timeoutMs: Number(values['timeout-seconds']) * 1000, profileDir: values.profile };
+  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
+  const options: Options = {
+    jobs: Number(values.jobs),
+    large: !values.small,
+    timeoutMs: Number(values['timeout-seconds']) * 1000,
+    profileDir: values.profile,
+    start: parseStartScript(pkg.scripts.start),
+  };
   console.log(
     `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images over 10 MiB (re-encoded to fit)' : 'small images'}, ` +
       `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,

@@ -166,11 +166,13 @@ export class JobRunner {
   private async relayImage(job: JobRecord, progress: ProgressReporter, signal: AbortSignal, log: Logger, slotWaitMs: number): Promise<void> {
     const { clock } = this.deps;
     const started = clock.now();
+    let downloaded = started;
     // The downloaded original is not kept during the upload (a 4K PNG is over 12 MB): in the rare case that
     // Discord refuses the size, it is downloaded again.
-    const original = await this.deps.download(job.resultUrl!, signal);
-    const downloaded = clock.now();
-    let image = await this.deps.fit(original, job.attachmentSizeLimit);
+    let image = await this.deps.fit(
+      await this.deps.download(job.resultUrl!, signal).finally(() => (downloaded = clock.now())),
+      job.attachmentSizeLimit,
+    );
     const fitted = clock.now();
     await progress.stop();
     const elapsedMs = this.deps.clock.now() - job.createdAt;
