@@ -8,7 +8,6 @@ import {
   MEMBER,
   members,
   startRestartableBot,
-  taskKnown,
   type RestartableBot,
 } from '../helpers/restartable-bot.js';
 
@@ -26,7 +25,8 @@ describe('graceful shutdown (SIGTERM) parks running jobs for the next start', ()
     rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 3_000 } } });
     const first = await rig.start();
     const interaction = rig.imagine('a windmill at noon');
-    await interaction.waitForOriginal(taskKnown, 10_000);
+    // The ledger holds the taskId once this is logged; progress edits come 1-2 s later, too close to the end.
+    await first.waitForLog((l) => l.msg === 'task created', 10_000);
     const [taskId] = acceptedCreates(rig.kie);
 
     const stoppingAt = Date.now();
