@@ -107,6 +107,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     jobTimeoutMs: config.jobTimeoutMs,
     // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it. With callbacks,
     // polls are only a slow safety net; without, a planner spends them where a finished task is likeliest.
+    // A schedule given as tuning (tests, the naive benchmark baseline) replaces both.
     ...(callbackMode || runnerTuning.pollSchedule !== undefined
       ? { pollSchedule: adaptivePollSchedule({ watching: () => waker.watching, pollsPerSecond: POLLS_PER_SECOND / processes, mode: 'callback' }) }
       : { pollPlanner: new PollPlanner({ pollsPerSecond: POLLS_PER_SECOND / processes }) }),

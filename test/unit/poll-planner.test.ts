@@ -75,7 +75,7 @@ describe('PollPlanner', () => {
     const { clock, grants, turn } = setup({ pollsPerSecond: 2, history: [4_000, 4_500, 5_000, 5_500, 6_000, 5_000] });
     await clock.advance(10_000);
     void turn('young', 9_000, 9_000); // 1 s old: no recent task finished that fast
-    void turn('due', 4_800, 9_000); // 5.2 s old, last looked at 4.2 s
+    void turn('due', 4_800, 9_500); // 5.2 s old, last looked at 4.7 s (more recently than 'young')
     await clock.advance(600);
     expect(grants.map((g) => g.taskId)).toEqual(['due']);
   });
@@ -120,10 +120,11 @@ describe('PollPlanner', () => {
   it('learns only from the most recent tasks', async () => {
     const { planner, clock, grants, turn } = setup({ history: [1_000, 1_000, 1_000, 1_000, 1_000] });
     for (let i = 0; i < 100; i += 1) planner.recordGenerationTime(30_000);
-    // Tasks now take 30 s: a 2 s old task is not worth a poll before aging makes it one.
+    // Tasks now take 30 s: a 2 s old task last polled at 0.5 s is not worth a poll before aging makes it one
+    // (the forgotten 1 s tasks would have made it one at once).
     await clock.advance(2_000);
-    void turn('a', 0, 1_000);
-    await clock.advance(1_500);
+    void turn('a', 0, 500);
+    await clock.advance(1_400);
     expect(grants).toEqual([]);
   });
 
