@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../helpers/log-capture.js';
 import { DiscordAPIError, HTTPError } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import type { DiscordReplies, OutgoingMessage } from '../../src/discord/replies.js';
@@ -74,17 +74,8 @@ function fakeReplies(failures: Partial<Record<DeliveryTarget, () => unknown>> = 
 }
 
 function collectingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
-  return { logger, lines };
+  const logs = captureLogs();
+  return { logger: createLogger({ level: 'debug', destination: logs.destination }), lines: logs.lines };
 }
 
 const build = (late: boolean): OutgoingMessage => ({

@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { captureLogs } from '../helpers/log-capture.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { ProgressReporter, type ProgressReporterOptions, type ProgressState } from '../../src/jobs/progress.js';
@@ -13,16 +13,9 @@ interface Harness {
 
 function harness(overrides: Partial<ProgressReporterOptions> = {}): Harness {
   const sent: Harness['sent'] = [];
-  const logLines: Harness['logLines'] = [];
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logLines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
+  const logs = captureLogs();
+  const logLines = logs.lines;
+  const logger = createLogger({ level: 'debug', destination: logs.destination });
   const reporter = new ProgressReporter({
     render: (state: ProgressState) => (state.queuePosition ? `#${state.queuePosition}` : state.state),
     send: async (text) => {
