@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
-import { configureImageProcessing, downloadImage, fitToUploadLimit } from './jobs/image.js';
+import { downloadImage, fitToUploadLimit } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -90,7 +90,6 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const waker = new TaskWaker();
   const callbackMode = config.callbackUrl !== undefined;
-  configureImageProcessing();
   const images = new Semaphore(imageConcurrency);
   const ledger = ledgerFor(storage);
   const runner = new JobRunner({

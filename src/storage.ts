@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import KeyvRedis, { createClient } from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
+import type { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import type { QuotaCounter } from './quota/counter.js';
 import { RedisQuotaCounter } from './quota/redis-counter.js';
@@ -76,6 +75,9 @@ async function openSqlite(url: string, options: OpenStorageOptions): Promise<Sto
     throw new StorageError(`STORAGE_URL: cannot create the folder for the SQLite database ${file} (${describe(error)})`);
   }
 
+  // Each store's driver is loaded only when it is used: a SQLite bot never holds Redis's client in memory
+  // (about 10 MB of RSS), nor a Redis bot SQLite's.
+  const { default: KeyvSqlite } = await import('@keyv/sqlite');
   const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: SQLITE_BUSY_TIMEOUT_MS });
   // KeyvSqlite starts connecting in its constructor; the Keyv built here listens to its 'error'
   // event at once, and the first query below observes a failed connection.
@@ -126,6 +128,7 @@ async function openRedis(url: string, options: OpenStorageOptions): Promise<Stor
 
   const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let started = false;
+  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
   let client: RedisClient;
   try {
     client = createClient({

@@ -1,15 +1,18 @@
-import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { request, type Dispatcher } from 'undici';
+import { sleep as defaultSleep } from '../util/sleep.js';
 
 /**
- * Process-wide libvips settings for a bot that decodes each image once: its operation cache would only hold
- * memory, and one thread per image keeps a burst of 4K re-encodes from multiplying memory by the core count.
+ * libvips is loaded with the first image rather than at start-up, so an idle bot does not hold it, and set
+ * for a bot that decodes each image once: its operation cache would only hold memory, and one thread per
+ * image keeps a burst of 4K re-encodes from multiplying memory by the core count.
  */
-export function configureImageProcessing(): void {
+async function openImage(bytes: Buffer): Promise<Sharp> {
+  const { default: sharp } = await import('sharp');
   sharp.cache(false);
   sharp.concurrency(1);
+  return sharp(bytes);
 }
-import { sleep as defaultSleep } from '../util/sleep.js';
 
 export class ImageDownloadError extends Error {
   override readonly name = 'ImageDownloadError';
@@ -157,14 +160,14 @@ const UPLOAD_HEADROOM_BYTES = 64 * 1024;
  */
 export async function fitToUploadLimit(image: DownloadedImage, limitBytes: number): Promise<FittedImage> {
   const budget = Math.max(256 * 1024, limitBytes - UPLOAD_HEADROOM_BYTES);
-  const metadata = await sharp(image.bytes).metadata();
+  const metadata = await (await openImage(image.bytes)).metadata();
   if (image.bytes.length <= budget) {
     return { bytes: image.bytes, format: image.format, resized: false, width: metadata.width, height: metadata.height };
   }
   const width = metadata.width ?? 4096;
   for (const scale of [1, 0.75, 0.5, 0.35, 0.25]) {
     for (const quality of [90, 82, 72]) {
-      const pipeline = sharp(image.bytes).flatten({ background: '#ffffff' });
+      const pipeline = (await openImage(image.bytes)).flatten({ background: '#ffffff' });
       if (scale < 1) pipeline.resize({ width: Math.round(width * scale) });
       // Huffman-table optimisation (two passes in libvips' mozjpeg) saves under 10 % of the bytes for four
       // times the CPU; a relay's cost is mostly this encode, so one pass it is.
