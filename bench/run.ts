@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
-import { percentile, round } from './stats.js';
+import { median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
 const CHANNEL = '1400000000000000002';
@@ -15,6 +15,8 @@ interface Options {
   jobs: number;
   large: boolean;
   timeoutMs: number;
+  /** Runs of each configuration; with more than one, the table shows the median and the range. */
+  repeat: number;
   /** When set, the bot writes a V8 CPU profile there (open it in Chrome DevTools). */
   profileDir: string | undefined;
   start: StartCommand;
@@ -55,9 +57,28 @@ interface Result {
   relayP99Ms: number;
   kieRequestsPerJob: number;
   kie429s: number;
+  idleRssMb: number;
   peakRssMb: number;
+  cpuMsPerJob: number;
   eventLoopP99Ms: number;
   wallSeconds: number;
+}
+
+/** Resident set size of a process, from /proc (bytes). */
+async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/**
+ * CPU time (user + system, ms) a process has used so far. The counters are in clock ticks, 100 per second
+ * on Linux: plenty of resolution for a run that costs the bot tens of seconds of CPU.
+ */
+async function cpuMsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start at the state, field 3; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Task durations between 2 and 8 s, fixed per prompt so both runs face the same work. */
@@ -142,13 +163,14 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const pid = bot.child.pid!;
-    let peakRss = 0;
+    // Settled after start-up: the footprint of a bot with nothing to do.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const idleRss = await rssOf(pid);
+    const cpuBefore = await cpuMsOf(pid);
+    let peakRss = idleRss;
     sampler = setInterval(() => {
-      readFile(`/proc/${pid}/status`, 'utf8')
-        .then((status) => {
-          const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-          peakRss = Math.max(peakRss, kb * 1024);
-        })
+      rssOf(pid)
+        .then((rss) => (peakRss = Math.max(peakRss, rss)))
         .catch(() => undefined);
     }, 100);
 
@@ -163,6 +185,7 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       ),
     );
     const wallSeconds = (Date.now() - started) / 1000;
+    const cpuMs = (await cpuMsOf(pid)) - cpuBefore;
     // A graceful stop makes the bot log its last health line (event-loop delay of the final interval).
     await bot.kill('SIGTERM');
     await bot.waitForLog((line) => line.msg === 'health', 2_000).catch(() => undefined);
@@ -210,7 +233,9 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
       relayP99Ms: round(percentile(relays, 99)),
       kieRequestsPerJob: round((kie.creates.length + kie.polls.length) / options.jobs, 2),
       kie429s: kie.rejected429.create + kie.rejected429.poll,
+      idleRssMb: round(idleRss / 1048576),
       peakRssMb: round(peakRss / 1048576),
+      cpuMsPerJob: round(cpuMs / options.jobs),
       eventLoopP99Ms: round(health.length > 0 ? percentile(health, 99) : Number.NaN),
       wallSeconds: round(wallSeconds),
     };
@@ -236,24 +261,50 @@ const ROWS: Array<[keyof Result, string]> = [
   ['relayP99Ms', '  of which relaying p99 (ms)'],
   ['kieRequestsPerJob', 'KIE requests per job'],
   ['kie429s', 'KIE 429s received'],
+  ['idleRssMb', 'bot idle RSS (MB)'],
   ['peakRssMb', 'bot peak RSS (MB)'],
+  ['cpuMsPerJob', 'bot CPU per job (ms)'],
   ['eventLoopP99Ms', 'event-loop delay p99 (ms)'],
   ['wallSeconds', 'wall time (s)'],
 ];
 
-function printTable(results: Result[]): void {
-  const header = ['metric', ...results.map((r) => r.label)];
-  if (results.length === 2) header.push('baseline / ours');
+type Metric = Exclude<keyof Result, 'label'>;
+
+/** One configuration over all its runs: the median of each figure, and its range when there were several. */
+interface Summary {
+  label: string;
+  runs: Result[];
+  median: Record<Metric, number>;
+}
+
+function summarize(label: string, runs: Result[]): Summary {
+  const middle = {} as Record<Metric, number>;
+  for (const [key] of ROWS) middle[key as Metric] = median(runs.map((run) => Number(run[key])));
+  return { label, runs, median: middle };
+}
+
+function cell(summary: Summary, key: Metric): string {
+  const shown = String(summary.median[key]);
+  if (summary.runs.length < 2) return shown;
+  const values = summary.runs.map((run) => Number(run[key]));
+  const [low, high] = [Math.min(...values), Math.max(...values)];
+  return low === high ? shown : `${shown} (${low}–${high})`;
+}
+
+function printTable(summaries: Summary[]): void {
+  const header = ['metric', ...summaries.map((s) => (s.runs.length > 1 ? `${s.label}: median (range)` : s.label))];
+  if (summaries.length === 2) header.push('baseline / ours');
   const lines = ROWS.map(([key, name]) => {
-    const cells = [name, ...results.map((r) => String(r[key]))];
-    if (results.length === 2) {
-      const [ours, base] = results.map((r) => Number(r[key]));
+    const metric = key as Metric;
+    const cells = [name, ...summaries.map((s) => cell(s, metric))];
+    if (summaries.length === 2) {
+      const [ours, base] = summaries.map((s) => s.median[metric]);
       cells.push(ours && Number.isFinite(ours) && Number.isFinite(base) ? `${round(base! / ours, 2)}×` : '–');
     }
     return cells;
   });
   const widths = header.map((_, i) => Math.max(...[header, ...lines].map((row) => row[i]!.length)));
-  const format = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const format = (row: string[]) => row.map((text, i) => (i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!))).join('  ');
   console.log(format(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const line of lines) console.log(format(line));
@@ -265,6 +316,7 @@ async function main(): Promise<void> {
       jobs: { type: 'string', default: '200' },
       baseline: { type: 'boolean', default: false },
       small: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '900' },
       profile: { type: 'string' },
     },
@@ -274,6 +326,7 @@ async function main(): Promise<void> {
     jobs: Number(values.jobs),
     large: !values.small,
     timeoutMs: Number(values['timeout-seconds']) * 1000,
+    repeat: Math.max(1, Math.trunc(Number(values.repeat)) || 1),
     profileDir: values.profile,
     start: parseStartScript(pkg.scripts.start),
   };
@@ -284,13 +337,28 @@ async function main(): Promise<void> {
   // Bundles live inside the project so that their bare imports resolve to its node_modules.
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
-    const floor = await measureDeferFloor(await bundle('bench/floor-bot.ts', outdir), options);
-    const results = [await runOnce('ours', await bundle('src/main.ts', outdir), options)];
-    if (values.baseline) results.push(await runOnce('baseline', await bundle('bench/naive-bot.ts', outdir), options));
+    const floorEntry = await bundle('bench/floor-bot.ts', outdir);
+    const configurations = [{ label: 'ours', entry: await bundle('src/main.ts', outdir) }];
+    if (values.baseline) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
+    const floors: Array<{ p50: number; p99: number; max: number }> = [];
+    const runs = new Map<string, Result[]>(configurations.map(({ label }) => [label, []]));
+    for (let pass = 0; pass < options.repeat; pass += 1) {
+      floors.push(await measureDeferFloor(floorEntry, options));
+      // Every other round the order flips, so neither configuration always meets fakes warmed by the other.
+      const order = pass % 2 === 0 ? configurations : [...configurations].reverse();
+      for (const { label, entry } of order) {
+        const result = await runOnce(label, entry, options);
+        runs.get(label)!.push(result);
+        if (options.repeat > 1) console.log(`run ${pass + 1}/${options.repeat} ${label}: ${JSON.stringify(result)}`);
+      }
+    }
+    const summaries = configurations.map(({ label }) => summarize(label, runs.get(label)!));
+    const floor = { p50: median(floors.map((f) => f.p50)), p99: median(floors.map((f) => f.p99)), max: median(floors.map((f) => f.max)) };
     console.log('');
-    printTable(results);
-    console.log(`\ndefer latency floor of this rig (a client that only acknowledges): p50 ${floor.p50} ms, p99 ${floor.p99} ms, max ${floor.max} ms`);
-    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floor, results }));
+    printTable(summaries);
+    const floorRange = floors.length > 1 ? ` (p99 over ${floors.length} runs: ${Math.min(...floors.map((f) => f.p99))}–${Math.max(...floors.map((f) => f.p99))} ms)` : '';
+    console.log(`\ndefer latency floor of this rig (a client that only acknowledges): p50 ${floor.p50} ms, p99 ${floor.p99} ms, max ${floor.max} ms${floorRange}`);
+    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, summaries }));
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
