@@ -33,6 +33,8 @@ const MIN_PRIORITY = 0.05;
 /** ...but every minute without a poll adds 1 to its priority, so no task is forgotten (one poll per 3 s at worst). */
 const AGING_PER_MS = 1 / 60_000;
 const DEFAULT_MIN_INTERVAL_MS = 750;
+/** The shortest time scale of the tail past the slowest recent task. */
+const MIN_TAIL_MS = 1_000;
 const DEFAULT_HISTORY_SIZE = 100;
 
 const defaultSetTimer: SetTimer = (callback, ms) => {
@@ -151,20 +153,36 @@ export class PollPlanner {
     const waited = now - waiter.lastPolledAt;
     if (this.history.length < MIN_HISTORY) return 1 + waited * AGING_PER_MS;
     const before = this.finishedShare(waiter.lastPolledAt - waiter.startedAt);
-    const sinceThen = (this.finishedShare(now - waiter.startedAt) - before) / (1 - before);
+    // Far past the slowest task the share rounds to 1: such a task is as due as any.
+    const sinceThen = before >= 1 ? 1 : (this.finishedShare(now - waiter.startedAt) - before) / (1 - before);
     return sinceThen + waited * AGING_PER_MS;
   }
 
-  /** Share of recent tasks that had finished at this age, kept below 1 so an unusually slow task is still watched. */
+  /**
+   * Share of recent tasks that had finished at this age: their generation times, interpolated between one
+   * and the next. Past the slowest of them the remaining share (one in n + 1) runs out at a constant rate,
+   * on the scale of their spread, so an overdue task stays as worth a poll as a typical one instead of
+   * waiting for aging.
+   */
   private finishedShare(ageMs: number): number {
-    this.sorted ??= [...this.history].sort((a, b) => a - b);
+    const sorted = (this.sorted ??= [...this.history].sort((a, b) => a - b));
+    const count = sorted.length;
+    const slowest = sorted[count - 1]!;
+    if (ageMs >= slowest) {
+      const tailMs = Math.max(MIN_TAIL_MS, (slowest - sorted[0]!) / 2);
+      return 1 - Math.exp(-(ageMs - slowest) / tailMs) / (count + 1);
+    }
+    // How many recent tasks had finished by this age.
     let low = 0;
-    let high = this.sorted.length;
+    let high = count;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (this.sorted[mid]! <= ageMs) low = mid + 1;
+      if (sorted[mid]! <= ageMs) low = mid + 1;
       else high = mid;
     }
-    return low / (this.sorted.length + 1);
+    if (low === 0) return 0;
+    const previous = sorted[low - 1]!;
+    const next = sorted[low]!;
+    return (low + (ageMs - previous) / (next - previous)) / (count + 1);
   }
 }

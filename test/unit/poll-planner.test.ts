@@ -89,12 +89,31 @@ describe('PollPlanner', () => {
     expect(grants.map((g) => g.taskId)).toEqual(['young']);
   });
 
-  it('keeps watching a task slower than every one seen so far', async () => {
+  it('polls a task slower than every one seen so far as one due any moment, not only when aging allows', async () => {
     const { clock, grants, turn } = setup({ history: [1_000, 1_100, 1_200, 1_300, 1_400] });
     await clock.advance(30_000);
-    void turn('slow', 0, 29_000);
-    await clock.advance(3_100);
-    expect(grants.map((g) => g.taskId)).toEqual(['slow']);
+    void turn('slow', 0, 30_000);
+    await clock.advance(700);
+    expect(grants).toEqual([]);
+    await clock.advance(100);
+    expect(grants).toEqual([{ taskId: 'slow', at: 30_750 }]);
+  });
+
+  it('still polls a task so far past every recent one that its finished share rounds to 1', async () => {
+    const { clock, grants, turn } = setup({ history: [1_000, 1_000, 1_000, 1_000, 1_000] });
+    await clock.advance(1_000_000);
+    void turn('stuck', 0, 990_000);
+    await clock.advance(100);
+    expect(grants).toEqual([{ taskId: 'stuck', at: 1_000_000 }]);
+  });
+
+  it('expects completions between the generation times it has seen, not only at them', async () => {
+    // One task took 2 s and four took 6 s: a task now 5 s old may well have finished since 3.5 s.
+    const { clock, grants, turn } = setup({ history: [2_000, 6_000, 6_000, 6_000, 6_000] });
+    await clock.advance(5_000);
+    void turn('a', 0, 3_500);
+    await clock.advance(100);
+    expect(grants.map((g) => g.taskId)).toEqual(['a']);
   });
 
   it('gives the turn at the watch deadline whatever else waits', async () => {
