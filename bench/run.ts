@@ -141,11 +141,11 @@ async function runOnce(label: string, entry: string, options: Options): Promise<
   const kie = await FakeKie.start({
     scenarioFor: (body) => {
       const prompt = String((body as { input?: { prompt?: unknown } }).input?.prompt ?? '');
-      return { durationMs: durationFor(prompt), image: options.large ? 'large' : 'small' };
+      return { durationMs: durationFor(prompt), image: options.large ? '4k' : 'small' };
     },
   });
-  // The fake draws its PNG on first use (seconds for the 12 MB one); KIE's files exist before anyone asks.
-  await kie.imageBytes(options.large ? 'large' : 'small');
+  // The fake draws its PNG on first use (seconds for the 4K one); KIE's files exist before anyone asks.
+  await kie.imageBytes(options.large ? '4k' : 'small');
   const dir = await mkdtemp(join(tmpdir(), 'imagine-bench-'));
   let bot: BotProcess | undefined;
   let sampler: NodeJS.Timeout | undefined;
@@ -331,7 +331,7 @@ async function main(): Promise<void> {
     start: parseStartScript(pkg.scripts.start),
   };
   console.log(
-    `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images over 10 MiB (re-encoded to fit)' : 'small images'}, ` +
+    `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images (4096x4096 PNGs of 29 MiB, re-encoded to fit 10 MiB)' : 'small images'}, ` +
       `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   );
   // Bundles live inside the project so that their bare imports resolve to its node_modules.

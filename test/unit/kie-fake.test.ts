@@ -118,6 +118,21 @@ describe('fake KIE', () => {
     expect(fake.rejected429.poll).toBe(1);
   });
 
+  it("serves the benchmark's 4K image: a 4096x4096 PNG well above 10 MiB, with exact length", async () => {
+    fake.nextCreate({ scenario: { image: '4k', durationMs: 0 } });
+    const taskId = await createId();
+    time += 600;
+    const data = (await record(taskId)).json['data'] as { resultJson: string };
+    const url = (JSON.parse(data.resultJson) as { resultUrls: string[] }).resultUrls[0]!;
+    const response = await fetch(url);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+    expect(bytes.equals(await fake.imageBytes('4k'))).toBe(true);
+    expect(bytes.length).toBeGreaterThan(2 * TEN_MIB);
+    const meta = await sharp(bytes).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 4096, 4096]);
+  }, 20_000);
+
   it('serves the credit balance', async () => {
     expect((await call('/api/v1/chat/credit')).json).toEqual({ code: 200, msg: 'success', data: 10_000 });
   });

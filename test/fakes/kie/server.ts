@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FakeImages } from './images.js';
+import { FakeImages, type GeneratedImageKind } from './images.js';
 
 const MODEL = 'seedream/4.5-text-to-image';
 const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'];
@@ -14,7 +14,7 @@ const CREDITS_PER_IMAGE = 6.5;
 const STARTING_CREDITS = 10_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export type ImageChoice = 'small' | 'large' | 'html' | '404' | 'slow' | { url: string } | { bytes: Buffer; contentType: string };
+export type ImageChoice = 'small' | 'large' | '4k' | 'html' | '404' | 'slow' | { url: string } | { bytes: Buffer; contentType: string };
 
 export interface TaskScenario {
   /** Default: waiting@0, generating@200, then the outcome at durationMs. A terminal state listed here wins. */
@@ -210,7 +210,7 @@ export class FakeKie {
   }
 
   /** The exact bytes served for an image kind. */
-  imageBytes(kind: 'small' | 'large'): Promise<Buffer> {
+  imageBytes(kind: GeneratedImageKind): Promise<Buffer> {
     return this.images.get(kind);
   }
 
@@ -336,7 +336,7 @@ export class FakeKie {
     this.downloads.push({ path, at: this.now() });
     const [, , kind, name = ''] = path.split('/');
     const taskId = name.replace(/\.png$/, '');
-    if (kind === 'small' || kind === 'large') {
+    if (kind === 'small' || kind === 'large' || kind === '4k') {
       this.send(res, { kind: 'raw', status: 200, body: '', contentType: 'image/png' }, await this.images.get(kind));
     } else if (kind === 'html') {
       this.send(res, { kind: 'raw', status: 200, body: '<!doctype html><html><body><h1>Welcome</h1></body></html>', contentType: 'text/html' });
