@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
-import { downloadImage, fitToUploadLimit } from './jobs/image.js';
+import { discardDownload, downloadImage, fitToUploadLimit } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -61,6 +61,8 @@ export interface AppOptions {
   clock?: Clock;
   /** How many image relays run at once (default: one per core, 2 to 4): bounds memory when many 4K images finish together. */
   imageConcurrency?: number;
+  /** Where downloaded images wait for their re-encode (default: the system's temporary folder). */
+  downloadDir?: string;
   tuning?: AppTuning;
 }
 
@@ -68,7 +70,7 @@ export interface AppOptions {
 const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
-export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), tuning = {} }: AppOptions): App {
+export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, tuning = {} }: AppOptions): App {
   const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
   const sharded = process.env.SHARDING_MANAGER === 'true';
   const processes = sharded ? Math.max(1, Number(process.env.SHARD_COUNT) || 1) : 1;
@@ -98,8 +100,9 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     waker,
     refund: (scope) => quota.refund(scope),
     replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl)),
-    download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT }),
+    download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
     fit: fitToUploadLimit,
+    discard: discardDownload,
     imageSlot: (work) => images.run(work),
     logger,
     clock,

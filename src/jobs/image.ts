@@ -1,3 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Sharp } from 'sharp';
 import { request, type Dispatcher } from 'undici';
 import { sleep as defaultSleep } from '../util/sleep.js';
@@ -7,11 +13,11 @@ import { sleep as defaultSleep } from '../util/sleep.js';
  * for a bot that decodes each image once: its operation cache would only hold memory, and one thread per
  * image keeps a burst of 4K re-encodes from multiplying memory by the core count.
  */
-async function openImage(bytes: Buffer): Promise<Sharp> {
+async function openImage(path: string): Promise<Sharp> {
   const { default: sharp } = await import('sharp');
   sharp.cache(false);
   sharp.concurrency(1);
-  return sharp(bytes);
+  return sharp(path);
 }
 
 export class ImageDownloadError extends Error {
@@ -31,10 +37,18 @@ export interface DownloadOptions {
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
   userAgent?: string;
+  /** Where the file goes (default: the system's temporary folder). */
+  dir?: string;
 }
 
+/**
+ * A downloaded image, in a file rather than in memory: libvips decodes it straight from the file, so a 4K
+ * PNG (30 MB) never sits in the process's memory, only in the system's page cache. The caller deletes the
+ * file with discardDownload() once done with it.
+ */
 export interface DownloadedImage {
-  bytes: Buffer;
+  path: string;
+  size: number;
   format: ImageFormat;
 }
 
@@ -42,7 +56,7 @@ export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
 const DEFAULTS = { timeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, attempts: 4 };
 
-/** Downloads a generated image, checking what it really is; retries transient failures. */
+/** Downloads a generated image into a file, checking what it really is; retries transient failures. */
 export async function downloadImage(url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
   const attempts = options.attempts ?? DEFAULTS.attempts;
   const sleep = options.sleep ?? defaultSleep;
@@ -84,13 +98,24 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
     await discard(body);
     throw new ImageDownloadError(`image is ${declared} bytes, over the ${maxBytes} byte cap`, true);
   }
-  const bytes = await readCapped(body, maxBytes, declared);
-  const format = sniffImageFormat(bytes);
-  if (!format) {
-    const type = headerOf(response.headers, 'content-type') ?? 'unknown';
-    throw new ImageDownloadError(`not an image (content-type ${type})`, true);
+  const path = join(options.dir ?? tmpdir(), `imagine-${randomUUID()}.download`);
+  try {
+    const { size, head } = await writeCapped(body, path, maxBytes);
+    const format = sniffImageFormat(head);
+    if (!format) {
+      const type = headerOf(response.headers, 'content-type') ?? 'unknown';
+      throw new ImageDownloadError(`not an image (content-type ${type})`, true);
+    }
+    return { path, size, format };
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
   }
-  return { bytes, format };
+}
+
+/** Deletes a downloaded image's file. */
+export async function discardDownload(image: DownloadedImage): Promise<void> {
+  await rm(image.path, { force: true });
 }
 
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -103,26 +128,26 @@ async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
   await body.dump({ limit: 64 * 1024 }).catch(() => undefined);
 }
 
-async function readCapped(body: AsyncIterable<Buffer>, maxBytes: number, declared: number): Promise<Buffer> {
-  // With a trustworthy length the bytes are copied once, straight into their final buffer.
-  const exact = Number.isSafeInteger(declared) && declared > 0 ? Buffer.allocUnsafe(declared) : undefined;
-  const chunks: Buffer[] = [];
-  let total = 0;
-  let filled = 0;
-  for await (const chunk of body) {
-    // Leaving the loop destroys the stream.
-    if (total + chunk.length > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
-    if (exact && chunks.length === 0 && filled + chunk.length <= exact.length) {
-      chunk.copy(exact, filled);
-      filled += chunk.length;
-    } else {
-      chunks.push(chunk);
-    }
-    total += chunk.length;
-  }
-  const head = exact ? exact.subarray(0, filled) : undefined;
-  if (head && chunks.length === 0) return head;
-  return Buffer.concat(head ? [head, ...chunks] : chunks, total);
+/** Longest signature sniffImageFormat reads. */
+const SIGNATURE_BYTES = 12;
+
+/** Streams a body into a file, stopping at the cap; keeps the first bytes to check what the file is. */
+async function writeCapped(body: Dispatcher.ResponseData['body'], path: string, maxBytes: number): Promise<{ size: number; head: Buffer }> {
+  let size = 0;
+  let head = Buffer.alloc(0);
+  await pipeline(
+    body,
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        size += chunk.length;
+        if (size > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
+        if (head.length < SIGNATURE_BYTES) head = Buffer.concat([head, chunk.subarray(0, SIGNATURE_BYTES - head.length)]);
+        yield chunk;
+      }
+    },
+    createWriteStream(path),
+  );
+  return { size, head };
 }
 
 /** Trusts the bytes, not the content-type header: result hosts are not always precise about it. */
@@ -160,18 +185,18 @@ const UPLOAD_HEADROOM_BYTES = 64 * 1024;
  */
 export async function fitToUploadLimit(image: DownloadedImage, limitBytes: number): Promise<FittedImage> {
   const budget = Math.max(256 * 1024, limitBytes - UPLOAD_HEADROOM_BYTES);
-  const metadata = await (await openImage(image.bytes)).metadata();
-  if (image.bytes.length <= budget) {
-    return { bytes: image.bytes, format: image.format, resized: false, width: metadata.width, height: metadata.height };
+  const metadata = await (await openImage(image.path)).metadata();
+  if (image.size <= budget) {
+    return { bytes: await readFile(image.path), format: image.format, resized: false, width: metadata.width, height: metadata.height };
   }
   const width = metadata.width ?? 4096;
   for (const scale of [1, 0.75, 0.5, 0.35, 0.25]) {
     for (const quality of [90, 82, 72]) {
-      const pipeline = (await openImage(image.bytes)).flatten({ background: '#ffffff' });
-      if (scale < 1) pipeline.resize({ width: Math.round(width * scale) });
+      const encoder = (await openImage(image.path)).flatten({ background: '#ffffff' });
+      if (scale < 1) encoder.resize({ width: Math.round(width * scale) });
       // Huffman-table optimisation (two passes in libvips' mozjpeg) saves under 10 % of the bytes for four
       // times the CPU; a relay's cost is mostly this encode, so one pass it is.
-      const { data, info } = await pipeline.jpeg({ quality, optimiseCoding: false }).toBuffer({ resolveWithObject: true });
+      const { data, info } = await encoder.jpeg({ quality, optimiseCoding: false }).toBuffer({ resolveWithObject: true });
       if (data.length <= budget) return { bytes: data, format: 'jpeg', resized: true, width: info.width, height: info.height };
     }
   }

@@ -27,6 +27,8 @@ export interface JobRunnerDeps {
    */
   imageSlot?: <T>(work: () => Promise<T>) => Promise<T>;
   fit: (image: DownloadedImage, limitBytes: number) => Promise<FittedImage>;
+  /** Deletes a downloaded image once it has been fitted. */
+  discard: (image: DownloadedImage) => Promise<void>;
   logger: Logger;
   clock: Clock;
   jobTimeoutMs: number;
@@ -167,12 +169,9 @@ export class JobRunner {
     const { clock } = this.deps;
     const started = clock.now();
     let downloaded = started;
-    // The downloaded original is not kept during the upload (a 4K PNG is over 12 MB): in the rare case that
+    // The downloaded original is not kept during the upload (a 4K PNG is about 30 MB): in the rare case that
     // Discord refuses the size, it is downloaded again.
-    let image = await this.deps.fit(
-      await this.deps.download(job.resultUrl!, signal).finally(() => (downloaded = clock.now())),
-      job.attachmentSizeLimit,
-    );
+    let image = await this.downloadAndFit(job, job.attachmentSizeLimit, signal, log, () => (downloaded = clock.now()));
     const fitted = clock.now();
     await progress.stop();
     const elapsedMs = this.deps.clock.now() - job.createdAt;
@@ -183,11 +182,21 @@ export class JobRunner {
       if (!(error instanceof DeliveryError && error.tooLarge)) throw error;
       // The server's real limit is lower than the interaction said: try once more at half the size.
       const smaller = Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2);
-      image = await this.deps.fit(await this.deps.download(job.resultUrl!, signal), smaller);
+      image = await this.downloadAndFit(job, smaller, signal, log);
       target = await this.deliverWithRetry(job, (late) => successMessage({ job, image, elapsedMs, late }), signal, log);
     }
     const timings = { slotWaitMs, downloadMs: downloaded - started, fitMs: fitted - downloaded, uploadMs: clock.now() - fitted };
     log.info({ taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt }, 'image delivered');
+  }
+
+  /** Downloads the job's image and fits it to the limit; the downloaded file is deleted either way. */
+  private async downloadAndFit(job: JobRecord, limitBytes: number, signal: AbortSignal, log: Logger, onDownloaded = () => {}): Promise<FittedImage> {
+    const downloaded = await this.deps.download(job.resultUrl!, signal).finally(onDownloaded);
+    try {
+      return await this.deps.fit(downloaded, limitBytes);
+    } finally {
+      await this.deps.discard(downloaded).catch((error: unknown) => log.warn({ err: error, path: downloaded.path }, 'could not delete a downloaded image'));
+    }
   }
 
   private async finishWithFailure(job: JobRecord, reason: string, signal: AbortSignal, log: Logger): Promise<void> {

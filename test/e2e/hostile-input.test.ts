@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ASPECT_RATIOS, QUALITIES } from '../../src/kie/index.js';
 import { messages } from '../../src/messages.js';
@@ -299,6 +300,8 @@ describe('hostile input, end to end', () => {
       }
     }
     await h.app.services.jobs.idle();
+    // No downloaded file outlives its job, whether the image was delivered or refused (an HTML page).
+    expect(await readdir(h.downloadDir)).toEqual([]);
 
     const creates = expected.outcome === 'refused' ? 0 : expected.outcome === 'failed' ? expected.creates : 1;
     expect(h.kie.creates.length - createsBefore).toBe(creates);

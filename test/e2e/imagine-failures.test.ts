@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/quota/day.js';
@@ -55,6 +56,8 @@ describe('/imagine failures and limits, end to end', () => {
     const embed = message.embeds[0] as { fields: { name: string; value: string }[] };
     const original = embed.fields.find((f) => f.name === 'Original');
     expect(original?.value).toContain(h.kie.url);
+    // The 12 MB original was decoded from a file, deleted once re-encoded.
+    expect(await readdir(h.downloadDir)).toEqual([]);
   });
 
   it('honours a smaller upload limit carried by the interaction', async () => {
@@ -97,6 +100,7 @@ describe('an upload Discord refuses as too large', () => {
       const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 10_000);
       expect(message.attachments).toHaveLength(1);
       expect(h.kie.downloads).toHaveLength(2);
+      expect(await readdir(h.downloadDir)).toEqual([]);
       const refused = h.discord.requests.filter((r) => r.method === 'PATCH' && r.status === 413);
       expect(refused).toHaveLength(1);
     } finally {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
@@ -41,6 +41,8 @@ export interface Harness {
   storage: Storage;
   config: Config;
   dataDir: string;
+  /** Where the bot puts downloaded images until they are re-encoded; empty between jobs. */
+  downloadDir: string;
   imagine(options: { prompt: string; aspect?: string; quality?: string; user?: FakeUserSpec; attachmentSizeLimit?: number }): FakeInteraction;
   command(name: string, options?: unknown[], extra?: { user?: FakeUserSpec; memberPermissions?: string; resolvedUsers?: FakeUserSpec[] }): FakeInteraction;
   close(): Promise<void>;
@@ -68,7 +70,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
   const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
-  const app = createApp({ config, logger, storage, tuning });
+  const downloadDir = join(dataDir, 'downloads');
+  await mkdir(downloadDir);
+  const app = createApp({ config, logger, storage, downloadDir, tuning });
   await app.start();
   await discord.waitForReady();
 
@@ -90,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     storage,
     config,
     dataDir,
+    downloadDir,
     command,
     imagine({ prompt, aspect, quality, user, attachmentSizeLimit }) {
       const opts: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];

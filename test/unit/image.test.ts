@@ -1,10 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { downloadImage, fitToUploadLimit, ImageDownloadError, sniffImageFormat } from '../../src/jobs/image.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { discardDownload, downloadImage, fitToUploadLimit, ImageDownloadError, sniffImageFormat, type DownloadedImage } from '../../src/jobs/image.js';
+import { createTempDir, type TempDir } from '../helpers/tmp.js';
 
 const solid = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 32, height = 24) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } })
@@ -18,6 +20,23 @@ async function expectDownloadError(promise: Promise<unknown>): Promise<ImageDown
   );
   expect(error).toBeInstanceOf(ImageDownloadError);
   return error as ImageDownloadError;
+}
+
+let dir: TempDir;
+
+beforeAll(async () => {
+  dir = await createTempDir('imagine-image-test');
+});
+
+afterAll(async () => {
+  await dir.remove();
+});
+
+/** What a download leaves behind: the bytes in a file of the test's folder. */
+async function downloaded(bytes: Buffer): Promise<DownloadedImage> {
+  const path = dir.file(randomUUID());
+  await writeFile(path, bytes);
+  return { path, size: bytes.length, format: sniffImageFormat(bytes)! };
 }
 
 describe('sniffImageFormat', () => {
@@ -130,35 +149,51 @@ describe('downloadImage', () => {
 
   beforeEach(() => hits.clear());
 
+  // Every download is discarded by its test; whatever failed must not have left a file either.
+  afterEach(async () => {
+    expect(await readdir(dir.path)).toEqual([]);
+  });
+
   const noSleep = async () => {};
+  const download = (path: string, options: Parameters<typeof downloadImage>[1] = {}) =>
+    downloadImage(`${base}${path}`, { sleep: noSleep, dir: dir.path, ...options });
+
+  /** Reads a downloaded file, then deletes it as the job runner does. */
+  async function contents(image: DownloadedImage): Promise<Buffer> {
+    const bytes = await readFile(image.path);
+    expect(image.size).toBe(bytes.length);
+    await discardDownload(image);
+    return bytes;
+  }
 
   it('follows a redirect from the result host', async () => {
-    const image = await downloadImage(`${base}/moved`, { sleep: noSleep });
-    expect(image.bytes.equals(png)).toBe(true);
+    const image = await download('/moved');
+    expect((await contents(image)).equals(png)).toBe(true);
     expect(hits.get('/image.png')).toBe(1);
   });
 
   it('downloads a PNG', async () => {
-    const image = await downloadImage(`${base}/image.png`, { sleep: noSleep });
+    const image = await download('/image.png');
     expect(image.format).toBe('png');
-    expect(image.bytes.equals(png)).toBe(true);
+    expect((await contents(image)).equals(png)).toBe(true);
     expect(hits.get('/image.png')).toBe(1);
   });
 
   it('trusts the bytes over the content-type header', async () => {
-    const image = await downloadImage(`${base}/mislabelled`, { sleep: noSleep });
+    const image = await download('/mislabelled');
     expect(image.format).toBe('png');
+    expect((await contents(image)).equals(png)).toBe(true);
   });
 
   it('refuses an HTML page served with 200 as permanent, without retrying', async () => {
-    const error = await expectDownloadError(downloadImage(`${base}/html`, { sleep: noSleep }));
+    const error = await expectDownloadError(download('/html'));
     expect(error.permanent).toBe(true);
     expect(error.message).toContain('text/html');
     expect(hits.get('/html')).toBe(1);
   });
 
   it('gives up on a 404 at once', async () => {
-    const error = await expectDownloadError(downloadImage(`${base}/missing`, { sleep: noSleep, attempts: 4 }));
+    const error = await expectDownloadError(download('/missing', { attempts: 4 }));
     expect(error.permanent).toBe(true);
     expect(error.message).toBe('HTTP 404');
     expect(hits.get('/missing')).toBe(1);
@@ -166,39 +201,39 @@ describe('downloadImage', () => {
 
   it('retries server errors and succeeds on the third attempt, backing off in between', async () => {
     const waits: number[] = [];
-    const image = await downloadImage(`${base}/flaky`, {
+    const image = await download('/flaky', {
       attempts: 4,
       sleep: async (ms) => {
         waits.push(ms);
       },
     });
-    expect(image.format).toBe('png');
+    expect((await contents(image)).equals(png)).toBe(true);
     expect(hits.get('/flaky')).toBe(3);
     expect(waits).toEqual([500, 1000]);
   });
 
   it('retries a 429', async () => {
-    const image = await downloadImage(`${base}/rate-limited`, { sleep: noSleep });
-    expect(image.format).toBe('png');
+    const image = await download('/rate-limited');
+    expect((await contents(image)).equals(png)).toBe(true);
     expect(hits.get('/rate-limited')).toBe(2);
   });
 
   it('reports a transient failure after the last attempt', async () => {
-    const error = await expectDownloadError(downloadImage(`${base}/always-500`, { attempts: 3, sleep: noSleep }));
+    const error = await expectDownloadError(download('/always-500', { attempts: 3 }));
     expect(error.permanent).toBe(false);
     expect(error.message).toBe('HTTP 503');
     expect(hits.get('/always-500')).toBe(3);
   });
 
   it('refuses a declared size over the cap without reading the body', async () => {
-    const error = await expectDownloadError(downloadImage(`${base}/huge-declared`, { maxBytes: 1_000_000, sleep: noSleep }));
+    const error = await expectDownloadError(download('/huge-declared', { maxBytes: 1_000_000 }));
     expect(error.permanent).toBe(true);
     expect(error.message).toContain('50000000');
     expect(hits.get('/huge-declared')).toBe(1);
   });
 
   it('stops reading a body that grows past the cap', async () => {
-    const error = await expectDownloadError(downloadImage(`${base}/huge-chunked`, { maxBytes: png.length + 1000, sleep: noSleep }));
+    const error = await expectDownloadError(download('/huge-chunked', { maxBytes: png.length + 1000 }));
     expect(error.permanent).toBe(true);
     expect(error.message).toContain('cap');
     expect(hits.get('/huge-chunked')).toBe(1);
@@ -206,7 +241,7 @@ describe('downloadImage', () => {
 
   it('times out a silent server and retries it', async () => {
     const started = Date.now();
-    const error = await expectDownloadError(downloadImage(`${base}/slow`, { timeoutMs: 150, attempts: 2, sleep: noSleep }));
+    const error = await expectDownloadError(download('/slow', { timeoutMs: 150, attempts: 2 }));
     expect(error.permanent).toBe(false);
     expect(error.message).toBe('download timed out');
     expect(hits.get('/slow')).toBe(2);
@@ -217,7 +252,7 @@ describe('downloadImage', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const error = await expectDownloadError(
-      downloadImage(`${base}/slow`, { timeoutMs: 10_000, attempts: 4, sleep: noSleep, signal: controller.signal }),
+      download('/slow', { timeoutMs: 10_000, attempts: 4, signal: controller.signal }),
     );
     expect(error.permanent).toBe(false);
     expect(hits.get('/slow')).toBe(1);
@@ -229,7 +264,7 @@ describe('downloadImage', () => {
     await once(closed, 'listening');
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await expectDownloadError(downloadImage(`http://127.0.0.1:${port}/x.png`, { attempts: 2, sleep: noSleep }));
+    const error = await expectDownloadError(downloadImage(`http://127.0.0.1:${port}/x.png`, { attempts: 2, sleep: noSleep, dir: dir.path }));
     expect(error.permanent).toBe(false);
   });
 });
@@ -237,7 +272,7 @@ describe('downloadImage', () => {
 describe('fitToUploadLimit', () => {
   it('returns a small image byte for byte', async () => {
     const bytes = await solid('png', 320, 200);
-    const fitted = await fitToUploadLimit({ bytes, format: 'png' }, 10 * 1024 * 1024);
+    const fitted = await fitToUploadLimit(await downloaded(bytes), 10 * 1024 * 1024);
     expect(fitted.bytes.equals(bytes)).toBe(true);
     expect(fitted).toMatchObject({ format: 'png', resized: false, width: 320, height: 200 });
   });
@@ -251,7 +286,7 @@ describe('fitToUploadLimit', () => {
     const limit = 1024 * 1024;
     expect(bytes.length).toBeGreaterThan(limit);
 
-    const fitted = await fitToUploadLimit({ bytes, format: 'png' }, limit);
+    const fitted = await fitToUploadLimit(await downloaded(bytes), limit);
     expect(fitted.format).toBe('jpeg');
     expect(fitted.resized).toBe(true);
     expect(sniffImageFormat(fitted.bytes)).toBe('jpeg');
@@ -271,7 +306,7 @@ describe('fitToUploadLimit', () => {
       .png({ compressionLevel: 1 })
       .toBuffer();
     const limit = 320 * 1024;
-    const fitted = await fitToUploadLimit({ bytes, format: 'png' }, limit);
+    const fitted = await fitToUploadLimit(await downloaded(bytes), limit);
     expect(fitted.resized).toBe(true);
     expect(fitted.bytes.length).toBeLessThanOrEqual(limit - 64 * 1024);
     expect(fitted.width ?? 0).toBeLessThan(width);
