@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
-import { discardDownload, downloadImage, fitToUploadLimit } from './jobs/image.js';
+import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -132,6 +132,9 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     services,
     async start() {
       stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
+      sweepStaleDownloads(downloadDir, undefined, clock.now())
+        .then((count) => count > 0 && logger.info({ count }, 'deleted downloads left by an earlier process'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not look for stale downloads'));
       if (sharded) process.on('message', onParentMessage);
       else if (config.callbackUrl) {
         receiver = await startCallbackReceiver({

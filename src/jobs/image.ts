@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -98,7 +98,7 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
     await discard(body);
     throw new ImageDownloadError(`image is ${declared} bytes, over the ${maxBytes} byte cap`, true);
   }
-  const path = join(options.dir ?? tmpdir(), `imagine-${randomUUID()}.download`);
+  const path = join(options.dir ?? tmpdir(), `${DOWNLOAD_PREFIX}${randomUUID()}${DOWNLOAD_SUFFIX}`);
   try {
     const { size, head } = await writeCapped(body, path, maxBytes);
     const format = sniffImageFormat(head);
@@ -116,6 +116,26 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
 /** Deletes a downloaded image's file. */
 export async function discardDownload(image: DownloadedImage): Promise<void> {
   await rm(image.path, { force: true });
+}
+
+const DOWNLOAD_PREFIX = 'imagine-';
+const DOWNLOAD_SUFFIX = '.download';
+
+/**
+ * Deletes downloads a killed process left behind. Only files older than `olderThanMs` go: other bot
+ * processes may share the folder, and a download of theirs lasts seconds, not hours. Returns how many.
+ */
+export async function sweepStaleDownloads(dir: string = tmpdir(), olderThanMs = 60 * 60_000, now = Date.now()): Promise<number> {
+  let swept = 0;
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(DOWNLOAD_PREFIX) || !name.endsWith(DOWNLOAD_SUFFIX)) continue;
+    const path = join(dir, name);
+    const modified = await stat(path).then((info) => info.mtimeMs, () => now);
+    if (now - modified < olderThanMs) continue;
+    await rm(path, { force: true });
+    swept += 1;
+  }
+  return swept;
 }
 
 function headerOf(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

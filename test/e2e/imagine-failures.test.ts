@@ -1,8 +1,9 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/quota/day.js';
 import { startHarness, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
+import { createTempDir } from '../helpers/tmp.js';
 
 const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) });
 
@@ -105,6 +106,25 @@ describe('an upload Discord refuses as too large', () => {
       expect(refused).toHaveLength(1);
     } finally {
       await h.close();
+    }
+  });
+});
+
+describe('downloads a killed process left behind', () => {
+  it('are deleted when the bot starts, once they are an hour old', async () => {
+    const folder = await createTempDir('imagine-downloads');
+    const stale = folder.file('imagine-5e1d.download');
+    const recent = folder.file('imagine-7c2a.download');
+    await writeFile(stale, 'half a PNG');
+    await writeFile(recent, 'another process is writing this one');
+    const yesterday = new Date(Date.now() - 24 * 60 * 60_000);
+    await utimes(stale, yesterday, yesterday);
+    const h = await startHarness({ downloadDir: folder.path });
+    try {
+      await expect.poll(() => readdir(folder.path)).toEqual(['imagine-7c2a.download']);
+    } finally {
+      await h.close();
+      await folder.remove();
     }
   });
 });

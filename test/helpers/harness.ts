@@ -30,6 +30,8 @@ export interface HarnessOptions {
    * `tuning` as given, so the app keeps its own poll schedule (e.g. to see KIE callbacks take effect).
    */
   tuningDefaults?: boolean;
+  /** The bot's download folder; by default a fresh one inside the harness's temp folder. */
+  downloadDir?: string;
   /** Where the bot's JSON log lines go (e.g. captureLogs().destination); set LOG_LEVEL in env to see them. */
   logDestination?: DestinationStream;
 }
@@ -70,8 +72,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
   const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
-  const downloadDir = join(dataDir, 'downloads');
-  await mkdir(downloadDir);
+  const downloadDir = options.downloadDir ?? join(dataDir, 'downloads');
+  await mkdir(downloadDir, { recursive: true });
   const app = createApp({ config, logger, storage, downloadDir, tuning });
   await app.start();
   await discord.waitForReady();

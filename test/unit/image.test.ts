@@ -2,10 +2,18 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discardDownload, downloadImage, fitToUploadLimit, ImageDownloadError, sniffImageFormat, type DownloadedImage } from '../../src/jobs/image.js';
+import {
+  discardDownload,
+  downloadImage,
+  fitToUploadLimit,
+  ImageDownloadError,
+  sniffImageFormat,
+  sweepStaleDownloads,
+  type DownloadedImage,
+} from '../../src/jobs/image.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 
 const solid = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 32, height = 24) =>
@@ -311,5 +319,28 @@ describe('fitToUploadLimit', () => {
     expect(fitted.bytes.length).toBeLessThanOrEqual(limit - 64 * 1024);
     expect(fitted.width ?? 0).toBeLessThan(width);
     expect(Math.abs((fitted.width ?? 0) / (fitted.height ?? 1) - width / height)).toBeLessThan(0.01);
+  });
+});
+
+describe('sweepStaleDownloads', () => {
+  it('deletes only downloads older than the limit, and nothing that is not a download', async () => {
+    const folder = await createTempDir('imagine-sweep-test');
+    try {
+      const now = Date.now();
+      const twoHoursAgo = new Date(now - 2 * 60 * 60_000);
+      const files = {
+        stale: 'imagine-0f9e.download',
+        fresh: 'imagine-1a2b.download',
+        otherSuffix: 'imagine-3c4d.sqlite',
+        otherPrefix: 'photo.download',
+      };
+      for (const name of Object.values(files)) await writeFile(folder.file(name), 'x');
+      for (const name of [files.stale, files.otherSuffix, files.otherPrefix]) await utimes(folder.file(name), twoHoursAgo, twoHoursAgo);
+
+      expect(await sweepStaleDownloads(folder.path, 60 * 60_000, now)).toBe(1);
+      expect((await readdir(folder.path)).sort()).toEqual([files.fresh, files.otherSuffix, files.otherPrefix].sort());
+    } finally {
+      await folder.remove();
+    }
   });
 });
