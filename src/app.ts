@@ -132,9 +132,12 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     services,
     async start() {
       stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
-      sweepStaleDownloads(downloadDir, undefined, clock.now())
-        .then((count) => count > 0 && logger.info({ count }, 'deleted downloads left by an earlier process'))
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not look for stale downloads'));
+      sweepStaleDownloads(downloadDir, undefined, clock.now()).then(
+        (count) => {
+          if (count > 0) logger.info({ count }, 'deleted downloads left by an earlier process');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'could not look for stale downloads'),
+      );
       if (sharded) process.on('message', onParentMessage);
       else if (config.callbackUrl) {
         receiver = await startCallbackReceiver({
