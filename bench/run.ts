@@ -284,7 +284,7 @@ function summarize(label: string, runs: Result[]): Summary {
 }
 
 function cell(summary: Summary, key: Metric): string {
-  const shown = String(summary.median[key]);
+  const shown = String(round(summary.median[key], 2));
   if (summary.runs.length < 2) return shown;
   const values = summary.runs.map((run) => Number(run[key]));
   const [low, high] = [Math.min(...values), Math.max(...values)];
