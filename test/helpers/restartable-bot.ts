@@ -54,6 +54,8 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
     ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD,
     STORAGE_URL: storageUrl,
+    // Downloads a killed bot leaves behind go with the test's folder, not into the machine's /tmp.
+    TMPDIR: dir.path,
     ...options.env,
   };
   const processes: BotProcess[] = [];
