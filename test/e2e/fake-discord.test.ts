@@ -20,6 +20,7 @@ import {
 } from 'discord.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeDiscord, shardOfGuild, type FakeDiscordOptions } from '../fakes/discord/index.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const GUILD = '1200000000000000000';
 const CHANNEL = '1200000000000000100';
@@ -66,14 +67,7 @@ function onNextCommand<T>(client: Client, handler: (interaction: ChatInputComman
   });
 }
 
-async function apiError(promise: Promise<unknown>): Promise<DiscordAPIError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof DiscordAPIError)) throw new Error(`expected a DiscordAPIError, got ${String(error)}`);
-  return error;
-}
+const apiError = (promise: Promise<unknown>) => rejectionOf(promise, DiscordAPIError);
 
 function manualClock(): { now: () => number; advance: (ms: number) => void } {
   let t = 1_000;

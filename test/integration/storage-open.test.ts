@@ -5,6 +5,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage, StorageError } from '../../src/storage.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,12 +19,7 @@ async function tempDir(): Promise<TempDir> {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<StorageError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(StorageError);
-  const storageError = error as StorageError;
+  const storageError = await rejectionOf(promise, StorageError);
   expect(storageError.message).not.toContain('\n');
   return storageError;
 }

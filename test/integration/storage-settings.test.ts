@@ -3,6 +3,7 @@ import { GuildSettingsStore, MAX_BANNED_WORDS, SettingsError } from '../../src/m
 import { openStorage, type Storage } from '../../src/storage.js';
 import { openTestRedisStorage, redisTestUrl } from '../helpers/redis.js';
 import { createTempDir } from '../helpers/tmp.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 interface Backend {
   storage: Storage;
@@ -36,12 +37,7 @@ const backends: [string, () => Promise<Backend>, boolean][] = [
 ];
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SettingsError);
-  return (error as SettingsError).code;
+  return (await rejectionOf(promise, SettingsError)).code;
 }
 
 function letters(index: number): string {

@@ -3,6 +3,7 @@ import { FormData, Request, Response } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { DiscordApiError } from '../fakes/discord/errors.js';
 import { parseBody, type ParsedBody } from '../fakes/discord/http-io.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 /** The fake Discord's hand-written multipart/form-data parser (RFC 7578), checked against undici's bodies. */
 
@@ -32,14 +33,7 @@ function comparable(parsed: ParsedBody): unknown {
   return { ...parsed, files: parsed.files.map((file) => ({ ...file, bytes: file.bytes.toString('base64') })) };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DiscordApiError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(DiscordApiError);
-  return error as DiscordApiError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, DiscordApiError);
 
 describe('fake Discord multipart parser', () => {
   it('round-trips a discord.js-style body built by undici FormData', async () => {

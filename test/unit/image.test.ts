@@ -15,20 +15,14 @@ import {
   type DownloadedImage,
 } from '../../src/jobs/image.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const solid = (format: 'png' | 'jpeg' | 'webp' | 'gif', width = 32, height = 24) =>
   sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 90 } } })
     .toFormat(format)
     .toBuffer();
 
-async function expectDownloadError(promise: Promise<unknown>): Promise<ImageDownloadError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ImageDownloadError);
-  return error as ImageDownloadError;
-}
+const expectDownloadError = (promise: Promise<unknown>) => rejectionOf(promise, ImageDownloadError);
 
 let dir: TempDir;
 

@@ -5,6 +5,7 @@ import { KieClient, KieError, SEEDREAM_T2I_MODEL } from '../../src/kie/index.js'
 import type { KieClientOptions, RequestBudget, TextToImageInput } from '../../src/kie/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import type { PollFault } from '../fakes/kie/index.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const INPUT: TextToImageInput = { prompt: 'a lighthouse at dusk', aspect_ratio: '16:9', quality: 'high' };
 const RETRY = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 1_000 };
@@ -42,14 +43,7 @@ function setup(options: Partial<KieClientOptions> = {}) {
   return { client, sleeps, acquired };
 }
 
-async function kieError(promise: Promise<unknown>): Promise<KieError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(KieError);
-  return error as KieError;
-}
+const kieError = (promise: Promise<unknown>) => rejectionOf(promise, KieError);
 
 /** A fetch that answers every call with the given JSON body (HTTP 200). */
 function answeringFetch(body: unknown): typeof fetch {

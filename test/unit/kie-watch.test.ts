@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KieError, TaskWaker, pollSchedule, watchTask } from '../../src/kie/index.js';
 import type { TaskRecord } from '../../src/kie/index.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const TASK = 'e989621f54392584b05867f87b160672';
 const START = 1_700_000_000_000;
@@ -52,14 +53,7 @@ function scripted(steps: Step[]) {
   };
 }
 
-async function watchError(promise: Promise<unknown>): Promise<KieError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(KieError);
-  return error as KieError;
-}
+const watchError = (promise: Promise<unknown>) => rejectionOf(promise, KieError);
 
 describe('watchTask', () => {
   it('polls on the schedule until success and reports every record', async () => {
