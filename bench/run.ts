@@ -117,8 +117,22 @@ function dispatchBurst(discord: FakeDiscord, options: Options): FakeInteraction[
   return interactions;
 }
 
-/** Defer latency of floor-bot.ts (a client that only acknowledges) on the same fakes: the rig's own cost. */
-async function measureDeferFloor(entry: string, options: Options): Promise<{ p50: number; p99: number; max: number }> {
+/**
+ * Defer latency of a client that only acknowledges, on the same fakes: the rig's own cost. floor-bot.ts is
+ * discord.js configured as ours; raw-floor-bot.ts uses no Discord library at all.
+ */
+interface Floor {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function describeFloor(floors: Floor[]): string {
+  const range = floors.length > 1 ? ` (p99 over ${floors.length} runs: ${Math.min(...floors.map((f) => f.p99))}–${Math.max(...floors.map((f) => f.p99))} ms)` : '';
+  return `p50 ${median(floors.map((f) => f.p50))} ms, p99 ${median(floors.map((f) => f.p99))} ms, max ${median(floors.map((f) => f.max))} ms${range}`;
+}
+
+async function measureDeferFloor(entry: string, options: Options): Promise<Floor> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
   const bot = startBotProcess(
     { ...fakeServicesEnv(discord, { apiKey: 'unused', url: 'http://127.0.0.1:9' }), ...options.start.env },
@@ -337,13 +351,13 @@ async function main(): Promise<void> {
   // Bundles live inside the project so that their bare imports resolve to its node_modules.
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
-    const floorEntry = await bundle('bench/floor-bot.ts', outdir);
+    const floorEntries = { 'discord.js': await bundle('bench/floor-bot.ts', outdir), 'no library': await bundle('bench/raw-floor-bot.ts', outdir) };
     const configurations = [{ label: 'ours', entry: await bundle('src/main.ts', outdir) }];
     if (values.baseline) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
-    const floors: Array<{ p50: number; p99: number; max: number }> = [];
+    const floors = { 'discord.js': [] as Floor[], 'no library': [] as Floor[] };
     const runs = new Map<string, Result[]>(configurations.map(({ label }) => [label, []]));
     for (let pass = 0; pass < options.repeat; pass += 1) {
-      floors.push(await measureDeferFloor(floorEntry, options));
+      for (const [client, entry] of Object.entries(floorEntries)) floors[client as keyof typeof floors].push(await measureDeferFloor(entry, options));
       // Every other round the order flips, so neither configuration always meets fakes warmed by the other.
       const order = pass % 2 === 0 ? configurations : [...configurations].reverse();
       for (const { label, entry } of order) {
@@ -353,11 +367,10 @@ async function main(): Promise<void> {
       }
     }
     const summaries = configurations.map(({ label }) => summarize(label, runs.get(label)!));
-    const floor = { p50: median(floors.map((f) => f.p50)), p99: median(floors.map((f) => f.p99)), max: median(floors.map((f) => f.max)) };
     console.log('');
     printTable(summaries);
-    const floorRange = floors.length > 1 ? ` (p99 over ${floors.length} runs: ${Math.min(...floors.map((f) => f.p99))}–${Math.max(...floors.map((f) => f.p99))} ms)` : '';
-    console.log(`\ndefer latency floor of this rig (a client that only acknowledges): p50 ${floor.p50} ms, p99 ${floor.p99} ms, max ${floor.max} ms${floorRange}`);
+    console.log('\ndefer latency floor of this rig (a client that only acknowledges):');
+    for (const [client, measured] of Object.entries(floors)) console.log(`  ${client.padEnd(10)}  ${describeFloor(measured)}`);
     console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, summaries }));
   } finally {
     await rm(outdir, { recursive: true, force: true });
