@@ -12,7 +12,6 @@ import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.j
 import { JobRunner } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
 import {
-  adaptivePollSchedule,
   createKieBudgets,
   createRedisKieBudgets,
   DEFAULT_CREATE_MARGIN_MS,
@@ -22,6 +21,7 @@ import {
   KIE_POLL_LIMIT,
   KieClient,
   PollPlanner,
+  safetyNetPollSchedule,
   SlidingWindowBudget,
   TaskWaker,
   type RequestBudget,
@@ -111,7 +111,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     // polls are only a slow safety net; without, a planner spends them where a finished task is likeliest.
     // A schedule given as tuning (tests, the naive benchmark baseline) replaces both.
     ...(callbackMode || runnerTuning.pollSchedule !== undefined
-      ? { pollSchedule: adaptivePollSchedule({ watching: () => waker.watching, pollsPerSecond: POLLS_PER_SECOND / processes, mode: 'callback' }) }
+      ? { pollSchedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond: POLLS_PER_SECOND / processes }) }
       : { pollPlanner: new PollPlanner({ pollsPerSecond: POLLS_PER_SECOND / processes }) }),
     ...(config.callbackUrl ? { callBackUrl: config.callbackUrl } : {}),
     ...runnerTuning,

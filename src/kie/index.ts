@@ -13,8 +13,8 @@ export {
 } from './budget.js';
 export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';
-export { pollSchedule, adaptivePollSchedule } from './poll-schedule.js';
-export type { AdaptivePollScheduleOptions } from './poll-schedule.js';
+export { pollSchedule, safetyNetPollSchedule } from './poll-schedule.js';
+export type { SafetyNetPollScheduleOptions } from './poll-schedule.js';
 export { watchTask, DEFAULT_NOT_FOUND_RETRIES } from './watch.js';
 export type { WatchTaskOptions } from './watch.js';
 export { TaskWaker } from './waker.js';

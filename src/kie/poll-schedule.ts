@@ -7,35 +7,24 @@ export function pollSchedule(elapsedMs: number, random: () => number = Math.rand
   return Math.round(low + random() * (high - low));
 }
 
-export interface AdaptivePollScheduleOptions {
+export interface SafetyNetPollScheduleOptions {
   /** How many tasks this process is watching now (they share the poll budget). */
   watching: () => number;
-  /** The poll rate the budget grants; each task gets an even share of it. */
+  /** The poll rate the budget grants; each task gets no more than an even share of it. */
   pollsPerSecond: number;
-  /** 'callback': KIE calls back on completion, so polls are only a slow safety net. */
-  mode?: 'polling' | 'callback';
-  /** Pause between polls of a young task when the budget has room. */
-  fastestMs?: number;
   random?: () => number;
 }
 
 /**
- * Polls young tasks as often as the shared budget allows (an even share of it per watched task, never more
- * often than fastestMs), so the time between a task finishing and the bot noticing stays short when few
- * tasks run, and the budget is not oversubscribed on average when many do (short bursts wait in its queue).
- * Tasks older than a minute fall back to KIE's slower guidance. With callbacks, polling only catches a
- * callback that never came.
+ * The polls of callback mode: KIE calls back on completion, so polling only catches a callback that never
+ * came, every 15 s for two minutes and every 30 s after, ±15 % so tasks started together do not poll in
+ * lockstep. However many tasks are watched, each takes no more than an even share of the poll budget.
  */
-export function adaptivePollSchedule(options: AdaptivePollScheduleOptions): (elapsedMs: number) => number {
+export function safetyNetPollSchedule(options: SafetyNetPollScheduleOptions): (elapsedMs: number) => number {
   const random = options.random ?? Math.random;
-  const fastest = options.fastestMs ?? 750;
   return (elapsedMs) => {
     const share = (Math.max(1, options.watching()) * 1000) / options.pollsPerSecond;
-    const wanted =
-      options.mode === 'callback'
-        ? elapsedMs < 120_000 ? 15_000 : 30_000
-        : elapsedMs < 60_000 ? fastest : pollSchedule(elapsedMs, random);
-    const base = Math.max(share, wanted);
-    return Math.round(base * (0.85 + random() * 0.3));
+    const wanted = elapsedMs < 120_000 ? 15_000 : 30_000;
+    return Math.round(Math.max(share, wanted) * (0.85 + random() * 0.3));
   };
 }

@@ -1,68 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { adaptivePollSchedule, pollSchedule } from '../../src/kie/index.js';
+import { safetyNetPollSchedule } from '../../src/kie/index.js';
 import { seededRandom } from '../helpers/random.js';
 
 const POLLS_PER_SECOND = 9;
 
-
 /** The delays the schedule gives at the two ends of its jitter (random 0 and just under 1). */
-function extremes(options: { watching: number; mode?: 'polling' | 'callback'; fastestMs?: number }, elapsedMs: number): [number, number] {
-  const at = (value: number) =>
-    adaptivePollSchedule({
-      watching: () => options.watching,
-      pollsPerSecond: POLLS_PER_SECOND,
-      ...(options.mode ? { mode: options.mode } : {}),
-      ...(options.fastestMs ? { fastestMs: options.fastestMs } : {}),
-      random: () => value,
-    })(elapsedMs);
+function extremes(watching: number, elapsedMs: number): [number, number] {
+  const at = (value: number) => safetyNetPollSchedule({ watching: () => watching, pollsPerSecond: POLLS_PER_SECOND, random: () => value })(elapsedMs);
   return [at(0), at(0.999_999)];
 }
 
-describe('adaptivePollSchedule', () => {
-  it('polls a young task about every fastestMs (±15 %) while few tasks are watched', () => {
-    for (const watching of [0, 1, 3, 6]) {
-      const [low, high] = extremes({ watching }, 5_000);
-      expect(low).toBe(Math.round(750 * 0.85));
-      expect(high).toBe(Math.round(750 * 1.15));
+describe('safetyNetPollSchedule', () => {
+  it('polls every 15 s (±15 %) for two minutes, every 30 s after', () => {
+    for (const watching of [0, 1, 20]) {
+      expect(extremes(watching, 0)).toEqual([12_750, 17_250]);
+      expect(extremes(watching, 119_999)).toEqual([12_750, 17_250]);
+      expect(extremes(watching, 120_000)).toEqual([25_500, 34_500]);
     }
-    const middle = adaptivePollSchedule({ watching: () => 2, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 });
-    expect(middle(0)).toBe(750);
-    expect(middle(59_999)).toBe(750);
-    expect(extremes({ watching: 1, fastestMs: 400 }, 1_000)).toEqual([340, 460]);
+    expect(safetyNetPollSchedule({ watching: () => 1, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 })(1_000)).toBe(15_000);
   });
 
-  it('gives each task an even share of the poll rate when many are watched', () => {
-    const [low, high] = extremes({ watching: 90 }, 5_000);
-    expect(low).toBe(8_500); // 90 tasks at 9/s: one poll each every 10 s, ±15 %
-    expect(high).toBe(11_500);
-    const schedule = adaptivePollSchedule({ watching: () => 90, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 });
-    expect(schedule(1_000)).toBe(10_000);
-    // The share follows the live count: 18 watched → 2 s each.
-    let watching = 18;
-    const live = adaptivePollSchedule({ watching: () => watching, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 });
-    expect(live(1_000)).toBe(2_000);
-    watching = 4;
-    expect(live(1_000)).toBe(750);
-  });
-
-  it('falls back to KIE guidance (pollSchedule) for tasks older than a minute', () => {
-    for (const elapsed of [60_000, 90_000, 119_999, 120_000, 600_000]) {
-      // Both draws of random are 0.5: KIE's range midpoint, then no jitter.
-      const schedule = adaptivePollSchedule({ watching: () => 1, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 });
-      expect(schedule(elapsed)).toBe(pollSchedule(elapsed, () => 0.5));
-    }
-    expect(extremes({ watching: 1 }, 90_000)).toEqual([Math.round(4_500 * 0.85), Math.round(5_500 * 1.15)]);
-    expect(extremes({ watching: 1 }, 300_000)).toEqual([Math.round(10_000 * 0.85), Math.round(15_000 * 1.15)]);
-    // Still never above the even share: 180 watched → 20 s each, slower than KIE's 10–15 s.
-    expect(extremes({ watching: 180 }, 300_000)).toEqual([17_000, 23_000]);
-  });
-
-  it('only keeps a 15 s / 30 s safety net in callback mode', () => {
-    expect(extremes({ watching: 1, mode: 'callback' }, 0)).toEqual([12_750, 17_250]);
-    expect(extremes({ watching: 1, mode: 'callback' }, 119_999)).toEqual([12_750, 17_250]);
-    expect(extremes({ watching: 1, mode: 'callback' }, 120_000)).toEqual([25_500, 34_500]);
-    // Callback mode too never asks for more than the even share.
-    expect(extremes({ watching: 450, mode: 'callback' }, 0)).toEqual([42_500, 57_500]);
+  it('never asks for more than an even share of the poll rate, following the live count', () => {
+    // 450 tasks at 9/s: one poll each every 50 s, ±15 %.
+    expect(extremes(450, 0)).toEqual([42_500, 57_500]);
+    expect(extremes(450, 300_000)).toEqual([42_500, 57_500]);
+    let watching = 450;
+    const live = safetyNetPollSchedule({ watching: () => watching, pollsPerSecond: POLLS_PER_SECOND, random: () => 0.5 });
+    expect(live(1_000)).toBe(50_000);
+    watching = 90;
+    expect(live(1_000)).toBe(15_000);
   });
 
   it('keeps many tasks following the schedule within pollsPerSecond on average', () => {
@@ -71,24 +37,25 @@ describe('adaptivePollSchedule', () => {
     const random = seededRandom(20_240_601);
     for (const scenario of [
       { tasks: 5, joinEveryMs: 100, lifetimeMs: 300_000 },
-      { tasks: 90, joinEveryMs: 0, lifetimeMs: 300_000 },
-      { tasks: 90, joinEveryMs: 111, lifetimeMs: 300_000 },
-      { tasks: 400, joinEveryMs: 50, lifetimeMs: 180_000 },
+      { tasks: 200, joinEveryMs: 50, lifetimeMs: 300_000 },
+      { tasks: 400, joinEveryMs: 0, lifetimeMs: 600_000 },
     ]) {
       const { scheduled, end } = simulate({ ...scenario, random });
       // The first poll of each task does not come from the schedule; only the pauses do.
       const averagePerSecond = (scheduled.length * 1_000) / end;
       expect(averagePerSecond, JSON.stringify(scenario)).toBeLessThanOrEqual(POLLS_PER_SECOND);
-      // Jitter and tasks joining bunch polls up a little; over 30 s they still stay close to the rate.
-      expect(worstWindow(scheduled, 30_000) / 30, JSON.stringify(scenario)).toBeLessThanOrEqual(POLLS_PER_SECOND * 1.1);
+      // Tasks that start together poll in waves, which the jitter only spreads over ±15 % of a round; over
+      // three rounds (each task's pause is at least 15 s, or its even share) they stay close to the rate.
+      const windowMs = 3 * Math.max(15_000, (scenario.tasks * 1_000) / POLLS_PER_SECOND);
+      expect(worstWindow(scheduled, windowMs) / (windowMs / 1_000), JSON.stringify(scenario)).toBeLessThanOrEqual(POLLS_PER_SECOND * 1.1);
     }
   });
 
-  it('is what keeps the simulated rate down: a fixed fastest pause would not', () => {
-    // Guards the simulation itself: without the even share, 90 young tasks would poll 120 times a second.
+  it('is what keeps the simulated rate down: a fixed 15 s pause would not', () => {
+    // Guards the simulation itself: without the even share, 400 tasks would poll about 27 times a second.
     const random = seededRandom(7);
-    const { scheduled } = simulate({ tasks: 90, joinEveryMs: 0, lifetimeMs: 30_000, random, schedule: () => Math.round(750 * (0.85 + random() * 0.3)) });
-    expect((scheduled.length * 1_000) / 30_000).toBeGreaterThan(100);
+    const { scheduled } = simulate({ tasks: 400, joinEveryMs: 0, lifetimeMs: 120_000, random, schedule: () => Math.round(15_000 * (0.85 + random() * 0.3)) });
+    expect((scheduled.length * 1_000) / 120_000).toBeGreaterThan(20);
   });
 });
 
@@ -97,7 +64,7 @@ interface Simulation {
   joinEveryMs: number;
   lifetimeMs: number;
   random: () => number;
-  /** Replaces the adaptive schedule (to check the simulation itself). */
+  /** Replaces the safety-net schedule (to check the simulation itself). */
   schedule?: (elapsedMs: number) => number;
 }
 
@@ -105,7 +72,7 @@ interface Simulation {
 function simulate(options: Simulation): { scheduled: number[]; end: number } {
   let watching = 0;
   const schedule =
-    options.schedule ?? adaptivePollSchedule({ watching: () => watching, pollsPerSecond: POLLS_PER_SECOND, random: options.random });
+    options.schedule ?? safetyNetPollSchedule({ watching: () => watching, pollsPerSecond: POLLS_PER_SECOND, random: options.random });
   interface Event {
     at: number;
     kind: 'join' | 'poll' | 'leave';
