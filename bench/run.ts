@@ -117,21 +117,23 @@ function dispatchBurst(discord: FakeDiscord, options: Options): FakeInteraction[
   return interactions;
 }
 
-/**
- * Defer latency of a client that only acknowledges, on the same fakes: the rig's own cost. floor-bot.ts is
- * discord.js configured as ours; raw-floor-bot.ts uses no Discord library at all.
- */
+/** Defer latency (ms) of one burst. */
 interface Floor {
   p50: number;
   p99: number;
   max: number;
 }
 
+/** A floor's medians over the passes, with the p99's range when there were several. */
 function describeFloor(floors: Floor[]): string {
   const range = floors.length > 1 ? ` (p99 over ${floors.length} runs: ${Math.min(...floors.map((f) => f.p99))}–${Math.max(...floors.map((f) => f.p99))} ms)` : '';
   return `p50 ${median(floors.map((f) => f.p50))} ms, p99 ${median(floors.map((f) => f.p99))} ms, max ${median(floors.map((f) => f.max))} ms${range}`;
 }
 
+/**
+ * Defer latency of a client that only acknowledges, on the same fakes: the rig's own cost. floor-bot.ts is
+ * discord.js configured as ours; raw-floor-bot.ts uses no Discord library at all.
+ */
 async function measureDeferFloor(entry: string, options: Options): Promise<Floor> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
   const bot = startBotProcess(
