@@ -31,7 +31,7 @@ import { GuildSettingsStore } from './moderation/settings.js';
 import { QuotaService } from './quota/quota-service.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
-import { isWakeMessage, shardOfGuild } from './sharding.js';
+import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
 import type { Storage } from './storage.js';
 import { Semaphore } from './util/semaphore.js';
 
@@ -63,6 +63,8 @@ export interface AppOptions {
   imageConcurrency?: number;
   /** Where downloaded images wait for their re-encode (default: the system's temporary folder). */
   downloadDir?: string;
+  /** Set when this process is a shard of a ShardingManager: it hears KIE's callbacks from the manager and takes its part of KIE's limits. */
+  shard?: ShardProcess;
   tuning?: AppTuning;
 }
 
@@ -70,10 +72,10 @@ export interface AppOptions {
 const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
-export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, tuning = {} }: AppOptions): App {
+export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, shard, tuning = {} }: AppOptions): App {
   const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
-  const sharded = process.env.SHARDING_MANAGER === 'true';
-  const processes = sharded ? Math.max(1, Number(process.env.SHARD_COUNT) || 1) : 1;
+  const sharded = shard !== undefined;
+  const processes = shard?.processes ?? 1;
   const client = createClient(config, { sharded });
   const settings = new GuildSettingsStore(storage.kv);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });

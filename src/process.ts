@@ -4,6 +4,7 @@ import { createApp, type AppTuning } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
+import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
 import { openStorage, StorageError } from './storage.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
@@ -20,27 +21,27 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
     pid: process.pid,
   });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  const insideShard = process.env.SHARDING_MANAGER === 'true';
-  if (!insideShard && config.shards !== 1) {
+  const shard = shardProcessFromEnv();
+  if (!shard && config.shards !== 1) {
     // Shards run the same entry the same way (the built bundle, or the TypeScript source under tsx).
     const entry = options.entryFile ?? process.argv[1] ?? fileURLToPath(new URL('./main.ts', import.meta.url));
     const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv });
     onShutdownSignal(logger, () => manager.stop());
     return;
   }
-  await runBot(config, logger, options.tuning);
+  await runBot(config, logger, shard, options.tuning);
 }
 
-async function runBot(config: Config, logger: Logger, tuning: AppTuning | undefined): Promise<void> {
+async function runBot(config: Config, logger: Logger, shard: ShardProcess | undefined, tuning: AppTuning | undefined): Promise<void> {
   const storage = await openStorage(config.storageUrl, { onError: (error) => logger.warn({ err: error }, 'store error') });
   logger.info({ store: storage.kind }, 'storage ready');
-  const app = createApp({ config, logger, storage, ...(tuning ? { tuning } : {}) });
+  const app = createApp({ config, logger, storage, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
   const shutdown = onShutdownSignal(logger, async () => {
     await app.stop();
     await storage.close();
   });
   // A shard whose manager died would go on answering Discord beside the next manager's shards.
-  if (process.env.SHARDING_MANAGER === 'true') {
+  if (shard) {
     if (process.connected) process.once('disconnect', () => shutdown('manager gone'));
     else shutdown('manager gone');
   }

@@ -21,3 +21,15 @@ export function isWakeMessage(value: unknown): value is WakeMessage {
     typeof (value as { taskId?: unknown }).taskId === 'string'
   );
 }
+
+/** This process as one of a ShardingManager's shard processes. */
+export interface ShardProcess {
+  /** How many shard processes the manager runs (this one included). */
+  processes: number;
+}
+
+/** Read from the variables discord.js's ShardingManager gives each shard process; undefined outside one. */
+export function shardProcessFromEnv(env: NodeJS.ProcessEnv = process.env): ShardProcess | undefined {
+  if (env.SHARDING_MANAGER !== 'true') return undefined;
+  return { processes: Math.max(1, Number(env.SHARD_COUNT) || 1) };
+}
