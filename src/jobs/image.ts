@@ -87,14 +87,14 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
   });
   const { statusCode, body } = response;
   if (statusCode < 200 || statusCode > 299) {
-    await discard(body);
+    await drainBody(body);
     // 404/410/403: the file is gone or never existed; retrying will not help.
     const permanent = statusCode >= 400 && statusCode < 500 && statusCode !== 408 && statusCode !== 429;
     throw new ImageDownloadError(`HTTP ${statusCode}`, permanent);
   }
   const declared = Number(headerOf(response.headers, 'content-length') ?? NaN);
   if (declared > maxBytes) {
-    await discard(body);
+    await drainBody(body);
     throw new ImageDownloadError(`image is ${declared} bytes, over the ${maxBytes} byte cap`, true);
   }
   const path = join(options.dir ?? tmpdir(), `${DOWNLOAD_PREFIX}${randomUUID()}${DOWNLOAD_SUFFIX}`);
@@ -143,7 +143,7 @@ function headerOf(headers: Record<string, string | string[] | undefined>, name: 
 }
 
 /** Reads a little of an unwanted body so the connection can be reused, and drops the rest. */
-async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+async function drainBody(body: Dispatcher.ResponseData['body']): Promise<void> {
   await body.dump({ limit: 64 * 1024 }).catch(() => undefined);
 }
 
