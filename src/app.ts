@@ -5,6 +5,7 @@ import { createClient, routeInteractions } from './bot.js';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createDiscordHttpAgent } from './discord/http-agent.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
@@ -76,7 +77,8 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
-  const client = createClient(config, { sharded });
+  const discordHttp = createDiscordHttpAgent();
+  const client = createClient(config, { sharded, http: discordHttp });
   const settings = new GuildSettingsStore(storage.kv);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
   // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
@@ -101,7 +103,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     ledger,
     waker,
     refund: (scope) => quota.refund(scope),
-    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl)),
+    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp)),
     download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
     fit: fitToUploadLimit,
     discard: discardDownload,
@@ -173,6 +175,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       await receiver?.close();
       stopHealth?.();
       await client.destroy();
+      await discordHttp.close();
     },
   };
 }

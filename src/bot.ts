@@ -1,4 +1,5 @@
 import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import { UserFacingError } from './errors.js';
 import type { Logger } from './log.js';
@@ -6,13 +7,16 @@ import { messages } from './messages.js';
 import type { Command, Services } from './services.js';
 import { isStoreError } from './storage.js';
 
-/** A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL. */
-export function createClient(config: Pick<Config, 'discordApiUrl'>, options: { sharded: boolean }): Client {
+/**
+ * A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL
+ * through `http` (see createDiscordHttpAgent).
+ */
+export function createClient(config: Pick<Config, 'discordApiUrl'>, options: { sharded: boolean; http: Dispatcher }): Client {
   return new Client({
     intents: [GatewayIntentBits.Guilds],
     // discord.js reads SHARDS from the environment; outside a ShardingManager that is our own setting.
     ...(options.sharded ? {} : { shards: [0], shardCount: 1 }),
-    rest: { api: config.discordApiUrl },
+    rest: { api: config.discordApiUrl, agent: options.http },
     makeCache: Options.cacheWithLimits({
       ...Options.DefaultMakeCacheSettings,
       MessageManager: 0,

@@ -1,4 +1,5 @@
 import { DiscordAPIError, REST, Routes, type APIEmbed, type APIAllowedMentions, type APIChannel, type RequestData } from 'discord.js';
+import type { Dispatcher } from 'undici';
 import { encodeMultipart } from './multipart.js';
 
 export interface OutgoingFile {
@@ -27,8 +28,8 @@ export interface DiscordReplies {
  * own image uploads for whole seconds; edits of interaction replies therefore go through a REST client of
  * their own, without that client-side limit. Route limits and 429s from Discord are still honoured.
  */
-export function interactionWebhookRest(apiUrl: string): REST {
-  return new REST({ api: apiUrl, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER });
+export function interactionWebhookRest(apiUrl: string, http: Dispatcher): REST {
+  return new REST({ api: apiUrl, globalRequestsPerSecond: Number.MAX_SAFE_INTEGER, agent: http });
 }
 
 export class RestReplies implements DiscordReplies {

@@ -25,6 +25,8 @@ import { ChangeNotifier } from './waiting.js';
 
 export class FakeDiscord {
   readonly requests: RecordedRequest[] = [];
+  /** TCP connections accepted so far (REST and gateway alike). */
+  connectionsAccepted = 0;
   private readonly changes = new ChangeNotifier();
   private readonly faults = new FaultInjector();
   private readonly gateway: FakeGateway;
@@ -59,6 +61,7 @@ export class FakeDiscord {
         },
       }),
     );
+    this.server.on('connection', () => (this.connectionsAccepted += 1));
     this.gateway.attach(this.server);
   }
 
