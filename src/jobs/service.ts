@@ -4,6 +4,7 @@ import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
+import { PendingAcknowledgements } from './acknowledgements.js';
 import { admit, type Admission, type AdmissionDeps } from './admission.js';
 import type { ImagineRequest, JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
@@ -14,6 +15,9 @@ export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
 
 /** Checks that usually take milliseconds; past this the reply is deferred first so Discord's 3 s are kept. */
 const ADMISSION_DEADLINE_MS = 1_500;
+
+/** The longest a new job holds back its KIE work while other members' commands wait for their answer. */
+const ACKNOWLEDGEMENT_WAIT_MS = 1_000;
 
 export interface JobServiceDeps extends AdmissionDeps {
   runner: JobRunner;
@@ -32,6 +36,7 @@ interface RunningJob {
 export class JobService {
   private readonly running = new Map<string, RunningJob>();
   private readonly shutdown = new AbortController();
+  private readonly acknowledgements = new PendingAcknowledgements();
   private accepting = true;
 
   constructor(private readonly deps: JobServiceDeps) {
@@ -54,6 +59,15 @@ export class JobService {
   }
 
   async submit(interaction: ChatInputCommandInteraction, request: ImagineRequest): Promise<void> {
+    const answered = this.acknowledgements.begin();
+    try {
+      await this.admitAndStart(interaction, request, answered);
+    } finally {
+      answered();
+    }
+  }
+
+  private async admitAndStart(interaction: ChatInputCommandInteraction, request: ImagineRequest, answered: () => void): Promise<void> {
     const { logger, clock } = this.deps;
     const guildId = interaction.guildId;
     if (!guildId) {
@@ -102,6 +116,7 @@ export class JobService {
       return;
     }
     log.info({ deferMs: clock.now() - interaction.createdTimestamp }, 'deferred');
+    answered();
 
     const job: JobRecord = {
       id: randomUUID(),
@@ -125,7 +140,8 @@ export class JobService {
       await interaction.editReply({ content: messages.storeUnavailable, allowedMentions: { parse: [] } }).catch(() => undefined);
       return;
     }
-    this.start(job, false);
+    // Counted as running at once (quota views, shutdown), its KIE work waits for the burst's answers.
+    this.start(job, false, this.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS));
   }
 
   /** Picks up every job the ledger still holds, e.g. after a crash or a restart. */
@@ -152,9 +168,9 @@ export class JobService {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
   }
 
-  private start(job: JobRecord, resumed: boolean): void {
-    const done = this.deps.runner
-      .run(job, { resumed, signal: this.shutdown.signal })
+  private start(job: JobRecord, resumed: boolean, after: Promise<void> = Promise.resolve()): void {
+    const done = after
+      .then(() => this.deps.runner.run(job, { resumed, signal: this.shutdown.signal }))
       .catch((error: unknown) => this.deps.logger.error({ err: error, jobId: job.id }, 'job runner crashed'))
       .finally(() => this.running.delete(job.id));
     this.running.set(job.id, { job, done });

@@ -32,4 +32,18 @@ describe('/imagine end to end (real discord.js client, fake Discord and KIE)', (
     expect(embed.fields.find((f) => f.name === 'Requested by')!.value).toBe(`<@${MEMBER.id}>`);
     expect(delivered.mentions).toEqual({ everyone: false, users: [], roles: [] });
   });
+
+  it('in a burst, every command is answered before any job sends its task to KIE', async () => {
+    // One clock for both fakes, so their timestamps compare.
+    h = await startHarness({ discord: { now: Date.now }, kie: { defaultScenario: { outcome: 'never' } } });
+    const burst = Array.from({ length: 40 }, (_, i) =>
+      h!.imagine({ prompt: `burst ${i}`, user: { id: String(1300000000000000000n + BigInt(i)), username: `member${i}` } }),
+    );
+    const acks = await Promise.all(burst.map((interaction) => interaction.waitForResponse(10_000)));
+    expect(acks.every((ack) => ack.type === 5)).toBe(true);
+    await h.kie.waitFor(() => h!.kie.creates.length > 0);
+    const lastAck = Math.max(...acks.map((ack) => ack.at));
+    const firstCreate = Math.min(...h.kie.creates.map((create) => create.at));
+    expect(firstCreate).toBeGreaterThanOrEqual(lastAck);
+  });
 });
