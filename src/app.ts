@@ -5,7 +5,7 @@ import { createClient, routeInteractions } from './bot.js';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createDiscordHttpAgent } from './discord/http-agent.js';
+import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-agent.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
@@ -175,7 +175,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       await receiver?.close();
       stopHealth?.();
       await client.destroy();
-      await discordHttp.close();
+      await closeDiscordHttpAgent(discordHttp);
     },
   };
 }

@@ -12,3 +12,18 @@ export const DISCORD_MAX_CONNECTIONS = 64;
 export function createDiscordHttpAgent(): Agent {
   return new Agent({ connections: DISCORD_MAX_CONNECTIONS });
 }
+
+/**
+ * Closes the pool once the requests still in flight have finished, waiting `graceMs` at most: a shutdown
+ * must end, and what is still unanswered then is left to the process's exit. (undici's Agent cannot be
+ * destroyed once closing, so there is no cutting off in between.)
+ */
+export async function closeDiscordHttpAgent(agent: Agent, graceMs = 1_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  try {
+    await Promise.race([agent.close(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
