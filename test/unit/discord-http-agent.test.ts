@@ -26,7 +26,11 @@ describe('closeDiscordHttpAgent', () => {
     const agent = createDiscordHttpAgent();
     const response = agent.request({ origin: started.origin, path: '/', method: 'GET' });
     await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = Date.now();
     await closeDiscordHttpAgent(agent, 2_000);
+    // The server answers 50 ms after the request came in: the close waited for that answer.
+    expect(Date.now() - before).toBeGreaterThanOrEqual(30);
+    expect(agent.closed).toBe(true);
     const answered = await response;
     expect(answered.statusCode).toBe(200);
     expect(await answered.body.text()).toBe('ok');
