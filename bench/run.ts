@@ -19,8 +19,6 @@ interface Options {
   repeat: number;
   /** When set, the bot writes a V8 CPU profile there (open it in Chrome DevTools). */
   profileDir: string | undefined;
-  /** The fake KIE's PNGs, drawn once for the whole benchmark (see main). */
-  images: FakeImages;
   start: StartCommand;
 }
 
@@ -154,10 +152,11 @@ async function measureDeferFloor(entry: string, options: Options): Promise<Floor
   }
 }
 
-async function runOnce(label: string, entry: string, options: Options): Promise<Result> {
+/** `images`: the fake KIE's PNGs, drawn once for the whole benchmark (see main). */
+async function runOnce(label: string, entry: string, options: Options, images: FakeImages): Promise<Result> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
   const kie = await FakeKie.start({
-    images: options.images,
+    images,
     scenarioFor: (body) => {
       const prompt = String((body as { input?: { prompt?: unknown } }).input?.prompt ?? '');
       return { durationMs: durationFor(prompt), image: options.large ? '4k' : 'small' };
@@ -345,13 +344,13 @@ async function main(): Promise<void> {
     timeoutMs: Number(values['timeout-seconds']) * 1000,
     repeat: Math.max(1, Math.trunc(Number(values.repeat)) || 1),
     profileDir: values.profile,
-    images: new FakeImages(),
     start: parseStartScript(pkg.scripts.start),
   };
   // KIE's files exist before anyone asks. Drawing the 4K PNG takes seconds of CPU and leaves a 48 MB pixel
   // buffer to collect in this process, which also runs the fake Discord: drawn once, here, neither can
   // land in a measured burst.
-  await options.images.get(options.large ? '4k' : 'small');
+  const images = new FakeImages();
+  await images.get(options.large ? '4k' : 'small');
   console.log(
     `imagine benchmark: ${options.jobs} concurrent /imagine, ${options.large ? '4K images (4096x4096 PNGs of 29 MiB, re-encoded to fit 10 MiB)' : 'small images'}, ` +
       `KIE tasks 2–8 s, fake KIE enforcing 20 creates/10 s and 10 polls/s; ${cpus().length} cores, ${round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
@@ -369,7 +368,7 @@ async function main(): Promise<void> {
       // Every other round the order flips, so neither configuration always meets fakes warmed by the other.
       const order = pass % 2 === 0 ? configurations : [...configurations].reverse();
       for (const { label, entry } of order) {
-        const result = await runOnce(label, entry, options);
+        const result = await runOnce(label, entry, options, images);
         runs.get(label)!.push(result);
         if (options.repeat > 1) console.log(`run ${pass + 1}/${options.repeat} ${label}: ${JSON.stringify(result)}`);
       }
