@@ -6,6 +6,6 @@ import { reportStartupFailure, runProcess } from '../src/process.js';
  */
 const unlimited = { acquire: async () => {} };
 
-runProcess({ tuning: { pollSchedule: () => 3_000, budgets: { create: unlimited, poll: unlimited }, healthIntervalMs: 2_000 } }).catch(
+runProcess({ tuning: { baselinePollSchedule: () => 3_000, budgets: { create: unlimited, poll: unlimited }, healthIntervalMs: 2_000 } }).catch(
   reportStartupFailure,
 );

@@ -1,12 +1,12 @@
-import { MessageFlags, PermissionFlagsBits, type ChatInputCommandInteraction } from 'discord.js';
-import { UserFacingError } from '../src/errors.js';
+import { MessageFlags, PermissionFlagsBits } from 'discord.js';
+import { Refusal } from '../src/errors.js';
 import { messages } from '../src/messages.js';
 import { SettingsError } from '../src/moderation/settings.js';
-import type { Command, Services } from '../src/services.js';
+import type { Command, GuildCommandInteraction, Services } from '../src/services.js';
 import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
 import { imagineAdminCommand } from './imagine-admin-data.js';
 
-type Action = (interaction: ChatInputCommandInteraction, services: Services, guildId: string) => Promise<string>;
+type Action = (interaction: GuildCommandInteraction, services: Services, guildId: string) => Promise<string>;
 
 const actions: Record<string, Action> = {
   async limit(interaction, { settings }, guildId) {
@@ -70,11 +70,7 @@ const actions: Record<string, Action> = {
 export const imagineAdmin: Command = {
   data: imagineAdminCommand,
   async execute(interaction, services) {
-    const guildId = interaction.guildId;
-    if (!guildId) {
-      await interaction.reply({ content: messages.guildOnly, flags: MessageFlags.Ephemeral });
-      return;
-    }
+    const { guildId } = interaction;
     const group = interaction.options.getSubcommandGroup(false);
     const name = group ? `${group} ${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     // A server can override who sees the command; the permission itself is what grants admin actions.
@@ -83,14 +79,13 @@ export const imagineAdmin: Command = {
         { audit: true, guildId, userId: interaction.user.id, action: name, at: new Date(services.clock.now()).toISOString() },
         'admin command refused: missing Manage Guild',
       );
-      await interaction.reply({ content: messages.adminOnly, flags: MessageFlags.Ephemeral });
-      return;
+      throw new Refusal({ code: 'admin_only' });
     }
     const action = actions[name];
     if (!action) throw new Error(`unknown admin subcommand ${name}`);
     const content = await action(interaction, services, guildId).catch((error: unknown) => {
       // A rejected change (empty or over-long word, full word list, bad limit) is the admin's to fix, not a crash.
-      throw error instanceof SettingsError ? new UserFacingError(error.message, { cause: error }) : error;
+      throw error instanceof SettingsError ? new Refusal({ code: 'invalid_setting', detail: error.message }, { cause: error }) : error;
     });
     services.logger.info(
       {

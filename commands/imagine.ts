@@ -1,4 +1,4 @@
-import { MessageFlags } from 'discord.js';
+import { Refusal } from '../src/errors.js';
 import { parseImagineRequest } from '../src/jobs/request.js';
 import type { Command } from '../src/services.js';
 import { imagineCommand } from './imagine-data.js';
@@ -11,10 +11,7 @@ export const imagine: Command = {
       aspect: interaction.options.getString('aspect'),
       quality: interaction.options.getString('quality'),
     });
-    if (!parsed.ok) {
-      await interaction.reply({ content: parsed.reason, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      return;
-    }
-    await services.jobs.submit(interaction, parsed.request);
+    if (!parsed.ok) throw new Refusal(parsed.refusal);
+    await services.startJob(interaction, parsed.request);
   },
 };

@@ -6,10 +6,6 @@ import { quotaCommand } from './quota-data.js';
 export const quota: Command = {
   data: quotaCommand,
   async execute(interaction, services) {
-    if (!interaction.guildId) {
-      await interaction.reply({ content: messages.guildOnly, flags: MessageFlags.Ephemeral });
-      return;
-    }
     const status = await services.quota.status(interaction.guildId, interaction.user.id);
     const inFlight = services.jobs.inFlightFor(interaction.guildId, interaction.user.id);
     await interaction.reply({ content: messages.quotaStatus(status, inFlight), flags: MessageFlags.Ephemeral });

@@ -10,8 +10,12 @@ import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
-import { JobRunner } from './jobs/runner.js';
+import { createJobIntake } from './interactions/intake.js';
+import { PendingAcknowledgements } from './jobs/acknowledgements.js';
+import { ImageRelay } from './jobs/relay.js';
+import { JobRunner, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
+import { createSettlement } from './jobs/settlement.js';
 import {
   createKieBudgets,
   createRedisKieBudgets,
@@ -36,21 +40,21 @@ import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
 import type { Storage } from './storage.js';
 import { Semaphore } from './util/semaphore.js';
 
-/** Knobs for tests and benchmarks; production uses the defaults. */
-export interface AppTuning {
-  pollSchedule?: (elapsedMs: number) => number;
-  progressIntervalMs?: number;
-  firstProgressEditMs?: number;
-  deliveryRetryDelaysMs?: readonly number[];
-  tokenLifetimeMs?: number;
+/** Timings for tests and benchmarks; production uses the defaults. None of them changes what is wired. */
+export interface AppTuning extends Partial<Pick<JobRunnerOptions, 'progressIntervalMs' | 'firstProgressEditMs' | 'deliveryRetryDelaysMs' | 'tokenLifetimeMs'>> {
+  /** The poll planner's shortest pause between two polls of one task (tests with sub-second tasks). */
+  pollMinIntervalMs?: number;
   /** Replaces KIE's request budgets (the naive benchmark baseline has none). */
   budgets?: { create: RequestBudget; poll: RequestBudget };
+  /** The naive benchmark baseline only: poll every task on this fixed schedule instead of the planner. */
+  baselinePollSchedule?: (elapsedMs: number) => number;
   healthIntervalMs?: number;
 }
 
 export interface App {
   client: Client;
   services: Services;
+  jobs: JobService;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -74,7 +78,7 @@ const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
 export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, shard, tuning = {} }: AppOptions): App {
-  const { budgets: tunedBudgets, healthIntervalMs, ...runnerTuning } = tuning;
+  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
@@ -95,34 +99,43 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     pollBudget: budgets.poll,
   });
   const waker = new TaskWaker();
-  const callbackMode = config.callbackUrl !== undefined;
-  const images = new Semaphore(imageConcurrency);
   const ledger = ledgerFor(storage);
-  const runner = new JobRunner({
-    kie,
-    ledger,
-    waker,
-    refund: (scope) => quota.refund(scope),
-    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp)),
+  const settle = createSettlement({ ledger, release: (scope) => quota.refund(scope), logger });
+  const images = new Semaphore(imageConcurrency);
+  const relay = new ImageRelay({
     download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
     fit: fitToUploadLimit,
     discard: discardDownload,
     imageSlot: (work) => images.run(work),
+    clock,
+  });
+  // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it. With callbacks,
+  // polls are only a slow safety net; without, a planner spends them where a finished task is likeliest.
+  const pollsPerSecond = POLLS_PER_SECOND / processes;
+  const polling: Polling = baselinePollSchedule
+    ? { schedule: baselinePollSchedule }
+    : config.callbackUrl !== undefined
+      ? { schedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond }) }
+      : { planner: new PollPlanner({ pollsPerSecond, ...(pollMinIntervalMs !== undefined ? { minIntervalMs: pollMinIntervalMs } : {}) }) };
+  const runner = new JobRunner({
+    kie,
+    ledger,
+    settle,
+    relay,
+    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp)),
+    polling,
+    waker,
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
-    // Shard processes share KIE's poll rate, through Redis or by taking equal parts of it. With callbacks,
-    // polls are only a slow safety net; without, a planner spends them where a finished task is likeliest.
-    // A schedule given as tuning (tests, the naive benchmark baseline) replaces both.
-    ...(callbackMode || runnerTuning.pollSchedule !== undefined
-      ? { pollSchedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond: POLLS_PER_SECOND / processes }) }
-      : { pollPlanner: new PollPlanner({ pollsPerSecond: POLLS_PER_SECOND / processes }) }),
     ...(config.callbackUrl ? { callBackUrl: config.callbackUrl } : {}),
-    ...runnerTuning,
+    options: runnerOptions,
   });
-  const jobs = new JobService({ runner, ledger, settings, quota, refund: (reservation) => quota.refund(reservation.scope), logger, clock });
-  const services: Services = { config, logger, clock, settings, quota, jobs };
-  routeInteractions(client, commandMap(commands), services);
+  const acknowledgements = new PendingAcknowledgements();
+  const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
+  const startJob = createJobIntake({ settings, quota, jobs, settle, logger, clock });
+  const services: Services = { logger, clock, settings, quota, jobs, startJob };
+  const router = routeInteractions(client, { commands: commandMap(commands), services, acknowledgements });
 
   // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.
   const onParentMessage = (message: unknown) => {
@@ -134,6 +147,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   return {
     client,
     services,
+    jobs,
     async start() {
       stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
       sweepStaleDownloads(downloadDir, undefined, clock.now()).then(
@@ -166,11 +180,12 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
         );
       }
       // Each shard finishes the jobs of its own guilds; a job of another shard is left to that shard.
-      const resumed = await jobs.resumeOpenJobs((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
+      const resumed = await jobs.resume((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
       if (resumed > 0) logger.info({ count: resumed }, 'resumed jobs from the ledger');
     },
     async stop() {
       process.off('message', onParentMessage);
+      router.stopAccepting();
       await jobs.stop(7_000);
       await receiver?.close();
       stopHealth?.();

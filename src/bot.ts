@@ -1,7 +1,8 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ChatInputCommandInteraction, type Interaction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ChatInputCommandInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
-import { UserFacingError } from './errors.js';
+import { Refusal } from './errors.js';
+import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
 import type { Command, Services } from './services.js';
@@ -32,32 +33,83 @@ export function createClient(config: Pick<Config, 'discordApiUrl'>, options: { s
   });
 }
 
-/** Routes slash commands to their handlers; one place decides what a failure looks like to the member. */
-export function routeInteractions(client: Client, commands: ReadonlyMap<string, Command>, services: Services): void {
-  client.on(Events.InteractionCreate, (interaction: Interaction) => {
-    if (!interaction.isChatInputCommand()) return;
+export interface InteractionRouter {
+  /** From now on every interaction is answered "restarting" (the process is shutting down). */
+  stopAccepting(): void;
+}
+
+export interface RouterDeps {
+  commands: ReadonlyMap<string, Command>;
+  services: Services;
+  /** Marks each interaction as waiting for its first answer while its handler runs. */
+  acknowledgements: Pick<PendingAcknowledgements, 'begin'>;
+}
+
+/**
+ * Routes interactions to their handlers. Checks made for every interaction live here (server only, not
+ * while shutting down), and one policy decides what a failure looks like to the member.
+ */
+export function routeInteractions(client: Client, { commands, services, acknowledgements }: RouterDeps): InteractionRouter {
+  let accepting = true;
+  const handle = async (interaction: ChatInputCommandInteraction): Promise<void> => {
+    if (!accepting) throw new Refusal({ code: 'restarting' });
     const command = commands.get(interaction.commandName);
     if (!command) {
       services.logger.warn({ command: interaction.commandName }, 'unknown command');
       return;
     }
-    command.execute(interaction, services).catch((error: unknown) => reportFailure(interaction, error, services.logger));
+    if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
+    await command.execute(interaction, services);
+  };
+  client.on(Events.InteractionCreate, (interaction: Interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    const answered = acknowledgements.begin();
+    handle(interaction)
+      .catch((error: unknown) => answerFailure(interaction, error, services.logger))
+      .finally(answered);
   });
+  return {
+    stopAccepting() {
+      accepting = false;
+    },
+  };
 }
 
-async function reportFailure(interaction: ChatInputCommandInteraction, error: unknown, logger: Logger): Promise<void> {
-  const userFacing = error instanceof UserFacingError;
-  const log = { err: error, command: interaction.commandName, interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id };
-  if (userFacing) logger.info(log, 'command refused');
-  else logger.error(log, 'command failed');
-  const content = userFacing ? error.userMessage : isStoreError(error) ? messages.storeUnavailable : messages.commandFailed;
+/**
+ * The interaction error policy. A Refusal is answered with its sentence; a store outage says the database
+ * is unreachable; anything else is a bug, logged as one and answered with a generic apology. The answer is
+ * always private: if a public "thinking…" reply was already deferred, it is deleted and the answer follows.
+ */
+export async function answerFailure(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<void> {
+  const context = { interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id, ...describe(interaction) };
+  let content: string;
+  if (error instanceof Refusal) {
+    logger.info({ ...context, refusal: error.reason.code }, 'interaction refused');
+    content = messages.refusal(error.reason);
+  } else if (isStoreError(error)) {
+    logger.error({ ...context, err: error }, 'store unavailable during an interaction');
+    content = messages.storeUnavailable;
+  } else {
+    logger.error({ ...context, err: error }, 'interaction failed: bug');
+    content = messages.commandFailed;
+  }
+  const answer = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
   try {
-    if (interaction.deferred || interaction.replied) {
-      await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    if (interaction.replied) {
+      await interaction.followUp(answer);
+    } else if (interaction.deferred) {
+      await interaction.deleteReply().catch((deleteError: unknown) => logger.warn({ err: deleteError, ...context }, 'could not delete the deferred reply'));
+      await interaction.followUp(answer);
     } else {
-      await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      await interaction.reply(answer);
     }
   } catch (replyError) {
-    logger.warn({ err: replyError, interactionId: interaction.id }, 'could not tell the member about the failure');
+    logger.warn({ err: replyError, ...context }, 'could not tell the member about the failure');
   }
+}
+
+function describe(interaction: RepliableInteraction): { command?: string; customId?: string } {
+  if (interaction.isCommand()) return { command: interaction.commandName };
+  if (interaction.isMessageComponent() || interaction.isModalSubmit()) return { customId: interaction.customId };
+  return {};
 }

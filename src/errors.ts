@@ -1,13 +1,34 @@
+import type { QuotaView } from './messages.js';
+
 /**
- * An error whose message is meant for the member who ran the command. Anything else that reaches the
- * interaction error policy is a bug and is shown as a generic sentence.
+ * Why the bot said no. Each code is rendered by `messages.refusal`; a refusal is the member's (or admin's)
+ * to act on, never a bug.
  */
-export class UserFacingError extends Error {
-  override readonly name = 'UserFacingError';
+export type RefusalReason =
+  | { code: 'guild_only' }
+  | { code: 'restarting' }
+  | { code: 'paused' }
+  | { code: 'blocked' }
+  | { code: 'banned_word'; word: string }
+  | { code: 'quota_exceeded'; quota: QuotaView }
+  | { code: 'empty_prompt' }
+  | { code: 'prompt_too_long'; length: number; max: number }
+  | { code: 'invalid_choice'; option: string; allowed: readonly string[] }
+  | { code: 'admin_only' }
+  | { code: 'invalid_setting'; detail: string };
+
+export type RefusalCode = RefusalReason['code'];
+
+/**
+ * Thrown by a handler to refuse an interaction. The interaction error policy (src/bot.ts) answers it
+ * privately with its sentence; anything else that reaches the policy is logged as a bug.
+ */
+export class Refusal extends Error {
+  override readonly name = 'Refusal';
   constructor(
-    readonly userMessage: string,
+    readonly reason: RefusalReason,
     options?: { cause?: unknown },
   ) {
-    super(userMessage, options);
+    super(`refused: ${reason.code}`, options);
   }
 }

@@ -1,4 +1,5 @@
 /** Every sentence a member or admin reads, in one place. */
+import type { RefusalReason } from './errors.js';
 
 export const MAX_EMBED_DESCRIPTION = 4096;
 /** Discord's limit for a message's content. */
@@ -62,6 +63,33 @@ export const messages = {
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
+
+  refusal(reason: RefusalReason): string {
+    switch (reason.code) {
+      case 'guild_only':
+        return messages.guildOnly;
+      case 'restarting':
+        return messages.restarting;
+      case 'paused':
+        return messages.paused;
+      case 'blocked':
+        return messages.blocked;
+      case 'banned_word':
+        return messages.bannedWord(reason.word);
+      case 'quota_exceeded':
+        return messages.quotaExceeded(reason.quota);
+      case 'empty_prompt':
+        return messages.emptyPrompt;
+      case 'prompt_too_long':
+        return messages.promptTooLong(reason.length, reason.max);
+      case 'invalid_choice':
+        return messages.invalidChoice(reason.option, reason.allowed);
+      case 'admin_only':
+        return messages.adminOnly;
+      case 'invalid_setting':
+        return reason.detail;
+    }
+  },
 
   // Job failures
   outOfCredits: "The bot's image credits have run out. Please tell a server admin. Your quota was not used.",

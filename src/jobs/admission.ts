@@ -1,9 +1,9 @@
-import { messages } from '../messages.js';
+import type { RefusalReason } from '../errors.js';
 import { findBannedWord } from '../moderation/words.js';
 import type { GuildSettingsStore } from '../moderation/settings.js';
 import type { QuotaService, Reservation } from '../quota/quota-service.js';
 
-export type Admission = { admitted: true; reservation: Reservation } | { admitted: false; reason: string };
+export type Admission = { admitted: true; reservation: Reservation } | { admitted: false; refusal: RefusalReason };
 
 export interface AdmissionDeps {
   settings: Pick<GuildSettingsStore, 'get' | 'isBlocked'>;
@@ -16,11 +16,11 @@ export interface AdmissionDeps {
  */
 export async function admit(deps: AdmissionDeps, guildId: string, userId: string, prompt: string): Promise<Admission> {
   const [settings, blocked] = await Promise.all([deps.settings.get(guildId), deps.settings.isBlocked(guildId, userId)]);
-  if (settings.paused) return { admitted: false, reason: messages.paused };
-  if (blocked) return { admitted: false, reason: messages.blocked };
+  if (settings.paused) return { admitted: false, refusal: { code: 'paused' } };
+  if (blocked) return { admitted: false, refusal: { code: 'blocked' } };
   const banned = findBannedWord(prompt, settings.bannedWords);
-  if (banned !== undefined) return { admitted: false, reason: messages.bannedWord(banned) };
+  if (banned !== undefined) return { admitted: false, refusal: { code: 'banned_word', word: banned } };
   const reservation = await deps.quota.reserve(guildId, userId);
-  if (!reservation.granted) return { admitted: false, reason: messages.quotaExceeded(reservation.status) };
+  if (!reservation.granted) return { admitted: false, refusal: { code: 'quota_exceeded', quota: reservation.status } };
   return { admitted: true, reservation };
 }

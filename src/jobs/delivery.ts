@@ -1,5 +1,6 @@
-import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage } from '../discord/replies.js';
+import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage, type ReplyFailure } from '../discord/replies.js';
 import type { Logger } from '../log.js';
+import { sleep as defaultSleep } from '../util/sleep.js';
 import type { JobRecord } from './job.js';
 
 export type DeliveryTarget = 'original' | 'channel' | 'dm';
@@ -8,16 +9,26 @@ export type DeliveryTarget = 'original' | 'channel' | 'dm';
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
 export const TOKEN_SAFETY_MARGIN_MS = 60_000;
 
+/**
+ * Why a message did not reach the member: `transient` (Discord down or rate limited: worth another try
+ * later), `too_large` (the upload exceeds the server's real limit), `rejected` (Discord refused the body),
+ * `unreachable` (reply expired, channel and DMs closed).
+ */
+export type DeliveryFailure = ReplyFailure;
+
 export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   constructor(
     message: string,
-    /** False: worth another try later (Discord down, rate limited). True: no way to reach the member. */
-    readonly permanent: boolean,
-    readonly tooLarge = false,
+    readonly kind: DeliveryFailure,
   ) {
     super(message);
   }
+}
+
+/** Thrown when the process is shutting down during a delivery: the job stays in the ledger for the next start. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
 }
 
 export function tokenUsable(job: JobRecord, now: number, lifetimeMs = INTERACTION_TOKEN_LIFETIME_MS): boolean {
@@ -25,16 +36,21 @@ export function tokenUsable(job: JobRecord, now: number, lifetimeMs = INTERACTIO
   return now < job.createdAt + lifetimeMs - margin;
 }
 
+export interface DeliveryDeps {
+  replies: DiscordReplies;
+  logger: Logger;
+  now: () => number;
+  tokenLifetimeMs?: number;
+}
+
+/** Builds the message for a target: a message outside the original reply (`late`) must say whom it is for. */
+export type MessageBuilder = (late: boolean) => OutgoingMessage;
+
 /**
  * Puts a message in front of the member: the original reply while its token lives, else a message in the
- * channel that mentions them, else a direct message. `build(late)` makes the message for a target, because
- * a message outside the reply must say whom it is for.
+ * channel that mentions them, else a direct message.
  */
-export async function deliverOnce(
-  job: JobRecord,
-  build: (late: boolean) => OutgoingMessage,
-  deps: { replies: DiscordReplies; logger: Logger; now: () => number; tokenLifetimeMs?: number },
-): Promise<DeliveryTarget> {
+export async function deliverOnce(job: JobRecord, build: MessageBuilder, deps: DeliveryDeps): Promise<DeliveryTarget> {
   const targets: DeliveryTarget[] = tokenUsable(job, deps.now(), deps.tokenLifetimeMs) ? ['original', 'channel', 'dm'] : ['channel', 'dm'];
   for (const target of targets) {
     try {
@@ -44,12 +60,47 @@ export async function deliverOnce(
       const failure = classifyReplyError(error);
       deps.logger.warn({ jobId: job.id, target, failure, discord: describeReplyError(error) }, 'delivery attempt failed');
       if (failure === 'unreachable') continue;
-      if (failure === 'too_large') throw new DeliveryError('the upload was too large', true, true);
-      if (failure === 'transient') throw new DeliveryError('Discord did not accept the message for now', false);
-      throw new DeliveryError('Discord rejected the message', true);
+      throw new DeliveryError(FAILURE_DESCRIPTIONS[failure], failure);
     }
   }
-  throw new DeliveryError('the member cannot be reached (reply expired, channel and DMs closed)', true);
+  throw new DeliveryError(FAILURE_DESCRIPTIONS.unreachable, 'unreachable');
+}
+
+const FAILURE_DESCRIPTIONS: Record<DeliveryFailure, string> = {
+  too_large: 'the upload was too large',
+  transient: 'Discord did not accept the message for now',
+  rejected: 'Discord rejected the message',
+  unreachable: 'the member cannot be reached (reply expired, channel and DMs closed)',
+};
+
+export interface PersistentDeliveryDeps extends DeliveryDeps {
+  /** Waits between attempts while Discord is failing; the last one repeats. */
+  retryDelaysMs: readonly number[];
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of each postponed attempt (the runner records the count in the ledger). */
+  onPostponed?: (attempt: number, retryInMs: number) => Promise<void>;
+}
+
+/**
+ * Retries while Discord is failing: a message is never dropped because Discord had a bad minute. Stops with
+ * the DeliveryError when retrying cannot help, and with Interrupted when `signal` aborts.
+ */
+export async function deliverWithRetry(job: JobRecord, build: MessageBuilder, signal: AbortSignal, deps: PersistentDeliveryDeps): Promise<DeliveryTarget> {
+  const sleep = deps.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt += 1) {
+    if (signal.aborted) throw new Interrupted('delivery interrupted by shutdown');
+    try {
+      return await deliverOnce(job, build, deps);
+    } catch (error) {
+      if (!(error instanceof DeliveryError) || error.kind !== 'transient') throw error;
+      const delay = deps.retryDelaysMs[Math.min(attempt, deps.retryDelaysMs.length) - 1] ?? 0;
+      deps.logger.warn({ jobId: job.id, attempt, retryInMs: delay }, 'delivery postponed');
+      await deps.onPostponed?.(attempt, delay);
+      await sleep(delay, signal).catch(() => {
+        throw new Interrupted('delivery interrupted by shutdown');
+      });
+    }
+  }
 }
 
 function sendTo(target: DeliveryTarget, job: JobRecord, message: OutgoingMessage, replies: DiscordReplies): Promise<void> {

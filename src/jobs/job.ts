@@ -1,5 +1,5 @@
-import type { AspectRatio, Quality } from '../kie/index.js';
-import type { QuotaScope } from '../quota/counter.js';
+import { z } from 'zod';
+import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
 
 export interface ImagineRequest {
   prompt: string;
@@ -7,34 +7,60 @@ export interface ImagineRequest {
   quality: Quality;
 }
 
-/**
- * A job as written to the ledger. It holds everything needed to finish the job after a restart: the
- * interaction token to edit the reply while it lives, the channel and member to fall back to afterwards.
- */
-export interface JobRecord {
-  id: string;
-  guildId: string;
-  channelId: string;
-  userId: string;
-  applicationId: string;
-  interactionId: string;
-  interactionToken: string;
+const snowflake = z.string().regex(/^\d{1,22}$/);
+const moment = z.number().int().nonnegative();
+
+const jobBase = z.object({
+  id: z.string().min(1),
+  guildId: snowflake,
+  channelId: snowflake,
+  userId: snowflake,
+  applicationId: snowflake,
+  interactionId: snowflake,
+  interactionToken: z.string().min(1),
   /** When Discord created the interaction (ms); the token lives 15 minutes from then. */
-  createdAt: number;
-  request: ImagineRequest;
-  attachmentSizeLimit: number;
-  reservation: QuotaScope;
-  phase: JobPhase;
-  taskId?: string;
-  submittedAt?: number;
-  /** Set once the task succeeded, so a restart during delivery does not poll again. */
-  resultUrl?: string;
-  deliveryAttempts?: number;
-}
+  createdAt: moment,
+  request: z.object({ prompt: z.string().min(1), aspect: z.enum(ASPECT_RATIOS), quality: z.enum(QUALITIES) }),
+  attachmentSizeLimit: z.number().int().positive(),
+  reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+  deliveryAttempts: z.number().int().nonnegative().optional(),
+});
+
+const task = { taskId: z.string().min(1), submittedAt: moment };
 
 /**
- * queued: waiting for the create budget, nothing sent (safe to submit after a restart);
- * submitting: a createTask request may have reached KIE (never submitted again blindly);
- * watching: the task id is known; delivering: the task succeeded and its image URL is known.
+ * A job as written to the ledger: everything needed to finish it after a restart (the interaction token to
+ * edit the reply while it lives, the channel and member to fall back to afterwards), and what is known of
+ * its KIE task, which depends on its phase:
+ * - queued: waiting for the create budget, nothing sent (safe to submit after a restart);
+ * - submitting: a createTask request may have reached KIE (never submitted again blindly);
+ * - watching: the task id is known;
+ * - delivering: the task succeeded and its image URL is known (a restart does not poll again).
  */
-export type JobPhase = 'queued' | 'submitting' | 'watching' | 'delivering';
+export const jobRecordSchema = z.discriminatedUnion('phase', [
+  jobBase.extend({ phase: z.literal('queued') }),
+  jobBase.extend({ phase: z.literal('submitting') }),
+  jobBase.extend({ phase: z.literal('watching'), ...task }),
+  jobBase.extend({ phase: z.literal('delivering'), ...task, resultUrl: z.url() }),
+]);
+
+export type JobRecord = z.infer<typeof jobRecordSchema>;
+export type JobPhase = JobRecord['phase'];
+export type JobIn<P extends JobPhase> = Extract<JobRecord, { phase: P }>;
+/** A job whose KIE task exists. */
+export type SubmittedJob = JobIn<'watching' | 'delivering'>;
+
+export type ParsedJobRecord = { ok: true; job: JobRecord } | { ok: false; problem: string };
+
+/** Reads one ledger row back; a row that is not a job (corrupt, or written by an incompatible version) is reported, never trusted. */
+export function parseJobRecord(text: string): ParsedJobRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, problem: 'not JSON' };
+  }
+  const parsed = jobRecordSchema.safeParse(raw);
+  if (parsed.success) return { ok: true, job: parsed.data };
+  return { ok: false, problem: z.prettifyError(parsed.error).replaceAll('\n', ' ') };
+}

@@ -1,15 +1,41 @@
-import type { JobRecord } from './job.js';
+import { parseJobRecord, type JobRecord } from './job.js';
+
+/** A ledger row that did not read back as a job; it is moved aside, never resumed and never lost. */
+export interface QuarantinedJob {
+  id: string;
+  problem: string;
+}
+
+export interface OpenJobs {
+  /** Oldest first. */
+  jobs: JobRecord[];
+  /** Rows moved to the quarantine by this read. */
+  quarantined: QuarantinedJob[];
+}
 
 /** Durable record of every job between "about to create a KIE task" and "delivered and settled". */
 export interface JobLedger {
   open(job: JobRecord): Promise<void>;
   update(job: JobRecord): Promise<void>;
   close(jobId: string): Promise<void>;
-  openJobs(): Promise<JobRecord[]>;
+  openJobs(): Promise<OpenJobs>;
 }
 
 interface SqliteQuery {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+}
+
+/** Splits stored rows into jobs and rows that are not (yet) jobs. */
+function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: JobRecord[]; bad: Array<QuarantinedJob & { record: string }> } {
+  const jobs: JobRecord[] = [];
+  const bad: Array<QuarantinedJob & { record: string }> = [];
+  for (const row of rows) {
+    const parsed = parseJobRecord(row.record);
+    if (parsed.ok) jobs.push(parsed.job);
+    else bad.push({ id: row.id, problem: parsed.problem, record: row.record });
+  }
+  jobs.sort((a, b) => a.createdAt - b.createdAt);
+  return { jobs, bad };
 }
 
 /** Jobs in a table of the bot's SQLite file; each statement is atomic on its own. */
@@ -17,9 +43,12 @@ export class SqliteJobLedger implements JobLedger {
   private readonly ready: Promise<unknown>;
 
   constructor(private readonly db: SqliteQuery) {
-    this.ready = db.query(
-      'CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)',
-    );
+    this.ready = (async () => {
+      await db.query('CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)');
+      await db.query(
+        'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
+      );
+    })();
   }
 
   async open(job: JobRecord): Promise<void> {
@@ -37,28 +66,41 @@ export class SqliteJobLedger implements JobLedger {
     await this.db.query('DELETE FROM imagine_jobs WHERE id = ?', jobId);
   }
 
-  async openJobs(): Promise<JobRecord[]> {
+  async openJobs(): Promise<OpenJobs> {
     await this.ready;
-    const rows = (await this.db.query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
-    return rows.map((row) => JSON.parse(row.record) as JobRecord);
+    const rows = (await this.db.query('SELECT id, record FROM imagine_jobs ORDER BY created_at')) as Array<{ id: string; record: string }>;
+    const { jobs, bad } = readRows(rows);
+    for (const row of bad) {
+      await this.db.query(
+        'INSERT OR REPLACE INTO imagine_jobs_quarantine (id, record, problem, quarantined_at) VALUES (?, ?, ?, ?)',
+        row.id,
+        row.record,
+        row.problem,
+        Date.now(),
+      );
+      await this.db.query('DELETE FROM imagine_jobs WHERE id = ?', row.id);
+    }
+    return { jobs, quarantined: bad.map(({ id, problem }) => ({ id, problem })) };
   }
 }
 
 export interface RedisHashClient {
   hSet(key: string, field: string, value: string): Promise<unknown>;
   hDel(key: string, field: string): Promise<unknown>;
-  hVals(key: string): Promise<string[]>;
+  hGetAll(key: string): Promise<Record<string, string>>;
 }
 
 /** Jobs as fields of one Redis hash; a field is written only by the process that runs its job. */
 export class RedisJobLedger implements JobLedger {
   private readonly key: string;
+  private readonly quarantineKey: string;
 
   constructor(
     private readonly redis: RedisHashClient,
     keyPrefix = '',
   ) {
     this.key = `${keyPrefix}jobs`;
+    this.quarantineKey = `${keyPrefix}jobs:quarantine`;
   }
 
   async open(job: JobRecord): Promise<void> {
@@ -73,8 +115,13 @@ export class RedisJobLedger implements JobLedger {
     await this.redis.hDel(this.key, jobId);
   }
 
-  async openJobs(): Promise<JobRecord[]> {
-    const values = await this.redis.hVals(this.key);
-    return values.map((value) => JSON.parse(value) as JobRecord).sort((a, b) => a.createdAt - b.createdAt);
+  async openJobs(): Promise<OpenJobs> {
+    const fields = await this.redis.hGetAll(this.key);
+    const { jobs, bad } = readRows(Object.entries(fields).map(([id, record]) => ({ id, record })));
+    for (const row of bad) {
+      await this.redis.hSet(this.quarantineKey, row.id, JSON.stringify({ record: row.record, problem: row.problem }));
+      await this.redis.hDel(this.key, row.id);
+    }
+    return { jobs, quarantined: bad.map(({ id, problem }) => ({ id, problem })) };
   }
 }

@@ -1,8 +1,8 @@
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
-import { messages } from '../messages.js';
+import type { RefusalReason } from '../errors.js';
 import type { ImagineRequest } from './job.js';
 
-export type ParsedRequest = { ok: true; request: ImagineRequest } | { ok: false; reason: string };
+export type ParsedRequest = { ok: true; request: ImagineRequest } | { ok: false; refusal: RefusalReason };
 
 // Control characters, bidirectional controls and invisible format characters never belong in a prompt; they
 // only disguise it. A zero-width joiner inside an emoji sequence (👩‍💻, 🏳️‍🌈) is part of the emoji and stays.
@@ -13,17 +13,17 @@ const STRIP =
 /** Validates what Discord delivered; a tampered client can send values the command's choices never offered. */
 export function parseImagineRequest(raw: { prompt: string | null; aspect: string | null; quality: string | null }): ParsedRequest {
   const prompt = (raw.prompt ?? '').replace(STRIP, '').trim();
-  if (!hasVisibleText(prompt)) return { ok: false, reason: messages.emptyPrompt };
+  if (!hasVisibleText(prompt)) return { ok: false, refusal: { code: 'empty_prompt' } };
   // KIE's 3000-character limit is checked in UTF-16 units by our client (the strictest reading), so an emoji
   // counts twice; refusing here keeps the answer private and free.
   const length = prompt.length;
   if (length > MAX_PROMPT_LENGTH) {
-    return { ok: false, reason: messages.promptTooLong(length, MAX_PROMPT_LENGTH) };
+    return { ok: false, refusal: { code: 'prompt_too_long', length, max: MAX_PROMPT_LENGTH } };
   }
   const aspect = raw.aspect ?? '1:1';
-  if (!isOneOf(ASPECT_RATIOS, aspect)) return { ok: false, reason: messages.invalidChoice('aspect', ASPECT_RATIOS) };
+  if (!isOneOf(ASPECT_RATIOS, aspect)) return { ok: false, refusal: { code: 'invalid_choice', option: 'aspect', allowed: ASPECT_RATIOS } };
   const quality = raw.quality ?? 'basic';
-  if (!isOneOf(QUALITIES, quality)) return { ok: false, reason: messages.invalidChoice('quality', QUALITIES) };
+  if (!isOneOf(QUALITIES, quality)) return { ok: false, refusal: { code: 'invalid_choice', option: 'quality', allowed: QUALITIES } };
   return { ok: true, request: { prompt, aspect: aspect as AspectRatio, quality: quality as Quality } };
 }
 

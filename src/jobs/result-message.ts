@@ -3,7 +3,7 @@ import { QUALITY_LABELS } from '../../commands/imagine-data.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
 import type { FittedImage } from './image.js';
-import type { JobRecord } from './job.js';
+import type { JobIn, JobRecord } from './job.js';
 
 const EMBED_COLOR = 0x5865f2;
 const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
@@ -30,7 +30,7 @@ export function promptForEmbed(prompt: string): string {
 }
 
 export interface DeliveredImage {
-  job: JobRecord;
+  job: JobIn<'delivering'>;
   image: FittedImage;
   elapsedMs: number;
   /** Whether the message goes somewhere other than the original reply (so it must say whom it is for). */
@@ -45,7 +45,7 @@ export function successMessage({ job, image, elapsedMs, late }: DeliveredImage):
     { name: 'Took', value: formatDuration(elapsedMs), inline: true },
     { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
   ];
-  if (image.resized && job.resultUrl) {
+  if (image.resized) {
     fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
   }
   const embed: APIEmbed = {

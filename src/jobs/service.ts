@@ -1,30 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import type { Clock } from '../clock.js';
+import { Refusal } from '../errors.js';
 import type { Logger } from '../log.js';
-import { messages } from '../messages.js';
-import { PendingAcknowledgements } from './acknowledgements.js';
-import { admit, type Admission, type AdmissionDeps } from './admission.js';
-import type { ImagineRequest, JobRecord } from './job.js';
+import type { PendingAcknowledgements } from './acknowledgements.js';
+import type { JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
 import type { JobRunner } from './runner.js';
-
-/** Discord's documented default when an interaction does not say (10 MiB). */
-export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
-
-/** Checks that usually take milliseconds; past this the reply is deferred first so Discord's 3 s are kept. */
-const ADMISSION_DEADLINE_MS = 1_500;
+import type { Settle } from './settlement.js';
 
 /** The longest a new job holds back its KIE work while other members' commands wait for their answer. */
 const ACKNOWLEDGEMENT_WAIT_MS = 1_000;
 
-export interface JobServiceDeps extends AdmissionDeps {
-  runner: JobRunner;
-  ledger: JobLedger;
-  refund: (reservation: Extract<Admission, { admitted: true }>['reservation']) => Promise<void>;
+export interface JobServiceDeps {
+  runner: Pick<JobRunner, 'run'>;
+  ledger: Pick<JobLedger, 'open' | 'openJobs'>;
+  settle: Settle;
+  /** Interactions waiting for their first answer; a new job's KIE work waits for them. */
+  acknowledgements: Pick<PendingAcknowledgements, 'settled'>;
   logger: Logger;
-  clock: Clock;
 }
 
 interface RunningJob {
@@ -32,20 +24,14 @@ interface RunningJob {
   done: Promise<void>;
 }
 
-/** Admits /imagine requests, starts their jobs, resumes the ledger's jobs at start-up and drains on shutdown. */
+/** Runs jobs: starts admitted ones, resumes the ledger's at start-up, parks them all on shutdown. */
 export class JobService {
   private readonly running = new Map<string, RunningJob>();
   private readonly shutdown = new AbortController();
-  private readonly acknowledgements = new PendingAcknowledgements();
-  private accepting = true;
 
   constructor(private readonly deps: JobServiceDeps) {
     // Every running job listens for shutdown on this one signal.
     setMaxListeners(0, this.shutdown.signal);
-  }
-
-  get isAccepting(): boolean {
-    return this.accepting;
   }
 
   inFlightFor(guildId: string, userId: string): number {
@@ -58,109 +44,44 @@ export class JobService {
     return this.running.size;
   }
 
-  async submit(interaction: ChatInputCommandInteraction, request: ImagineRequest): Promise<void> {
-    const answered = this.acknowledgements.begin();
+  /**
+   * Records an admitted job in the ledger and runs it. If it cannot be recorded (or the service is
+   * stopping), its quota unit is given back and the error is thrown for the interaction layer to answer.
+   */
+  async start(job: JobRecord): Promise<void> {
     try {
-      await this.admitAndStart(interaction, request, answered);
-    } finally {
-      answered();
-    }
-  }
-
-  private async admitAndStart(interaction: ChatInputCommandInteraction, request: ImagineRequest, answered: () => void): Promise<void> {
-    const { logger, clock } = this.deps;
-    const guildId = interaction.guildId;
-    if (!guildId) {
-      await interaction.reply({ content: messages.guildOnly, flags: MessageFlags.Ephemeral });
-      return;
-    }
-    if (!this.accepting) {
-      await interaction.reply({ content: messages.restarting, flags: MessageFlags.Ephemeral });
-      return;
-    }
-    const log = logger.child({ interactionId: interaction.id, guildId, userId: interaction.user.id });
-    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
-
-    const admission = admit(this.deps, guildId, interaction.user.id, request.prompt);
-    let deferred = false;
-    const early = await Promise.race([admission.then(() => true, () => true), delay(ADMISSION_DEADLINE_MS).then(() => false)]);
-    if (!early) {
-      try {
-        await interaction.deferReply();
-        deferred = true;
-      } catch (error) {
-        log.warn({ err: error }, 'could not acknowledge the interaction while admission was slow');
-        const late = await admission.catch(() => undefined);
-        if (late?.admitted) await this.deps.refund(late.reservation);
-        return;
-      }
-    }
-    let verdict: Admission;
-    try {
-      verdict = await admission;
-    } catch (error) {
-      log.error({ err: error }, 'store unavailable during admission');
-      await this.refuse(interaction, deferred, messages.storeUnavailable);
-      return;
-    }
-    if (!verdict.admitted) {
-      log.info({ reason: verdict.reason }, 'imagine refused');
-      await this.refuse(interaction, deferred, verdict.reason);
-      return;
-    }
-    try {
-      if (!deferred) await interaction.deferReply();
-    } catch (error) {
-      log.warn({ err: error }, 'could not acknowledge the interaction; refunding');
-      await this.deps.refund(verdict.reservation);
-      return;
-    }
-    log.info({ deferMs: clock.now() - interaction.createdTimestamp }, 'deferred');
-    answered();
-
-    const job: JobRecord = {
-      id: randomUUID(),
-      guildId,
-      channelId: interaction.channelId,
-      userId: interaction.user.id,
-      applicationId: interaction.applicationId,
-      interactionId: interaction.id,
-      interactionToken: interaction.token,
-      createdAt: interaction.createdTimestamp,
-      request,
-      attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
-      reservation: verdict.reservation.scope,
-      phase: 'queued',
-    };
-    try {
+      if (this.shutdown.signal.aborted) throw new Refusal({ code: 'restarting' });
       await this.deps.ledger.open(job);
     } catch (error) {
-      log.error({ err: error }, 'could not write the job ledger');
-      await this.deps.refund(verdict.reservation);
-      await interaction.editReply({ content: messages.storeUnavailable, allowedMentions: { parse: [] } }).catch(() => undefined);
-      return;
+      await this.deps.settle(job, 'refunded');
+      throw error;
     }
     // Counted as running at once (quota views, shutdown), its KIE work waits for the burst's answers.
-    this.start(job, false, this.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS));
+    this.launch(job, false, this.deps.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS));
   }
 
-  /** Picks up every job the ledger still holds, e.g. after a crash or a restart. */
-  async resumeOpenJobs(owns: (job: JobRecord) => boolean = () => true): Promise<number> {
-    const jobs = (await this.deps.ledger.openJobs()).filter(owns);
-    for (const job of jobs) {
-      if (this.running.has(job.id)) continue;
-      this.deps.logger.info({ jobId: job.id, taskId: job.taskId, phase: job.phase }, 'resuming job');
-      this.start(job, true);
+  /** Picks up every job the ledger still holds, e.g. after a crash or a restart; returns how many. */
+  async resume(owns: (job: JobRecord) => boolean = () => true): Promise<number> {
+    const { jobs, quarantined } = await this.deps.ledger.openJobs();
+    for (const row of quarantined) {
+      this.deps.logger.error({ jobId: row.id, problem: row.problem }, 'job ledger row is not a valid job; quarantined');
     }
-    return jobs.length;
+    const owned = jobs.filter(owns);
+    for (const job of owned) {
+      if (this.running.has(job.id)) continue;
+      this.deps.logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined, phase: job.phase }, 'resuming job');
+      this.launch(job, true);
+    }
+    return owned.length;
   }
 
   /** Stops taking new work, interrupts running jobs (they stay in the ledger) and waits for them to park. */
   async stop(timeoutMs: number): Promise<void> {
-    this.accepting = false;
     this.shutdown.abort(new Error('shutting down'));
     const all = Promise.allSettled([...this.running.values()].map((entry) => entry.done));
-    await Promise.race([all, delay(timeoutMs)]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([all, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Resolves when every job now running has finished (tests and benchmarks). */
@@ -168,25 +89,11 @@ export class JobService {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
   }
 
-  private start(job: JobRecord, resumed: boolean, after: Promise<void> = Promise.resolve()): void {
+  private launch(job: JobRecord, resumed: boolean, after: Promise<void> = Promise.resolve()): void {
     const done = after
       .then(() => this.deps.runner.run(job, { resumed, signal: this.shutdown.signal }))
       .catch((error: unknown) => this.deps.logger.error({ err: error, jobId: job.id }, 'job runner crashed'))
       .finally(() => this.running.delete(job.id));
     this.running.set(job.id, { job, done });
   }
-
-  private async refuse(interaction: ChatInputCommandInteraction, deferred: boolean, reason: string): Promise<void> {
-    if (!deferred) {
-      await interaction.reply({ content: reason, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      return;
-    }
-    // The public "thinking" reply is already there: replace it with a private answer.
-    await interaction.deleteReply().catch(() => undefined);
-    await interaction.followUp({ content: reason, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

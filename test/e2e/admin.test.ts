@@ -52,7 +52,7 @@ async function imagine(h: Harness, user: FakeUserSpec = MEMBER, prompt = 'a ligh
 /** Waits for the accepted jobs' tasks and for every job to end, then checks KIE saw exactly `count` createTask calls. */
 async function expectCreates(h: Harness, count: number): Promise<void> {
   await h.kie.waitFor(() => h.kie.creates.length >= count, 10_000);
-  await h.app.services.jobs.idle();
+  await h.app.jobs.idle();
   expect(h.kie.creates).toHaveLength(count);
 }
 

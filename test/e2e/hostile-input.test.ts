@@ -299,7 +299,7 @@ describe('hostile input, end to end', () => {
         expect(final.content).toBe('');
       }
     }
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     // No downloaded file outlives its job, whether the image was delivered or refused (an HTML page).
     expect(await readdir(h.downloadDir)).toEqual([]);
 

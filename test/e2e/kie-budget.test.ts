@@ -37,7 +37,7 @@ describe('100 jobs submitted at once never exceed the KIE budget', () => {
       interactions.map((interaction) => interaction.waitForOriginal((m) => m.attachments.length > 0 || m.content.startsWith('⚠️'), 110_000)),
     );
     const totalMs = performance.now() - started;
-    await harness.app.services.jobs.idle();
+    await harness.app.jobs.idle();
     const { kie } = harness;
 
     const createTimes = kie.creates.map((call) => call.at).sort((a, b) => a - b);

@@ -55,7 +55,7 @@ describe('KIE faults, end to end', () => {
     const interactions = members.map((user, index) => harness.imagine({ prompt: `flaky ${index}`, user }));
 
     const finals = await Promise.all(interactions.map((interaction) => delivered(interaction, 60_000)));
-    await harness.app.services.jobs.idle();
+    await harness.app.jobs.idle();
 
     for (const final of finals) expect(final.attachments, final.content).toHaveLength(1);
     for (const interaction of interactions) {
@@ -85,7 +85,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'a fresh task', user });
 
     const final = await delivered(interaction, 15_000);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
 
     expect(final.attachments).toHaveLength(1);
     expect(await usedBy(h, user)).toBe(1);
@@ -103,7 +103,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'a task that vanished', user });
 
     const final = await delivered(interaction, 15_000);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
 
     expect(final.content).toBe(`⚠️ ${messages.serviceUnavailable}`);
     expect(await usedBy(h, user)).toBe(0);
@@ -121,7 +121,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'after the rush', user });
 
     const final = await delivered(interaction, 30_000);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
 
     expect(final.attachments).toHaveLength(1);
     expect(h.kie.creates).toHaveLength(3);

@@ -67,7 +67,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
   it('SQLite, one bot', async () => {
     const h = await harness({});
     await expectThreeOfFifty(fiftyAtOnce(h), 'sqlite');
-    await expectTasks(h.kie, LEFT, () => h.app.services.jobs.idle());
+    await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
     expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
   });
 
@@ -85,7 +85,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
         }
       });
       await expectThreeOfFifty(fiftyAtOnce(h), 'redis');
-      await expectTasks(h.kie, LEFT, () => h.app.services.jobs.idle());
+      await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
       expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
     });
 

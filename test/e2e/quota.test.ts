@@ -48,7 +48,7 @@ describe('/quota and quota refusals, end to end', () => {
 
     h.kie.completeTask(h.kie.creates[0]!.taskId!);
     await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     const done = await quota(h);
     expect(done).toContain('**Today:** 1/5 images used, 4 left.');
     expect(done).not.toContain('In progress');
@@ -63,7 +63,7 @@ describe('/quota and quota refusals, end to end', () => {
     h.kie.completeTask(h.kie.creates[0]!.taskId!, 'fail');
     const failed = await job.waitForOriginal((m) => m.content.includes('could not be generated'), 10_000);
     expect(failed.content).toContain('quota was not used');
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     const after = await quota(h);
     expect(after).toContain('**Today:** 0/5 images used, 5 left.');
     expect(after).not.toContain('In progress');
@@ -85,7 +85,7 @@ describe('/quota and quota refusals, end to end', () => {
     expect(refused.content).toContain('You have used your 2 images for today (2/2).');
     expect(refused.content).toMatch(resetStamps(before, Date.now()));
     // Nothing else happens to a refused interaction: no edit, no follow-up, no task.
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     expect(h.kie.creates).toHaveLength(2);
     expect(h.kie.creates.map((c) => (c.body as { input: { prompt: string } }).input.prompt)).toEqual(['first', 'second']);
     expect(interaction.edits).toHaveLength(0);

@@ -167,7 +167,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(message!.allowedMentions).toEqual({ users: [HARNESS_MEMBER.id] });
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
     expect(interaction.original()!.attachments).toHaveLength(0);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -188,7 +188,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(message!.mentions).toEqual(mentionsOnlyMember);
     expect(h.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
-    await h.app.services.jobs.idle();
+    await h.app.jobs.idle();
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -219,7 +219,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     // The fake records a request once it has answered it.
     await expect.poll(() => originalPatches(harness)).toEqual([200, 500, 502, 429, 200]);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.services.jobs.idle();
+    await harness.app.jobs.idle();
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
@@ -238,7 +238,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     await interaction.waitForOriginal(hasImage, 15_000);
     expect(originalPatches(harness).filter((status) => status === 503)).toHaveLength(6);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.services.jobs.idle();
+    await harness.app.jobs.idle();
     expect(await ledgerRows(harness)).toEqual([]);
   });
 });

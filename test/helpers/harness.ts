@@ -26,7 +26,7 @@ export interface HarnessOptions {
   storageKeyPrefix?: string;
   tuning?: AppTuning;
   /**
-   * Default true: `tuning` is laid over fast test defaults (150 ms polls, 200 ms progress edits). False passes
+   * Default true: `tuning` is laid over fast test defaults (polls of one task at least 150 ms apart, 200 ms progress edits). False passes
    * `tuning` as given, so the app keeps its own poll schedule (e.g. to see KIE callbacks take effect).
    */
   tuningDefaults?: boolean;
@@ -71,7 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
-  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollSchedule: () => 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
+  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollMinIntervalMs: 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
   const downloadDir = options.downloadDir ?? join(dataDir, 'downloads');
   await mkdir(downloadDir, { recursive: true });
   const app = createApp({ config, logger, storage, downloadDir, tuning });

@@ -10,13 +10,13 @@ import {
   tokenUsable,
   type DeliveryTarget,
 } from '../../src/jobs/delivery.js';
-import type { JobRecord } from '../../src/jobs/job.js';
+import type { JobIn } from '../../src/jobs/job.js';
 import { createLogger } from '../../src/log.js';
 
 const CREATED_AT = 1_700_000_000_000;
 const TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDpzZWNyZXQ';
 
-function job(overrides: Partial<JobRecord> = {}): JobRecord {
+function job(overrides: Partial<JobIn<'delivering'>> = {}): JobIn<'delivering'> {
   return {
     id: 'job-1',
     guildId: '100',
@@ -30,6 +30,9 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     attachmentSizeLimit: 10 * 1024 * 1024,
     reservation: { guildId: '100', userId: '300', day: '2023-11-14' },
     phase: 'delivering',
+    taskId: 'task-1',
+    submittedAt: CREATED_AT,
+    resultUrl: 'https://tempfile.example/image.png',
     ...overrides,
   };
 }
@@ -166,8 +169,7 @@ describe('deliverOnce', () => {
     const replies = fakeReplies({ original: errors.unknownWebhook, channel: errors.missingAccess, dm: errors.cannotDm });
     const { error } = await deliver(replies);
     const failure = expectDeliveryError(error);
-    expect(failure.permanent).toBe(true);
-    expect(failure.tooLarge).toBe(false);
+    expect(failure.kind).toBe('unreachable');
     expect(replies.calls.map((call) => call.target)).toEqual(['original', 'channel', 'dm']);
   });
 
@@ -180,7 +182,7 @@ describe('deliverOnce', () => {
     const replies = fakeReplies({ original: failure });
     const { error } = await deliver(replies);
     const failureError = expectDeliveryError(error);
-    expect(failureError.permanent).toBe(false);
+    expect(failureError.kind).toBe('transient');
     expect(replies.calls.map((call) => call.target)).toEqual(['original']);
   });
 
@@ -188,8 +190,7 @@ describe('deliverOnce', () => {
     const replies = fakeReplies({ original: errors.tooLarge });
     const { error } = await deliver(replies);
     const failure = expectDeliveryError(error);
-    expect(failure.tooLarge).toBe(true);
-    expect(failure.permanent).toBe(true);
+    expect(failure.kind).toBe('too_large');
     expect(replies.calls).toHaveLength(1);
   });
 
@@ -197,8 +198,7 @@ describe('deliverOnce', () => {
     const replies = fakeReplies({ channel: errors.badBody });
     const { error } = await deliver(replies, staleNow);
     const failure = expectDeliveryError(error);
-    expect(failure.permanent).toBe(true);
-    expect(failure.tooLarge).toBe(false);
+    expect(failure.kind).toBe('rejected');
     expect(replies.calls.map((call) => call.target)).toEqual(['channel']);
   });
 

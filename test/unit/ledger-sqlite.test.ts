@@ -3,24 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
-
-function job(id: string, createdAt: number, overrides: Partial<JobRecord> = {}): JobRecord {
-  return {
-    id,
-    guildId: '100',
-    channelId: '200',
-    userId: '300',
-    applicationId: '400',
-    interactionId: `interaction-${id}`,
-    interactionToken: `token-${id}`,
-    createdAt,
-    request: { prompt: `prompt for ${id} with "quotes" and emoji 🎨`, aspect: '16:9', quality: 'high' },
-    attachmentSizeLimit: 10 * 1024 * 1024,
-    reservation: { guildId: '100', userId: '300', day: '2023-11-14' },
-    phase: 'submitting',
-    ...overrides,
-  };
-}
+import { ledgerJob as job } from '../helpers/ledger-jobs.js';
 
 describe('SqliteJobLedger', () => {
   let dir: TempDir;
@@ -32,6 +15,7 @@ describe('SqliteJobLedger', () => {
     opened.push(store);
     return store;
   };
+  const ids = (jobs: readonly JobRecord[]) => jobs.map((record) => record.id);
 
   beforeEach(async () => {
     dir = await createTempDir('ledger');
@@ -44,7 +28,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('starts empty', async () => {
-    expect(await new SqliteJobLedger(connect()).openJobs()).toEqual([]);
+    expect(await new SqliteJobLedger(connect()).openJobs()).toEqual({ jobs: [], quarantined: [] });
   });
 
   it('lists open jobs oldest first, whatever the insertion order', async () => {
@@ -52,24 +36,31 @@ describe('SqliteJobLedger', () => {
     await ledger.open(job('c', 3000));
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
-    expect((await ledger.openJobs()).map((record) => record.id)).toEqual(['a', 'b', 'c']);
+    expect(ids((await ledger.openJobs()).jobs)).toEqual(['a', 'b', 'c']);
   });
 
   it('round-trips every field of a record', async () => {
     const ledger = new SqliteJobLedger(connect());
-    const record = job('full', 1000, { taskId: 'task-9', submittedAt: 1500, resultUrl: 'https://x.example/a.png', deliveryAttempts: 2, phase: 'delivering' });
+    const record: JobRecord = {
+      ...job('full', 1000),
+      phase: 'delivering',
+      taskId: 'task-9',
+      submittedAt: 1500,
+      resultUrl: 'https://x.example/a.png',
+      deliveryAttempts: 2,
+    };
     await ledger.open(record);
-    expect(await ledger.openJobs()).toEqual([record]);
+    expect((await ledger.openJobs()).jobs).toEqual([record]);
   });
 
   it('updates a record in place, keeping its position', async () => {
     const ledger = new SqliteJobLedger(connect());
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
-    const watching = job('a', 1000, { phase: 'watching', taskId: 'task-a', submittedAt: 1100 });
+    const watching: JobRecord = { ...job('a', 1000), phase: 'watching', taskId: 'task-a', submittedAt: 1100 };
     await ledger.update(watching);
-    const jobs = await ledger.openJobs();
-    expect(jobs.map((record) => record.id)).toEqual(['a', 'b']);
+    const { jobs } = await ledger.openJobs();
+    expect(ids(jobs)).toEqual(['a', 'b']);
     expect(jobs[0]).toEqual(watching);
     expect(jobs[1]?.phase).toBe('submitting');
   });
@@ -80,34 +71,35 @@ describe('SqliteJobLedger', () => {
     await ledger.open(job('b', 2000));
     await ledger.close('a');
     await ledger.close('never-opened');
-    expect((await ledger.openJobs()).map((record) => record.id)).toEqual(['b']);
+    expect(ids((await ledger.openJobs()).jobs)).toEqual(['b']);
     await ledger.close('b');
-    expect(await ledger.openJobs()).toEqual([]);
+    expect((await ledger.openJobs()).jobs).toEqual([]);
   });
 
   it('refuses to open the same job twice', async () => {
     const ledger = new SqliteJobLedger(connect());
     await ledger.open(job('a', 1000));
     await expect(ledger.open(job('a', 1000))).rejects.toThrow(/UNIQUE|constraint/i);
-    expect(await ledger.openJobs()).toHaveLength(1);
+    expect((await ledger.openJobs()).jobs).toHaveLength(1);
   });
 
   it('survives closing and reopening the file', async () => {
     const first = connect();
     const ledger = new SqliteJobLedger(first);
+    const watching: JobRecord = { ...job('b', 2000), phase: 'watching', taskId: 'task-b', submittedAt: 2100 };
     await ledger.open(job('a', 1000));
-    await ledger.open(job('b', 2000, { phase: 'watching', taskId: 'task-b' }));
+    await ledger.open(watching);
     await ledger.open(job('c', 3000));
     await ledger.close('c');
     await first.disconnect();
     opened.splice(opened.indexOf(first), 1);
 
     const reopened = new SqliteJobLedger(connect());
-    const jobs = await reopened.openJobs();
-    expect(jobs.map((record) => record.id)).toEqual(['a', 'b']);
-    expect(jobs[1]).toEqual(job('b', 2000, { phase: 'watching', taskId: 'task-b' }));
-    await reopened.update(job('a', 1000, { phase: 'delivering', resultUrl: 'https://x.example/a.png' }));
-    expect((await reopened.openJobs())[0]?.phase).toBe('delivering');
+    const { jobs } = await reopened.openJobs();
+    expect(ids(jobs)).toEqual(['a', 'b']);
+    expect(jobs[1]).toEqual(watching);
+    await reopened.update({ ...job('a', 1000), phase: 'delivering', taskId: 'task-a', submittedAt: 1100, resultUrl: 'https://x.example/a.png' });
+    expect((await reopened.openJobs()).jobs[0]?.phase).toBe('delivering');
   });
 
   it('shares the file with the key-value store without interfering', async () => {
@@ -116,6 +108,29 @@ describe('SqliteJobLedger', () => {
     const ledger = new SqliteJobLedger(store);
     await ledger.open(job('a', 1000));
     expect(await store.get('keyv:some-key')).toBe(JSON.stringify({ value: 1 }));
-    expect(await ledger.openJobs()).toHaveLength(1);
+    expect((await ledger.openJobs()).jobs).toHaveLength(1);
+  });
+
+  it('moves a row that is not a job to the quarantine, keeps it there and resumes the others', async () => {
+    const store = connect();
+    const ledger = new SqliteJobLedger(store);
+    await ledger.open(job('good', 1000));
+    await store.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{"id":"torn","pha');
+    const watchingWithoutTask = { ...job('no-task', 2000), phase: 'watching' };
+    await store.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'no-task', 2000, JSON.stringify(watchingWithoutTask));
+
+    const first = await ledger.openJobs();
+    expect(ids(first.jobs)).toEqual(['good']);
+    expect(first.quarantined.map((row) => row.id).sort()).toEqual(['no-task', 'torn']);
+    expect(first.quarantined.find((row) => row.id === 'torn')?.problem).toBe('not JSON');
+    expect(first.quarantined.find((row) => row.id === 'no-task')?.problem).toMatch(/taskId/);
+
+    // Reported once; the rows are kept aside, word for word, for whoever investigates.
+    expect((await ledger.openJobs()).quarantined).toEqual([]);
+    const kept = (await store.query('SELECT id, record FROM imagine_jobs_quarantine ORDER BY id')) as Array<{ id: string; record: string }>;
+    expect(kept).toEqual([
+      { id: 'no-task', record: JSON.stringify(watchingWithoutTask) },
+      { id: 'torn', record: '{"id":"torn","pha' },
+    ]);
   });
 });

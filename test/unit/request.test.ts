@@ -6,13 +6,14 @@ const parse = (prompt: string | null, aspect: string | null = null, quality: str
   parseImagineRequest({ prompt, aspect, quality });
 
 function accepted(result: ParsedRequest) {
-  if (!result.ok) throw new Error(`refused: ${result.reason}`);
+  if (!result.ok) throw new Error(`refused: ${result.refusal.code}`);
   return result.request;
 }
 
+/** The sentence the member reads for the refusal. */
 function refused(result: ParsedRequest): string {
   if (result.ok) throw new Error(`accepted: ${JSON.stringify(result.request)}`);
-  return result.reason;
+  return messages.refusal(result.refusal);
 }
 
 describe('parseImagineRequest', () => {

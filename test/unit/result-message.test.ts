@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { FittedImage } from '../../src/jobs/image.js';
-import type { JobRecord } from '../../src/jobs/job.js';
+import type { JobIn } from '../../src/jobs/job.js';
 import { failureNotice, promptForEmbed, successMessage, truncate } from '../../src/jobs/result-message.js';
 import { messages } from '../../src/messages.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function job(overrides: Partial<JobRecord> = {}): JobRecord {
+function job(overrides: Partial<JobIn<'delivering'>> = {}): JobIn<'delivering'> {
   return {
     id: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
     guildId: '100',
@@ -21,6 +21,7 @@ function job(overrides: Partial<JobRecord> = {}): JobRecord {
     reservation: { guildId: '100', userId: '300', day: '2023-11-14' },
     phase: 'delivering',
     taskId: 'task-1',
+    submittedAt: 1_700_000_005_000,
     resultUrl: 'https://tempfile.example/result/abc.png',
     ...overrides,
   };

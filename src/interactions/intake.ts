@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { Refusal } from '../errors.js';
+import { admit, type AdmissionDeps } from '../jobs/admission.js';
+import type { ImagineRequest, JobIn } from '../jobs/job.js';
+import type { JobService } from '../jobs/service.js';
+import type { Settle } from '../jobs/settlement.js';
+import type { Logger } from '../log.js';
+import type { QuotaScope } from '../quota/counter.js';
+
+/** Discord's documented default when an interaction does not say (10 MiB). */
+export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
+
+/** Checks that usually take milliseconds; past this the reply is deferred first so Discord's 3 s are kept. */
+export const ADMISSION_DEADLINE_MS = 1_500;
+
+/**
+ * What starting a job needs of an interaction: a slash command, a button or a modal submission in a
+ * server. The job keeps the token to edit the deferred reply, and the channel and member to fall back to.
+ */
+export interface JobInteraction {
+  readonly id: string;
+  readonly token: string;
+  readonly applicationId: string;
+  readonly guildId: string;
+  readonly channelId: string;
+  readonly user: { readonly id: string };
+  readonly createdTimestamp: number;
+  readonly attachmentSizeLimit: number;
+  deferReply(): Promise<unknown>;
+}
+
+export interface JobIntakeDeps extends AdmissionDeps {
+  jobs: Pick<JobService, 'start'>;
+  settle: Settle;
+  logger: Logger;
+  clock: Clock;
+  admissionDeadlineMs?: number;
+}
+
+/**
+ * Starts a job for an interaction: admission, the public "thinking…" defer, the job record. A refusal is
+ * thrown as a Refusal and a store outage as the store's error; the interaction error policy answers both.
+ */
+export type JobIntake = (interaction: JobInteraction, request: ImagineRequest) => Promise<void>;
+
+export function createJobIntake(deps: JobIntakeDeps): JobIntake {
+  const deadlineMs = deps.admissionDeadlineMs ?? ADMISSION_DEADLINE_MS;
+  return async (interaction, request) => {
+    const { guildId } = interaction;
+    const userId = interaction.user.id;
+    const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
+    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
+
+    const admission = admit(deps, guildId, userId, request.prompt);
+    let deferred = false;
+    if (!(await settlesWithin(admission, deadlineMs))) {
+      deferred = await defer(interaction, log, 'could not acknowledge the interaction while admission was slow');
+      if (!deferred) {
+        const late = await admission.catch(() => undefined);
+        if (late?.admitted) await deps.settle(jobFor(interaction, request, late.reservation.scope), 'refunded');
+        return;
+      }
+    }
+    const verdict = await admission;
+    if (!verdict.admitted) throw new Refusal(verdict.refusal);
+    const job = jobFor(interaction, request, verdict.reservation.scope);
+    if (!deferred && !(await defer(interaction, log, 'could not acknowledge the interaction; refunding'))) {
+      await deps.settle(job, 'refunded');
+      return;
+    }
+    log.info({ jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
+    await deps.jobs.start(job);
+  };
+}
+
+function jobFor(interaction: JobInteraction, request: ImagineRequest, reservation: QuotaScope): JobIn<'queued'> {
+  return {
+    id: randomUUID(),
+    guildId: interaction.guildId,
+    channelId: interaction.channelId,
+    userId: interaction.user.id,
+    applicationId: interaction.applicationId,
+    interactionId: interaction.id,
+    interactionToken: interaction.token,
+    createdAt: interaction.createdTimestamp,
+    request,
+    attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
+    reservation,
+    phase: 'queued',
+  };
+}
+
+/** A defer that fails (Discord unreachable, interaction expired) leaves nobody to answer: it is logged only. */
+async function defer(interaction: JobInteraction, log: Logger, failure: string): Promise<boolean> {
+  try {
+    await interaction.deferReply();
+    return true;
+  } catch (error) {
+    log.warn({ err: error }, failure);
+    return false;
+  }
+}
+
+/** Whether `promise` settles (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

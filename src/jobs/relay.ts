@@ -1,0 +1,78 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import { DeliveryError, type DeliveryTarget, type MessageBuilder } from './delivery.js';
+import type { DownloadedImage, FittedImage } from './image.js';
+import type { JobIn } from './job.js';
+import { successMessage } from './result-message.js';
+
+export interface ImageRelayDeps {
+  download: (url: string, signal: AbortSignal) => Promise<DownloadedImage>;
+  fit: (image: DownloadedImage, limitBytes: number) => Promise<FittedImage>;
+  /** Deletes a downloaded image once it has been fitted. */
+  discard: (image: DownloadedImage) => Promise<void>;
+  /**
+   * Runs a job's image work (download, re-encode, upload) in one of a few slots, so the number of large
+   * images held in memory is bounded however many jobs finish at once. Default: no bound.
+   */
+  imageSlot?: <T>(work: () => Promise<T>) => Promise<T>;
+  clock: Clock;
+}
+
+export interface RelayHooks {
+  signal: AbortSignal;
+  log: Logger;
+  /** Sends the finished message to the member (with the runner's retries). */
+  send: (build: MessageBuilder) => Promise<DeliveryTarget>;
+  /** Runs once the image is ready, just before the upload (the runner stops its progress edits). */
+  beforeUpload: () => Promise<void>;
+}
+
+/** Takes a succeeded task's image from KIE to the member: download, fit to the server's upload limit, upload. */
+export class ImageRelay {
+  constructor(private readonly deps: ImageRelayDeps) {}
+
+  async relay(job: JobIn<'delivering'>, hooks: RelayHooks): Promise<void> {
+    const slot = this.deps.imageSlot ?? ((work) => work());
+    const queuedAt = this.deps.clock.now();
+    await slot(() => this.relayInSlot(job, hooks, this.deps.clock.now() - queuedAt));
+  }
+
+  private async relayInSlot(job: JobIn<'delivering'>, hooks: RelayHooks, slotWaitMs: number): Promise<void> {
+    const { clock } = this.deps;
+    const started = clock.now();
+    let downloaded = started;
+    // The downloaded original is not kept during the upload (a 4K PNG is about 30 MB): in the rare case that
+    // Discord refuses the size, it is downloaded again.
+    let image = await this.downloadAndFit(job, job.attachmentSizeLimit, hooks, () => (downloaded = clock.now()));
+    const fitted = clock.now();
+    await hooks.beforeUpload();
+    const elapsedMs = clock.now() - job.createdAt;
+    let target: DeliveryTarget;
+    try {
+      target = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+    } catch (error) {
+      if (!(error instanceof DeliveryError && error.kind === 'too_large')) throw error;
+      // The server's real limit is lower than the interaction said: try once more at half the size.
+      const smaller = Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2);
+      image = await this.downloadAndFit(job, smaller, hooks);
+      target = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+    }
+    const timings = { slotWaitMs, downloadMs: downloaded - started, fitMs: fitted - downloaded, uploadMs: clock.now() - fitted };
+    hooks.log.info(
+      { taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt },
+      'image delivered',
+    );
+  }
+
+  /** Downloads the job's image and fits it to the limit; the downloaded file is deleted either way. */
+  private async downloadAndFit(job: JobIn<'delivering'>, limitBytes: number, hooks: RelayHooks, onDownloaded = () => {}): Promise<FittedImage> {
+    const downloaded = await this.deps.download(job.resultUrl, hooks.signal).finally(onDownloaded);
+    try {
+      return await this.deps.fit(downloaded, limitBytes);
+    } finally {
+      await this.deps
+        .discard(downloaded)
+        .catch((error: unknown) => hooks.log.warn({ err: error, path: downloaded.path }, 'could not delete a downloaded image'));
+    }
+  }
+}
