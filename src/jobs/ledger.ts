@@ -49,6 +49,8 @@ export class SqliteJobLedger implements JobLedger {
         'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
       );
     })();
+    // A store that fails before the first job is reported by the first call that awaits `ready`, not as an unhandled rejection.
+    this.ready.catch(() => undefined);
   }
 
   async open(job: JobRecord): Promise<void> {

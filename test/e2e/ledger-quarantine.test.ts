@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteJobLedger } from '../../src/jobs/ledger.js';
+import { openStorage } from '../../src/storage.js';
+import { startHarness, type Harness } from '../helpers/harness.js';
+import { ledgerJob } from '../helpers/ledger-jobs.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { createTempDir, type TempDir } from '../helpers/tmp.js';
+
+describe('a ledger row that is not a job, at start-up', () => {
+  let h: Harness | undefined;
+  let dir: TempDir | undefined;
+  afterEach(async () => {
+    await h?.close();
+    await dir?.remove();
+    h = undefined;
+    dir = undefined;
+  });
+
+  it('is quarantined and logged; the bot starts and serves /imagine', async () => {
+    dir = await createTempDir('quarantine');
+    const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
+    const seeded = await openStorage(storageUrl);
+    await new SqliteJobLedger(seeded.sqlite!).openJobs(); // creates the tables
+    await seeded.sqlite!.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1, '{"id":"torn","phase":"watch');
+    const wrongShape = { ...ledgerJob('no-task', 2), phase: 'delivering' };
+    await seeded.sqlite!.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'no-task', 2, JSON.stringify(wrongShape));
+    await seeded.close();
+
+    const logs = captureLogs();
+    h = await startHarness({ storageUrl, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    const quarantined = logs.lines.filter((l) => l.msg === 'job ledger row is not a valid job; quarantined').map((l) => l['jobId']);
+    expect(quarantined.sort()).toEqual(['no-task', 'torn']);
+
+    const interaction = h.imagine({ prompt: 'a lighthouse after the storm' });
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 15_000);
+    await h.app.jobs.idle();
+    expect(await h.storage.sqlite!.query('SELECT id FROM imagine_jobs')).toEqual([]);
+    expect(await h.storage.sqlite!.query('SELECT id FROM imagine_jobs_quarantine ORDER BY id')).toEqual([{ id: 'no-task' }, { id: 'torn' }]);
+  });
+});
