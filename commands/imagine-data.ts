@@ -4,9 +4,7 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES } from '../src/kie/index.js';
-
-export const QUALITY_LABELS = { basic: '2K', high: '4K' } as const satisfies Record<(typeof QUALITIES)[number], string>;
+import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, QUALITY_LABELS } from '../src/kie/index.js';
 
 export const imagineCommand = {
   name: 'imagine',

@@ -1,5 +1,6 @@
 import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage, type ReplyFailure } from '../discord/replies.js';
 import type { Logger } from '../log.js';
+import { fromSchedule, retrying } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { JobRecord } from './job.js';
 
@@ -86,21 +87,30 @@ export interface PersistentDeliveryDeps extends DeliveryDeps {
  * the DeliveryError when retrying cannot help, and with Interrupted when `signal` aborts.
  */
 export async function deliverWithRetry(job: JobRecord, build: MessageBuilder, signal: AbortSignal, deps: PersistentDeliveryDeps): Promise<DeliveryTarget> {
-  const sleep = deps.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt += 1) {
-    if (signal.aborted) throw new Interrupted('delivery interrupted by shutdown');
-    try {
-      return await deliverOnce(job, build, deps);
-    } catch (error) {
-      if (!(error instanceof DeliveryError) || error.kind !== 'transient') throw error;
-      const delay = deps.retryDelaysMs[Math.min(attempt, deps.retryDelaysMs.length) - 1] ?? 0;
-      deps.logger.warn({ jobId: job.id, attempt, retryInMs: delay }, 'delivery postponed');
-      await deps.onPostponed?.(attempt, delay);
-      await sleep(delay, signal).catch(() => {
-        throw new Interrupted('delivery interrupted by shutdown');
-      });
-    }
-  }
+  const interrupted = () => new Interrupted('delivery interrupted by shutdown');
+  let postponed = Promise.resolve();
+  return retrying(
+    async () => {
+      if (signal.aborted) throw interrupted();
+      return deliverOnce(job, build, deps);
+    },
+    {
+      next: (error, attempt) => {
+        if (!(error instanceof DeliveryError) || error.kind !== 'transient') return undefined;
+        const delay = fromSchedule(deps.retryDelaysMs, attempt);
+        deps.logger.warn({ jobId: job.id, attempt, retryInMs: delay }, 'delivery postponed');
+        postponed = deps.onPostponed?.(attempt, delay) ?? Promise.resolve();
+        return delay;
+      },
+      // The postponement is recorded before the wait begins.
+      sleep: async (ms) => {
+        await postponed;
+        await (deps.sleep ?? defaultSleep)(ms, signal).catch(() => {
+          throw interrupted();
+        });
+      },
+    },
+  );
 }
 
 function sendTo(target: DeliveryTarget, job: JobRecord, message: OutgoingMessage, replies: DiscordReplies): Promise<void> {

@@ -1,6 +1,6 @@
 import { escapeMarkdown, type APIEmbed } from 'discord.js';
-import { QUALITY_LABELS } from '../../commands/imagine-data.js';
 import type { OutgoingMessage } from '../discord/replies.js';
+import { QUALITY_LABELS } from '../kie/index.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
 import type { FittedImage } from './image.js';
 import type { JobIn, JobRecord } from './job.js';

@@ -101,11 +101,12 @@ export class JobRunner {
     }
   }
 
-  /** queued → watching: creates the KIE task, waiting while KIE refuses new tasks for now. */
+  /** queued → watching: creates the KIE task (the client waits while KIE refuses new tasks for now). */
   private async submit(job: JobIn<'queued' | 'submitting'>, { progress, signal, log }: RunContext): Promise<JobIn<'watching'>> {
     const started = this.deps.clock.now();
     let current: JobIn<'queued' | 'submitting'> = job;
-    const options = {
+    const input = { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality };
+    const taskId = await this.deps.kie.createTask(input, {
       signal,
       onQueuePosition: (queuePosition: number) => progress.update({ state: 'submitting', queuePosition }),
       // Recorded before the request leaves: after a crash we must know a billed task may exist.
@@ -114,27 +115,15 @@ export class JobRunner {
         current = { ...current, phase: 'submitting' };
         await this.deps.ledger.update(current);
       },
-      ...(this.deps.callBackUrl ? { callBackUrl: this.deps.callBackUrl } : {}),
-    };
-    const input = { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality };
-    let taskId: string;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        taskId = await this.deps.kie.createTask(input, options);
-        break;
-      } catch (error) {
-        // KIE drops (does not queue) creates over its limit or during maintenance: nothing was created,
-        // so waiting and asking again is safe, for as long as the job may live.
-        const refusedBeforeCreating =
-          error instanceof KieError && !error.maybeCreated && (error.kind === 'rate_limited' || error.kind === 'unavailable') && error.transient;
-        const wait = Math.min(30_000, 5_000 * attempt);
-        if (!refusedBeforeCreating || this.deps.clock.now() + wait > job.createdAt + this.deps.jobTimeoutMs) throw error;
-        log.warn({ attempt, retryInMs: wait, kind: error.kind }, 'KIE refused the task for now; retrying');
+      // KIE refused before creating anything: the job waits again, for as long as it may live.
+      deadline: job.createdAt + this.deps.jobTimeoutMs,
+      onRefused: async ({ attempt, waitMs, error }) => {
+        log.warn({ attempt, retryInMs: waitMs, kind: error.kind }, 'KIE refused the task for now; retrying');
         current = { ...current, phase: 'queued' };
         await this.persist(current, log);
-        await this.options.sleep(wait, signal);
-      }
-    }
+      },
+      ...(this.deps.callBackUrl ? { callBackUrl: this.deps.callBackUrl } : {}),
+    });
     const submittedAt = this.deps.clock.now();
     const next: JobIn<'watching'> = { ...current, phase: 'watching', taskId, submittedAt };
     await this.persist(next, log);

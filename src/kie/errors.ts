@@ -72,10 +72,6 @@ export class KieError extends Error {
   }
 }
 
-export function isKieError(error: unknown): error is KieError {
-  return error instanceof KieError;
-}
-
 interface Classification {
   kind: KieErrorKind;
   transient: boolean;

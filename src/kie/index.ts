@@ -1,7 +1,7 @@
 export * from './types.js';
-export { KieError, isKieError, classifyKieCode, classifyHttpStatus, sanitizeKieMessage } from './errors.js';
+export { KieError, classifyKieCode, classifyHttpStatus, sanitizeKieMessage } from './errors.js';
 export type { KieErrorInit } from './errors.js';
-export { KieClient, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY, DEFAULT_USER_AGENT, inputProblem } from './client.js';
+export { KieClient, DefaultKieClientOptions, DEFAULT_USER_AGENT, inputProblem } from './client.js';
 export type { KieClientOptions, CreateTaskOptions, GetTaskOptions, RetryPolicy } from './client.js';
 export {
   SlidingWindowBudget,

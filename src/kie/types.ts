@@ -5,6 +5,8 @@ export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 export const QUALITIES = ['basic', 'high'] as const;
 export type Quality = (typeof QUALITIES)[number];
+/** How a quality is named to members: the resolution Seedream 4.5 returns for it. */
+export const QUALITY_LABELS = { basic: '2K', high: '4K' } as const satisfies Record<Quality, string>;
 
 export const MAX_PROMPT_LENGTH = 3000;
 

@@ -177,6 +177,35 @@ describe('KieClient.createTask', () => {
     expect(acquired.create).toBe(5);
   });
 
+  it('with a deadline, asks again after refusals past maxAttempts, telling onRefused each time, until the deadline', async () => {
+    let now = 0;
+    const { client, sleeps, acquired } = setup({ retry: { maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 1_000 }, now: () => now });
+    for (let i = 0; i < 5; i += 1) fake.nextCreate({ code: 429 });
+    const refusals: Array<{ attempt: number; waitMs: number; kind: string }> = [];
+    const taskId = await client.createTask(INPUT, {
+      deadline: 10_000,
+      onRefused: async ({ attempt, waitMs, error }) => {
+        refusals.push({ attempt, waitMs, kind: error.kind });
+        now += waitMs;
+      },
+    });
+    expect(fake.creates).toHaveLength(6);
+    expect(fake.creates[5]!.taskId).toBe(taskId);
+    expect(sleeps).toEqual([50, 100, 200, 400, 500]);
+    expect(refusals.map((r) => r.attempt)).toEqual([1, 2, 3, 4, 5]);
+    expect(refusals.every((r) => r.kind === 'rate_limited')).toBe(true);
+    expect(acquired.create).toBe(6);
+  });
+
+  it('with a deadline, gives up on a refusal when the next wait would pass it', async () => {
+    const { client, sleeps } = setup({ now: () => 9_990 });
+    fake.nextCreate({ code: 455, msg: 'maintenance' });
+    const error = await kieError(client.createTask(INPUT, { deadline: 10_000 }));
+    expect(error).toMatchObject({ kind: 'unavailable', maybeCreated: false });
+    expect(sleeps).toEqual([]);
+    expect(fake.creates).toHaveLength(1);
+  });
+
   it('retries when the connection is refused (nothing was sent)', async () => {
     const { client, sleeps, acquired } = setup({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
     const error = await kieError(client.createTask(INPUT));
@@ -392,38 +421,25 @@ describe('KieClient.getTask', () => {
     expect(sleeps).toEqual([]);
   });
 
-  it.each(['http500html', 'http502', 'code455', 'code500', 'malformed', 'drop'] as PollFault[])(
-    'retries one %s fault and then returns the record',
-    async (fault) => {
-      const { client, sleeps, acquired } = setup();
-      const taskId = await client.createTask(INPUT);
-      const randoms = [0, 0]; // first poll: fault check, fault pick
-      fake.pollFaults(0.5, [fault], () => randoms.shift() ?? 0.99);
-      const record = await client.getTask(taskId);
-      expect(record.taskId).toBe(taskId);
-      expect(fake.polls).toHaveLength(2);
-      expect(sleeps).toEqual([50]);
-      expect(acquired.poll).toBe(2);
-    },
-  );
-
   it.each([
     ['http502', { kind: 'server', httpStatus: 502, code: undefined }],
     ['http500html', { kind: 'server', httpStatus: 500, code: undefined }],
     ['malformed', { kind: 'bad_response', httpStatus: 200, code: undefined }],
     ['code455', { kind: 'unavailable', httpStatus: 200, code: 455 }],
+    ['code500', { kind: 'server', httpStatus: 200, code: 500 }],
     ['drop', { kind: 'network', httpStatus: undefined, code: undefined }],
-  ] as const)('gives up on a persistent %s after maxAttempts with a transient error', async (fault, expected) => {
-    const { client, sleeps } = setup();
-    fake.pollFaults(1, [fault], () => 0);
+  ] as const)('answers a %s fault with one request and a transient error: the watch decides when to poll again', async (fault, expected) => {
+    const { client, sleeps, acquired } = setup();
+    fake.pollFaults(1, [fault as PollFault], () => 0);
     const error = await kieError(client.getTask('abc'));
     expect(error).toMatchObject({ ...expected, transient: true });
     expect(error.message).not.toContain('<html');
-    expect(fake.polls).toHaveLength(3);
-    expect(sleeps).toEqual([50, 100]);
+    expect(fake.polls).toHaveLength(1);
+    expect(acquired.poll).toBe(1);
+    expect(sleeps).toEqual([]);
   });
 
-  it('times out a request that never answers and retries it', async () => {
+  it('times out a request that never answers, once', async () => {
     let calls = 0;
     const hangingFetch: typeof fetch = (_url, init) =>
       new Promise((_resolve, reject) => {
@@ -432,15 +448,8 @@ describe('KieClient.getTask', () => {
       });
     const { client, sleeps } = setup({ fetch: hangingFetch, requestTimeoutMs: 20 });
     expect(await kieError(client.getTask('abc'))).toMatchObject({ kind: 'timeout', transient: true });
-    expect(calls).toBe(3);
-    expect(sleeps).toEqual([50, 100]);
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
   });
-});
 
-describe('KieClient.getCredits', () => {
-  it('reads the remaining credits', async () => {
-    const { client, acquired } = setup();
-    expect(await client.getCredits()).toBe(10_000);
-    expect(acquired.poll).toBe(1);
-  });
 });

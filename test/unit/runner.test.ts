@@ -252,16 +252,32 @@ describe('JobRunner, phase by phase', () => {
     expect(logs.lines.filter((l) => l.msg === 'quota refunded')).toHaveLength(1);
   });
 
-  it('waits while KIE refuses new tasks for now, recording the job as queued meanwhile', async () => {
+  it('while KIE refuses new tasks, records the job as queued again and lets the client wait until the job deadline', async () => {
+    const phases: string[] = [];
     const refused = new KieError({ kind: 'rate_limited', message: 'busy', code: 429, transient: true });
-    const kie = scriptedKie({ creates: [refused, refused, 'task-9'] });
+    let deadline: number | undefined;
+    const refusing: Pick<KieClient, 'createTask' | 'getTask'> = {
+      // The client's side of a refusal: the attempt left (beforeSend), KIE refused, the client will wait.
+      async createTask(_input, options) {
+        deadline = options?.deadline;
+        await options?.beforeSend?.();
+        phases.push(...(await openJobs()).map((j) => j.phase));
+        await options?.onRefused?.({ attempt: 1, waitMs: 500, error: refused });
+        phases.push(...(await openJobs()).map((j) => j.phase));
+        await options?.beforeSend?.();
+        phases.push(...(await openJobs()).map((j) => j.phase));
+        return 'task-9';
+      },
+      getTask: async (taskId) => record(taskId, 'success'),
+    };
     const replies = recordingReplies();
-    const { runner } = runnerFor(kie.kie, replies);
+    const { runner } = runnerFor(refusing, replies);
+    const job = await openJob({ phase: 'queued' });
 
-    await run(runner, await openJob({ phase: 'queued' }));
+    await run(runner, job);
 
-    expect(kie.creates).toHaveLength(3);
-    expect(sleeps.slice(0, 2)).toEqual([5_000, 10_000]);
+    expect(phases).toEqual(['submitting', 'queued', 'submitting']);
+    expect(deadline).toBe(job.createdAt + 10 * 60_000);
     expect(replies.sent).toHaveLength(1);
     expect(await used()).toBe(1);
   });
