@@ -9,7 +9,6 @@ import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-ag
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
-import { RedisJobLedger, SqliteJobLedger, type JobLedger } from './jobs/ledger.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import { ImageRelay } from './jobs/relay.js';
@@ -17,17 +16,10 @@ import { JobRunner, type JobRunnerOptions, type Polling } from './jobs/runner.js
 import { JobService } from './jobs/service.js';
 import { createSettlement } from './jobs/settlement.js';
 import {
-  createKieBudgets,
-  createRedisKieBudgets,
-  DEFAULT_CREATE_MARGIN_MS,
-  DEFAULT_POLL_MARGIN_MS,
   DEFAULT_USER_AGENT,
-  KIE_CREATE_LIMIT,
-  KIE_POLL_LIMIT,
   KieClient,
   PollPlanner,
   safetyNetPollSchedule,
-  SlidingWindowBudget,
   TaskWaker,
   type RequestBudget,
 } from './kie/index.js';
@@ -37,7 +29,7 @@ import { QuotaService } from './quota/quota-service.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
 import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
-import type { Storage } from './storage.js';
+import type { Storage } from './storage/index.js';
 import { Semaphore } from './util/semaphore.js';
 
 /** Timings for tests and benchmarks; production uses the defaults. None of them changes what is wired. */
@@ -86,11 +78,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const settings = new GuildSettingsStore(storage.kv);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
   // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
-  const budgets =
-    tunedBudgets ??
-    (storage.redis
-      ? createRedisKieBudgets(storage.redis, storage.keyPrefix, (error) => logger.warn({ err: error }, 'KIE budget: Redis unavailable'))
-      : localBudgets(processes));
+  const budgets = tunedBudgets ?? storage.budgets(processes, (error) => logger.warn({ err: error }, 'KIE budget: store unavailable'));
   const kie = new KieClient({
     baseUrl: config.kieApiUrl,
     apiKey: config.kieApiKey,
@@ -99,7 +87,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     pollBudget: budgets.poll,
   });
   const waker = new TaskWaker();
-  const ledger = ledgerFor(storage);
+  const { ledger } = storage;
   const settle = createSettlement({ ledger, release: (scope) => quota.refund(scope), logger });
   const images = new Semaphore(imageConcurrency);
   const relay = new ImageRelay({
@@ -201,23 +189,4 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
  */
 function defaultImageSlots(): number {
   return Math.max(2, Math.min(4, availableParallelism()));
-}
-
-/**
- * Without Redis the processes cannot share one window, so each shard process takes an equal part of KIE's
- * limits; together they still stay within them.
- */
-function localBudgets(processes: number): { create: RequestBudget; poll: RequestBudget } {
-  if (processes <= 1) return createKieBudgets();
-  const share = (limit: number) => Math.max(1, Math.floor(limit / processes));
-  return {
-    create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
-    poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
-  };
-}
-
-function ledgerFor(storage: Storage): JobLedger {
-  if (storage.sqlite) return new SqliteJobLedger(storage.sqlite);
-  if (storage.redis) return new RedisJobLedger(storage.redis, storage.keyPrefix);
-  throw new Error(`no job ledger for ${storage.kind}`);
 }

@@ -6,7 +6,7 @@ import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
 import type { Command, Services } from './services.js';
-import { isStoreError } from './storage.js';
+import { isStoreError } from './storage/index.js';
 
 /**
  * A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL

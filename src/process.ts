@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
-import { openStorage, StorageError } from './storage.js';
+import { openStorage, StorageError } from './storage/index.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 

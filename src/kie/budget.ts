@@ -130,8 +130,8 @@ export class SlidingWindowBudget implements RequestBudget {
 }
 
 export interface KieBudgets {
-  create: SlidingWindowBudget;
-  poll: SlidingWindowBudget;
+  create: RequestBudget;
+  poll: RequestBudget;
 }
 
 /** The two budgets the bot shares across all jobs, at KIE's limits plus a safety margin. */
@@ -149,5 +149,18 @@ export function createKieBudgets(
       ...clock,
     }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: options.pollMarginMs ?? DEFAULT_POLL_MARGIN_MS, ...clock }),
+  };
+}
+
+/**
+ * KIE's limits for one of `processes` bot processes that cannot share a window (no Redis): each takes an
+ * equal part, so together they still stay within them.
+ */
+export function shareOfKieBudgets(processes: number): KieBudgets {
+  if (processes <= 1) return createKieBudgets();
+  const share = (limit: number) => Math.max(1, Math.floor(limit / processes));
+  return {
+    create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
+    poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
 }

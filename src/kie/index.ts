@@ -6,6 +6,7 @@ export type { KieClientOptions, CreateTaskOptions, GetTaskOptions, RetryPolicy }
 export {
   SlidingWindowBudget,
   createKieBudgets,
+  shareOfKieBudgets,
   KIE_CREATE_LIMIT,
   KIE_POLL_LIMIT,
   DEFAULT_CREATE_MARGIN_MS,

@@ -1,4 +1,4 @@
-import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
+import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type KieBudgets, type RequestBudget } from './budget.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine } from './waiting-line.js';
 
@@ -145,7 +145,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
 }
 
 /** KIE's two limits as budgets shared through Redis (one window per kind, per key prefix). */
-export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): { create: RequestBudget; poll: RequestBudget } {
+export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
   const common = { redis, ...(onError ? { onError } : {}) };
   return {
     create: new RedisSlidingWindowBudget({ ...common, key: `${keyPrefix}kie:budget:create`, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),

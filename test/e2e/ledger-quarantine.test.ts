@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
-import { openStorage } from '../../src/storage.js';
+import { openStorage } from '../../src/storage/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 describe('a ledger row that is not a job, at start-up', () => {
   let h: Harness | undefined;
@@ -20,10 +21,10 @@ describe('a ledger row that is not a job, at start-up', () => {
     dir = await createTempDir('quarantine');
     const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
     const seeded = await openStorage(storageUrl);
-    await new SqliteJobLedger(seeded.sqlite!).openJobs(); // creates the tables
-    await seeded.sqlite!.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1, '{"id":"torn","phase":"watch');
+    await new SqliteJobLedger(sqliteOf(seeded)).openJobs(); // creates the tables
+    await sqliteOf(seeded).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1, '{"id":"torn","phase":"watch');
     const wrongShape = { ...ledgerJob('no-task', 2), phase: 'delivering' };
-    await seeded.sqlite!.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'no-task', 2, JSON.stringify(wrongShape));
+    await sqliteOf(seeded).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'no-task', 2, JSON.stringify(wrongShape));
     await seeded.close();
 
     const logs = captureLogs();
@@ -34,7 +35,7 @@ describe('a ledger row that is not a job, at start-up', () => {
     const interaction = h.imagine({ prompt: 'a lighthouse after the storm' });
     await interaction.waitForOriginal((m) => m.attachments.length > 0, 15_000);
     await h.app.jobs.idle();
-    expect(await h.storage.sqlite!.query('SELECT id FROM imagine_jobs')).toEqual([]);
-    expect(await h.storage.sqlite!.query('SELECT id FROM imagine_jobs_quarantine ORDER BY id')).toEqual([{ id: 'no-task' }, { id: 'torn' }]);
+    expect(await sqliteOf(h.storage).query('SELECT id FROM imagine_jobs')).toEqual([]);
+    expect(await sqliteOf(h.storage).query('SELECT id FROM imagine_jobs_quarantine ORDER BY id')).toEqual([{ id: 'no-task' }, { id: 'torn' }]);
   });
 });

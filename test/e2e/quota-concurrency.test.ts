@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStorage } from '../../src/storage.js';
+import { openStorage } from '../../src/storage/index.js';
 import { utcDay } from '../../src/quota/day.js';
 import { FakeDiscord, type FakeInteraction } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
@@ -8,6 +8,7 @@ import { CHANNEL_ID, GUILD_ID, MEMBER, startHarness, type Harness } from '../hel
 import { claimRedisDatabase } from '../helpers/redis-db.js';
 import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstReply } from '../helpers/replies.js';
+import { redisOf } from '../helpers/storage.js';
 
 const AT_ONCE = 50;
 const LEFT = 3;
@@ -79,7 +80,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
       cleanups.unshift(async () => {
         const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
         try {
-          await deleteKeysWithPrefix(cleaner.redis!, keyPrefix);
+          await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
         } finally {
           await cleaner.close();
         }

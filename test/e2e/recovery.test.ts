@@ -18,6 +18,7 @@ import {
   waitingForSlot,
   type RestartableBot,
 } from '../helpers/restartable-bot.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
   let rig: RestartableBot | undefined;
@@ -153,7 +154,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     h = undefined;
   });
 
-  const ledgerRows = async (harness: Harness) => harness.storage.sqlite!.query('SELECT record FROM imagine_jobs');
+  const ledgerRows = async (harness: Harness) => sqliteOf(harness.storage).query('SELECT record FROM imagine_jobs');
   const mentionsOnlyMember = { everyone: false, users: [HARNESS_MEMBER.id], roles: [] };
 
   it('a job that outlives its token is posted in the channel, mentioning only the member', async () => {

@@ -6,7 +6,7 @@ import type { DestinationStream } from 'pino';
 import { createApp, type App, type AppTuning } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv } from './bot-process.js';

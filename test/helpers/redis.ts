@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { openStorage, type RedisClient, type Storage } from '../../src/storage.js';
+import { openStorage, type RedisClient, type Storage } from '../../src/storage/index.js';
+import { redisOf } from './storage.js';
 
 /** The Redis found by the global setup, or undefined (then use describe.skipIf(!redisTestUrl())). */
 export function redisTestUrl(): string | undefined {
@@ -44,7 +45,7 @@ export async function openTestRedisStorage(keyPrefix = uniqueKeyPrefix()): Promi
   const url = redisTestUrl();
   if (url === undefined) throw new Error('no Redis for tests (guard the suite with describe.skipIf(!redisTestUrl()))');
   const storage = await openStorage(url, { keyPrefix });
-  const redis = storage.redis;
+  const redis = redisOf(storage);
   if (redis === undefined) throw new Error('a redis:// storage without a client');
   return {
     storage,

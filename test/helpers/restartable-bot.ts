@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { utcDay } from '../../src/quota/day.js';
-import { openStorage } from '../../src/storage.js';
+import { openStorage } from '../../src/storage/index.js';
 import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from './bot-process.js';
 import { createTempDir, type TempDir } from './tmp.js';
+import { sqliteOf } from './storage.js';
 
 export const GUILD = '1500000000000000001';
 export const CHANNEL = '1500000000000000002';
@@ -86,7 +87,7 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
     async readStore(read) {
       const storage = await openStorage(storageUrl);
       try {
-        const rows = (await storage.sqlite!.query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
+        const rows = (await sqliteOf(storage).query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
         return await read({
           jobs: rows.map((row) => JSON.parse(row.record) as JobRecord),
           used: (userId) => storage.counters.used({ guildId: GUILD, userId, day: utcDay(Date.now()) }),

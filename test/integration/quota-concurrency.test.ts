@@ -1,7 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix, type TestRedisStorage } from '../helpers/redis.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { startWorker } from '../helpers/worker.js';

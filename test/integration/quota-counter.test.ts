@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { openStorage } from '../../src/storage.js';
+import { openStorage } from '../../src/storage/index.js';
 import { createTempDir } from '../helpers/tmp.js';
 import { deleteKeysWithPrefix, openTestRedisStorage, redisTestUrl } from '../helpers/redis.js';
 import { describeQuotaCounterContract } from './quota-counter-contract.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 describeQuotaCounterContract('SQLite file', async () => {
   const dir = await createTempDir();
@@ -10,7 +11,7 @@ describeQuotaCounterContract('SQLite file', async () => {
   return {
     counter: storage.counters,
     clean: async () => {
-      await storage.sqlite?.query('DELETE FROM quota_usage');
+      await sqliteOf(storage).query('DELETE FROM quota_usage');
     },
     close: async () => {
       await storage.close();
@@ -47,7 +48,7 @@ describe('SqliteQuotaCounter housekeeping', () => {
       await vi.waitFor(async () => {
         expect(await storage.counters.usedOnDays('g', 'u', days)).toEqual([1, 1, 1, 0, 0]);
       });
-      const rows = await storage.sqlite!.query('SELECT day FROM quota_usage ORDER BY day');
+      const rows = await sqliteOf(storage).query('SELECT day FROM quota_usage ORDER BY day');
       expect(rows).toEqual([{ day: '2024-03-02' }, { day: '2024-03-09' }, { day: '2024-03-10' }]);
     } finally {
       await storage.close();

@@ -3,7 +3,7 @@
 // Prints 'ready' once the store is open, waits for 'go' on stdin (the start barrier), fires all
 // reserves at once, then prints {"granted":N,"refused":M} and exits.
 import { createInterface } from 'node:readline';
-import { openStorage } from '../../src/storage.js';
+import { openStorage } from '../../src/storage/index.js';
 
 const [url, keyPrefix, guildId, userId, day, limitText, countText] = process.argv.slice(2);
 if (!url || keyPrefix === undefined || !guildId || !userId || !day || !limitText || !countText) {

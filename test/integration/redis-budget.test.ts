@@ -2,9 +2,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRedisKieBudgets, RedisSlidingWindowBudget, type RedisCommander } from '../../src/kie/index.js';
-import { openStorage, type RedisClient } from '../../src/storage.js';
+import { openStorage, type RedisClient } from '../../src/storage/index.js';
 import { keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { startWorker } from '../helpers/worker.js';
+import { redisOf } from '../helpers/storage.js';
 
 const WORKER = fileURLToPath(new URL('./redis-budget-worker.ts', import.meta.url));
 /** Local grant times are taken after the Redis round trip; allow that much disagreement with Redis's clock. */
@@ -166,7 +167,7 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
     const live = await connect(prefix);
     const closed = await openStorage(redisTestUrl()!, { keyPrefix: prefix });
     await closed.close(); // every command on its client now fails, as on a lost connection
-    let current: RedisCommander = closed.redis!;
+    let current: RedisCommander = redisOf(closed);
     const errors: unknown[] = [];
     const sleeps: number[] = [];
     const budget = new RedisSlidingWindowBudget({

@@ -3,9 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStorage, StorageError } from '../../src/storage.js';
+import { openStorage, StorageError } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -82,8 +83,8 @@ describe('openStorage: SQLite', () => {
       const storage = await openStorage('sqlite://nested/deeper/bot.sqlite');
       cleanups.push(() => storage.close());
       expect(storage.kind).toBe('sqlite');
-      expect(storage.sqlite).toBeDefined();
-      expect(storage.redis).toBeUndefined();
+      expect(sqliteOf(storage)).toBeDefined();
+      expect('redis' in storage).toBe(false);
     } finally {
       process.chdir(cwd);
     }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GuildSettingsStore } from '../../src/moderation/settings.js';
-import { openStorage, StorageError, type Storage } from '../../src/storage.js';
+import { openStorage, StorageError, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
+import { redisOf } from '../helpers/storage.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -20,8 +21,8 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     cleanups.push(() => storage.close());
     expect(storage.kind).toBe('redis');
     expect(storage.keyPrefix).toBe(keyPrefix);
-    expect(storage.sqlite).toBeUndefined();
-    expect(await storage.redis?.ping()).toBe('PONG');
+    expect('sqlite' in storage).toBe(false);
+    expect(await redisOf(storage).ping()).toBe('PONG');
   });
 
   it('keeps settings and usage across a close and reopen, every key under the prefix', async () => {
@@ -36,16 +37,16 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
 
     const second = await open(keyPrefix);
     cleanups.push(async () => {
-      await deleteKeysWithPrefix(second.redis!, keyPrefix);
+      await deleteKeysWithPrefix(redisOf(second), keyPrefix);
     });
     expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'] });
     expect(await second.counters.used(scope)).toBe(1);
-    expect(await keysWithPrefix(second.redis!, keyPrefix)).toEqual([
+    expect(await keysWithPrefix(redisOf(second), keyPrefix)).toEqual([
       `${keyPrefix}quota:g1:2024-03-10`,
       `${keyPrefix}settings::guild:g1:banned-words`,
       `${keyPrefix}settings::guild:g1:paused`,
     ]);
-    const ttl = await second.redis!.ttl(`${keyPrefix}quota:g1:2024-03-10`);
+    const ttl = await redisOf(second).ttl(`${keyPrefix}quota:g1:2024-03-10`);
     expect(ttl).toBeGreaterThan(8 * 86_400);
     expect(ttl).toBeLessThanOrEqual(9 * 86_400);
   });
@@ -72,7 +73,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     const scope = { guildId: 'g1', userId: 'u1', day: '2024-03-10' };
     await storage.counters.reserve(scope, 5);
 
-    const id = await storage.redis!.sendCommand<number>(['CLIENT', 'ID']);
+    const id = await redisOf(storage).sendCommand<number>(['CLIENT', 'ID']);
     expect(await killer.redis.sendCommand(['CLIENT', 'KILL', 'ID', String(id)])).toBe(1);
     await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
     expect(await storage.counters.reserve(scope, 5)).toEqual({ granted: true, used: 2 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuildSettingsStore, MAX_BANNED_WORDS, SettingsError } from '../../src/moderation/settings.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { openTestRedisStorage, redisTestUrl } from '../helpers/redis.js';
 import { createTempDir } from '../helpers/tmp.js';
 import { rejectionOf } from '../helpers/rejection.js';

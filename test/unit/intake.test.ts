@@ -7,8 +7,9 @@ import { createSettlement } from '../../src/jobs/settlement.js';
 import { createLogger } from '../../src/log.js';
 import { GuildSettingsStore } from '../../src/moderation/settings.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
-import { isStoreError, openStorage, type Storage } from '../../src/storage.js';
+import { isStoreError, openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 const GUILD = '1100000000000000001';
 const MEMBER = '1200000000000000001';
@@ -57,7 +58,7 @@ describe('the job intake', () => {
 
   function intake(overrides: { slowSettings?: Promise<void>; admissionDeadlineMs?: number; start?: (job: JobRecord) => Promise<void> } = {}) {
     const logger = createLogger({ level: 'silent' });
-    const ledger = new SqliteJobLedger(storage.sqlite!);
+    const ledger = new SqliteJobLedger(sqliteOf(storage));
     const slow = overrides.slowSettings;
     return createJobIntake({
       settings: slow ? { get: async (guildId) => (await slow, settings.get(guildId)), isBlocked: (g, u) => settings.isBlocked(g, u) } : settings,

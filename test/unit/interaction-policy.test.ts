@@ -4,7 +4,7 @@ import { answerFailure } from '../../src/bot.js';
 import { Refusal } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { messages } from '../../src/messages.js';
-import { StorageError } from '../../src/storage.js';
+import { StorageError } from '../../src/storage/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
 
 type Answer = { content?: string; flags?: unknown; allowedMentions?: unknown };

@@ -6,10 +6,11 @@ import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { JobService } from '../../src/jobs/service.js';
 import { createSettlement, type JobOutcome } from '../../src/jobs/settlement.js';
 import { createLogger } from '../../src/log.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 describe('JobService', () => {
   let dir: TempDir;
@@ -22,7 +23,7 @@ describe('JobService', () => {
   beforeEach(async () => {
     dir = await createTempDir('job-service');
     storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    ledger = new SqliteJobLedger(storage.sqlite!);
+    ledger = new SqliteJobLedger(sqliteOf(storage));
     runs = [];
     settled = [];
     logs = captureLogs();
@@ -81,7 +82,7 @@ describe('JobService', () => {
   it('resumes the jobs it owns and logs the rows that are not jobs, without stopping', async () => {
     await ledger.open(ledgerJob('mine', 1000));
     await ledger.open({ ...ledgerJob('other', 2000), guildId: '1100000000000000099' });
-    await storage.sqlite!.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{');
+    await sqliteOf(storage).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{');
     const jobs = service();
     const owned = (job: JobRecord) => job.guildId === '1100000000000000001';
     expect(await jobs.resume(owned)).toBe(1);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
 import { GuildSettingsStore } from '../../src/moderation/settings.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 
 class FakeClock implements Clock {

@@ -13,10 +13,11 @@ import { createLogger } from '../../src/log.js';
 import { messages } from '../../src/messages.js';
 import { GuildSettingsStore } from '../../src/moderation/settings.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
-import { openStorage, type Storage } from '../../src/storage.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { sqliteOf } from '../helpers/storage.js';
 
 const GUILD = '1100000000000000001';
 const MEMBER = '1200000000000000001';
@@ -96,7 +97,7 @@ describe('JobRunner, phase by phase', () => {
   beforeEach(async () => {
     dir = await createTempDir('runner');
     storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    ledger = new SqliteJobLedger(storage.sqlite!);
+    ledger = new SqliteJobLedger(sqliteOf(storage));
     quota = new QuotaService({ counter: storage.counters, settings: new GuildSettingsStore(storage.kv), defaultDaily: DAILY, clock: { now: () => now } });
     png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).png().toBuffer();
     downloads.length = 0;

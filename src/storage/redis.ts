@@ -1,0 +1,123 @@
+import type { createClient } from '@keyv/redis';
+import { Keyv } from 'keyv';
+import { RedisJobLedger } from '../jobs/ledger.js';
+import { createRedisKieBudgets } from '../kie/index.js';
+import { RedisQuotaCounter } from '../quota/redis-counter.js';
+import { describeStoreError, once, StorageError, warnStoreError } from './errors.js';
+import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type Storage } from './types.js';
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** A Redis shared by every bot process that uses it: quotas, ledger and KIE's request budgets. */
+export interface RedisStorage extends Storage {
+  readonly kind: 'redis';
+  /** The connected client, for tests and maintenance; the bot itself reaches it only through kv, counters, ledger and budgets. */
+  readonly redis: RedisClient;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/** Connects to the Redis of a `redis://` or `rediss://` URL and checks that it answers. */
+export async function openRedisStorage(url: string, options: OpenStorageOptions = {}): Promise<RedisStorage> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StorageError(`STORAGE_URL: not a valid Redis URL (${STORAGE_URL_USAGE})`);
+  }
+  const where = `${parsed.hostname}:${parsed.port || '6379'}`;
+  const secrets = [parsed.password, safeDecode(parsed.password)].filter((secret) => secret.length > 0);
+  const fail = (what: string, error?: unknown): StorageError =>
+    new StorageError(redact(`STORAGE_URL: ${what} Redis at ${where}${error === undefined ? '' : ` (${describeStoreError(error)})`}`, secrets));
+
+  const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let started = false;
+  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
+  let client: RedisClient;
+  try {
+    client = createClient({
+      url,
+      socket: {
+        connectTimeout,
+        // No retry loop at start-up: an unreachable server is a configuration problem to report now.
+        reconnectStrategy: (retries: number) => (started ? Math.min(100 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
+      },
+    });
+  } catch (error) {
+    throw fail('invalid URL for', error);
+  }
+  // Without a listener an 'error' event would crash the process. After start-up Keyv forwards them.
+  client.on('error', () => {});
+
+  try {
+    await withTimeout(
+      (async () => {
+        await client.connect();
+        await client.ping();
+      })(),
+      // Covers a server that accepts the connection but never answers the handshake.
+      Math.round(connectTimeout * 1.5),
+    );
+  } catch (error) {
+    destroyQuietly(client);
+    throw fail('cannot reach', error);
+  }
+  started = true;
+
+  const onError = options.onError ?? warnStoreError;
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const store = new KeyvRedis(client, { throwOnErrors: true });
+  // KeyvRedis prefixes keys with its namespace itself, so Keyv must not add a second one.
+  const kv = new Keyv({ store, namespace: `${keyPrefix}settings`, useKeyPrefix: false, throwOnErrors: true });
+  kv.on('error', (error: unknown) => onError(error));
+
+  return {
+    kind: 'redis',
+    keyPrefix,
+    kv,
+    counters: new RedisQuotaCounter({ client, keyPrefix }),
+    ledger: new RedisJobLedger(client, keyPrefix),
+    // Every bot process on this Redis shares one window, whatever their number.
+    budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
+    redis: client,
+    close: once(async () => {
+      // close() lets queued commands finish; while reconnecting it could wait indefinitely.
+      if (client.isReady) await client.close();
+      else destroyQuietly(client);
+    }),
+  };
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function destroyQuietly(client: RedisClient): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
+}
+
+function redact(message: string, secrets: string[]): string {
+  return secrets.reduce((text, secret) => text.split(secret).join('***'), message);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
