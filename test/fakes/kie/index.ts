@@ -9,6 +9,6 @@ export type {
   PollCall,
   CallbackDelivery,
   FakeTaskView,
-} from './server.js';
+} from './types.js';
 export { FakeImages, TEN_MIB } from './images.js';
 export type { GeneratedImageKind } from './images.js';
