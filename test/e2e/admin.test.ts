@@ -1,10 +1,11 @@
 import { PermissionFlagsBits } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { lastDays, utcDay } from '../../src/quota/day.js';
 import type { CommandOptionSpec, FakeUserSpec } from '../fakes/discord/index.js';
-import { ADMIN, GUILD_ID, MANAGE_GUILD, MEMBER, startHarness, type Harness, type HarnessOptions } from '../helpers/harness.js';
+import { ADMIN, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from '../helpers/harness.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
+import { it } from '../helpers/fixtures.js';
 
 const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
 const THIRD: FakeUserSpec = { id: '1200000000000000003', username: 'potter' };
@@ -67,19 +68,10 @@ function expectRefused(reply: FirstReply, pattern: RegExp): void {
 }
 
 describe('/imagine-admin end to end (real discord.js client, fake Discord and KIE)', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  const start = async (options: HarnessOptions = {}) => {
-    h = await startHarness(options);
-    return h;
-  };
 
-  it('limit: member limit beats the server limit, which beats QUOTA_DAILY; 0 stops a member at once', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '4' } });
+  it('limit: member limit beats the server limit, which beats QUOTA_DAILY; 0 stops a member at once', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '4' } });
     expect(await admin(h, 'limit', { limit: 2 })).toBe('The daily limit for this server is now 2 images per member.');
     expectAccepted(await imagine(h));
     expectAccepted(await imagine(h));
@@ -98,15 +90,15 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(h.kie.creates.filter((c) => c.taskId !== undefined)).toHaveLength(7);
   });
 
-  it('without any admin limit, QUOTA_DAILY applies', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '1' } });
+  it('without any admin limit, QUOTA_DAILY applies', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '1' } });
     expectAccepted(await imagine(h));
     expectRefused(await imagine(h), /\(1\/1\)/);
     await expectCreates(h, 1);
   });
 
-  it('reset gives a member at their limit today back', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '1' } });
+  it('reset gives a member at their limit today back', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '1' } });
     expectAccepted(await imagine(h));
     expectRefused(await imagine(h), /\(1\/1\)/);
     expect(await admin(h, 'reset', { user: MEMBER })).toBe(`Today's usage of <@${MEMBER.id}> is back to 0.`);
@@ -114,8 +106,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     await expectCreates(h, 2);
   });
 
-  it('block refuses the member privately without reaching KIE or costing quota; unblock restores', async () => {
-    const h = await start();
+  it('block refuses the member privately without reaching KIE or costing quota; unblock restores', async ({ bot }) => {
+    const h = await bot();
     expect(await admin(h, 'block', { user: MEMBER })).toBe(`<@${MEMBER.id}> can no longer generate images in this server.`);
     expect(await admin(h, 'block', { user: MEMBER })).toBe(`<@${MEMBER.id}> was already blocked.`);
     expectRefused(await imagine(h), /not allowed to generate images/);
@@ -129,8 +121,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     await expectCreates(h, 2);
   });
 
-  it('usage shows the server totals and top members, and one member over today and the last 7 days', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '10' } });
+  it('usage shows the server totals and top members, and one member over today and the last 7 days', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '10' } });
     expect(await admin(h, 'usage')).toContain('nobody yet');
     const jobs = [h.imagine({ prompt: 'one' }), h.imagine({ prompt: 'two' }), h.imagine({ prompt: 'three', user: OTHER })];
     for (const job of jobs) await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
@@ -157,8 +149,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(member).toContain(`${today}: 1 · ${yesterday}: 3`);
   });
 
-  it('banned words: refused privately naming the word, through case, leetspeak and accents, never as part of a word', async () => {
-    const h = await start();
+  it('banned words: refused privately naming the word, through case, leetspeak and accents, never as part of a word', async ({ bot }) => {
+    const h = await bot();
     expect(await admin(h, 'words list')).toBe('No banned words in this server.');
     expect(await admin(h, 'words add', { word: 'Cat' })).toBe('Added `cat` to the banned words (1 in all).');
     expect(await admin(h, 'words add', { word: 'c4t' })).toBe('`cat` was already banned.');
@@ -182,16 +174,16 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'words list')).toBe('Banned words (1): `red dragon`');
   });
 
-  it('a banned word the store rejects is explained to the admin, not reported as a crash', async () => {
-    const h = await start();
+  it('a banned word the store rejects is explained to the admin, not reported as a crash', async ({ bot }) => {
+    const h = await bot();
     expect(await admin(h, 'words add', { word: '\u200B\u200B' })).toBe('The banned word is empty.');
     // NFKC turns this one character into 18, over the 64-character limit once repeated.
     expect(await admin(h, 'words add', { word: '\uFDFA'.repeat(4) })).toMatch(/at most 64 characters/);
     expect(await admin(h, 'words list')).toBe('No banned words in this server.');
   });
 
-  it('a full list of long banned words still fits in one message, and the 201st word is refused with the reason', async () => {
-    const h = await start();
+  it('a full list of long banned words still fits in one message, and the 201st word is refused with the reason', async ({ bot }) => {
+    const h = await bot();
     const words = Array.from({ length: 200 }, (_, index) => `${'forbidden'.repeat(6)}${String(index).padStart(3, '0')}`);
     for (const word of words) await h.app.services.settings.addBannedWord(GUILD_ID, word);
     const list = await admin(h, 'words list');
@@ -203,8 +195,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expect(await admin(h, 'words add', { word: 'one more' })).toBe('This server already has the maximum of 200 banned words.');
   });
 
-  it('pause refuses new jobs privately with the reason while running jobs finish; resume restarts', async () => {
-    const h = await start({ kie: { defaultScenario: { durationMs: 1200 } } });
+  it('pause refuses new jobs privately with the reason while running jobs finish; resume restarts', async ({ bot }) => {
+    const h = await bot({ kie: { defaultScenario: { durationMs: 1200 } } });
     const running = h.imagine({ prompt: 'started before the pause' });
     expectAccepted(await firstReply(running));
     await h.kie.waitFor(() => h.kie.creates.length === 1);
@@ -223,8 +215,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     await expectCreates(h, 2);
   });
 
-  it('a member without Manage Server is refused privately and nothing changes', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '1' } });
+  it('a member without Manage Server is refused privately and nothing changes', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '1' } });
     for (const permissions of ['0', MODERATOR]) {
       const as = { user: MEMBER, permissions };
       const adminOnly = 'You need the **Manage Server** permission to use this command.';
@@ -246,8 +238,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expectRefused(await imagine(h, MEMBER), /\(1\/1\)/);
   });
 
-  it('Administrator alone is enough (it implies every permission)', async () => {
-    const h = await start();
+  it('Administrator alone is enough (it implies every permission)', async ({ bot }) => {
+    const h = await bot();
     const as = { user: THIRD, permissions: ADMINISTRATOR };
     expect(await admin(h, 'pause', {}, as)).toBe('Image generation is now paused in this server. Running jobs will finish.');
     expectRefused(await imagine(h), /paused/);
@@ -255,9 +247,9 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     expectAccepted(await imagine(h));
   });
 
-  it('every admin action is logged with who, what, whom and when; refusals are logged as such', async () => {
+  it('every admin action is logged with who, what, whom and when; refusals are logged as such', async ({ bot }) => {
     const logs = captureLogs();
-    const h = await start({ env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    const h = await bot({ env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
     const before = Date.now();
     await admin(h, 'block', { user: OTHER });
     await admin(h, 'words add', { word: 'cat' });

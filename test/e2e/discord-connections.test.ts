@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { DISCORD_MAX_CONNECTIONS } from '../../src/discord/http-agent.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
 import { CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { it } from '../helpers/fixtures.js';
 
 describe('connections to Discord', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  it('a burst of commands is answered over a bounded pool of keep-alive connections', async () => {
-    h = await startHarness();
+  it('a burst of commands is answered over a bounded pool of keep-alive connections', async ({ bot }) => {
+    const h = await bot();
     const burst = DISCORD_MAX_CONNECTIONS * 2 + 20;
     const before = h.discord.connectionsAccepted;
     const interactions = Array.from({ length: burst }, (_, i) =>
-      h!.command('quota', [], { user: { id: String(1300000000000000000n + BigInt(i)), username: `member${i}` } }),
+      h.command('quota', [], { user: { id: String(1300000000000000000n + BigInt(i)), username: `member${i}` } }),
     );
     const replies = await Promise.all(interactions.map((interaction) => firstReply(interaction, 15_000)));
     expect(replies.every((reply) => reply.type === CALLBACK_MESSAGE && reply.status < 300)).toBe(true);

@@ -1,15 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, MEMBER, type Harness } from '../helpers/harness.js';
+import { describe, expect} from 'vitest';
+import { MEMBER } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
 
 describe('/imagine end to end (real discord.js client, fake Discord and KIE)', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  it('defers within the deadline, creates the task with the exact body, and delivers the image bytes', async () => {
-    h = await startHarness();
+  it('defers within the deadline, creates the task with the exact body, and delivers the image bytes', async ({ bot }) => {
+    const h = await bot();
     const interaction = h.imagine({ prompt: 'a lighthouse at dusk, oil painting', aspect: '16:9', quality: 'high' });
     const ack = await interaction.waitForResponse();
     expect(ack.type).toBe(5);
@@ -33,15 +29,15 @@ describe('/imagine end to end (real discord.js client, fake Discord and KIE)', (
     expect(delivered.mentions).toEqual({ everyone: false, users: [], roles: [] });
   });
 
-  it('in a burst, every command is answered before any job sends its task to KIE', async () => {
+  it('in a burst, every command is answered before any job sends its task to KIE', async ({ bot }) => {
     // One clock for both fakes, so their timestamps compare.
-    h = await startHarness({ discord: { now: Date.now }, kie: { defaultScenario: { outcome: 'never' } } });
+    const h = await bot({ discord: { now: Date.now }, kie: { defaultScenario: { outcome: 'never' } } });
     const burst = Array.from({ length: 40 }, (_, i) =>
-      h!.imagine({ prompt: `burst ${i}`, user: { id: String(1300000000000000000n + BigInt(i)), username: `member${i}` } }),
+      h.imagine({ prompt: `burst ${i}`, user: { id: String(1300000000000000000n + BigInt(i)), username: `member${i}` } }),
     );
     const acks = await Promise.all(burst.map((interaction) => interaction.waitForResponse(10_000)));
     expect(acks.every((ack) => ack.type === 5)).toBe(true);
-    await h.kie.waitFor(() => h!.kie.creates.length > 0);
+    await h.kie.waitFor(() => h.kie.creates.length > 0);
     const lastAck = Math.max(...acks.map((ack) => ack.at));
     const firstCreate = Math.min(...h.kie.creates.map((create) => create.at));
     expect(firstCreate).toBeGreaterThanOrEqual(lastAck);

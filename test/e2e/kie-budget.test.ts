@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeUserSpec } from '../fakes/discord/index.js';
-import { startHarness, GUILD_ID, type Harness } from '../helpers/harness.js';
+import { GUILD_ID } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, firstReply, quantile } from '../helpers/replies.js';
+import { it } from '../helpers/fixtures.js';
 
 /**
  * 100 members press /imagine at the same moment. The fake KIE enforces its published limits (20 createTask
@@ -19,14 +20,9 @@ const POSITION = /#(\d+) in line/;
 const member = (index: number): FakeUserSpec => ({ id: `15000000000000${String(index).padStart(5, '0')}`, username: `crowd${index}` });
 
 describe('100 jobs submitted at once never exceed the KIE budget', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  it('delivers all 100 with no 429 from KIE, showing waiting members their place in line', async () => {
-    h = await startHarness({ env: { QUOTA_DAILY: '1' }, kie: { defaultScenario: { durationMs: 600 } } });
+  it('delivers all 100 with no 429 from KIE, showing waiting members their place in line', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '1' }, kie: { defaultScenario: { durationMs: 600 } } });
     const harness = h;
     const members = Array.from({ length: JOBS }, (_, index) => member(index));
 

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { nextUtcMidnight } from '../../src/quota/day.js';
-import { startHarness, type Harness, type HarnessOptions } from '../helpers/harness.js';
+import { type Harness } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { it } from '../helpers/fixtures.js';
 
 /** The Discord timestamps (relative and short time) for the next UTC midnight, allowing for a run across midnight. */
 function resetStamps(before: number, after: number): RegExp {
@@ -10,16 +11,7 @@ function resetStamps(before: number, after: number): RegExp {
 }
 
 describe('/quota and quota refusals, end to end', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  const start = async (options: HarnessOptions) => {
-    h = await startHarness(options);
-    return h;
-  };
 
   /** Runs /quota and checks it is answered at once, privately; returns the text. */
   const quota = async (h: Harness): Promise<string> => {
@@ -33,8 +25,8 @@ describe('/quota and quota refusals, end to end', () => {
     return reply.content;
   };
 
-  it('shows used/limit, the reset time and what is in progress, before, during and after a job', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '5' }, kie: { defaultScenario: { outcome: 'never' } } });
+  it('shows used/limit, the reset time and what is in progress, before, during and after a job', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '5' }, kie: { defaultScenario: { outcome: 'never' } } });
     const idle = await quota(h);
     expect(idle).toContain('**Today:** 0/5 images used, 5 left.');
     expect(idle).not.toContain('In progress');
@@ -54,8 +46,8 @@ describe('/quota and quota refusals, end to end', () => {
     expect(done).not.toContain('In progress');
   });
 
-  it('a failed task gives its unit back', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '5' }, kie: { defaultScenario: { outcome: 'never' } } });
+  it('a failed task gives its unit back', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '5' }, kie: { defaultScenario: { outcome: 'never' } } });
     const job = h.imagine({ prompt: 'doomed' });
     await h.kie.waitFor(() => h.kie.creates[0]?.taskId !== undefined);
     expect(await quota(h)).toContain('**Today:** 1/5 images used, 4 left.');
@@ -69,8 +61,8 @@ describe('/quota and quota refusals, end to end', () => {
     expect(after).not.toContain('In progress');
   });
 
-  it('a member with no quota left is refused privately at once, before any KIE call, with used/limit and the reset time', async () => {
-    const h = await start({ env: { QUOTA_DAILY: '2' } });
+  it('a member with no quota left is refused privately at once, before any KIE call, with used/limit and the reset time', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '2' } });
     for (const prompt of ['first', 'second']) expect((await firstReply(h.imagine({ prompt }))).type).toBe(CALLBACK_DEFERRED);
     await h.kie.waitFor(() => h.kie.creates.length === 2);
 

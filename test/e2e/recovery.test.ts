@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { messages } from '../../src/messages.js';
 import { FakeImages } from '../fakes/kie/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { CHANNEL_ID, MEMBER as HARNESS_MEMBER, startHarness, type Harness } from '../helpers/harness.js';
+import { CHANNEL_ID, MEMBER as HARNESS_MEMBER, type Harness } from '../helpers/harness.js';
 import { firstReply } from '../helpers/replies.js';
 import {
   acceptedCreates,
@@ -13,29 +13,23 @@ import {
   imageDeliveries,
   MEMBER,
   members,
-  startRestartableBot,
   taskKnown,
   waitingForSlot,
-  type RestartableBot,
 } from '../helpers/restartable-bot.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { it, type Fixtures } from '../helpers/fixtures.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
-  let rig: RestartableBot | undefined;
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-  });
 
-  it('killed while a job waits for the create budget: it is submitted once after the restart, despite KIE\'s 429s', async () => {
+  it('killed while a job waits for the create budget: it is submitted once after the restart, despite KIE\'s 429s', async ({ restartableBot }) => {
     // Long enough that the 20 tasks are still running when the 21st job's progress edit shows it waiting.
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 6_000 } } });
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 6_000 } } });
     const first = await rig.start();
     const crowd = members(21);
-    const interactions = crowd.map((user, i) => rig!.imagine(`lighthouse number ${i}`, user));
+    const interactions = crowd.map((user, i) => rig.imagine({ prompt: `lighthouse number ${i}`, user }));
 
     // KIE takes 20 creates per 10 s: 20 tasks exist, the 21st job is in the ledger ('queued') waiting for a slot.
-    await expect.poll(() => acceptedCreates(rig!.kie).length, { timeout: 15_000 }).toBe(20);
+    await expect.poll(() => acceptedCreates(rig.kie).length, { timeout: 15_000 }).toBe(20);
     await expect.poll(() => interactions.filter((i) => i.edits.some(waitingForSlot)).length, { timeout: 5_000 }).toBe(1);
     await expect.poll(() => first.logs.filter((l) => l.msg === 'task created').length).toBe(20);
     await first.kill('SIGKILL');
@@ -55,17 +49,17 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
 
     expect(acceptedCreates(rig.kie)).toHaveLength(21);
     await expect.poll(() => second.logs.filter((l) => l.msg === 'task created').length).toBe(1);
-    await expect.poll(() => rig!.logsWith('image delivered').length).toBe(21);
+    await expect.poll(() => rig.logsWith('image delivered').length).toBe(21);
     expect(rig.discord.channelMessages(CHANNEL)).toEqual([]);
     await expectSettled(rig, Object.fromEntries(crowd.map((user) => [user.id, 1])));
   }, 90_000);
 
-  it('killed while createTask is in flight: never resubmitted, the member is told and the unit refunded', async () => {
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 500 } } });
+  it('killed while createTask is in flight: never resubmitted, the member is told and the unit refunded', async ({ restartableBot }) => {
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 500 } } });
     const first = await rig.start();
     rig.kie.nextCreate({ delayMs: 3_000 });
-    const interaction = rig.imagine('a fox in the snow');
-    await rig.kie.waitFor(() => rig!.kie.creates.length === 1, 10_000);
+    const interaction = rig.imagine({ prompt: 'a fox in the snow' });
+    await rig.kie.waitFor(() => rig.kie.creates.length === 1, 10_000);
     await first.kill('SIGKILL');
 
     const second = await rig.start();
@@ -77,18 +71,18 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
     const quota = rig.command('quota');
     expect((await firstReply(quota)).content).toContain('**Today:** 0/10 images used');
     // The delayed answer has come and gone: KIE made one task, and nobody asked for another.
-    await rig.kie.waitFor(() => rig!.kie.creates[0]!.answer !== undefined, 5_000);
+    await rig.kie.waitFor(() => rig.kie.creates[0]!.answer !== undefined, 5_000);
     expect(rig.kie.creates).toHaveLength(1);
     expect(rig.kie.polls).toHaveLength(0);
     expect(imageDeliveries(rig, interaction)).toHaveLength(0);
     await expectSettled(rig, { [MEMBER.id]: 0 });
   }, 60_000);
 
-  it('killed after the task was created: the same task is followed after the restart and delivered once', async () => {
+  it('killed after the task was created: the same task is followed after the restart and delivered once', async ({ restartableBot }) => {
     // Still running when the bot dies, done about when the next process polls it.
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 2_500 } } });
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 2_500 } } });
     const first = await rig.start();
-    const interaction = rig.imagine('a castle on a cliff');
+    const interaction = rig.imagine({ prompt: 'a castle on a cliff' });
     // The ledger holds the taskId once this is logged; progress edits come 1-2 s later, too close to the end.
     await first.waitForLog((l) => l.msg === 'task created', 10_000);
     const [taskId] = acceptedCreates(rig.kie);
@@ -105,11 +99,11 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
     await expectSettled(rig, { [MEMBER.id]: 1 });
   }, 60_000);
 
-  it('killed while the task is generating: polling resumes and the image is delivered once', async () => {
+  it('killed while the task is generating: polling resumes and the image is delivered once', async ({ restartableBot }) => {
     // The bot sees 'generating' at its second poll, 2-3 s after the create; the task is done 2 s later at the earliest.
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 5_000 } } });
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 5_000 } } });
     const first = await rig.start();
-    const interaction = rig.imagine('a whale in the clouds');
+    const interaction = rig.imagine({ prompt: 'a whale in the clouds' });
     await first.waitForLog((l) => l.msg === 'task state changed' && l['state'] === 'generating', 10_000);
     const [taskId] = acceptedCreates(rig.kie);
     await first.kill('SIGKILL');
@@ -124,14 +118,14 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
     await expectSettled(rig, { [MEMBER.id]: 1 });
   }, 60_000);
 
-  it('killed while downloading the image: the download starts over without polling again, delivered once', async () => {
+  it('killed while downloading the image: the download starts over without polling again, delivered once', async ({ restartableBot }) => {
     const images = new FakeImages();
     const size = (await images.get('small')).length;
     // The image trickles in over about 3 s.
-    rig = await startRestartableBot({ kie: { images, defaultScenario: { durationMs: 50, image: 'slow' }, slowChunk: { bytes: Math.ceil(size / 30), intervalMs: 100 } } });
+    const rig = await restartableBot({ kie: { images, defaultScenario: { durationMs: 50, image: 'slow' }, slowChunk: { bytes: Math.ceil(size / 30), intervalMs: 100 } } });
     const first = await rig.start();
-    const interaction = rig.imagine('a slow boat on a river');
-    await rig.kie.waitFor(() => rig!.kie.downloads.length === 1, 15_000);
+    const interaction = rig.imagine({ prompt: 'a slow boat on a river' });
+    await rig.kie.waitFor(() => rig.kie.downloads.length === 1, 15_000);
     const [taskId] = acceptedCreates(rig.kie);
     await first.kill('SIGKILL');
     expect(first.logs.some((l) => l.msg === 'image delivered')).toBe(false);
@@ -148,19 +142,14 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
 });
 
 describe('delivery outlives the interaction token and Discord faults (in process)', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
   const ledgerRows = async (harness: Harness) => sqliteOf(harness.storage).query('SELECT record FROM imagine_jobs');
   const mentionsOnlyMember = { everyone: false, users: [HARNESS_MEMBER.id], roles: [] };
 
-  it('a job that outlives its token is posted in the channel, mentioning only the member', async () => {
-    h = await startHarness({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
+  it('a job that outlives its token is posted in the channel, mentioning only the member', async ({ bot }) => {
+    const h = await bot({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
     const interaction = h.imagine({ prompt: 'a late train, @everyone' });
-    await expect.poll(() => h!.discord.channelMessages(CHANNEL_ID).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => h.discord.channelMessages(CHANNEL_ID).length, { timeout: 15_000 }).toBe(1);
     const [message] = h.discord.channelMessages(CHANNEL_ID);
     expect(message!.content).toBe(messages.lateDelivery(HARNESS_MEMBER.id));
     expect(message!.attachments).toHaveLength(1);
@@ -172,8 +161,8 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(await ledgerRows(h)).toEqual([]);
   });
 
-  it('when the channel refuses (403 Missing Permissions) the late image goes to the member by DM', async () => {
-    h = await startHarness({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
+  it('when the channel refuses (403 Missing Permissions) the late image goes to the member by DM', async ({ bot }) => {
+    const h = await bot({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
     h.discord.injectFault({
       method: 'POST',
       path: new RegExp(`^/channels/${CHANNEL_ID}/messages$`),
@@ -181,9 +170,9 @@ describe('delivery outlives the interaction token and Discord faults (in process
       body: { message: 'Missing Permissions', code: 50013 },
     });
     const interaction = h.imagine({ prompt: 'a late tram' });
-    await expect.poll(() => h!.discord.dmChannelOf(HARNESS_MEMBER.id), { timeout: 15_000 }).toBeDefined();
+    await expect.poll(() => h.discord.dmChannelOf(HARNESS_MEMBER.id), { timeout: 15_000 }).toBeDefined();
     const dm = h.discord.dmChannelOf(HARNESS_MEMBER.id)!;
-    await expect.poll(() => h!.discord.channelMessages(dm).length, { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => h.discord.channelMessages(dm).length, { timeout: 5_000 }).toBe(1);
     const [message] = h.discord.channelMessages(dm);
     expect(message!.attachments).toHaveLength(1);
     expect(message!.mentions).toEqual(mentionsOnlyMember);
@@ -198,8 +187,8 @@ describe('delivery outlives the interaction token and Discord faults (in process
     harness.discord.requests.filter((r) => r.method === 'PATCH' && ORIGINAL.test(r.path)).map((r) => r.status);
 
   /** A task that finishes when told, behind exactly one progress edit (the next would come a minute later). */
-  async function jobReadyToDeliver(options: { deliveryRetryDelaysMs?: number[]; logs?: ReturnType<typeof captureLogs> } = {}) {
-    h = await startHarness({
+  async function jobReadyToDeliver(bot: Fixtures['bot'], options: { deliveryRetryDelaysMs?: number[]; logs?: ReturnType<typeof captureLogs> } = {}) {
+    const h = await bot({
       tuning: { progressIntervalMs: 60_000, ...(options.deliveryRetryDelaysMs ? { deliveryRetryDelaysMs: options.deliveryRetryDelaysMs } : {}) },
       kie: { defaultScenario: { outcome: 'never' } },
       ...(options.logs ? { env: { LOG_LEVEL: 'info' }, logDestination: options.logs.destination } : {}),
@@ -210,8 +199,8 @@ describe('delivery outlives the interaction token and Discord faults (in process
     return { harness: h, interaction, taskId: taskId! };
   }
 
-  it('a few 5xx and a 429 on the reply edit: still delivered once', async () => {
-    const { harness, interaction, taskId } = await jobReadyToDeliver();
+  it('a few 5xx and a 429 on the reply edit: still delivered once', async ({ bot }) => {
+    const { harness, interaction, taskId } = await jobReadyToDeliver(bot);
     for (const status of [500, 502]) harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status });
     harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status: 429, headers: { 'retry-after': '1' } });
     harness.kie.completeTask(taskId);
@@ -224,9 +213,9 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
-  it('a longer outage (6 × 503) keeps the job in the ledger and delivers it once Discord is back', async () => {
+  it('a longer outage (6 × 503) keeps the job in the ledger and delivers it once Discord is back', async ({ bot }) => {
     const logs = captureLogs();
-    const { harness, interaction, taskId } = await jobReadyToDeliver({ deliveryRetryDelaysMs: [2_000], logs });
+    const { harness, interaction, taskId } = await jobReadyToDeliver(bot, { deliveryRetryDelaysMs: [2_000], logs });
     harness.discord.injectFault({ method: 'PATCH', path: ORIGINAL, status: 503, times: 6 });
     harness.kie.completeTask(taskId);
 

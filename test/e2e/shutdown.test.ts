@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { messages } from '../../src/messages.js';
 import { firstReply } from '../helpers/replies.js';
 import {
@@ -7,24 +7,18 @@ import {
   expectSettled,
   MEMBER,
   members,
-  startRestartableBot,
-  type RestartableBot,
 } from '../helpers/restartable-bot.js';
+import { it } from '../helpers/fixtures.js';
 
 /** main.ts gives up and exits 1 after this long; a clean stop must beat it. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 describe('graceful shutdown (SIGTERM) parks running jobs for the next start', () => {
-  let rig: RestartableBot | undefined;
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-  });
 
-  it('SIGTERM while a task runs: exit code 0 within 10 s, the job stays in the ledger, the next start delivers it once', async () => {
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 3_000 } } });
+  it('SIGTERM while a task runs: exit code 0 within 10 s, the job stays in the ledger, the next start delivers it once', async ({ restartableBot }) => {
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 3_000 } } });
     const first = await rig.start();
-    const interaction = rig.imagine('a windmill at noon');
+    const interaction = rig.imagine({ prompt: 'a windmill at noon' });
     // The ledger holds the taskId once this is logged; progress edits come 1-2 s later, too close to the end.
     await first.waitForLog((l) => l.msg === 'task created', 10_000);
     const [taskId] = acceptedCreates(rig.kie);
@@ -46,19 +40,19 @@ describe('graceful shutdown (SIGTERM) parks running jobs for the next start', ()
     await expectSettled(rig, { [MEMBER.id]: 1 });
   }, 60_000);
 
-  it('SIGTERM while createTask is in flight: the create is let finish, a new /imagine is told "restarting", one task in all', async () => {
-    rig = await startRestartableBot({ kie: { defaultScenario: { durationMs: 500 } } });
+  it('SIGTERM while createTask is in flight: the create is let finish, a new /imagine is told "restarting", one task in all', async ({ restartableBot }) => {
+    const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 500 } } });
     const [latecomer] = members(1);
     const first = await rig.start();
     // KIE answers this create after 3 s; cutting it would leave a billed task nobody follows, so stop waits.
     rig.kie.nextCreate({ delayMs: 3_000 });
-    const interaction = rig.imagine('a lantern in the fog');
-    await rig.kie.waitFor(() => rig!.kie.creates.length === 1, 10_000);
+    const interaction = rig.imagine({ prompt: 'a lantern in the fog' });
+    await rig.kie.waitFor(() => rig.kie.creates.length === 1, 10_000);
 
     const stoppingAt = Date.now();
     const exited = first.kill('SIGTERM');
     await first.waitForLog((l) => l.msg.startsWith('shutting down'));
-    const refused = rig.imagine('a prompt sent during the restart', latecomer);
+    const refused = rig.imagine({ prompt: 'a prompt sent during the restart', user: latecomer });
     expect(await firstReply(refused)).toMatchObject({ type: 4, ephemeral: true, content: messages.restarting });
     expect(await exited).toBe(0);
     expect(Date.now() - stoppingAt).toBeLessThan(SHUTDOWN_DEADLINE_MS);

@@ -1,16 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect} from 'vitest';
 import { messages } from '../../src/messages.js';
-import { ADMIN, MANAGE_GUILD, startHarness, type Harness } from '../helpers/harness.js';
+import { ADMIN, MANAGE_GUILD } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
 
 describe('a store error during a command', () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
-  });
 
-  it('answers privately that the database is unreachable and creates no task', async () => {
-    h = await startHarness();
+  it('answers privately that the database is unreachable and creates no task', async ({ bot }) => {
+    const h = await bot();
     await h.storage.close();
     const interaction = h.imagine({ prompt: 'a lighthouse' });
     const response = await interaction.waitForResponse(5_000);
@@ -20,8 +16,8 @@ describe('a store error during a command', () => {
     expect(h.kie.creates).toHaveLength(0);
   });
 
-  it('/quota says so too, instead of failing silently', async () => {
-    h = await startHarness();
+  it('/quota says so too, instead of failing silently', async ({ bot }) => {
+    const h = await bot();
     await h.storage.close();
     const interaction = h.command('quota');
     await interaction.waitForResponse(5_000);
@@ -31,20 +27,16 @@ describe('a store error during a command', () => {
 });
 
 describe('a store error during an admin command', () => {
-  it('tells the admin privately that nothing was changed', async () => {
-    const h = await startHarness();
-    try {
-      await h.storage.close();
-      const interaction = h.command('imagine-admin', [{ name: 'block', type: 1, options: [{ name: 'user', type: 6, value: '1200000000000000005' }] }], {
-        user: ADMIN,
-        memberPermissions: MANAGE_GUILD,
-        resolvedUsers: [{ id: '1200000000000000005' }],
-      });
-      await interaction.waitForResponse(5_000);
-      expect(interaction.isEphemeral()).toBe(true);
-      expect(interaction.original()?.content).toBe(messages.storeUnavailable);
-    } finally {
-      await h.close();
-    }
+  it('tells the admin privately that nothing was changed', async ({ bot }) => {
+    const h = await bot();
+    await h.storage.close();
+    const interaction = h.command('imagine-admin', [{ name: 'block', type: 1, options: [{ name: 'user', type: 6, value: '1200000000000000005' }] }], {
+      user: ADMIN,
+      memberPermissions: MANAGE_GUILD,
+      resolvedUsers: [{ id: '1200000000000000005' }],
+    });
+    await interaction.waitForResponse(5_000);
+    expect(interaction.isEphemeral()).toBe(true);
+    expect(interaction.original()?.content).toBe(messages.storeUnavailable);
   });
 });

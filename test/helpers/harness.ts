@@ -7,9 +7,10 @@ import { createApp, type App, type AppTuning } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
-import { FakeDiscord, type FakeDiscordOptions, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv } from './bot-process.js';
+import { memberCommands, type BotRig } from './bot-rig.js';
 
 export const GUILD_ID = '1100000000000000001';
 export const CHANNEL_ID = '1100000000000000002';
@@ -36,18 +37,14 @@ export interface HarnessOptions {
   logDestination?: DestinationStream;
 }
 
-export interface Harness {
-  discord: FakeDiscord;
-  kie: FakeKie;
+/** A bot in this process (discord.js client included) and what a test reads of it. */
+export interface Harness extends BotRig {
   app: App;
   storage: Storage;
   config: Config;
   dataDir: string;
   /** Where the bot puts downloaded images until they are re-encoded; empty between jobs. */
   downloadDir: string;
-  imagine(options: { prompt: string; aspect?: string; quality?: string; user?: FakeUserSpec; attachmentSizeLimit?: number }): FakeInteraction;
-  command(name: string, options?: unknown[], extra?: { user?: FakeUserSpec; memberPermissions?: string; resolvedUsers?: FakeUserSpec[] }): FakeInteraction;
-  close(): Promise<void>;
 }
 
 /** A real bot (discord.js client included) wired to a fake Discord and a fake KIE on loopback, in this process. */
@@ -78,16 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await app.start();
   await discord.waitForReady();
 
-  const command: Harness['command'] = (name, commandOptions = [], extra = {}) =>
-    discord.dispatchInteraction({
-      commandName: name,
-      options: commandOptions as never,
-      guildId: GUILD_ID,
-      channelId: CHANNEL_ID,
-      user: extra.user ?? MEMBER,
-      ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
-      ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
-    });
+  const commands = memberCommands(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID, defaultUser: MEMBER });
 
   return {
     discord,
@@ -97,20 +85,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     dataDir,
     downloadDir,
-    command,
-    imagine({ prompt, aspect, quality, user, attachmentSizeLimit }) {
-      const opts: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];
-      if (aspect !== undefined) opts.push({ name: 'aspect', type: 3, value: aspect });
-      if (quality !== undefined) opts.push({ name: 'quality', type: 3, value: quality });
-      return discord.dispatchInteraction({
-        commandName: 'imagine',
-        options: opts,
-        guildId: GUILD_ID,
-        channelId: CHANNEL_ID,
-        user: user ?? MEMBER,
-        ...(attachmentSizeLimit !== undefined ? { attachmentSizeLimit } : {}),
-      });
-    },
+    ...commands,
     async close() {
       await app.stop();
       await storage.close();

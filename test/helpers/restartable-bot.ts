@@ -5,6 +5,7 @@ import { openStorage } from '../../src/storage/index.js';
 import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from './bot-process.js';
+import { memberCommands, type BotRig } from './bot-rig.js';
 import { createTempDir, type TempDir } from './tmp.js';
 import { sqliteOf } from './storage.js';
 
@@ -28,16 +29,12 @@ export interface StoreSnapshot {
  * A fake Discord and a fake KIE that outlive the bot, and a SQLite file shared by every bot process
  * started against them: the stage for crash-and-restart tests.
  */
-export interface RestartableBot {
-  readonly discord: FakeDiscord;
-  readonly kie: FakeKie;
+export interface RestartableBot extends BotRig {
   readonly env: Record<string, string>;
   /** Every process started so far, oldest first. */
   readonly processes: BotProcess[];
   /** Starts a bot process and resolves once it is connected to the fake Discord. */
   start(): Promise<BotProcess>;
-  imagine(prompt: string, user?: FakeUserSpec): FakeInteraction;
-  command(name: string, user?: FakeUserSpec): FakeInteraction;
   /** Opens the SQLite file beside the bot (WAL lets both read it) and reads the ledger and today's usage. */
   readStore<T>(read: (store: StoreSnapshot) => Promise<T>): Promise<T>;
   /** Every log line of every process with this message, in process order. */
@@ -61,15 +58,6 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
   };
   const processes: BotProcess[] = [];
 
-  const dispatch = (commandName: string, user: FakeUserSpec, prompt?: string): FakeInteraction =>
-    discord.dispatchInteraction({
-      commandName,
-      options: prompt === undefined ? [] : [{ name: 'prompt', type: 3, value: prompt }],
-      guildId: GUILD,
-      channelId: CHANNEL,
-      user,
-    });
-
   return {
     discord,
     kie,
@@ -82,8 +70,7 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
       await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
       return bot;
     },
-    imagine: (prompt, user = MEMBER) => dispatch('imagine', user, prompt),
-    command: (name, user = MEMBER) => dispatch(name, user),
+    ...memberCommands(discord, { guildId: GUILD, channelId: CHANNEL, defaultUser: MEMBER }),
     async readStore(read) {
       const storage = await openStorage(storageUrl);
       try {

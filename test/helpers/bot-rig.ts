@@ -1,0 +1,59 @@
+import type { FakeDiscord, FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
+import type { FakeKie } from '../fakes/kie/index.js';
+
+export interface ImagineOptions {
+  prompt: string;
+  aspect?: string;
+  quality?: string;
+  user?: FakeUserSpec | undefined;
+  attachmentSizeLimit?: number;
+}
+
+export interface CommandExtra {
+  user?: FakeUserSpec;
+  memberPermissions?: string;
+  resolvedUsers?: FakeUserSpec[];
+}
+
+/**
+ * What every test bot offers, whether it runs in this process (startHarness) or as child processes
+ * (startRestartableBot): the fakes it talks to, the commands a member can send, and one close().
+ */
+export interface BotRig {
+  readonly discord: FakeDiscord;
+  readonly kie: FakeKie;
+  imagine(options: ImagineOptions): FakeInteraction;
+  command(name: string, options?: unknown[], extra?: CommandExtra): FakeInteraction;
+  close(): Promise<void>;
+}
+
+/** Commands dispatched by members of one guild channel (the member is `defaultUser` unless given). */
+export function memberCommands(
+  discord: FakeDiscord,
+  where: { guildId: string; channelId: string; defaultUser: FakeUserSpec },
+): Pick<BotRig, 'imagine' | 'command'> {
+  const command: BotRig['command'] = (name, options = [], extra = {}) =>
+    discord.dispatchInteraction({
+      commandName: name,
+      options: options as never,
+      guildId: where.guildId,
+      channelId: where.channelId,
+      user: extra.user ?? where.defaultUser,
+      ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
+      ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
+    });
+  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, user, attachmentSizeLimit }) => {
+    const options: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];
+    if (aspect !== undefined) options.push({ name: 'aspect', type: 3, value: aspect });
+    if (quality !== undefined) options.push({ name: 'quality', type: 3, value: quality });
+    return discord.dispatchInteraction({
+      commandName: 'imagine',
+      options: options as never,
+      guildId: where.guildId,
+      channelId: where.channelId,
+      user: user ?? where.defaultUser,
+      ...(attachmentSizeLimit !== undefined ? { attachmentSizeLimit } : {}),
+    });
+  };
+  return { imagine, command };
+}
