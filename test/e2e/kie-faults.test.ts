@@ -1,9 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { messages } from '../../src/messages.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
 import type { FakeKie, PollCall } from '../fakes/kie/index.js';
-import { startHarness, GUILD_ID, type Harness } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
+import { GUILD_ID, type Harness } from '../helpers/harness.js';
 import { seededRandom } from '../helpers/random.js';
 
 /** A job survives a flaky KIE: failing polls, tasks KIE does not know yet, and refused creates. */
@@ -30,7 +31,6 @@ describe('KIE faults, end to end', () => {
   const onUnhandled = (reason: unknown): void => {
     unhandled.push(reason);
   };
-  let h: Harness | undefined;
 
   beforeAll(() => {
     process.on('unhandledRejection', onUnhandled);
@@ -38,17 +38,15 @@ describe('KIE faults, end to end', () => {
   afterAll(() => {
     process.off('unhandledRejection', onUnhandled);
   });
-  afterEach(async () => {
-    await h?.close();
-    h = undefined;
+  afterEach(() => {
     expect(unhandled).toEqual([]);
   });
 
   const usedBy = (harness: Harness, user: FakeUserSpec) =>
     harness.storage.counters.used({ guildId: GUILD_ID, userId: user.id, day: utcDay(Date.now()) });
 
-  it('with 30% of polls failing, 10 jobs are all delivered, none refunded, none reported as failed', async () => {
-    h = await startHarness({ kie: { defaultScenario: { durationMs: 6_000 } } });
+  it('with 30% of polls failing, 10 jobs are all delivered, none refunded, none reported as failed', async ({ bot }) => {
+    const h = await bot({ kie: { defaultScenario: { durationMs: 6_000 } } });
     const harness = h;
     harness.kie.pollFaults(0.3, undefined, seededRandom(20261126));
     const members = Array.from({ length: 10 }, (_, index) => member(index));
@@ -79,8 +77,8 @@ describe('KIE faults, end to end', () => {
     expect(faultShare).toBeLessThan(0.5);
   }, 90_000);
 
-  it('tolerates "recordInfo is null" for the first polls of a fresh task', async () => {
-    h = await startHarness({ kie: { defaultScenario: { durationMs: 600, notFoundPolls: 3 } } });
+  it('tolerates "recordInfo is null" for the first polls of a fresh task', async ({ bot }) => {
+    const h = await bot({ kie: { defaultScenario: { durationMs: 600, notFoundPolls: 3 } } });
     const user = member(20);
     const interaction = h.imagine({ prompt: 'a fresh task', user });
 
@@ -97,8 +95,8 @@ describe('KIE faults, end to end', () => {
     expect(interaction.edits.filter((edit) => edit.content.startsWith('⚠️'))).toEqual([]);
   });
 
-  it('gives up on a task KIE never knows, with a clear message and a refund', async () => {
-    h = await startHarness({ kie: { defaultScenario: { durationMs: 600, notFoundPolls: 1_000 } } });
+  it('gives up on a task KIE never knows, with a clear message and a refund', async ({ bot }) => {
+    const h = await bot({ kie: { defaultScenario: { durationMs: 600, notFoundPolls: 1_000 } } });
     const user = member(21);
     const interaction = h.imagine({ prompt: 'a task that vanished', user });
 
@@ -113,8 +111,8 @@ describe('KIE faults, end to end', () => {
     expect(h.kie.polls.length).toBeLessThan(20);
   });
 
-  it('a createTask refused twice with 429 still succeeds, with exactly one accepted create', async () => {
-    h = await startHarness();
+  it('a createTask refused twice with 429 still succeeds, with exactly one accepted create', async ({ bot }) => {
+    const h = await bot();
     h.kie.nextCreate({ code: 429, msg: 'rate limited' });
     h.kie.nextCreate({ code: 429, msg: 'rate limited' });
     const user = member(22);

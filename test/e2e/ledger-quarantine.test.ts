@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { openStorage } from '../../src/storage/index.js';
-import { startHarness, type Harness } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
 
 describe('a ledger row that is not a job, at start-up', () => {
-  let h: Harness | undefined;
-  let dir: TempDir | undefined;
-  afterEach(async () => {
-    await h?.close();
-    await dir?.remove();
-    h = undefined;
-    dir = undefined;
-  });
-
-  it('is quarantined and logged; the bot starts and serves /imagine', async () => {
-    dir = await createTempDir('quarantine');
+  it('is quarantined and logged; the bot starts and serves /imagine', async ({ bot, tempDir }) => {
+    const dir = await tempDir('quarantine');
     const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
     const seeded = await openStorage(storageUrl);
     await new SqliteJobLedger(sqliteOf(seeded)).openJobs(); // creates the tables
@@ -28,7 +18,7 @@ describe('a ledger row that is not a job, at start-up', () => {
     await seeded.close();
 
     const logs = captureLogs();
-    h = await startHarness({ storageUrl, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+    const h = await bot({ storageUrl, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
     const quarantined = logs.lines.filter((l) => l.msg === 'job ledger row is not a valid job; quarantined').map((l) => l['jobId']);
     expect(quarantined.sort()).toEqual(['no-task', 'torn']);
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
@@ -10,16 +10,14 @@ const GUILD = '1300000000000000001';
 const CHANNEL = '1300000000000000002';
 
 describe('the bot as a process (npm start)', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
 
   async function fakes() {
     const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
     const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
     const dir = await mkdtemp(join(tmpdir(), 'imagine-proc-'));
-    cleanups.push(() => discord.close(), () => kie.close(), () => rm(dir, { recursive: true, force: true }));
+    onTestFinished(() => discord.close());
+    onTestFinished(() => kie.close());
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const env = {
       ...fakeServicesEnv(discord, kie),
       STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
@@ -28,7 +26,9 @@ describe('the bot as a process (npm start)', () => {
   }
 
   function track(bot: BotProcess): BotProcess {
-    cleanups.push(() => bot.kill('SIGKILL'));
+    onTestFinished(async () => {
+      await bot.kill('SIGKILL');
+    });
     return bot;
   }
 

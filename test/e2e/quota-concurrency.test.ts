@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { openStorage } from '../../src/storage/index.js';
 import { utcDay } from '../../src/quota/day.js';
 import { FakeDiscord, type FakeInteraction } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
-import { CHANNEL_ID, GUILD_ID, MEMBER, startHarness, type Harness } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { claimRedisDatabase } from '../helpers/redis-db.js';
 import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstReply } from '../helpers/replies.js';
@@ -52,32 +53,22 @@ async function expectTasks(kie: FakeKie, count: number, idle: () => Promise<void
 }
 
 describe('50 concurrent /imagine from one member with 3 units left create exactly 3 tasks', () => {
-  const cleanups: Array<() => Promise<unknown>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function harness(options: Parameters<typeof startHarness>[0]): Promise<Harness> {
-    const h = await startHarness({ ...options, env: { QUOTA_DAILY: String(LEFT), ...options?.env } });
-    cleanups.push(() => h.close());
-    return h;
-  }
+  const withLeft = (options: HarnessOptions): HarnessOptions => ({ ...options, env: { QUOTA_DAILY: String(LEFT), ...options.env } });
 
   const fiftyAtOnce = (h: Harness) => Array.from({ length: AT_ONCE }, (_, index) => h.imagine({ prompt: `race ${index}` }));
 
-  it('SQLite, one bot', async () => {
-    const h = await harness({});
+  it('SQLite, one bot', async ({ bot }) => {
+    const h = await bot(withLeft({}));
     await expectThreeOfFifty(fiftyAtOnce(h), 'sqlite');
     await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
     expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
   });
 
   describe.skipIf(!redisTestUrl())('Redis', () => {
-    it('Redis, one bot', async () => {
+    it('Redis, one bot', async ({ bot, defer }) => {
       const keyPrefix = uniqueKeyPrefix();
-      const h = await harness({ storageUrl: redisTestUrl()!, storageKeyPrefix: keyPrefix });
-      // Runs after h.close() (cleanups run in reverse), with a connection of its own.
-      cleanups.unshift(async () => {
+      // Registered first, so it runs after the bot is closed (teardowns run last first), with a connection of its own.
+      defer(async () => {
         const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
         try {
           await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
@@ -85,20 +76,21 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
           await cleaner.close();
         }
       });
+      const h = await bot(withLeft({ storageUrl: redisTestUrl()!, storageKeyPrefix: keyPrefix }));
       await expectThreeOfFifty(fiftyAtOnce(h), 'redis');
       await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
       expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
     });
 
-    it('Redis, two bot processes sharing it, 25 commands each', async () => {
+    it('Redis, two bot processes sharing it, 25 commands each', async ({ defer }) => {
       const database = await claimRedisDatabase(redisTestUrl()!);
-      cleanups.push(() => database.release());
+      defer(() => database.release());
       const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
-      cleanups.push(() => kie.close());
+      defer(() => kie.close());
       const discords = await Promise.all(
         [0, 1].map(() => FakeDiscord.start({ guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID }] }] })),
       );
-      for (const discord of discords) cleanups.push(() => discord.close());
+      for (const discord of discords) defer(() => discord.close());
 
       const bots: BotProcess[] = discords.map((discord) =>
         startBotProcess({
@@ -109,7 +101,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
           LOG_LEVEL: 'info',
         }),
       );
-      for (const bot of bots) cleanups.push(() => bot.kill('SIGKILL'));
+      for (const bot of bots) defer(() => bot.kill('SIGKILL'));
       await Promise.all(discords.map((discord) => discord.waitForReady(20_000)));
       await Promise.all(bots.map((bot) => bot.waitForLog((line) => line.msg === 'commands registered', 20_000)));
 

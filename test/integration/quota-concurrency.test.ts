@@ -1,6 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix, type TestRedisStorage } from '../helpers/redis.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
@@ -11,12 +11,7 @@ const SCOPE = { guildId: 'g-race', userId: 'u-race', day: '2024-03-10' };
 const LIMIT = 3;
 
 const children: ChildProcessWithoutNullStreams[] = [];
-const cleanups: (() => Promise<void>)[] = [];
 
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 
 /** Two processes each fire `perProcess` reserves at the same member at once, after a common start signal. */
@@ -43,11 +38,11 @@ describe('quota reserve under concurrency: SQLite', () => {
   const useTempDir = async () => {
     const created = await createTempDir();
     dir = created;
-    cleanups.push(() => created.remove());
+    onTestFinished(() => created.remove());
   };
   const openFile = async () => {
     const storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    cleanups.push(() => storage.close());
+    onTestFinished(() => storage.close());
     return storage;
   };
 
@@ -78,7 +73,7 @@ describe('quota reserve under concurrency: SQLite', () => {
 describe.skipIf(redisTestUrl() === undefined)('quota reserve under concurrency: Redis', () => {
   const openRedis = async (keyPrefix?: string): Promise<TestRedisStorage> => {
     const opened = await openTestRedisStorage(keyPrefix);
-    cleanups.push(() => opened.close());
+    onTestFinished(() => opened.close());
     return opened;
   };
 
@@ -91,7 +86,7 @@ describe.skipIf(redisTestUrl() === undefined)('quota reserve under concurrency: 
   it('grants exactly 3 of 50 spread over two connections', async () => {
     const first = await openRedis();
     const second = await openStorage(redisTestUrl()!, { keyPrefix: first.keyPrefix });
-    cleanups.push(() => second.close());
+    onTestFinished(() => second.close());
     expect(await fiftyAtOnce([first.storage, second])).toBe(LIMIT);
     expect(await first.storage.counters.used(SCOPE)).toBe(LIMIT);
   });

@@ -1,6 +1,6 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createRedisKieBudgets, RedisSlidingWindowBudget, type RedisCommander } from '../../src/kie/index.js';
 import { openStorage, type RedisClient } from '../../src/storage/index.js';
 import { keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
@@ -11,17 +11,12 @@ const WORKER = fileURLToPath(new URL('./redis-budget-worker.ts', import.meta.url
 /** Local grant times are taken after the Redis round trip; allow that much disagreement with Redis's clock. */
 const CLOCK_SLACK_MS = 30;
 
-const cleanups: (() => Promise<unknown>)[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 /** A fresh connection; the test's keys are deleted and the connection closed when the test ends. */
 async function connect(prefix: string): Promise<RedisClient> {
   const opened = await openTestRedisStorage(prefix);
-  cleanups.push(() => opened.close());
+  onTestFinished(() => opened.close());
   return opened.redis;
 }
 

@@ -1,25 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { openTestRedisStorage, redisTestUrl } from '../helpers/redis.js';
 import { redisOf } from '../helpers/storage.js';
 import { createTempDir } from '../helpers/tmp.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function sqlite(): Promise<Storage> {
   const dir = await createTempDir('backends');
   const storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-  cleanups.push(() => dir.remove(), () => storage.close());
+  onTestFinished(() => dir.remove());
+  onTestFinished(() => storage.close());
   return storage;
 }
 
 async function redis(): Promise<Storage> {
   const opened = await openTestRedisStorage();
-  cleanups.push(() => opened.close());
+  onTestFinished(() => opened.close());
   return opened.storage;
 }
 

@@ -2,20 +2,16 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openStorage, StorageError } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { rejectionOf } from '../helpers/rejection.js';
 import { sqliteOf } from '../helpers/storage.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function tempDir(): Promise<TempDir> {
   const dir = await createTempDir();
-  cleanups.push(() => dir.remove());
+  onTestFinished(() => dir.remove());
   return dir;
 }
 
@@ -46,7 +42,7 @@ async function silentServer(): Promise<number> {
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     for (const socket of sockets) socket.destroy();
     server.close();
     await once(server, 'close');
@@ -81,7 +77,7 @@ describe('openStorage: SQLite', () => {
     process.chdir(dir.path);
     try {
       const storage = await openStorage('sqlite://nested/deeper/bot.sqlite');
-      cleanups.push(() => storage.close());
+      onTestFinished(() => storage.close());
       expect(storage.kind).toBe('sqlite');
       expect(sqliteOf(storage)).toBeDefined();
       expect('redis' in storage).toBe(false);
@@ -124,12 +120,12 @@ describe('openStorage: SQLite', () => {
     await first.close();
 
     const elsewhere = await openStorage(`sqlite://${dir.file('other.sqlite')}`);
-    cleanups.push(() => elsewhere.close());
+    onTestFinished(() => elsewhere.close());
     expect(await elsewhere.kv.get('greeting')).toBeUndefined();
     expect(await elsewhere.counters.used(scope)).toBe(0);
 
     const second = await openStorage(url);
-    cleanups.push(() => second.close());
+    onTestFinished(() => second.close());
     expect(await second.kv.get('greeting')).toEqual({ text: 'hello', n: 3 });
     expect(await second.counters.used(scope)).toBe(2);
   });

@@ -1,24 +1,20 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { GuildSettingsStore } from '../../src/moderation/settings.js';
 import { openStorage, StorageError, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { redisOf } from '../helpers/storage.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
 
 async function open(keyPrefix: string): Promise<Storage> {
   const storage = await openStorage(redisTestUrl()!, { keyPrefix });
-  cleanups.push(() => storage.close());
+  onTestFinished(() => storage.close());
   return storage;
 }
 
 describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
   it('connects, answers PING and exposes the client', async () => {
     const { storage, keyPrefix } = await openTestRedisStorage();
-    cleanups.push(() => storage.close());
+    onTestFinished(() => storage.close());
     expect(storage.kind).toBe('redis');
     expect(storage.keyPrefix).toBe(keyPrefix);
     expect('sqlite' in storage).toBe(false);
@@ -36,7 +32,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     await first.close();
 
     const second = await open(keyPrefix);
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       await deleteKeysWithPrefix(redisOf(second), keyPrefix);
     });
     expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'] });
@@ -55,7 +51,8 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     const scope = { guildId: 'g1', userId: 'u1', day: '2024-03-10' };
     const a = await openTestRedisStorage();
     const b = await openTestRedisStorage();
-    cleanups.push(() => a.close(), () => b.close());
+    onTestFinished(() => a.close());
+    onTestFinished(() => b.close());
     await new GuildSettingsStore(a.storage.kv).setDefaultLimit('g1', 7);
     await a.storage.counters.reserve(scope, 5);
     expect(await new GuildSettingsStore(b.storage.kv).get('g1')).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
@@ -67,9 +64,9 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     const keyPrefix = uniqueKeyPrefix();
     const errors: unknown[] = [];
     const storage = await openStorage(redisTestUrl()!, { keyPrefix, onError: (error) => errors.push(error) });
-    cleanups.push(() => storage.close());
+    onTestFinished(() => storage.close());
     const killer = await openTestRedisStorage(keyPrefix);
-    cleanups.push(() => killer.close());
+    onTestFinished(() => killer.close());
     const scope = { guildId: 'g1', userId: 'u1', day: '2024-03-10' };
     await storage.counters.reserve(scope, 5);
 
