@@ -59,6 +59,16 @@ async function startUnfinishedJob(harness: Harness, prompt: string) {
   return { interaction, taskId, pollsOf };
 }
 
+/** The task's image was neither downloaded nor shown before `completedAt` (when the test finished the task). */
+function expectNothingBefore(harness: Harness, completedAt: number, taskId: string, interaction: ReturnType<Harness['imagine']>): void {
+  const downloads = harness.kie.downloads.filter((download) => download.path.includes(taskId));
+  expect(downloads.length).toBeGreaterThan(0);
+  for (const download of downloads) expect(download.at).toBeGreaterThanOrEqual(completedAt);
+  const images = interaction.edits.filter((edit) => edit.attachments.length > 0);
+  expect(images).toHaveLength(1);
+  expect(images[0]!.at).toBeGreaterThanOrEqual(completedAt);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function median(values: readonly number[]): number {
@@ -130,11 +140,12 @@ describe('KIE callbacks, signed with WEBHOOK_HMAC_KEY', () => {
     const answer = await postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY));
     expect(answer).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
     await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
-    // recordInfo still says 'generating': the callback's claim of success delivers nothing.
-    await sleep(300);
-    expect(interaction.original()?.attachments ?? []).toHaveLength(0);
+    // recordInfo still says 'generating': the callback's claim of success delivers nothing, so the image
+    // is fetched and shown only once the task really finishes.
+    const completedAt = Date.now();
     harness.kie.completeTask(taskId);
     await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+    expectNothingBefore(harness, completedAt, taskId, interaction);
   });
 
   it('refuses forged, unsigned and stale callbacks with 401 and polls no earlier', async () => {
@@ -149,8 +160,10 @@ describe('KIE callbacks, signed with WEBHOOK_HMAC_KEY', () => {
       await postCallback(callbackUrl, taskId, signed('0123456789abcdef0123456789abcdef', HMAC_KEY)), // another task's signature
     ];
     for (const answer of refusals) expect(answer).toEqual({ status: 401, body: { code: 401, msg: 'invalid signature' } });
-    await sleep(500);
-    expect(pollsOf()).toBe(before);
+    // A genuine callback after them is answered with exactly one poll: the refused ones caused none.
+    expect(await postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY))).toMatchObject({ status: 200 });
+    await kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    expect(pollsOf()).toBe(before + 1);
     expect(kie.downloads.length).toBe(downloadsBefore);
     expect(interaction.original()?.attachments ?? []).toHaveLength(0);
 
@@ -187,24 +200,29 @@ describe('KIE callbacks without WEBHOOK_HMAC_KEY', () => {
     const answer = await postCallback(callbackUrl, taskId);
     expect(answer).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
     await kie.waitFor(() => pollsOf() === before + 1, 1_000);
-    // The callback claimed success with an image URL; the task is still generating, so nothing is delivered.
-    await sleep(500);
-    expect(kie.task(taskId)?.state).toBe('generating');
-    expect(kie.downloads.length).toBe(downloadsBefore);
-    expect(interaction.original()?.attachments ?? []).toHaveLength(0);
-
+    // The callback claimed success with an image URL; the task is still generating, so nothing is delivered
+    // until it really finishes.
+    expect(kie.task(taskId)?.completedAt).toBeUndefined();
+    const completedAt = Date.now();
     kie.completeTask(taskId);
     const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+    expectNothingBefore(harness, completedAt, taskId, interaction);
+    expect(kie.downloads.length).toBe(downloadsBefore + 1);
     expect(Buffer.compare(message.attachments[0]!.bytes, await kie.imageBytes('small'))).toBe(0);
     expect(interaction.edits.filter((edit) => edit.attachments.length > 0)).toHaveLength(1);
     expect(kie.callbacks.find((delivery) => delivery.taskId === taskId)?.headers['X-Webhook-Signature']).toBeUndefined();
   });
 
   it('a callback for a task nobody watches causes no poll', async () => {
-    const pollsBefore = harness.kie.polls.length;
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a moth at a lamp');
+    const before = pollsOf();
     const answer = await postCallback(callbackUrl, 'ffffffffffffffffffffffffffffffff');
     expect(answer.status).toBe(200);
-    await sleep(300);
-    expect(harness.kie.polls.length).toBe(pollsBefore);
+    // The watched task's own callback comes after it and is answered with one poll; the stray one with none.
+    expect(await postCallback(callbackUrl, taskId)).toMatchObject({ status: 200 });
+    await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    expect(harness.kie.polls.filter((poll) => poll.taskId === 'ffffffffffffffffffffffffffffffff')).toEqual([]);
+    harness.kie.completeTask(taskId);
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
   });
 });

@@ -198,7 +198,9 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
     expect(alive(victim!)).toBe(false);
     await bot.waitForLog((line) => line.msg === 'resuming job' && line['taskId'] === taskId && line['pid'] === respawned, 10_000);
     await interaction.waitForOriginal((m) => m.attachments.length > 0, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // room for a duplicate to show up
+    // The job ends in the respawned shard; a duplicate would need a second runner of the same job.
+    await bot.waitForLog((line) => line.msg === 'image delivered' && line['taskId'] === taskId && line['pid'] === respawned, 10_000);
+    expect(bot.logs.filter((line) => line.msg === 'image delivered' && line['taskId'] === taskId)).toHaveLength(1);
     expect(imagesIn(interaction)).toBe(1);
     expect(discord.channelMessages(GUILDS[1].channel).filter((message) => message.attachments.length > 0)).toHaveLength(0);
     expect(createsWith(prompt)).toHaveLength(1);

@@ -213,8 +213,8 @@ describe('TaskWaker', () => {
       },
     };
     const watching = watchTask(client, TASK, { timeoutMs: 600_000, waker, schedule: () => 600_000 });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(polls).toBe(1);
+    // The first poll has happened once the watch is tracked and pausing.
+    await expect.poll(() => polls).toBe(1);
     expect(waker.wake('someone-else')).toBe(false);
     expect(waker.wake(TASK)).toBe(true);
     const result = await watching;
