@@ -68,8 +68,6 @@ function expectRefused(reply: FirstReply, pattern: RegExp): void {
 }
 
 describe('/imagine-admin end to end (real discord.js client, fake Discord and KIE)', () => {
-
-
   it('limit: member limit beats the server limit, which beats QUOTA_DAILY; 0 stops a member at once', async ({ bot }) => {
     const h = await bot({ env: { QUOTA_DAILY: '4' } });
     expect(await admin(h, 'limit', { limit: 2 })).toBe('The daily limit for this server is now 2 images per member.');

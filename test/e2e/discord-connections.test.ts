@@ -4,7 +4,6 @@ import { CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
 
 describe('connections to Discord', () => {
-
   it('a burst of commands is answered over a bounded pool of keep-alive connections', async ({ bot }) => {
     const h = await bot();
     const burst = DISCORD_MAX_CONNECTIONS * 2 + 20;

@@ -8,7 +8,6 @@ import { it } from '../helpers/fixtures.js';
 const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) });
 
 describe('/imagine failures and limits, end to end', () => {
-
   it('a failed task is shown with KIE\'s reason and the quota unit is given back', async ({ bot }) => {
     const h = await bot({ kie: { defaultScenario: { durationMs: 200, outcome: 'fail', failCode: '500', failMsg: 'content policy violation' } } });
     const interaction = h.imagine({ prompt: 'a cat' });

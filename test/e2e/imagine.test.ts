@@ -3,7 +3,6 @@ import { MEMBER } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
 
 describe('/imagine end to end (real discord.js client, fake Discord and KIE)', () => {
-
   it('defers within the deadline, creates the task with the exact body, and delivers the image bytes', async ({ bot }) => {
     const h = await bot();
     const interaction = h.imagine({ prompt: 'a lighthouse at dusk, oil painting', aspect: '16:9', quality: 'high' });

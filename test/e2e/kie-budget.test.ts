@@ -20,7 +20,6 @@ const POSITION = /#(\d+) in line/;
 const member = (index: number): FakeUserSpec => ({ id: `15000000000000${String(index).padStart(5, '0')}`, username: `crowd${index}` });
 
 describe('100 jobs submitted at once never exceed the KIE budget', () => {
-
   it('delivers all 100 with no 429 from KIE, showing waiting members their place in line', async ({ bot }) => {
     const h = await bot({ env: { QUOTA_DAILY: '1' }, kie: { defaultScenario: { durationMs: 600 } } });
     const harness = h;

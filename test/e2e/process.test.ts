@@ -10,7 +10,6 @@ const GUILD = '1300000000000000001';
 const CHANNEL = '1300000000000000002';
 
 describe('the bot as a process (npm start)', () => {
-
   async function fakes() {
     const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
     const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });

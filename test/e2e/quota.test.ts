@@ -11,8 +11,6 @@ function resetStamps(before: number, after: number): RegExp {
 }
 
 describe('/quota and quota refusals, end to end', () => {
-
-
   /** Runs /quota and checks it is answered at once, privately; returns the text. */
   const quota = async (h: Harness): Promise<string> => {
     const before = Date.now();

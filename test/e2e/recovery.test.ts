@@ -20,7 +20,6 @@ import { sqliteOf } from '../helpers/storage.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
-
   it('killed while a job waits for the create budget: it is submitted once after the restart, despite KIE\'s 429s', async ({ restartableBot }) => {
     // Long enough that the 20 tasks are still running when the 21st job's progress edit shows it waiting.
     const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 6_000 } } });
@@ -142,7 +141,6 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
 });
 
 describe('delivery outlives the interaction token and Discord faults (in process)', () => {
-
   const ledgerRows = async (harness: Harness) => sqliteOf(harness.storage).query('SELECT record FROM imagine_jobs');
   const mentionsOnlyMember = { everyone: false, users: [HARNESS_MEMBER.id], roles: [] };
 

@@ -14,7 +14,6 @@ import { it } from '../helpers/fixtures.js';
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 describe('graceful shutdown (SIGTERM) parks running jobs for the next start', () => {
-
   it('SIGTERM while a task runs: exit code 0 within 10 s, the job stays in the ledger, the next start delivers it once', async ({ restartableBot }) => {
     const rig = await restartableBot({ kie: { defaultScenario: { durationMs: 3_000 } } });
     const first = await rig.start();

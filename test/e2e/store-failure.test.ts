@@ -4,7 +4,6 @@ import { ADMIN, MANAGE_GUILD } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
 
 describe('a store error during a command', () => {
-
   it('answers privately that the database is unreachable and creates no task', async ({ bot }) => {
     const h = await bot();
     await h.storage.close();
