@@ -1,12 +1,15 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type ChatInputCommandInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import { Refusal } from './errors.js';
 import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
-import type { Command, Services } from './services.js';
+import type { Command, GuildCommandInteraction, Services } from './services.js';
 import { isStoreError } from './storage/index.js';
+
+/** A repliable interaction that came from a server (the router refuses the others). */
+type GuildInteraction = RepliableInteraction<'cached' | 'raw'>;
 
 /**
  * A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL
@@ -51,18 +54,25 @@ export interface RouterDeps {
  */
 export function routeInteractions(client: Client, { commands, services, acknowledgements }: RouterDeps): InteractionRouter {
   let accepting = true;
-  const handle = async (interaction: ChatInputCommandInteraction): Promise<void> => {
-    if (!accepting) throw new Refusal({ code: 'restarting' });
+  /** The handler of an interaction, or undefined for one the bot has none for (logged, left unanswered). */
+  const handlerFor = (interaction: RepliableInteraction): ((inGuild: GuildInteraction) => Promise<void>) | undefined => {
+    if (!interaction.isChatInputCommand()) return undefined;
     const command = commands.get(interaction.commandName);
-    if (!command) {
-      services.logger.warn({ command: interaction.commandName }, 'unknown command');
+    return command && ((inGuild) => command.execute(inGuild as GuildCommandInteraction, services));
+  };
+  const handle = async (interaction: RepliableInteraction): Promise<void> => {
+    const handler = handlerFor(interaction);
+    if (!handler) {
+      services.logger.warn({ interactionType: interaction.type, ...describe(interaction) }, 'no handler for the interaction');
       return;
     }
+    if (!accepting) throw new Refusal({ code: 'restarting' });
     if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
-    await command.execute(interaction, services);
+    await handler(interaction);
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
-    if (!interaction.isChatInputCommand()) return;
+    // Autocomplete cannot be answered with a message; every other interaction goes through one policy.
+    if (!interaction.isRepliable()) return;
     const answered = acknowledgements.begin();
     handle(interaction)
       .catch((error: unknown) => answerFailure(interaction, error, services.logger))
