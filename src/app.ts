@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Events, type Client } from 'discord.js';
+import { Agent } from 'undici';
 import { commandMap, commands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
@@ -90,8 +91,9 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const { ledger } = storage;
   const settle = createSettlement({ ledger, release: (scope) => quota.refund(scope), logger });
   const images = new Semaphore(imageConcurrency);
+  const downloads = new Agent();
   const relay = new ImageRelay({
-    download: (url, signal) => downloadImage(url, { signal, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
+    download: (url, signal) => downloadImage(url, { signal, dispatcher: downloads, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
     fit: fitToUploadLimit,
     discard: discardDownload,
     imageSlot: (work) => images.run(work),
@@ -179,6 +181,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       stopHealth?.();
       await client.destroy();
       await closeDiscordHttpAgent(discordHttp);
+      await downloads.close();
     },
   };
 }

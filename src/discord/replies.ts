@@ -68,7 +68,7 @@ function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passTh
   };
   if (files.length === 0) return { body };
   // Listing the new files as the message's attachments replaces whatever the message had before.
-  body.attachments = files.map((file, index) => ({ id: index, filename: file.name }));
+  body.attachments = files.map((file, index) => ({ id: String(index), filename: file.name }));
   const form = encodeMultipart(
     JSON.stringify(body),
     files.map((file, index) => ({ field: `files[${index}]`, filename: file.name, contentType: file.contentType, data: file.data })),

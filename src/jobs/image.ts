@@ -3,7 +3,7 @@ import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sharp } from 'sharp';
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { writeAll } from '../util/write-all.js';
 
@@ -38,6 +38,11 @@ export interface DownloadOptions {
   userAgent?: string;
   /** Where the file goes (default: the system's temporary folder). */
   dir?: string;
+  /**
+   * The connection pool of this package's undici (the app shares one across downloads). Never the global
+   * dispatcher: on Node 22+ that is Node's own undici 7, which no longer follows redirects for `request`.
+   */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -57,6 +62,14 @@ const DEFAULTS = { timeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, attempts: 4 };
 
 /** Downloads a generated image into a file, checking what it really is; retries transient failures. */
 export async function downloadImage(url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
+  if (options.dispatcher === undefined) {
+    const dispatcher = new Agent();
+    try {
+      return await downloadImage(url, { ...options, dispatcher });
+    } finally {
+      await dispatcher.close();
+    }
+  }
   const attempts = options.attempts ?? DEFAULTS.attempts;
   const sleep = options.sleep ?? defaultSleep;
   let lastError: ImageDownloadError = new ImageDownloadError('no attempt made', false);
@@ -82,6 +95,7 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const response = await request(url, {
     signal,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     maxRedirections: 5,
     headers: { accept: 'image/*', 'user-agent': options.userAgent ?? 'imagine-discord-bot' },
   });

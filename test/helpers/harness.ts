@@ -33,6 +33,8 @@ export interface HarnessOptions {
   tuningDefaults?: boolean;
   /** The bot's download folder; by default a fresh one inside the harness's temp folder. */
   downloadDir?: string;
+  /** Default false: closing fails the test if the bot sent Discord a body its OpenAPI description refuses. */
+  allowSpecViolations?: boolean;
   /** Where the bot's JSON log lines go (e.g. captureLogs().destination); set LOG_LEVEL in env to see them. */
   logDestination?: DestinationStream;
 }
@@ -91,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await storage.close();
       await Promise.all([discord.close(), kie.close()]);
       await rm(dataDir, { recursive: true, force: true });
+      if (!options.allowSpecViolations) discord.assertConformingRequests();
     },
   };
 }

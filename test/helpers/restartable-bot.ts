@@ -88,6 +88,7 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
       for (const bot of processes) await bot.kill('SIGKILL');
       await Promise.all([discord.close(), kie.close()]);
       await dir.remove();
+      discord.assertConformingRequests();
     },
   };
 }

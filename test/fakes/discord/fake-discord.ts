@@ -11,6 +11,7 @@ import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
 import { interactionRoutes } from './routes-interactions.js';
 import { createRestHandler } from './server.js';
+import { formatSpecViolations, sharedSpecConformance, type SpecViolation } from './spec-conformance.js';
 import { shardOfGuild, SnowflakeGenerator } from './snowflake.js';
 import { DiscordState, resolveConfig } from './state.js';
 import type {
@@ -25,6 +26,8 @@ import { ChangeNotifier } from './waiting.js';
 
 export class FakeDiscord {
   readonly requests: RecordedRequest[] = [];
+  /** Bodies the real Discord would refuse by its OpenAPI description; each was also answered 400 50035. */
+  readonly specViolations: SpecViolation[] = [];
   /** TCP connections accepted so far (REST and gateway alike). */
   connectionsAccepted = 0;
   private readonly changes = new ChangeNotifier();
@@ -55,6 +58,11 @@ export class FakeDiscord {
         state,
         routes,
         faults: this.faults,
+        conformance: sharedSpecConformance(),
+        onSpecViolations: (violations) => {
+          this.specViolations.push(...violations);
+          this.changes.notify();
+        },
         record: (request) => {
           this.requests.push(request);
           this.changes.notify();
@@ -63,6 +71,12 @@ export class FakeDiscord {
     );
     this.server.on('connection', () => (this.connectionsAccepted += 1));
     this.gateway.attach(this.server);
+  }
+
+  /** Throws, listing each one with its JSON path and value, if the bot sent a body Discord's spec refuses. */
+  assertConformingRequests(): void {
+    if (this.specViolations.length === 0) return;
+    throw new Error(`fake Discord: the bot sent ${this.specViolations.length} request bod${this.specViolations.length === 1 ? 'y' : 'ies'} Discord's OpenAPI description refuses:\n${formatSpecViolations(this.specViolations)}`);
   }
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {

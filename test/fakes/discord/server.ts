@@ -6,11 +6,15 @@ import { flattenHeaders, parseBody, readRawBody, sendJson, type ParsedBody } fro
 import { matchRoute, type Route, type RouteResponse } from './router.js';
 import type { DiscordState } from './state.js';
 import type { RecordedRequest } from './types.js';
+import { specErrorTree, type SpecConformance, type SpecViolation } from './spec-conformance.js';
 
 export interface RestHandlerDeps {
   state: DiscordState;
   routes: Route[];
   faults: FaultInjector;
+  /** Holds every body to Discord's OpenAPI description; a violation is answered 400 50035, as Discord would. */
+  conformance: Pick<SpecConformance, 'check'>;
+  onSpecViolations: (violations: SpecViolation[]) => void;
   record: (request: RecordedRequest) => void;
 }
 
@@ -54,6 +58,13 @@ export function createRestHandler(deps: RestHandlerDeps): (req: IncomingMessage,
     if (match.kind === 'none') throw notFound();
     if (match.kind === 'wrong-method') throw methodNotAllowed();
     if (match.route.auth && request.headers['authorization'] !== `Bot ${state.config.token}`) throw unauthorized();
+    if (request.body.json !== undefined) {
+      const violations = deps.conformance.check(method, segments, request.body.json);
+      if (violations.length > 0) {
+        deps.onSpecViolations(violations);
+        specErrorTree(violations).throwIfAny();
+      }
+    }
     return match.route.handle({ method, params: match.params, ...request });
   };
 
