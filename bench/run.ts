@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeImages, FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
-import { median, percentile, round } from './stats.js';
+import { DEFER_RATIO_TARGET, deferVerdict, median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
 const CHANNEL = '1400000000000000002';
@@ -330,7 +330,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       jobs: { type: 'string', default: '200' },
-      baseline: { type: 'boolean', default: false },
+      // The naive baseline runs by default: the defer target compares against it in the same run.
+      baseline: { type: 'boolean', default: true },
+      'ours-only': { type: 'boolean', default: false },
       small: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '900' },
@@ -360,7 +362,7 @@ async function main(): Promise<void> {
   try {
     const floorEntries = { 'discord.js': await bundle('bench/floor-bot.ts', outdir), 'no library': await bundle('bench/raw-floor-bot.ts', outdir) };
     const configurations = [{ label: 'ours', entry: await bundle('src/main.ts', outdir) }];
-    if (values.baseline) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
+    if (values.baseline && !values['ours-only']) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
     const floors = { 'discord.js': [] as Floor[], 'no library': [] as Floor[] };
     const runs = new Map<string, Result[]>(configurations.map(({ label }) => [label, []]));
     for (let pass = 0; pass < options.repeat; pass += 1) {
@@ -378,7 +380,16 @@ async function main(): Promise<void> {
     printTable(summaries);
     console.log('\ndefer latency floor of this rig (a client that only acknowledges):');
     for (const [client, measured] of Object.entries(floors)) console.log(`  ${client.padEnd(10)}  ${describeFloor(measured)}`);
-    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, summaries }));
+    const floorP99 = median(floors['discord.js'].map((floor) => floor.p99));
+    const oursP99 = summaries.find((summary) => summary.label === 'ours')!.median.deferP99Ms;
+    const naiveP99 = summaries.find((summary) => summary.label === 'baseline')?.median.deferP99Ms;
+    const verdict = deferVerdict({ oursP99, floorP99, naiveP99 });
+    const mark = (ok: boolean | undefined) => (ok === undefined ? 'not measured' : ok ? 'PASS' : 'MISS');
+    const medians = options.repeat > 1 ? ` (medians of ${options.repeat} runs)` : '';
+    console.log(`\ndefer target${medians}:`);
+    console.log(`  defer p99 ratio ours/floor = ${verdict.ratio} (${oursP99} ms / ${floorP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${mark(verdict.withinRatio)}`);
+    console.log(`  ours vs naive baseline: ${oursP99} ms vs ${naiveP99 ?? '–'} ms (target: not above): ${mark(verdict.notAboveNaive)}`);
+    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries }));
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }

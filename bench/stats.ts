@@ -18,3 +18,24 @@ export function median(values: readonly number[]): number {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
+
+/** The defer target decided for this rig: relative to the floor measured in the same run, and to the naive baseline. */
+export const DEFER_RATIO_TARGET = 1.25;
+
+export interface DeferVerdict {
+  /** Our defer p99 over the discord.js floor's p99. */
+  ratio: number;
+  withinRatio: boolean;
+  /** Undefined when no naive baseline ran. */
+  notAboveNaive: boolean | undefined;
+}
+
+/** Judges our defer p99 against the floor bot's (same client, no work) and the naive baseline's. */
+export function deferVerdict({ oursP99, floorP99, naiveP99 }: { oursP99: number; floorP99: number; naiveP99?: number | undefined }): DeferVerdict {
+  const ratio = floorP99 > 0 ? oursP99 / floorP99 : Number.POSITIVE_INFINITY;
+  return {
+    ratio: round(ratio, 2),
+    withinRatio: ratio <= DEFER_RATIO_TARGET,
+    notAboveNaive: naiveP99 === undefined ? undefined : oursP99 <= naiveP99,
+  };
+}

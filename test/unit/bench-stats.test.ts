@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile } from '../../bench/stats.js';
+import { deferVerdict, median, percentile } from '../../bench/stats.js';
 
 describe('benchmark statistics', () => {
   it('takes the nearest-rank percentile', () => {
@@ -15,5 +15,19 @@ describe('benchmark statistics', () => {
     expect(median([192, 216])).toBe(204);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe('the defer target', () => {
+  it('passes at up to 1.25 times the floor and not above the naive baseline', () => {
+    expect(deferVerdict({ oursP99: 125, floorP99: 100, naiveP99: 125 })).toEqual({ ratio: 1.25, withinRatio: true, notAboveNaive: true });
+  });
+
+  it('misses above 1.25 times the floor, or above the naive baseline', () => {
+    expect(deferVerdict({ oursP99: 130, floorP99: 100, naiveP99: 120 })).toEqual({ ratio: 1.3, withinRatio: false, notAboveNaive: false });
+  });
+
+  it('leaves the baseline comparison open when no baseline ran', () => {
+    expect(deferVerdict({ oursP99: 90, floorP99: 100 }).notAboveNaive).toBeUndefined();
   });
 });
