@@ -77,7 +77,8 @@ describe('/quota and quota refusals, end to end', () => {
     // Nothing else happens to a refused interaction: no edit, no follow-up, no task.
     await h.app.jobs.idle();
     expect(h.kie.creates).toHaveLength(2);
-    expect(h.kie.creates.map((c) => (c.body as { input: { prompt: string } }).input.prompt)).toEqual(['first', 'second']);
+    // The two admitted jobs run concurrently, so their creates may reach KIE in either order.
+    expect(h.kie.creates.map((c) => (c.body as { input: { prompt: string } }).input.prompt).sort()).toEqual(['first', 'second']);
     expect(interaction.edits).toHaveLength(0);
     expect(interaction.followups).toHaveLength(0);
     expect(await quota(h)).toContain('**Today:** 2/2 images used, 0 left.');
