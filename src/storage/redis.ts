@@ -1,5 +1,6 @@
 import type { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
+import { RedisHistoryStore } from '../history/redis-history.js';
 import { RedisJobLedger } from '../jobs/ledger.js';
 import { createRedisKieBudgets } from '../kie/index.js';
 import { RedisQuotaCounter } from '../quota/redis-counter.js';
@@ -8,10 +9,10 @@ import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type St
 
 export type RedisClient = ReturnType<typeof createClient>;
 
-/** A Redis shared by every bot process that uses it: quotas, ledger and KIE's request budgets. */
+/** A Redis shared by every bot process that uses it: quotas, ledger, image history and KIE's request budgets. */
 export interface RedisStorage extends Storage {
   readonly kind: 'redis';
-  /** The connected client, for tests and maintenance; the bot itself reaches it only through kv, counters, ledger and budgets. */
+  /** The connected client, for tests and maintenance; the bot itself reaches it only through kv, counters, ledger, history and budgets. */
   readonly redis: RedisClient;
 }
 
@@ -78,6 +79,7 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     kv,
     counters: new RedisQuotaCounter({ client, keyPrefix }),
     ledger: new RedisJobLedger(client, keyPrefix),
+    history: new RedisHistoryStore(client, keyPrefix),
     // Every bot process on this Redis shares one window, whatever their number.
     budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
     redis: client,

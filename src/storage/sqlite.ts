@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Keyv } from 'keyv';
+import { SqliteHistoryStore } from '../history/sqlite-history.js';
 import { SqliteJobLedger } from '../jobs/ledger.js';
 import { shareOfKieBudgets } from '../kie/index.js';
 import { SqliteQuotaCounter } from '../quota/sqlite-counter.js';
@@ -14,7 +15,7 @@ export interface SqliteHandle {
 /** The bot's SQLite file: one process, or several sharing the file (WAL). */
 export interface SqliteStorage extends Storage {
   readonly kind: 'sqlite';
-  /** The raw file, for tests and maintenance; the bot itself reaches it only through kv, counters and ledger. */
+  /** The raw file, for tests and maintenance; the bot itself reaches it only through kv, counters, ledger and history. */
   readonly sqlite: SqliteHandle;
 }
 
@@ -49,6 +50,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
   const sqlite: SqliteHandle = { query: (sql, ...params) => store.query(sql, ...params) };
 
   let counters: SqliteQuotaCounter;
+  let history: SqliteHistoryStore;
   try {
     // WAL lets several processes share the file; every write still holds SQLite's single write lock.
     await sqlite.query('PRAGMA journal_mode = WAL');
@@ -56,6 +58,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     // cut, and saves an fsync per quota reservation, which /imagine makes before Discord's 3 s deadline.
     await sqlite.query('PRAGMA synchronous = NORMAL');
     counters = await SqliteQuotaCounter.create(sqlite, { onError });
+    history = await SqliteHistoryStore.create(sqlite);
   } catch (error) {
     await store.close().catch(() => {});
     throw new StorageError(`STORAGE_URL: cannot open the SQLite database ${file} (${describeStoreError(error)})`);
@@ -68,6 +71,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     kv,
     counters,
     ledger: new SqliteJobLedger(sqlite),
+    history,
     budgets: (processes) => shareOfKieBudgets(processes),
     sqlite,
     close: once(() => store.close()),

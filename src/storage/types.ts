@@ -1,4 +1,5 @@
 import type { Keyv } from 'keyv';
+import type { HistoryStore } from '../history/history.js';
 import type { JobLedger } from '../jobs/ledger.js';
 import type { KieBudgets } from '../kie/index.js';
 import type { QuotaCounter } from '../quota/counter.js';
@@ -12,6 +13,8 @@ export interface Storage {
   readonly kv: Keyv;
   readonly counters: QuotaCounter;
   readonly ledger: JobLedger;
+  /** The images delivered, per member, kept for the retention. */
+  readonly history: HistoryStore;
   /**
    * KIE's request budgets for this process when `processes` bot processes share the API key: one window
    * shared in the store where it can hold one (Redis), else an equal part of KIE's limits for each process.

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+
+/** Records live at least 30 days, then are pruned. */
+export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+export const HISTORY_MODELS = ['seedream/4.5-text-to-image', 'seedream/4.5-edit'] as const;
+
+/** One delivered image, kept so its member can find it again. */
+export interface HistoryEntry {
+  jobId: string;
+  guildId: string;
+  channelId: string;
+  messageId: string;
+  userId: string;
+  prompt: string;
+  aspect: AspectRatio;
+  quality: Quality;
+  model: (typeof HISTORY_MODELS)[number];
+  /** [] for text-to-image. */
+  inputImageUrls: string[];
+  /** KIE's result URL. */
+  resultUrl: string;
+  /** The Discord attachment URL of the delivered image, when known. */
+  imageUrl?: string;
+  /** When it was delivered (ms since epoch). */
+  createdAt: number;
+}
+
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  total: number;
+}
+
+export interface HistoryStore {
+  /** Writes (or replaces, same jobId) one entry. */
+  record(entry: HistoryEntry): Promise<void>;
+  /** The entry, or undefined if unknown or older than the retention at `now`. */
+  get(jobId: string, now: number): Promise<HistoryEntry | undefined>;
+  /** A member's entries in one guild, newest first, skipping `offset`, at most `limit`; `total` counts all of that member's live entries there. */
+  listForMember(guildId: string, userId: string, page: { offset: number; limit: number }, now: number): Promise<HistoryPage>;
+  /** Forgets one entry (the member deleted the image). */
+  remove(jobId: string): Promise<void>;
+  /** Deletes entries older than the retention; returns how many went. */
+  prune(now: number): Promise<number>;
+}
+
+const snowflake = z.string().regex(/^\d{1,22}$/);
+
+export const historyEntrySchema = z.object({
+  jobId: z.uuid(),
+  guildId: snowflake,
+  channelId: snowflake,
+  messageId: snowflake,
+  userId: snowflake,
+  prompt: z.string().min(1),
+  aspect: z.enum(ASPECT_RATIOS),
+  quality: z.enum(QUALITIES),
+  model: z.enum(HISTORY_MODELS),
+  inputImageUrls: z.array(z.url()),
+  resultUrl: z.url(),
+  imageUrl: z.url().exactOptional(),
+  createdAt: z.number().int().nonnegative(),
+}) satisfies z.ZodType<HistoryEntry>;
+
+/** Reads one stored entry back; anything that is not an entry (corrupt, or from an incompatible version) is undefined, never trusted. */
+export function parseHistoryEntry(text: string): HistoryEntry | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = historyEntrySchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * The entry as it will be stored; rejects what could not be read back, so a store never holds a row it would skip
+ * (and a jobId cannot reach a Redis key name unchecked).
+ */
+export function validHistoryEntry(entry: HistoryEntry): HistoryEntry {
+  return historyEntrySchema.parse(entry);
+}
+
+/** The oldest createdAt still live at `now`: an entry lives for the whole retention, to the millisecond. */
+export function oldestLiveAt(now: number): number {
+  return now - HISTORY_RETENTION_MS;
+}
+
+export function assertPage(page: { offset: number; limit: number }): void {
+  if (!Number.isSafeInteger(page.offset) || page.offset < 0) throw new RangeError(`history page offset must be a non-negative integer, got ${page.offset}`);
+  if (!Number.isSafeInteger(page.limit) || page.limit < 0) throw new RangeError(`history page limit must be a non-negative integer, got ${page.limit}`);
+}
