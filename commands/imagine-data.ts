@@ -31,5 +31,10 @@ export const imagineCommand = {
       description: 'Resolution (default 2K)',
       choices: QUALITIES.map((quality) => ({ name: QUALITY_LABELS[quality], value: quality })),
     },
+    {
+      type: ApplicationCommandOptionType.Attachment,
+      name: 'image',
+      description: 'A picture to start from (PNG, JPEG or WebP, up to 10 MB)',
+    },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Events, type Client } from 'discord.js';
 import { Agent } from 'undici';
-import { commandMap, commands } from '../commands/index.js';
+import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import { systemClock, type Clock } from './clock.js';
@@ -10,6 +10,9 @@ import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-ag
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
+import { historyEntryFor } from './history/history.js';
+import { EditSourceStore } from './interactions/edit-sources.js';
+import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import { ImageRelay } from './jobs/relay.js';
@@ -66,6 +69,9 @@ export interface AppOptions {
   tuning?: AppTuning;
 }
 
+/** How often records past the history's retention are deleted (each process does it; it is idempotent). */
+const HISTORY_PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
+
 /** The poll rate the shared budget grants (KIE allows 10 per second; the budget keeps a margin). */
 const POLLS_PER_SECOND = 9;
 
@@ -114,6 +120,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     relay,
     replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp)),
     polling,
+    recordDelivery: (job, delivered) => storage.history.record(historyEntryFor(job, delivered, clock.now())),
     waker,
     logger,
     clock,
@@ -124,8 +131,15 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const acknowledgements = new PendingAcknowledgements();
   const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
   const startJob = createJobIntake({ settings, quota, jobs, settle, logger, clock });
-  const services: Services = { logger, clock, settings, quota, jobs, startJob };
-  const router = routeInteractions(client, { commands: commandMap(commands), services, acknowledgements });
+  const editSources = new EditSourceStore(storage.kv);
+  const services: Services = { logger, clock, settings, quota, jobs, startJob, history: storage.history, editSources };
+  const router = routeInteractions(client, {
+    commands: commandMap(commands),
+    messageCommands: commandMap(messageCommands),
+    components: imageLoop,
+    services,
+    acknowledgements,
+  });
 
   // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.
   const onParentMessage = (message: unknown) => {
@@ -133,6 +147,14 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   };
   let receiver: CallbackReceiver | undefined;
   let stopHealth: (() => void) | undefined;
+  const pruneHistory = () =>
+    storage.history.prune(clock.now()).then(
+      (count) => {
+        if (count > 0) logger.info({ count }, 'pruned images older than the history retention');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'could not prune the image history'),
+    );
+  let pruneTimer: NodeJS.Timeout | undefined;
 
   return {
     client,
@@ -140,6 +162,8 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     jobs,
     async start() {
       stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
+      void pruneHistory();
+      pruneTimer = setInterval(() => void pruneHistory(), HISTORY_PRUNE_INTERVAL_MS).unref();
       sweepStaleDownloads(downloadDir, undefined, clock.now()).then(
         (count) => {
           if (count > 0) logger.info({ count }, 'deleted downloads left by an earlier process');
@@ -165,7 +189,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       const shardCount = client.shard?.count ?? 1;
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
       if (shardIds.includes(0)) {
-        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commands.map((c) => c.data), logger).catch(
+        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
           (error: unknown) => logger.error({ err: error }, 'command registration failed'),
         );
       }
@@ -179,6 +203,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       await jobs.stop(7_000);
       await receiver?.close();
       stopHealth?.();
+      clearInterval(pruneTimer);
       await client.destroy();
       await closeDiscordHttpAgent(discordHttp);
       await downloads.close();

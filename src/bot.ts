@@ -5,11 +5,13 @@ import { Refusal } from './errors.js';
 import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
-import type { Command, GuildCommandInteraction, Services } from './services.js';
+import { parseCustomId } from './discord/custom-ids.js';
+import type { Command, ComponentHandlers, GuildCommandInteraction, GuildMessageCommandInteraction, MessageCommand, Services } from './services.js';
 import { isStoreError } from './storage/index.js';
 
 /** A repliable interaction that came from a server (the router refuses the others). */
 type GuildInteraction = RepliableInteraction<'cached' | 'raw'>;
+type Handler = (interaction: RepliableInteraction) => Promise<void>;
 
 /**
  * A discord.js client that needs nothing but guild events, caches little, and talks to DISCORD_API_URL
@@ -43,6 +45,9 @@ export interface InteractionRouter {
 
 export interface RouterDeps {
   commands: ReadonlyMap<string, Command>;
+  messageCommands: ReadonlyMap<string, MessageCommand>;
+  /** The bot's own buttons and modals (custom_ids starting `img:`). */
+  components: ComponentHandlers;
   services: Services;
   /** Marks each interaction as waiting for its first answer while its handler runs. */
   acknowledgements: Pick<PendingAcknowledgements, 'begin'>;
@@ -52,13 +57,30 @@ export interface RouterDeps {
  * Routes interactions to their handlers. Checks made for every interaction live here (server only, not
  * while shutting down), and one policy decides what a failure looks like to the member.
  */
-export function routeInteractions(client: Client, { commands, services, acknowledgements }: RouterDeps): InteractionRouter {
+export function routeInteractions(client: Client, { commands, messageCommands, components, services, acknowledgements }: RouterDeps): InteractionRouter {
   let accepting = true;
+  const inGuildOnly = (run: (inGuild: GuildInteraction) => Promise<void>): Handler => async (interaction) => {
+    if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
+    await run(interaction);
+  };
   /** The handler of an interaction, or undefined for one the bot has none for (logged, left unanswered). */
-  const handlerFor = (interaction: RepliableInteraction): ((inGuild: GuildInteraction) => Promise<void>) | undefined => {
-    if (!interaction.isChatInputCommand()) return undefined;
-    const command = commands.get(interaction.commandName);
-    return command && ((inGuild) => command.execute(inGuild as GuildCommandInteraction, services));
+  const handlerFor = (interaction: RepliableInteraction): Handler | undefined => {
+    if (interaction.isChatInputCommand()) {
+      const command = commands.get(interaction.commandName);
+      return command && inGuildOnly((inGuild) => command.execute(inGuild as GuildCommandInteraction, services));
+    }
+    if (interaction.isMessageContextMenuCommand()) {
+      const command = messageCommands.get(interaction.commandName);
+      return command && inGuildOnly((inGuild) => command.execute(inGuild as GuildMessageCommandInteraction, services));
+    }
+    if (interaction.isButton() || interaction.isModalSubmit()) {
+      const id = parseCustomId(interaction.customId);
+      if (id === undefined) return undefined;
+      // A button of a format this version no longer reads is answered like one whose image is gone.
+      if (id === 'outdated') return () => Promise.reject(new Refusal({ code: 'image_expired' }));
+      return interaction.isButton() ? () => components.button(interaction, id, services) : () => components.modal(interaction, id, services);
+    }
+    return undefined;
   };
   const handle = async (interaction: RepliableInteraction): Promise<void> => {
     const handler = handlerFor(interaction);
@@ -67,7 +89,6 @@ export function routeInteractions(client: Client, { commands, services, acknowle
       return;
     }
     if (!accepting) throw new Refusal({ code: 'restarting' });
-    if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
     await handler(interaction);
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => {

@@ -15,7 +15,13 @@ export type RefusalReason =
   | { code: 'prompt_too_long'; length: number; max: number }
   | { code: 'invalid_choice'; option: string; allowed: readonly string[] }
   | { code: 'admin_only' }
-  | { code: 'invalid_setting'; detail: string };
+  | { code: 'invalid_setting'; detail: string }
+  /** A button or modal whose image is no longer in the history (older than its retention, deleted, or an old format). */
+  | { code: 'image_expired' }
+  | { code: 'no_image' }
+  | { code: 'not_an_image'; contentType: string | null }
+  | { code: 'image_too_large'; bytes: number; max: number }
+  | { code: 'delete_not_allowed' };
 
 export type RefusalCode = RefusalReason['code'];
 

@@ -7,6 +7,7 @@ export const MAX_MESSAGE_CONTENT = 2000;
 
 const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
 const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
+const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function formatDuration(ms: number): string {
@@ -88,6 +89,16 @@ export const messages = {
         return messages.adminOnly;
       case 'invalid_setting':
         return reason.detail;
+      case 'image_expired':
+        return messages.imageExpired;
+      case 'no_image':
+        return messages.noImage;
+      case 'not_an_image':
+        return messages.notAnImage(reason.contentType);
+      case 'image_too_large':
+        return messages.imageTooLarge(reason.bytes, reason.max);
+      case 'delete_not_allowed':
+        return messages.deleteNotAllowed;
     }
   },
 
@@ -115,6 +126,24 @@ export const messages = {
   originalLink: (url: string) => `[Full-size original](${url}) (link expires within 24 h)`,
   lateDelivery: (userId: string) => `<@${userId}>, here is the image you asked for.`,
   lateFailure: (userId: string, reason: string) => `<@${userId}>, ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
+
+  // The image loop: buttons, edits, /history
+  imageExpired: 'This image is too old for its buttons (the bot keeps images for 30 days), or it was deleted. Run `/imagine` again.',
+  noImage: 'That message has no picture to edit. Pick a message with a PNG, JPEG or WebP image.',
+  notAnImage: (contentType: string | null) =>
+    `That file is not a picture the image service can edit${contentType ? ` (\`${contentType}\`)` : ''}. Use a PNG, JPEG or WebP image.`,
+  imageTooLarge: (bytes: number, max: number) =>
+    `That picture is ${megabytes(bytes)} MB; the image service takes at most ${megabytes(max)} MB. Use a smaller one.`,
+  deleteNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can delete it.',
+  editModalTitle: 'Edit the image',
+  editModalLabel: 'What should change?',
+  editModalPlaceholder: 'e.g. make it night time, add snow on the roofs',
+  historyTitle: 'Your images in this server',
+  historyEmpty: 'You have no images in this server yet (the bot keeps them for 30 days). Make one with `/imagine`.',
+  historyFooter: (from: number, to: number, total: number) => `${from}–${to} of ${total} · kept for 30 days`,
+  historyPrevious: 'Newer',
+  historyNext: 'Older',
+  editedFrom: 'Edited from a picture',
 
   // /quota
   quotaStatus: (quota: QuotaView, inFlight: number) =>

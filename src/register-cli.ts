@@ -1,11 +1,11 @@
 import { REST } from 'discord.js';
 import { config as loadDotenv } from 'dotenv';
-import { commands } from '../commands/index.js';
+import { commandData } from '../commands/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { registerCommands } from './register.js';
 
-/** `npm run register`: publish the slash commands without starting the bot. */
+/** `npm run register`: publish the commands without starting the bot. */
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
   const config = loadConfig();
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const result = await registerCommands(
     rest,
     { applicationId: config.discordClientId, guildId: config.discordGuildId },
-    commands.map((command) => command.data),
+    commandData(),
     logger,
   );
   console.warn(result === 'updated' ? 'Commands published.' : 'Commands were already up to date.');

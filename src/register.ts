@@ -1,4 +1,4 @@
-import { Routes, type REST, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { Routes, type REST, type RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from './log.js';
 
 export type RegistrationResult = 'unchanged' | 'updated';
@@ -10,7 +10,7 @@ export type RegistrationResult = 'unchanged' | 'updated';
 export async function registerCommands(
   rest: REST,
   target: { applicationId: string; guildId: string | undefined },
-  commands: readonly RESTPostAPIChatInputApplicationCommandsJSONBody[],
+  commands: readonly RESTPostAPIApplicationCommandsJSONBody[],
   logger: Logger,
 ): Promise<RegistrationResult> {
   const route = target.guildId
@@ -43,7 +43,8 @@ export function sameCommands(local: readonly object[], remote: readonly unknown[
   });
 }
 
-const COMMAND_DEFAULTS: Record<string, unknown> = { type: 1, nsfw: false, default_member_permissions: null, options: [] };
+// Discord gives message commands an empty description.
+const COMMAND_DEFAULTS: Record<string, unknown> = { type: 1, description: '', nsfw: false, default_member_permissions: null, options: [] };
 const OPTION_DEFAULTS: Record<string, unknown> = { required: false, autocomplete: false, choices: [], options: [] };
 const IGNORED = new Set(['id', 'application_id', 'guild_id', 'version', 'dm_permission', 'name_localized', 'description_localized']);
 

@@ -1,5 +1,15 @@
-import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type {
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  MessageContextMenuCommandInteraction,
+  ModalSubmitInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  RESTPostAPIContextMenuApplicationCommandsJSONBody,
+} from 'discord.js';
 import type { Clock } from './clock.js';
+import type { CustomId } from './discord/custom-ids.js';
+import type { HistoryStore } from './history/history.js';
+import type { EditSourceStore } from './interactions/edit-sources.js';
 import type { JobIntake } from './interactions/intake.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './log.js';
@@ -15,13 +25,32 @@ export interface Services {
   jobs: Pick<JobService, 'inFlightFor'>;
   /** The one way an interaction starts a job. */
   startJob: JobIntake;
+  /** Delivered images, read by their buttons and /history. */
+  history: Pick<HistoryStore, 'get' | 'listForMember' | 'remove'>;
+  editSources: Pick<EditSourceStore, 'put' | 'get'>;
 }
 
 /** A slash command used in a server: the router has already refused it anywhere else. */
 export type GuildCommandInteraction = ChatInputCommandInteraction<'cached' | 'raw'>;
+/** A message command (right-click → Apps) used in a server. */
+export type GuildMessageCommandInteraction = MessageContextMenuCommandInteraction<'cached' | 'raw'>;
 
 export interface Command {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
   /** Answers the interaction, or throws a Refusal (or any error) for the interaction error policy to answer. */
   execute(interaction: GuildCommandInteraction, services: Services): Promise<void>;
+}
+
+export interface MessageCommand {
+  data: RESTPostAPIContextMenuApplicationCommandsJSONBody;
+  execute(interaction: GuildMessageCommandInteraction, services: Services): Promise<void>;
+}
+
+/**
+ * Answers the bot's own buttons and modals by what their custom_id means. These may come from a DM (an image
+ * delivered there): the history record says which server the image belongs to.
+ */
+export interface ComponentHandlers {
+  button(interaction: ButtonInteraction, id: CustomId, services: Services): Promise<void>;
+  modal(interaction: ModalSubmitInteraction, id: CustomId, services: Services): Promise<void>;
 }

@@ -1,4 +1,15 @@
-import { DiscordAPIError, REST, Routes, type APIEmbed, type APIAllowedMentions, type APIChannel, type RequestData } from 'discord.js';
+import {
+  DiscordAPIError,
+  REST,
+  Routes,
+  type APIActionRowComponent,
+  type APIAllowedMentions,
+  type APIChannel,
+  type APIComponentInMessageActionRow,
+  type APIEmbed,
+  type APIMessage,
+  type RequestData,
+} from 'discord.js';
 import type { Dispatcher } from 'undici';
 import { encodeMultipart } from './multipart.js';
 
@@ -12,14 +23,24 @@ export interface OutgoingMessage {
   content?: string;
   embeds?: APIEmbed[];
   files?: OutgoingFile[];
+  /** Action rows under the message; absent leaves an edited message's components as they are. */
+  components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
   allowedMentions: APIAllowedMentions;
+}
+
+/** The message as Discord stored it. */
+export interface SentMessage {
+  id: string;
+  channelId: string;
+  /** The URL of its first attachment, when it has one. */
+  attachmentUrl?: string;
 }
 
 /** The three ways the bot can put a job's outcome in front of a member, behind one port for tests. */
 export interface DiscordReplies {
-  editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<void>;
-  sendToChannel(channelId: string, message: OutgoingMessage): Promise<void>;
-  sendDirect(userId: string, message: OutgoingMessage): Promise<void>;
+  editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<SentMessage>;
+  sendToChannel(channelId: string, message: OutgoingMessage): Promise<SentMessage>;
+  sendDirect(userId: string, message: OutgoingMessage): Promise<SentMessage>;
 }
 
 /**
@@ -42,21 +63,27 @@ export class RestReplies implements DiscordReplies {
     private readonly webhooks: REST = rest,
   ) {}
 
-  async editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<void> {
-    await this.webhooks.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
+  async editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<SentMessage> {
+    const sent = await this.webhooks.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
       ...toRequest(message),
       auth: false,
     });
+    return sentMessage(sent as APIMessage);
   }
 
-  async sendToChannel(channelId: string, message: OutgoingMessage): Promise<void> {
-    await this.rest.post(Routes.channelMessages(channelId), toRequest(message));
+  async sendToChannel(channelId: string, message: OutgoingMessage): Promise<SentMessage> {
+    return sentMessage((await this.rest.post(Routes.channelMessages(channelId), toRequest(message))) as APIMessage);
   }
 
-  async sendDirect(userId: string, message: OutgoingMessage): Promise<void> {
+  async sendDirect(userId: string, message: OutgoingMessage): Promise<SentMessage> {
     const channel = (await this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as APIChannel;
-    await this.sendToChannel(channel.id, message);
+    return this.sendToChannel(channel.id, message);
   }
+}
+
+function sentMessage(message: APIMessage): SentMessage {
+  const url = message.attachments[0]?.url;
+  return { id: message.id, channelId: message.channel_id, ...(url === undefined ? {} : { attachmentUrl: url }) };
 }
 
 function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passThroughBody' | 'headers'> {
@@ -66,6 +93,7 @@ function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passTh
     embeds: message.embeds ?? [],
     allowed_mentions: message.allowedMentions,
   };
+  if (message.components !== undefined) body.components = message.components;
   if (files.length === 0) return { body };
   // Listing the new files as the message's attachments replaces whatever the message had before.
   body.attachments = files.map((file, index) => ({ id: String(index), filename: file.name }));

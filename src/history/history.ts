@@ -1,17 +1,20 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
+import type { JobIn } from '../jobs/job.js';
+import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
 
 /** Records live at least 30 days, then are pruned. */
 export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
-export const HISTORY_MODELS = ['seedream/4.5-text-to-image', 'seedream/4.5-edit'] as const;
+export const HISTORY_MODELS = [SEEDREAM_T2I_MODEL, SEEDREAM_EDIT_MODEL] as const;
 
 /** One delivered image, kept so its member can find it again. */
 export interface HistoryEntry {
   jobId: string;
   guildId: string;
   channelId: string;
-  messageId: string;
+  /** Unknown while the image is being uploaded (the entry is written first, so its buttons work at once). */
+  messageId?: string;
   userId: string;
   prompt: string;
   aspect: AspectRatio;
@@ -23,6 +26,8 @@ export interface HistoryEntry {
   resultUrl: string;
   /** The Discord attachment URL of the delivered image, when known. */
   imageUrl?: string;
+  /** Where the message went: the reply, a channel message, or a DM (whose jump link has no guild). */
+  delivery?: DeliveryTarget;
   /** When it was delivered (ms since epoch). */
   createdAt: number;
 }
@@ -51,7 +56,7 @@ export const historyEntrySchema = z.object({
   jobId: z.uuid(),
   guildId: snowflake,
   channelId: snowflake,
-  messageId: snowflake,
+  messageId: snowflake.exactOptional(),
   userId: snowflake,
   prompt: z.string().min(1),
   aspect: z.enum(ASPECT_RATIOS),
@@ -60,6 +65,7 @@ export const historyEntrySchema = z.object({
   inputImageUrls: z.array(z.url()),
   resultUrl: z.url(),
   imageUrl: z.url().exactOptional(),
+  delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
   createdAt: z.number().int().nonnegative(),
 }) satisfies z.ZodType<HistoryEntry>;
 
@@ -91,4 +97,36 @@ export function oldestLiveAt(now: number): number {
 export function assertPage(page: { offset: number; limit: number }): void {
   if (!Number.isSafeInteger(page.offset) || page.offset < 0) throw new RangeError(`history page offset must be a non-negative integer, got ${page.offset}`);
   if (!Number.isSafeInteger(page.limit) || page.limit < 0) throw new RangeError(`history page limit must be a non-negative integer, got ${page.limit}`);
+}
+
+/**
+ * The history entry of a job whose image is about to be uploaded (`delivered` undefined), or was just
+ * delivered: then it names the message.
+ */
+export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
+  const { prompt, aspect, quality, imageUrls = [] } = job.request;
+  const message = delivered?.message;
+  return {
+    jobId: job.id,
+    guildId: job.guildId,
+    channelId: message?.channelId ?? job.channelId,
+    ...(message === undefined ? {} : { messageId: message.id }),
+    userId: job.userId,
+    prompt,
+    aspect,
+    quality,
+    model: modelFor({ image_urls: job.request.imageUrls }),
+    inputImageUrls: imageUrls,
+    resultUrl: job.resultUrl,
+    ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
+    ...(delivered === undefined ? {} : { delivery: delivered.target }),
+    createdAt: now,
+  };
+}
+
+/** A link that opens the image's message in Discord, once the message is known. */
+export function jumpLink(entry: Pick<HistoryEntry, 'guildId' | 'channelId' | 'messageId' | 'delivery'>): string | undefined {
+  if (entry.messageId === undefined) return undefined;
+  const where = entry.delivery === 'dm' ? '@me' : entry.guildId;
+  return `https://discord.com/channels/${where}/${entry.channelId}/${entry.messageId}`;
 }

@@ -1,10 +1,16 @@
-import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage, type ReplyFailure } from '../discord/replies.js';
+import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage, type ReplyFailure, type SentMessage } from '../discord/replies.js';
 import type { Logger } from '../log.js';
 import { fromSchedule, retrying } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { JobRecord } from './job.js';
 
 export type DeliveryTarget = 'original' | 'channel' | 'dm';
+
+/** Where a message reached the member, and the message Discord stored. */
+export interface Delivered {
+  target: DeliveryTarget;
+  message: SentMessage;
+}
 
 /** Discord lets an interaction token edit its reply for 15 minutes; stop trusting it a little earlier. */
 export const INTERACTION_TOKEN_LIFETIME_MS = 15 * 60_000;
@@ -51,12 +57,11 @@ export type MessageBuilder = (late: boolean) => OutgoingMessage;
  * Puts a message in front of the member: the original reply while its token lives, else a message in the
  * channel that mentions them, else a direct message.
  */
-export async function deliverOnce(job: JobRecord, build: MessageBuilder, deps: DeliveryDeps): Promise<DeliveryTarget> {
+export async function deliverOnce(job: JobRecord, build: MessageBuilder, deps: DeliveryDeps): Promise<Delivered> {
   const targets: DeliveryTarget[] = tokenUsable(job, deps.now(), deps.tokenLifetimeMs) ? ['original', 'channel', 'dm'] : ['channel', 'dm'];
   for (const target of targets) {
     try {
-      await sendTo(target, job, build(target !== 'original'), deps.replies);
-      return target;
+      return { target, message: await sendTo(target, job, build(target !== 'original'), deps.replies) };
     } catch (error) {
       const failure = classifyReplyError(error);
       deps.logger.warn({ jobId: job.id, target, failure, discord: describeReplyError(error) }, 'delivery attempt failed');
@@ -86,7 +91,7 @@ export interface PersistentDeliveryDeps extends DeliveryDeps {
  * Retries while Discord is failing: a message is never dropped because Discord had a bad minute. Stops with
  * the DeliveryError when retrying cannot help, and with Interrupted when `signal` aborts.
  */
-export async function deliverWithRetry(job: JobRecord, build: MessageBuilder, signal: AbortSignal, deps: PersistentDeliveryDeps): Promise<DeliveryTarget> {
+export async function deliverWithRetry(job: JobRecord, build: MessageBuilder, signal: AbortSignal, deps: PersistentDeliveryDeps): Promise<Delivered> {
   const interrupted = () => new Interrupted('delivery interrupted by shutdown');
   let postponed = Promise.resolve();
   return retrying(
@@ -113,7 +118,7 @@ export async function deliverWithRetry(job: JobRecord, build: MessageBuilder, si
   );
 }
 
-function sendTo(target: DeliveryTarget, job: JobRecord, message: OutgoingMessage, replies: DiscordReplies): Promise<void> {
+function sendTo(target: DeliveryTarget, job: JobRecord, message: OutgoingMessage, replies: DiscordReplies): Promise<SentMessage> {
   switch (target) {
     case 'original':
       return replies.editOriginal(job.applicationId, job.interactionToken, message);

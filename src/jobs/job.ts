@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
 
 export interface ImagineRequest {
   prompt: string;
   aspect: AspectRatio;
   quality: Quality;
+  /** Pictures to start from (seedream/4.5-edit); absent for text to image. */
+  imageUrls?: string[];
 }
 
 const snowflake = z.string().regex(/^\d{1,22}$/);
@@ -20,7 +22,12 @@ const jobBase = z.object({
   interactionToken: z.string().min(1),
   /** When Discord created the interaction (ms); the token lives 15 minutes from then. */
   createdAt: moment,
-  request: z.object({ prompt: z.string().min(1), aspect: z.enum(ASPECT_RATIOS), quality: z.enum(QUALITIES) }),
+  request: z.object({
+    prompt: z.string().min(1),
+    aspect: z.enum(ASPECT_RATIOS),
+    quality: z.enum(QUALITIES),
+    imageUrls: z.array(z.url()).min(1).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
+  }),
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
   deliveryAttempts: z.number().int().nonnegative().optional(),

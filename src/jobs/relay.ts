@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import { DeliveryError, type DeliveryTarget, type MessageBuilder } from './delivery.js';
+import { DeliveryError, type Delivered, type MessageBuilder } from './delivery.js';
 import type { DownloadedImage, FittedImage } from './image.js';
 import type { JobIn } from './job.js';
 import { successMessage } from './result-message.js';
@@ -22,7 +22,7 @@ export interface RelayHooks {
   signal: AbortSignal;
   log: Logger;
   /** Sends the finished message to the member (with the runner's retries). */
-  send: (build: MessageBuilder) => Promise<DeliveryTarget>;
+  send: (build: MessageBuilder) => Promise<Delivered>;
   /** Runs once the image is ready, just before the upload (the runner stops its progress edits). */
   beforeUpload: () => Promise<void>;
 }
@@ -31,13 +31,14 @@ export interface RelayHooks {
 export class ImageRelay {
   constructor(private readonly deps: ImageRelayDeps) {}
 
-  async relay(job: JobIn<'delivering'>, hooks: RelayHooks): Promise<void> {
+  /** Resolves with the message the image reached the member in. */
+  async relay(job: JobIn<'delivering'>, hooks: RelayHooks): Promise<Delivered> {
     const slot = this.deps.imageSlot ?? ((work) => work());
     const queuedAt = this.deps.clock.now();
-    await slot(() => this.relayInSlot(job, hooks, this.deps.clock.now() - queuedAt));
+    return slot(() => this.relayInSlot(job, hooks, this.deps.clock.now() - queuedAt));
   }
 
-  private async relayInSlot(job: JobIn<'delivering'>, hooks: RelayHooks, slotWaitMs: number): Promise<void> {
+  private async relayInSlot(job: JobIn<'delivering'>, hooks: RelayHooks, slotWaitMs: number): Promise<Delivered> {
     const { clock } = this.deps;
     const started = clock.now();
     let downloaded = started;
@@ -47,21 +48,22 @@ export class ImageRelay {
     const fitted = clock.now();
     await hooks.beforeUpload();
     const elapsedMs = clock.now() - job.createdAt;
-    let target: DeliveryTarget;
+    let delivered: Delivered;
     try {
-      target = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+      delivered = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
     } catch (error) {
       if (!(error instanceof DeliveryError && error.kind === 'too_large')) throw error;
       // The server's real limit is lower than the interaction said: try once more at half the size.
       const smaller = Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2);
       image = await this.downloadAndFit(job, smaller, hooks);
-      target = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+      delivered = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
     }
     const timings = { slotWaitMs, downloadMs: downloaded - started, fitMs: fitted - downloaded, uploadMs: clock.now() - fitted };
     hooks.log.info(
-      { taskId: job.taskId, target, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt },
+      { taskId: job.taskId, target: delivered.target, messageId: delivered.message.id, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt },
       'image delivered',
     );
+    return delivered;
   }
 
   /** Downloads the job's image and fits it to the limit; the downloaded file is deleted either way. */

@@ -1,4 +1,5 @@
-import { escapeMarkdown, type APIEmbed } from 'discord.js';
+import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
+import { encodeCustomId, type ImageAction } from '../discord/custom-ids.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
@@ -60,7 +61,28 @@ export function successMessage({ job, image, elapsedMs, late }: DeliveredImage):
     content: late ? messages.lateDelivery(job.userId) : '',
     embeds: [embed],
     files: [{ name: filename, data: image.bytes, contentType: `image/${image.format}` }],
+    components: [imageButtons(job.id)],
     allowedMentions: late ? { users: [job.userId] } : { parse: [] },
+  };
+}
+
+const BUTTONS: ReadonlyArray<{ action: ImageAction; label: string; emoji: string; style: ButtonStyle.Secondary | ButtonStyle.Danger }> = [
+  { action: 'reroll', label: 'Reroll', emoji: '🔄', style: ButtonStyle.Secondary },
+  { action: 'edit', label: 'Edit', emoji: '✏️', style: ButtonStyle.Secondary },
+  { action: 'delete', label: 'Delete', emoji: '🗑️', style: ButtonStyle.Danger },
+];
+
+/** Reroll, Edit and Delete under a delivered image; their custom_ids name only the job (see custom-ids.ts). */
+export function imageButtons(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  return {
+    type: ComponentType.ActionRow,
+    components: BUTTONS.map(({ action, label, emoji, style }) => ({
+      type: ComponentType.Button,
+      style,
+      label,
+      emoji: { name: emoji },
+      custom_id: encodeCustomId({ kind: 'image', action, jobId }),
+    })),
   };
 }
 

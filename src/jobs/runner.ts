@@ -4,7 +4,7 @@ import { KieError, watchTask, type KieClient, type TaskWaker, type WatchTaskOpti
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
-import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type DeliveryTarget, type MessageBuilder } from './delivery.js';
+import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type Delivered, type MessageBuilder } from './delivery.js';
 import { failureMessage } from './failure.js';
 import type { JobIn, JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
@@ -46,6 +46,12 @@ export interface JobRunnerDeps {
   relay: ImageRelay;
   replies: DiscordReplies;
   polling: Polling;
+  /**
+   * Keeps the image history its buttons read: told once just before the upload (so a button pressed the
+   * moment the image appears finds its record) and again with the delivered message, before the job is
+   * settled. A failure is logged: the member has the image, only its buttons will not find it.
+   */
+  recordDelivery?: (job: JobIn<'delivering'>, delivered?: Delivered) => Promise<void>;
   /** Lets a KIE callback cut a watch's pause short. */
   waker?: TaskWaker;
   logger: Logger;
@@ -105,7 +111,8 @@ export class JobRunner {
   private async submit(job: JobIn<'queued' | 'submitting'>, { progress, signal, log }: RunContext): Promise<JobIn<'watching'>> {
     const started = this.deps.clock.now();
     let current: JobIn<'queued' | 'submitting'> = job;
-    const input = { prompt: job.request.prompt, aspect_ratio: job.request.aspect, quality: job.request.quality };
+    const { prompt, aspect, quality, imageUrls } = job.request;
+    const input = { prompt, aspect_ratio: aspect, quality, ...(imageUrls === undefined ? {} : { image_urls: imageUrls }) };
     const taskId = await this.deps.kie.createTask(input, {
       signal,
       onQueuePosition: (queuePosition: number) => progress.update({ state: 'submitting', queuePosition }),
@@ -162,12 +169,18 @@ export class JobRunner {
   /** delivering → settled: relays the image to the member and keeps the quota unit. */
   private async deliver(job: JobIn<'delivering'>, context: RunContext): Promise<void> {
     context.progress.update({ state: 'downloading' });
-    await this.deps.relay.relay(job, {
+    const record = (delivered?: Delivered) =>
+      this.deps.recordDelivery?.(job, delivered).catch((error: unknown) => context.log.error({ err: error }, 'could not record the image in the history'));
+    const delivered = await this.deps.relay.relay(job, {
       signal: context.signal,
       log: context.log,
-      beforeUpload: () => context.progress.stop(),
+      beforeUpload: async () => {
+        await context.progress.stop();
+        await record();
+      },
       send: (build) => this.send(job, build, context),
     });
+    await record(delivered);
     await this.deps.settle(job, 'delivered');
   }
 
@@ -182,7 +195,7 @@ export class JobRunner {
     }
   }
 
-  private send(job: JobRecord, build: MessageBuilder, { signal, log }: RunContext): Promise<DeliveryTarget> {
+  private send(job: JobRecord, build: MessageBuilder, { signal, log }: RunContext): Promise<Delivered> {
     return deliverWithRetry(job, build, signal, {
       replies: this.deps.replies,
       logger: log,
@@ -198,7 +211,9 @@ export class JobRunner {
     const { clock } = this.deps;
     return new ProgressReporter({
       render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition),
-      send: (content) => this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } }),
+      send: async (content) => {
+        await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } });
+      },
       canSend: () => tokenUsable(job, clock.now(), this.options.tokenLifetimeMs),
       minIntervalMs: this.options.progressIntervalMs,
       // The deferred reply ("thinking…") is the first thing shown. Holding the first edit back 1–2 s keeps

@@ -7,8 +7,8 @@ import { KieTransport, type Envelope, type ExchangeFailure, type KieRequest } fr
 import { jitteredBackoff, retrying, type BackoffPolicy } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { Sleep } from '../util/sleep.js';
-import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, SEEDREAM_T2I_MODEL } from './types.js';
-import type { TaskRecord, TextToImageInput } from './types.js';
+import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, MAX_PROMPT_LENGTH, modelFor, QUALITIES } from './types.js';
+import type { ImageTaskInput, TaskRecord } from './types.js';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Attempts of a createTask that has no deadline. */
@@ -97,12 +97,20 @@ export class KieClient {
     this.pollBudget = pollBudget ?? new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: DEFAULT_POLL_MARGIN_MS });
   }
 
-  /** Submits one Seedream 4.5 text-to-image task and returns its id. Every successful call is billed. */
-  async createTask(input: TextToImageInput, options: CreateTaskOptions = {}): Promise<string> {
+  /**
+   * Submits one Seedream 4.5 task (text to image, or an edit of `image_urls`) and returns its id. Every
+   * successful call is billed.
+   */
+  async createTask(input: ImageTaskInput, options: CreateTaskOptions = {}): Promise<string> {
     assertValidInput(input, options.callBackUrl);
     const body: Record<string, unknown> = {
-      model: SEEDREAM_T2I_MODEL,
-      input: { prompt: input.prompt, aspect_ratio: input.aspect_ratio, quality: input.quality },
+      model: modelFor(input),
+      input: {
+        prompt: input.prompt,
+        aspect_ratio: input.aspect_ratio,
+        quality: input.quality,
+        ...(input.image_urls === undefined ? {} : { image_urls: [...input.image_urls] }),
+      },
     };
     if (options.callBackUrl !== undefined) body['callBackUrl'] = options.callBackUrl;
     const request: KieRequest = {
@@ -222,7 +230,7 @@ function readTaskId(data: unknown): string | undefined {
   return typeof taskId === 'string' && taskId.trim() !== '' ? taskId : undefined;
 }
 
-function assertValidInput(input: TextToImageInput, callBackUrl: string | undefined): void {
+function assertValidInput(input: ImageTaskInput, callBackUrl: string | undefined): void {
   const problem = inputProblem(input, callBackUrl);
   if (problem !== undefined) {
     throw new KieError({ kind: 'validation', message: `KIE createTask: ${problem}`, transient: false });
@@ -230,11 +238,16 @@ function assertValidInput(input: TextToImageInput, callBackUrl: string | undefin
 }
 
 /** The same checks KIE applies, done locally so an invalid job never costs a request. */
-export function inputProblem(input: TextToImageInput, callBackUrl?: string): string | undefined {
+export function inputProblem(input: ImageTaskInput, callBackUrl?: string): string | undefined {
   if (typeof input.prompt !== 'string' || input.prompt.trim() === '') return 'the prompt is empty';
   if (input.prompt.length > MAX_PROMPT_LENGTH) return `the prompt is longer than ${MAX_PROMPT_LENGTH} characters`;
   if (!(ASPECT_RATIOS as readonly string[]).includes(input.aspect_ratio)) return 'aspect_ratio is not supported';
   if (!(QUALITIES as readonly string[]).includes(input.quality)) return 'quality is not supported';
   if (callBackUrl !== undefined && !/^https?:\/\//i.test(callBackUrl)) return 'callBackUrl must be an http(s) URL';
+  const urls = input.image_urls;
+  if (urls !== undefined) {
+    if (urls.length === 0 || urls.length > EDIT_IMAGE_LIMITS.maxImages) return `image_urls must hold 1 to ${EDIT_IMAGE_LIMITS.maxImages} URLs`;
+    if (urls.some((url) => !/^https?:\/\//i.test(url))) return 'image_urls must be http(s) URLs';
+  }
   return undefined;
 }

@@ -1,4 +1,14 @@
 export const SEEDREAM_T2I_MODEL = 'seedream/4.5-text-to-image';
+/** The same model, starting from pictures given as URLs that KIE fetches itself. */
+export const SEEDREAM_EDIT_MODEL = 'seedream/4.5-edit';
+export type SeedreamModel = typeof SEEDREAM_T2I_MODEL | typeof SEEDREAM_EDIT_MODEL;
+
+/** What seedream/4.5-edit accepts in `image_urls`: 1 to 14 pictures of these types, 10 MB each at most. */
+export const EDIT_IMAGE_LIMITS = {
+  maxImages: 14,
+  maxBytes: 10 * 1024 * 1024,
+  contentTypes: ['image/png', 'image/jpeg', 'image/webp'],
+} as const;
 
 export const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
@@ -14,6 +24,16 @@ export interface TextToImageInput {
   prompt: string;
   aspect_ratio: AspectRatio;
   quality: Quality;
+}
+
+/** A task's input: text to image, or (with `image_urls`) an edit of those pictures. */
+export interface ImageTaskInput extends TextToImageInput {
+  image_urls?: readonly string[];
+}
+
+/** The model a task's input calls for. */
+export function modelFor(input: { image_urls?: readonly string[] | undefined }): SeedreamModel {
+  return input.image_urls === undefined ? SEEDREAM_T2I_MODEL : SEEDREAM_EDIT_MODEL;
 }
 
 /** The documented task states. KIE may send others; treat anything else as still running. */

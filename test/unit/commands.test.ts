@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { commandMap, commands } from '../../commands/index.js';
+import { commandData, commandMap, commands, messageCommands } from '../../commands/index.js';
 import { imagineAdminCommand } from '../../commands/imagine-admin-data.js';
 import { imagineCommand } from '../../commands/imagine-data.js';
 import { quotaCommand } from '../../commands/quota-data.js';
@@ -39,8 +39,10 @@ function* walk(node: JsonCommand | JsonOption, path: string): Generator<{ path: 
 }
 
 describe('command definitions', () => {
-  it('exports /imagine, /quota and /imagine-admin', () => {
-    expect(allData.map((data) => data.name).sort()).toEqual(['imagine', 'imagine-admin', 'quota']);
+  it('exports /imagine, /quota, /history and /imagine-admin, and the message command Edit image', () => {
+    expect(allData.map((data) => data.name).sort()).toEqual(['history', 'imagine', 'imagine-admin', 'quota']);
+    expect(messageCommands.map((command) => command.data)).toEqual([{ name: 'Edit image', type: 3, contexts: [0], integration_types: [0] }]);
+    expect(commandData().map((data) => data.name)).toEqual([...allData.map((data) => data.name), 'Edit image']);
   });
 
   it('uses valid lowercase names and 1..100 character descriptions everywhere', () => {
@@ -139,8 +141,8 @@ describe('command definitions', () => {
 
 describe('commandMap', () => {
   it('maps each command by its name', () => {
-    const map = commandMap();
-    expect([...map.keys()].sort()).toEqual(['imagine', 'imagine-admin', 'quota']);
+    const map = commandMap(commands);
+    expect([...map.keys()].sort()).toEqual(['history', 'imagine', 'imagine-admin', 'quota']);
     for (const command of commands) expect(map.get(command.data.name)).toBe(command);
   });
 

@@ -67,6 +67,7 @@ function fakeReplies(failures: Partial<Record<DeliveryTarget, () => unknown>> = 
     calls.push({ target, args, message });
     const failure = failures[target];
     if (failure) throw failure();
+    return { id: `${target}-message`, channelId: target === 'channel' ? String(args[0]) : `${target}-channel` };
   };
   return {
     calls,
@@ -100,7 +101,7 @@ async function deliver(replies: DiscordReplies, now = freshNow, record = job()) 
     },
     { replies, logger, now },
   ).then(
-    (target) => ({ target, error: undefined }),
+    ({ target }) => ({ target, error: undefined }),
     (error: unknown) => ({ target: undefined, error }),
   );
   return { ...result, builds, lines };
@@ -214,8 +215,9 @@ describe('deliverOnce', () => {
   it('honours a shorter token lifetime passed in', async () => {
     const replies = fakeReplies();
     const { logger } = collectingLogger();
-    const target = await deliverOnce(job(), build, { replies, logger, now: freshNow, tokenLifetimeMs: 5_000 });
+    const { target, message } = await deliverOnce(job(), build, { replies, logger, now: freshNow, tokenLifetimeMs: 5_000 });
     expect(target).toBe('channel');
+    expect(message).toEqual({ id: 'channel-message', channelId: '200' });
   });
 
   it('never logs the interaction token', async () => {

@@ -37,6 +37,7 @@ function recordingReplies(): DiscordReplies & { sent: Sent[]; failNext: unknown[
     const failure = failNext.shift();
     if (failure !== undefined) throw failure;
     sent.push({ target, message });
+    return { id: `${target}-message-${sent.length}`, channelId: `${target}-channel`, attachmentUrl: `https://cdn.example/${target}/${sent.length}.png` };
   };
   return {
     sent,

@@ -4,8 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults.js';
 import { FakeGateway } from './gateway.js';
-import { chatInputInteractionJson, DEFAULT_USER, FakeInteraction } from './interactions.js';
-import { snapshotMessage } from './messages.js';
+import { commandDataJson, DEFAULT_USER, FakeInteraction, INTERACTION_TYPES, interactionJson, type InteractionKind } from './interactions.js';
+import { submittedModalComponents } from './modals.js';
+import { MessageType, snapshotMessage, type MessageState } from './messages.js';
 import { guildCreateJson, type ChannelState, type GuildState } from './payloads.js';
 import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
@@ -15,14 +16,36 @@ import { formatSpecViolations, sharedSpecConformance, type SpecViolation } from 
 import { shardOfGuild, SnowflakeGenerator } from './snowflake.js';
 import { DiscordState, resolveConfig } from './state.js';
 import type {
+  ComponentSpec,
+  FakeAttachment,
+  FakeUpload,
+  MemberMessageSpec,
   FakeDiscordOptions,
   FakeMessage,
+  FakeUserSpec,
   FaultSpec,
   InteractionSpec,
   RecordedRequest,
   RegisteredCommand,
 } from './types.js';
 import { ChangeNotifier } from './waiting.js';
+
+interface DispatchInput {
+  kind: InteractionKind;
+  commandType?: number;
+  /** Command name or custom_id. */
+  name: string;
+  guildId: string | undefined;
+  channel: ChannelState;
+  user: FakeUserSpec;
+  memberPermissions?: string | undefined;
+  appPermissions?: string | undefined;
+  locale?: string | undefined;
+  attachmentSizeLimit?: number | undefined;
+  sourceMessageId?: string | undefined;
+  data: Record<string, unknown>;
+  message?: Record<string, unknown>;
+}
 
 export class FakeDiscord {
   readonly requests: RecordedRequest[] = [];
@@ -142,32 +165,195 @@ export class FakeDiscord {
     return this.state.commands.list(guildId);
   }
 
-  /** Sends INTERACTION_CREATE for a chat-input command on the shard that owns the guild (shard 0 for DMs). */
+  /**
+   * Sends INTERACTION_CREATE for an application command on the shard that owns the guild (shard 0 for DMs):
+   * a slash command, or a message command when `targetMessageId` is given.
+   */
   dispatchInteraction(spec: InteractionSpec): FakeInteraction {
     const { state } = this;
-    const { config, ids } = state;
+    const { ids } = state;
     const user = spec.user ?? DEFAULT_USER;
-    state.rememberUser(user);
     for (const resolved of spec.resolvedUsers ?? []) state.rememberUser(resolved);
     const channel = this.interactionChannel(spec, user.id);
     const guild = spec.guildId === undefined ? undefined : state.guilds.get(spec.guildId);
     const registered = state.commands.findByName(spec.commandName, spec.guildId);
+    const attachments: Record<string, Record<string, unknown>> = {};
+    const options = [...(spec.options ?? [])];
+    for (const [name, upload] of Object.entries(spec.attachments ?? {})) {
+      const attachment = this.upload(channel.id, upload);
+      attachments[attachment.id] = this.attachmentJson(channel.id, attachment);
+      options.push({ name, type: 11, value: attachment.id });
+    }
+    let targetMessage: Record<string, unknown> | undefined;
+    if (spec.targetMessageId !== undefined) {
+      const target = state.locateMessage(spec.targetMessageId);
+      if (!target) throw new Error(`FakeDiscord: no message ${spec.targetMessageId} to use a message command on`);
+      targetMessage = state.messageJson(target.message);
+    }
+    const joinedAt = guild?.joinedAt ?? new Date().toISOString();
+    const data = commandDataJson({
+      commandId: spec.commandId ?? registered?.id ?? ids.next(),
+      commandGuildId: registered?.guild_id,
+      spec: { ...spec, ...(options.length === 0 ? {} : { options }) },
+      joinedAt,
+      attachments,
+      targetMessage,
+    });
+    return this.dispatch({
+      kind: 'command',
+      commandType: targetMessage === undefined ? 1 : 3,
+      name: spec.commandName,
+      guildId: spec.guildId,
+      channel,
+      user,
+      memberPermissions: spec.memberPermissions,
+      appPermissions: spec.appPermissions,
+      locale: spec.locale,
+      attachmentSizeLimit: spec.attachmentSizeLimit,
+      data,
+    });
+  }
+
+  /** A member presses a component (a button by default) on a message, wherever that message lives. */
+  dispatchComponent(spec: ComponentSpec): FakeInteraction {
+    const slot = this.state.locateMessage(spec.messageId);
+    if (!slot) throw new Error(`FakeDiscord: no message ${spec.messageId} to press a component on`);
+    const message = slot.message;
+    const channel = this.state.channels.get(message.channelId);
+    if (!channel) throw new Error(`FakeDiscord: message ${message.id} is in an unknown channel`);
+    const user = spec.user ?? DEFAULT_USER;
+    if (channel.kind === 'dm' && channel.recipientId !== user.id) throw new Error(`FakeDiscord: only ${channel.recipientId} sees DM channel ${channel.id}`);
+    return this.dispatch({
+      kind: 'component',
+      name: spec.customId,
+      guildId: channel.kind === 'guild-text' ? channel.guildId : undefined,
+      channel,
+      user,
+      memberPermissions: spec.memberPermissions,
+      appPermissions: spec.appPermissions,
+      attachmentSizeLimit: spec.attachmentSizeLimit,
+      sourceMessageId: message.id,
+      data: { custom_id: spec.customId, component_type: spec.componentType ?? 2 },
+      message: this.state.messageJson(message),
+    });
+  }
+
+  /**
+   * The member who was shown a modal submits it with these text input values (by custom_id). Every value
+   * must name a text input of the modal the bot opened; inputs left out are submitted empty.
+   */
+  submitModal(opener: FakeInteraction, values: Record<string, string>): FakeInteraction {
+    const modal = opener.modal();
+    if (!modal) throw new Error(`FakeDiscord: interaction ${opener.commandName} opened no modal`);
+    const submitted = submittedModalComponents(modal, values);
+    const channel = this.state.channels.get(opener.channelId);
+    if (!channel) throw new Error(`FakeDiscord: unknown channel ${opener.channelId}`);
+    const source = opener.sourceMessageId === undefined ? undefined : this.state.locateMessage(opener.sourceMessageId);
+    return this.dispatch({
+      kind: 'modal',
+      name: String(modal['custom_id']),
+      guildId: opener.guildId,
+      channel,
+      user: opener.user,
+      memberPermissions: opener.memberPermissions,
+      attachmentSizeLimit: opener.attachmentSizeLimit,
+      sourceMessageId: source?.message.id,
+      data: { custom_id: modal['custom_id'], components: submitted },
+      ...(source ? { message: this.state.messageJson(source.message) } : {}),
+    });
+  }
+
+  /** A member posts a message (with files) in a channel; no event reaches the bot (it has no message intents). */
+  postMemberMessage(spec: MemberMessageSpec): FakeMessage {
+    const { state } = this;
+    state.rememberUser(spec.user);
+    const channel = state.channels.get(spec.channelId);
+    if (!channel) throw new Error(`FakeDiscord: unknown channel ${spec.channelId}`);
+    const message: MessageState = {
+      id: state.ids.next(),
+      channelId: channel.id,
+      type: MessageType.Default,
+      content: spec.content ?? '',
+      embeds: [],
+      components: [],
+      flags: 0,
+      attachments: (spec.files ?? []).map((file) => this.upload(channel.id, file)),
+      allowedMentions: undefined,
+      mentions: { everyone: false, users: [], roles: [] },
+      createdAt: new Date(),
+      editedAt: null,
+      at: state.config.now(),
+      authorId: spec.user.id,
+    };
+    const list = state.channelMessages.get(channel.id) ?? [];
+    list.push(state.track(message));
+    state.channelMessages.set(channel.id, list);
+    return snapshotMessage(message);
+  }
+
+  /** A message as it is now, wherever it lives; undefined once deleted. */
+  findMessage(messageId: string): FakeMessage | undefined {
+    const slot = this.state.locateMessage(messageId);
+    return slot && snapshotMessage(slot.message);
+  }
+
+  /** The URL Discord's CDN serves an attachment at (the fake serves it too). */
+  attachmentUrl(channelId: string, attachment: FakeAttachment): string {
+    return this.state.attachmentUrl(channelId, attachment);
+  }
+
+  private upload(channelId: string, file: FakeUpload): FakeAttachment {
+    const attachment: FakeAttachment = {
+      id: this.state.ids.next(),
+      filename: file.filename,
+      ...(file.contentType === undefined ? {} : { contentType: file.contentType }),
+      size: file.size ?? file.bytes.length,
+      bytes: file.bytes,
+    };
+    this.state.attachments.set(`${channelId}/${attachment.id}`, attachment);
+    return attachment;
+  }
+
+  private attachmentJson(channelId: string, attachment: FakeAttachment): Record<string, unknown> {
+    const url = this.state.attachmentUrl(channelId, attachment);
+    return {
+      id: attachment.id,
+      filename: attachment.filename,
+      size: attachment.size,
+      url,
+      proxy_url: url,
+      ...(attachment.contentType === undefined ? {} : { content_type: attachment.contentType }),
+      ephemeral: true,
+    };
+  }
+
+  private dispatch(input: DispatchInput): FakeInteraction {
+    const { state } = this;
+    const { config, ids } = state;
+    state.rememberUser(input.user);
+    const guild = input.guildId === undefined ? undefined : state.guilds.get(input.guildId);
     const id = ids.next();
     const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('base64url')}`).toString('base64url');
-    const attachmentSizeLimit = spec.attachmentSizeLimit ?? guild?.attachmentSizeLimit ?? 10 * 1024 * 1024;
-    const payload = chatInputInteractionJson({
-      id,
-      token,
-      applicationId: config.applicationId,
-      commandId: spec.commandId ?? registered?.id ?? ids.next(),
-      ...(registered?.guild_id === undefined ? {} : { commandGuildId: registered.guild_id }),
-      spec,
-      user,
-      channel,
-      attachmentSizeLimit,
-      joinedAt: guild?.joinedAt ?? new Date().toISOString(),
-    });
-    const shard = spec.guildId === undefined ? 0 : shardOfGuild(spec.guildId, config.shardCount);
+    const attachmentSizeLimit = input.attachmentSizeLimit ?? guild?.attachmentSizeLimit ?? 10 * 1024 * 1024;
+    const payload = interactionJson(
+      {
+        id,
+        token,
+        applicationId: config.applicationId,
+        guildId: input.guildId,
+        user: input.user,
+        channel: input.channel,
+        memberPermissions: input.memberPermissions,
+        appPermissions: input.appPermissions,
+        locale: input.locale,
+        attachmentSizeLimit,
+        joinedAt: guild?.joinedAt ?? new Date().toISOString(),
+      },
+      INTERACTION_TYPES[input.kind],
+      input.data,
+      input.message,
+    );
+    const shard = input.guildId === undefined ? 0 : shardOfGuild(input.guildId, config.shardCount);
     const dispatchedAt = config.now();
     const sessions = this.gateway.dispatch(shard, 'INTERACTION_CREATE', payload);
     const interaction = new FakeInteraction({
@@ -175,10 +361,14 @@ export class FakeDiscord {
       token,
       applicationId: config.applicationId,
       dispatchedAt,
-      channelId: channel.id,
-      ...(spec.guildId === undefined ? {} : { guildId: spec.guildId }),
-      user,
-      commandName: spec.commandName,
+      channelId: input.channel.id,
+      ...(input.guildId === undefined ? {} : { guildId: input.guildId }),
+      user: input.user,
+      commandName: input.name,
+      kind: input.kind,
+      ...(input.commandType === undefined ? {} : { commandType: input.commandType }),
+      sourceMessageId: input.sourceMessageId,
+      memberPermissions: input.memberPermissions,
       attachmentSizeLimit,
       delivered: sessions > 0,
     });

@@ -14,13 +14,16 @@ export { computeMentions } from './mentions.js';
 export { shardOfGuild } from './snowflake.js';
 export type {
   CommandOptionSpec,
+  ComponentSpec,
   ComputedMentions,
   FakeAttachment,
   FakeChannelSpec,
   FakeDiscordOptions,
   FakeGuildSpec,
   FakeMessage,
+  FakeUpload,
   FakeUserSpec,
+  MemberMessageSpec,
   FaultSpec,
   InteractionCallback,
   InteractionSpec,

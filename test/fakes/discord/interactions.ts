@@ -30,65 +30,90 @@ function memberJson(joinedAt: string, permissions: string, user?: FakeUserSpec):
   };
 }
 
-export interface InteractionPayloadInput {
+/** Where an interaction happens and who sends it: the part every interaction type shares. */
+export interface InteractionEnvelopeInput {
   id: string;
   token: string;
   applicationId: string;
-  commandId: string;
-  commandGuildId?: string;
-  spec: InteractionSpec;
+  guildId?: string | undefined;
   user: FakeUserSpec;
   channel: ChannelState;
+  /** Bitfield string for member.permissions (default '0'). */
+  memberPermissions?: string | undefined;
+  appPermissions?: string | undefined;
+  locale?: string | undefined;
   attachmentSizeLimit: number;
   joinedAt: string;
 }
 
-export function chatInputInteractionJson(input: InteractionPayloadInput): Record<string, unknown> {
-  const { spec, user, channel } = input;
-  const guildId = spec.guildId;
-  const appPermissions = spec.appPermissions ?? DEFAULT_APP_PERMISSIONS;
-  const resolvedUsers = spec.resolvedUsers ?? [];
-  const resolved =
-    resolvedUsers.length === 0
-      ? undefined
-      : {
-          users: Object.fromEntries(resolvedUsers.map((u) => [u.id, userJson(u)])),
-          ...(guildId === undefined
-            ? {}
-            : { members: Object.fromEntries(resolvedUsers.map((u) => [u.id, memberJson(input.joinedAt, '0')])) }),
-        };
-  const locale = spec.locale ?? 'en-US';
+/** An INTERACTION_CREATE payload of any type: the envelope, the type and its data (and the message, for components). */
+export function interactionJson(
+  input: InteractionEnvelopeInput,
+  type: number,
+  data: Record<string, unknown>,
+  message?: Record<string, unknown>,
+): Record<string, unknown> {
+  const { guildId, user, channel } = input;
+  const appPermissions = input.appPermissions ?? DEFAULT_APP_PERMISSIONS;
   return {
     id: input.id,
     application_id: input.applicationId,
-    type: 2,
+    type,
     token: input.token,
     version: 1,
-    data: {
-      id: input.commandId,
-      name: spec.commandName,
-      type: 1,
-      ...(spec.options === undefined ? {} : { options: structuredClone(spec.options) }),
-      ...(input.commandGuildId === undefined ? {} : { guild_id: input.commandGuildId }),
-      ...(resolved === undefined ? {} : { resolved }),
-    },
+    data,
     ...(guildId === undefined
       ? { user: userJson(user), context: 1, authorizing_integration_owners: { '1': user.id } }
       : {
           guild_id: guildId,
           guild: { id: guildId, locale: 'en-US', features: [] },
           guild_locale: 'en-US',
-          member: memberJson(input.joinedAt, spec.memberPermissions ?? '0', user),
+          member: memberJson(input.joinedAt, input.memberPermissions ?? '0', user),
           context: 0,
           authorizing_integration_owners: { '0': guildId },
         }),
     channel_id: channel.id,
     channel: { ...channelJson(channel, user), permissions: appPermissions },
     app_permissions: appPermissions,
-    locale,
+    locale: input.locale ?? 'en-US',
     entitlements: [],
     entitlement_sku_ids: [],
     attachment_size_limit: input.attachmentSizeLimit,
+    ...(message === undefined ? {} : { message }),
+  };
+}
+
+export interface CommandDataInput {
+  commandId: string;
+  commandGuildId?: string | undefined;
+  spec: InteractionSpec;
+  joinedAt: string;
+  /** Attachment options' files, by attachment id, as Discord resolves them. */
+  attachments: Record<string, Record<string, unknown>>;
+  /** The message a message command was used on. */
+  targetMessage?: Record<string, unknown> | undefined;
+}
+
+/** `data` of an application command interaction: a slash command's options or a message command's target. */
+export function commandDataJson(input: CommandDataInput): Record<string, unknown> {
+  const { spec } = input;
+  const resolvedUsers = spec.resolvedUsers ?? [];
+  const resolved: Record<string, unknown> = {};
+  if (resolvedUsers.length > 0) {
+    resolved['users'] = Object.fromEntries(resolvedUsers.map((u) => [u.id, userJson(u)]));
+    if (spec.guildId !== undefined) resolved['members'] = Object.fromEntries(resolvedUsers.map((u) => [u.id, memberJson(input.joinedAt, '0')]));
+  }
+  if (Object.keys(input.attachments).length > 0) resolved['attachments'] = input.attachments;
+  const target = input.targetMessage;
+  if (target !== undefined) resolved['messages'] = { [String(target['id'])]: target };
+  return {
+    id: input.commandId,
+    name: spec.commandName,
+    type: target === undefined ? 1 : 3,
+    ...(spec.options === undefined ? {} : { options: structuredClone(spec.options) }),
+    ...(target === undefined ? {} : { target_id: target['id'] }),
+    ...(input.commandGuildId === undefined ? {} : { guild_id: input.commandGuildId }),
+    ...(Object.keys(resolved).length === 0 ? {} : { resolved }),
   };
 }
 
@@ -100,10 +125,23 @@ export interface InteractionInit {
   channelId: string;
   guildId?: string;
   user: FakeUserSpec;
+  /** The command's name, or the custom_id of a component or modal. */
   commandName: string;
+  kind: InteractionKind;
+  /** Application command type (1 slash, 3 message) for commands. */
+  commandType?: number;
+  /** The message a component was on (or the component that opened a modal was on). */
+  sourceMessageId?: string | undefined;
+  /** The member's permissions the interaction carried (a modal submission carries its opener's). */
+  memberPermissions?: string | undefined;
   attachmentSizeLimit: number;
   delivered: boolean;
 }
+
+/** Discord's interaction types 2 (application command), 3 (message component) and 5 (modal submit). */
+export type InteractionKind = 'command' | 'component' | 'modal';
+
+export const INTERACTION_TYPES: Record<InteractionKind, number> = { command: 2, component: 3, modal: 5 };
 
 /** One dispatched interaction: its callbacks, @original message, edits and follow-ups. */
 export class FakeInteraction {
@@ -115,6 +153,10 @@ export class FakeInteraction {
   readonly guildId: string | undefined;
   readonly user: FakeUserSpec;
   readonly commandName: string;
+  readonly kind: InteractionKind;
+  readonly commandType: number | undefined;
+  readonly sourceMessageId: string | undefined;
+  readonly memberPermissions: string | undefined;
   readonly attachmentSizeLimit: number;
   /** False when no gateway session of the owning shard existed, so no client could see it. */
   readonly delivered: boolean;
@@ -138,6 +180,10 @@ export class FakeInteraction {
     this.guildId = init.guildId;
     this.user = init.user;
     this.commandName = init.commandName;
+    this.kind = init.kind;
+    this.commandType = init.commandType;
+    this.sourceMessageId = init.sourceMessageId;
+    this.memberPermissions = init.memberPermissions;
     this.attachmentSizeLimit = init.attachmentSizeLimit;
     this.delivered = init.delivered;
   }
@@ -145,6 +191,17 @@ export class FakeInteraction {
   /** Resolves with the first callback attempt (accepted or not: see its `status`). */
   waitForResponse(timeoutMs = 5000): Promise<InteractionCallback> {
     return this.changes.waitFor(() => this.responses[0], timeoutMs, `a callback to interaction ${this.commandName}`);
+  }
+
+  /** The modal the bot opened in answer (callback type 9), if it did. */
+  modal(): Record<string, unknown> | undefined {
+    const opened = this.responses.find((response) => response.type === 9 && response.status < 300);
+    return opened && typeof opened.data === 'object' && opened.data !== null ? (opened.data as Record<string, unknown>) : undefined;
+  }
+
+  /** Whether the bot acknowledged a component by updating its message (callback 6 or 7) rather than answering anew. */
+  updatesSourceMessage(): boolean {
+    return this.sourceMessageId !== undefined && (this.acknowledgedWith === 6 || this.acknowledgedWith === 7);
   }
 
   original(): FakeMessage | undefined {
@@ -185,6 +242,14 @@ export class FakeInteraction {
   addFollowup(state: MessageState): void {
     this.followupStates.push(state);
     this.followups.push(snapshotMessage(state));
+    this.changes.notify();
+  }
+
+  removeFollowup(id: string): void {
+    const index = this.followupStates.findIndex((m) => m.id === id);
+    if (index < 0) return;
+    this.followupStates.splice(index, 1);
+    this.followups.splice(index, 1);
     this.changes.notify();
   }
 

@@ -18,7 +18,7 @@ const CREATABLE_FLAGS =
 /** Flags an edit may change; the others keep their value. */
 const EDITABLE_FLAGS = MessageFlag.SuppressEmbeds | MessageFlag.IsComponentsV2;
 
-export const MessageType = { Default: 0, Reply: 19, ChatInputCommand: 20 } as const;
+export const MessageType = { Default: 0, Reply: 19, ChatInputCommand: 20, ContextMenuCommand: 23 } as const;
 
 /** A create or edit request: the JSON body (or payload_json) and the uploaded files. */
 export interface MessageWrite {
@@ -43,8 +43,9 @@ export interface MessageState {
   webhookId?: string;
   interactionMetadata?: Record<string, unknown>;
   messageReference?: Record<string, unknown>;
+  /** A member's message (default: the bot's). */
+  authorId?: string;
 }
-
 
 /** Index of an upload: `files[3]` → '3'; other field names fall back to their position. */
 function uploadsById(files: readonly RecordedFile[]): Map<string, RecordedFile> {
@@ -129,6 +130,7 @@ export interface CreateContext {
   webhookId?: string;
   interactionMetadata?: Record<string, unknown>;
   messageReference?: Record<string, unknown>;
+  authorId?: string;
 }
 
 export function createMessage(write: MessageWrite, ctx: CreateContext): MessageState {
@@ -153,6 +155,7 @@ export function createMessage(write: MessageWrite, ctx: CreateContext): MessageS
     ...(ctx.webhookId === undefined ? {} : { webhookId: ctx.webhookId }),
     ...(ctx.interactionMetadata === undefined ? {} : { interactionMetadata: ctx.interactionMetadata }),
     ...(ctx.messageReference === undefined ? {} : { messageReference: ctx.messageReference }),
+    ...(ctx.authorId === undefined ? {} : { authorId: ctx.authorId }),
   };
   if (!ctx.loading && !hasVisibleContent(state)) throw emptyMessage();
   return state;

@@ -1,11 +1,11 @@
 /** Gateway discovery, the bot's user and application, channels, channel messages and DM channels. */
 import { FormErrors, unknownChannel, unknownMessage, unknownUser } from './errors.js';
 import { isRecord } from './json.js';
-import { createMessage, editMessage, MessageType, type MessageState, type MessageWrite } from './messages.js';
+import { createMessage, editMessage, MessageFlag, MessageType, type MessageWrite } from './messages.js';
 import { channelJson, DEFAULT_ATTACHMENT_SIZE_LIMIT, type ChannelState } from './payloads.js';
 import { param, type Route, type RouteRequest } from './router.js';
 import { isSnowflake } from './snowflake.js';
-import type { DiscordState } from './state.js';
+import type { DiscordState, MessageSlot } from './state.js';
 import { checkUploadSize, validateMessageWrite } from './validation.js';
 
 export function messageWrite(req: RouteRequest): MessageWrite {
@@ -30,12 +30,12 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
     channel.kind === 'guild-text'
       ? (state.guilds.get(channel.guildId)?.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT)
       : DEFAULT_ATTACHMENT_SIZE_LIMIT;
-  const messageOf = (channelId: string, messageId: string): { list: MessageState[]; index: number } => {
+  /** A message of the channel: posted to it, or an interaction's (non-ephemeral) response in it. */
+  const messageOf = (channelId: string, messageId: string): MessageSlot => {
     channelOf(channelId);
-    const list = state.channelMessages.get(channelId) ?? [];
-    const index = list.findIndex((m) => m.id === messageId);
-    if (index < 0) throw unknownMessage();
-    return { list, index };
+    const slot = state.locateMessage(messageId);
+    if (!slot || slot.message.channelId !== channelId || (slot.message.flags & MessageFlag.Ephemeral) !== 0) throw unknownMessage();
+    return slot;
   };
   const channelPayload = (channel: ChannelState) =>
     channelJson(channel, channel.kind === 'dm' ? (state.users.get(channel.recipientId) ?? { id: channel.recipientId }) : undefined);
@@ -137,8 +137,7 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
       pattern: '/channels/:channel/messages/:message',
       auth: true,
       handle: (req) => {
-        const { list, index } = messageOf(param(req, 0), param(req, 1));
-        return { status: 200, body: state.messageJson(list[index] as MessageState) };
+        return { status: 200, body: state.messageJson(messageOf(param(req, 0), param(req, 1)).message) };
       },
     },
     {
@@ -147,14 +146,12 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
       auth: true,
       handle: (req) => {
         const channel = channelOf(param(req, 0));
-        const { list, index } = messageOf(channel.id, param(req, 1));
+        const slot = messageOf(channel.id, param(req, 1));
         checkUploadSize(req.body.files, uploadLimit(channel));
         const write = messageWrite(req);
         validateWrite(write);
-        const edited = state.track(
-          editMessage(list[index] as MessageState, write, { at: config.now(), editedAt: new Date(), newAttachmentId: () => ids.next() }),
-        );
-        list[index] = edited;
+        const edited = state.track(editMessage(slot.message, write, { at: config.now(), editedAt: new Date(), newAttachmentId: () => ids.next() }));
+        slot.replace(edited);
         return { status: 200, body: state.messageJson(edited) };
       },
     },
@@ -163,8 +160,7 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
       pattern: '/channels/:channel/messages/:message',
       auth: true,
       handle: (req) => {
-        const { list, index } = messageOf(param(req, 0), param(req, 1));
-        list.splice(index, 1);
+        messageOf(param(req, 0), param(req, 1)).remove();
         return { status: 204 };
       },
     },

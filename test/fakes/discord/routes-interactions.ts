@@ -9,12 +9,12 @@ import {
   unknownMessage,
   unknownWebhook,
 } from './errors.js';
-import type { FakeInteraction } from './interactions.js';
+import { INTERACTION_TYPES, type FakeInteraction, type InteractionKind } from './interactions.js';
 import { isRecord } from './json.js';
-import { createMessage, editMessage, MessageFlag, MessageType, type MessageState, type MessageWrite } from './messages.js';
+import { createMessage, editMessage, MessageFlag, MessageType, type CreateContext, type MessageState, type MessageWrite } from './messages.js';
 import { messageWrite } from './routes-core.js';
 import { param, type Route, type RouteRequest, type RouteResponse } from './router.js';
-import type { DiscordState } from './state.js';
+import type { DiscordState, MessageSlot } from './state.js';
 import { checkUploadSize, validateMessageWrite } from './validation.js';
 
 const Callback = {
@@ -27,6 +27,13 @@ const Callback = {
   Modal: 9,
 } as const;
 
+/** The callbacks Discord accepts for each interaction type (6 and 7 also need a message to update). */
+const ALLOWED_CALLBACKS: Record<InteractionKind, readonly number[]> = {
+  command: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.Modal],
+  component: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.DeferredUpdateMessage, Callback.UpdateMessage, Callback.Modal],
+  modal: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.DeferredUpdateMessage, Callback.UpdateMessage],
+};
+
 function isOriginal(messageId: string): boolean {
   return messageId === '@original';
 }
@@ -36,19 +43,30 @@ export function interactionRoutes(state: DiscordState): Route[] {
 
   const interactionMetadata = (interaction: FakeInteraction) => ({
     id: interaction.id,
-    type: 2,
+    type: INTERACTION_TYPES[interaction.kind],
     user: state.userJson(interaction.user.id),
     authorizing_integration_owners:
       interaction.guildId === undefined ? { '1': interaction.user.id } : { '0': interaction.guildId },
-    name: interaction.commandName,
-    command_type: 1,
+    ...(interaction.kind === 'command' ? { name: interaction.commandName, command_type: interaction.commandType ?? 1 } : {}),
+    ...(interaction.kind === 'component' && interaction.sourceMessageId !== undefined ? { interacted_message_id: interaction.sourceMessageId } : {}),
   });
+
+  /** A response to a component is a reply to the component's message; one to a command is the command's own message. */
+  const responseShape = (interaction: FakeInteraction): Pick<CreateContext, 'type' | 'messageReference'> => {
+    if (interaction.kind === 'command') return { type: interaction.commandType === 3 ? MessageType.ContextMenuCommand : MessageType.ChatInputCommand };
+    if (interaction.sourceMessageId === undefined) return { type: MessageType.Default };
+    const guildId = interaction.guildId;
+    return {
+      type: MessageType.Reply,
+      messageReference: { type: 0, message_id: interaction.sourceMessageId, channel_id: interaction.channelId, ...(guildId === undefined ? {} : { guild_id: guildId }) },
+    };
+  };
 
   const newResponseMessage = (interaction: FakeInteraction, write: MessageWrite, loading: boolean): MessageState =>
     state.track(createMessage(write, {
       id: ids.next(),
       channelId: interaction.channelId,
-      type: MessageType.ChatInputCommand,
+      ...responseShape(interaction),
       at: config.now(),
       createdAt: new Date(),
       newAttachmentId: () => ids.next(),
@@ -57,6 +75,13 @@ export function interactionRoutes(state: DiscordState): Route[] {
       webhookId: config.applicationId,
       interactionMetadata: interactionMetadata(interaction),
     }));
+
+  /** The message a component was on, where it lives now. */
+  const sourceSlot = (interaction: FakeInteraction): MessageSlot => {
+    const slot = interaction.sourceMessageId === undefined ? undefined : state.locateMessage(interaction.sourceMessageId);
+    if (!slot) throw unknownMessage();
+    return slot;
+  };
 
   const editContext = () => ({ at: config.now(), editedAt: new Date(), newAttachmentId: () => ids.next() });
 
@@ -81,6 +106,9 @@ export function interactionRoutes(state: DiscordState): Route[] {
     const type = body['type'];
     const data = isRecord(body['data']) ? body['data'] : {};
     const write: MessageWrite = { body: data, files: req.body.files };
+    if (!ALLOWED_CALLBACKS[interaction.kind].includes(type as number) || ((type === Callback.DeferredUpdateMessage || type === Callback.UpdateMessage) && interaction.sourceMessageId === undefined)) {
+      throw invalidCallbackType(type);
+    }
     switch (type) {
       case Callback.ChannelMessageWithSource: {
         checkUploadSize(write.files, interaction.attachmentSizeLimit);
@@ -93,6 +121,15 @@ export function interactionRoutes(state: DiscordState): Route[] {
         interaction.setOriginal(newResponseMessage(interaction, { body: { flags }, files: [] }, true), false);
         break;
       }
+      case Callback.DeferredUpdateMessage:
+        sourceSlot(interaction);
+        break;
+      case Callback.UpdateMessage: {
+        const slot = sourceSlot(interaction);
+        checkUploadSize(write.files, interaction.attachmentSizeLimit);
+        slot.replace(editMessage(slot.message, validated(write, ['data']), editContext()));
+        break;
+      }
       case Callback.Modal: {
         const errors = new FormErrors();
         for (const key of ['custom_id', 'title', 'components'] as const) {
@@ -101,11 +138,8 @@ export function interactionRoutes(state: DiscordState): Route[] {
         errors.throwIfAny();
         break;
       }
-      default:
-        // 1, 6, 7 and 8 exist but are not valid answers to a slash command.
-        throw invalidCallbackType(type);
     }
-    interaction.acknowledgedWith = type;
+    interaction.acknowledgedWith = type as number;
     if (req.query['with_response'] !== 'true') return { status: 204 };
     const original = interaction.originalState;
     return {
@@ -113,7 +147,7 @@ export function interactionRoutes(state: DiscordState): Route[] {
       body: {
         interaction: {
           id: interaction.id,
-          type: 2,
+          type: INTERACTION_TYPES[interaction.kind],
           ...(original
             ? {
                 response_message_id: original.id,
@@ -160,6 +194,8 @@ export function interactionRoutes(state: DiscordState): Route[] {
   };
 
   const targetMessage = (interaction: FakeInteraction, messageId: string): MessageState => {
+    // After a deferred or immediate update, a component's @original is the message the component is on.
+    if (interaction.updatesSourceMessage() && (isOriginal(messageId) || messageId === interaction.sourceMessageId)) return sourceSlot(interaction).message;
     const original = interaction.originalState;
     if (isOriginal(messageId) || messageId === original?.id) {
       if (!original) throw unknownMessage();
@@ -171,7 +207,8 @@ export function interactionRoutes(state: DiscordState): Route[] {
   };
 
   const store = (interaction: FakeInteraction, message: MessageState): void => {
-    if (message.id === interaction.originalState?.id) interaction.setOriginal(message, true);
+    if (message.id === interaction.sourceMessageId) sourceSlot(interaction).replace(message);
+    else if (message.id === interaction.originalState?.id) interaction.setOriginal(message, true);
     else interaction.replaceFollowup(message);
   };
 
@@ -225,8 +262,9 @@ export function interactionRoutes(state: DiscordState): Route[] {
       handle: (req) => {
         const interaction = webhookInteraction(req);
         const message = targetMessage(interaction, param(req, 2));
-        if (message.id === interaction.originalState?.id) interaction.setOriginal(undefined, false);
-        else interaction.followupStates.splice(interaction.followupStates.indexOf(message), 1);
+        if (message.id === interaction.sourceMessageId) sourceSlot(interaction).remove();
+        else if (message.id === interaction.originalState?.id) interaction.setOriginal(undefined, false);
+        else interaction.removeFollowup(message.id);
         return { status: 204 };
       },
     },

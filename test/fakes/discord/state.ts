@@ -42,6 +42,13 @@ export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerat
   };
 }
 
+/** Where a message lives (a channel's list, or an interaction's responses), to change or delete it there. */
+export interface MessageSlot {
+  readonly message: MessageState;
+  replace(next: MessageState): void;
+  remove(): void;
+}
+
 export class DiscordState {
   readonly commands: CommandRegistry;
   readonly guilds = new Map<string, GuildState>();
@@ -131,10 +138,45 @@ export class DiscordState {
     return this.attachments.get(`${channelId}/${attachmentId}`);
   }
 
+  /** Finds a message wherever it lives: posted to a channel, or an interaction's response or follow-up. */
+  locateMessage(id: string): MessageSlot | undefined {
+    for (const list of this.channelMessages.values()) {
+      const found = list.find((m) => m.id === id);
+      if (found === undefined) continue;
+      const at = () => list.findIndex((m) => m.id === id);
+      return {
+        message: found,
+        replace: (next) => {
+          if (at() >= 0) list[at()] = this.track(next);
+        },
+        remove: () => {
+          if (at() >= 0) list.splice(at(), 1);
+        },
+      };
+    }
+    for (const interaction of this.interactionsById.values()) {
+      const found = interaction.originalState?.id === id ? interaction.originalState : interaction.followupStates.find((m) => m.id === id);
+      if (found === undefined) continue;
+      return {
+        message: found,
+        replace: (next) => {
+          this.track(next);
+          if (interaction.originalState?.id === id) interaction.setOriginal(next, true);
+          interaction.replaceFollowup(next);
+        },
+        remove: () => {
+          if (interaction.originalState?.id === id) interaction.setOriginal(undefined, false);
+          interaction.removeFollowup(id);
+        },
+      };
+    }
+    return undefined;
+  }
+
   messageJson(message: MessageState): Record<string, unknown> {
     const guild = this.guildOfChannel(message.channelId);
     return messageJson(message, {
-      author: userJson({ id: this.config.botUserId, username: BOT_USERNAME, bot: true }),
+      author: message.authorId === undefined ? userJson({ id: this.config.botUserId, username: BOT_USERNAME, bot: true }) : this.userJson(message.authorId),
       applicationId: this.config.applicationId,
       attachmentUrl: (channelId, attachment) => this.attachmentUrl(channelId, attachment),
       userJson: (id) => this.userJson(id),

@@ -111,6 +111,15 @@ export interface CommandOptionSpec {
   focused?: boolean;
 }
 
+/** A file a member uploads (an attachment option, or a message of theirs). */
+export interface FakeUpload {
+  filename: string;
+  contentType?: string;
+  bytes: Buffer;
+  /** The size Discord reports (default: the bytes' length); lets a test claim a huge file cheaply. */
+  size?: number;
+}
+
 export interface InteractionSpec {
   commandName: string;
   options?: CommandOptionSpec[];
@@ -129,6 +138,30 @@ export interface InteractionSpec {
   /** Default: id of the registered command with that name, else a fresh snowflake. */
   commandId?: string;
   locale?: string;
+  /** Attachment options (type 11) by option name: uploaded, resolved and served like Discord's. */
+  attachments?: Record<string, FakeUpload>;
+  /** Makes it a message command (type 3) used on this message. */
+  targetMessageId?: string;
+}
+
+/** A member pressing a button (or using another component) on a message. */
+export interface ComponentSpec {
+  messageId: string;
+  customId: string;
+  /** Default 2 (button). */
+  componentType?: number;
+  user?: FakeUserSpec;
+  memberPermissions?: string;
+  appPermissions?: string;
+  attachmentSizeLimit?: number;
+}
+
+/** A message a member posts (e.g. a photo someone will edit). */
+export interface MemberMessageSpec {
+  channelId: string;
+  user: FakeUserSpec;
+  content?: string;
+  files?: FakeUpload[];
 }
 
 /** A command as stored by Discord and returned by the commands routes. */

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { CallbackSender } from './callbacks.js';
 import { envelope, faultAnswer, headerRecord, parseJson, readBody, send, trickle, unauthorized, type Answer } from './http.js';
 import { FakeImages, type GeneratedImageKind } from './images.js';
-import { CREDITS_PER_IMAGE, TaskBook, validateCreate } from './tasks.js';
+import { inputImagesProblem } from './input-images.js';
+import { CREDITS_PER_IMAGE, editImageUrls, TaskBook, validateCreate } from './tasks.js';
 import {
   ALL_POLL_FAULTS,
   type CallbackDelivery,
@@ -143,14 +144,14 @@ export class FakeKie {
       send(res, { kind: 'json', status: 413, body: envelope(413, 'body too large') });
       return;
     }
-    if (req.method === 'POST' && url.pathname === '/api/v1/jobs/createTask') return this.createTask(req, res, raw);
+    if (req.method === 'POST' && url.pathname === '/api/v1/jobs/createTask') return await this.createTask(req, res, raw);
     if (req.method === 'GET' && url.pathname === '/api/v1/jobs/recordInfo') return this.recordInfo(req, res, url);
     if (req.method === 'GET' && url.pathname === '/api/v1/chat/credit') return this.credit(req, res);
     if (req.method === 'GET' && url.pathname.startsWith('/files/')) return this.file(res, url.pathname);
     send(res, { kind: 'json', status: 404, body: envelope(404, 'Not Found') });
   }
 
-  private createTask(req: IncomingMessage, res: ServerResponse, raw: string): void {
+  private async createTask(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
     const call: CreateCall = { body: parseJson(raw) ?? raw, headers: headerRecord(req), at: this.now(), answer: undefined };
     this.creates.push(call);
     const behaviour = this.createQueue.shift();
@@ -169,7 +170,7 @@ export class FakeKie {
       this.rejected429.create += 1;
       return reply({ kind: 'json', status: 200, body: envelope(429, 'Rate limit exceeded: too many requests, please try again later') });
     }
-    const problem = validateCreate(call.body);
+    const problem = validateCreate(call.body) ?? (await inputImagesProblem(editImageUrls(call.body), this.closing.signal));
     if (problem !== undefined) return reply({ kind: 'json', status: 200, body: envelope(422, problem) });
 
     const body = call.body as { callBackUrl?: unknown };

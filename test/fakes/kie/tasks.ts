@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { FakeTask, FakeTaskView, TaskScenario } from './types.js';
 
 export const MODEL = 'seedream/4.5-text-to-image';
+export const EDIT_MODEL = 'seedream/4.5-edit';
+const MAX_EDIT_IMAGES = 14;
 const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'];
 const QUALITIES = ['basic', 'high'];
 const MAX_PROMPT_LENGTH = 3000;
@@ -101,7 +103,7 @@ export class TaskBook {
     const completedAt = this.completedAt(task, now);
     const data: Record<string, unknown> = {
       taskId: task.id,
-      model: MODEL,
+      model: modelOf(task.param),
       state,
       param: task.param,
       resultJson: null,
@@ -135,7 +137,7 @@ function isTerminal(state: string): boolean {
 export function validateCreate(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Invalid request body: JSON object required';
   const { model, input, callBackUrl } = body as { model?: unknown; input?: unknown; callBackUrl?: unknown };
-  if (model !== MODEL) return 'model is not supported';
+  if (model !== MODEL && model !== EDIT_MODEL) return 'model is not supported';
   if (callBackUrl !== undefined && (typeof callBackUrl !== 'string' || !/^https?:\/\//.test(callBackUrl))) return 'callBackUrl is invalid';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'input is required';
   const { prompt, aspect_ratio: aspectRatio, quality } = input as { prompt?: unknown; aspect_ratio?: unknown; quality?: unknown };
@@ -145,6 +147,28 @@ export function validateCreate(body: unknown): string | undefined {
   if (!ASPECT_RATIOS.includes(aspectRatio)) return `input.aspect_ratio must be one of ${ASPECT_RATIOS.join(', ')}`;
   if (typeof quality !== 'string' || quality === '') return 'input.quality is required';
   if (!QUALITIES.includes(quality)) return `input.quality must be one of ${QUALITIES.join(', ')}`;
+  if (model === EDIT_MODEL) {
+    const urls = (input as { image_urls?: unknown }).image_urls;
+    if (!Array.isArray(urls) || urls.length === 0) return 'input.image_urls is required';
+    if (urls.length > MAX_EDIT_IMAGES) return `input.image_urls must hold at most ${MAX_EDIT_IMAGES} images`;
+    const bad = urls.findIndex((url) => typeof url !== 'string' || !/^https?:\/\/[^\s]+$/.test(url));
+    if (bad >= 0) return `input.image_urls[${bad}] must be an http(s) URL`;
+  }
   return undefined;
+}
+
+/** The edit model's image URLs of a valid create body (none for text to image). */
+export function editImageUrls(body: unknown): string[] {
+  const { model, input } = body as { model?: unknown; input?: { image_urls?: unknown } };
+  return model === EDIT_MODEL && Array.isArray(input?.image_urls) ? (input.image_urls as string[]) : [];
+}
+
+function modelOf(param: string): string {
+  try {
+    const { model } = JSON.parse(param) as { model?: unknown };
+    return typeof model === 'string' ? model : MODEL;
+  } catch {
+    return MODEL;
+  }
 }
 

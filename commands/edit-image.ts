@@ -1,0 +1,23 @@
+import { encodeCustomId } from '../src/discord/custom-ids.js';
+import { Refusal } from '../src/errors.js';
+import { editModal } from '../src/interactions/edit-modal.js';
+import { checkPicture, pictureOf } from '../src/interactions/picture.js';
+import type { MessageCommand } from '../src/services.js';
+import { editImageCommand } from './edit-image-data.js';
+
+export const editImage: MessageCommand = {
+  data: editImageCommand,
+  async execute(interaction, services) {
+    const picture = checkPicture(pictureOf([...interaction.targetMessage.attachments.values()]));
+    if (!picture.ok) throw new Refusal(picture.refusal);
+    // The modal's custom_id can hold only a key: the picture waits in the store for the submission.
+    await services.editSources.put(interaction.id, {
+      guildId: interaction.guildId,
+      userId: interaction.user.id,
+      imageUrl: picture.url,
+      aspect: picture.aspect ?? '1:1',
+      quality: 'basic',
+    });
+    await interaction.showModal(editModal(encodeCustomId({ kind: 'edit_source', sourceId: interaction.id })));
+  },
+};

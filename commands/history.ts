@@ -1,0 +1,8 @@
+import { replyHistory } from '../src/interactions/image-loop.js';
+import type { Command } from '../src/services.js';
+import { historyCommand } from './history-data.js';
+
+export const history: Command = {
+  data: historyCommand,
+  execute: (interaction, services) => replyHistory(interaction, services),
+};

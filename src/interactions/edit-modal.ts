@@ -1,0 +1,38 @@
+import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
+import { MAX_PROMPT_LENGTH } from '../kie/index.js';
+import { messages } from '../messages.js';
+
+/** The custom_id of the modal's one text input. */
+export const EDIT_TEXT_INPUT = 'change';
+
+/** The edit modal: one paragraph input, what to change (1–3000 characters), empty to begin with. */
+export function editModal(customId: string): APIModalInteractionResponseCallbackData {
+  return {
+    custom_id: customId,
+    title: messages.editModalTitle,
+    components: [
+      {
+        type: ComponentType.Label,
+        label: messages.editModalLabel,
+        component: {
+          type: ComponentType.TextInput,
+          custom_id: EDIT_TEXT_INPUT,
+          style: TextInputStyle.Paragraph,
+          min_length: 1,
+          max_length: MAX_PROMPT_LENGTH,
+          required: true,
+          placeholder: messages.editModalPlaceholder,
+        },
+      },
+    ],
+  };
+}
+
+/** What the member typed; null when the submission has no such input (an outdated modal). */
+export function editText(interaction: ModalSubmitInteraction): string | null {
+  try {
+    return interaction.fields.getTextInputValue(EDIT_TEXT_INPUT);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,55 @@
+import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
+import { encodeCustomId } from '../discord/custom-ids.js';
+import { jumpLink, type HistoryPage } from '../history/history.js';
+import { promptForEmbed, truncate } from '../jobs/result-message.js';
+import { messages } from '../messages.js';
+
+export const HISTORY_PAGE_SIZE = 10;
+const PROMPT_PREVIEW = 120;
+const EMBED_COLOR = 0x5865f2;
+
+export interface HistoryView {
+  content: string;
+  embeds: APIEmbed[];
+  components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
+}
+
+/** One page of a member's images: prompt, time and a jump link each, with Newer / Older buttons when there are more. */
+export function historyView(page: HistoryPage, offset: number): HistoryView {
+  if (page.total === 0) return { content: messages.historyEmpty, embeds: [], components: [] };
+  const lines = page.entries.map((entry, index) => {
+    const seconds = Math.floor(entry.createdAt / 1000);
+    const edited = entry.inputImageUrls.length > 0 ? ` · ${messages.editedFrom}` : '';
+    const prompt = promptForEmbed(truncate(entry.prompt.replace(/\s+/g, ' '), PROMPT_PREVIEW));
+    const link = jumpLink(entry);
+    const open = link === undefined ? '' : ` · [Open](${link})`;
+    return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}\n${prompt}`;
+  });
+  const embed: APIEmbed = {
+    title: messages.historyTitle,
+    description: lines.join('\n\n'),
+    color: EMBED_COLOR,
+    footer: { text: messages.historyFooter(offset + 1, offset + page.entries.length, page.total) },
+  };
+  const components: HistoryView['components'] = [];
+  if (page.total > HISTORY_PAGE_SIZE) {
+    components.push({
+      type: ComponentType.ActionRow,
+      components: [
+        pageButton(messages.historyPrevious, Math.max(0, offset - HISTORY_PAGE_SIZE), offset === 0),
+        pageButton(messages.historyNext, offset + HISTORY_PAGE_SIZE, offset + HISTORY_PAGE_SIZE >= page.total),
+      ],
+    });
+  }
+  return { content: '', embeds: [embed], components };
+}
+
+function pageButton(label: string, offset: number, disabled: boolean): APIButtonComponentWithCustomId {
+  return {
+    type: ComponentType.Button,
+    style: ButtonStyle.Secondary,
+    label,
+    custom_id: encodeCustomId({ kind: 'history_page', offset }),
+    disabled,
+  };
+}

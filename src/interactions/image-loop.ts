@@ -1,0 +1,125 @@
+import { MessageFlags, PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { encodeCustomId } from '../discord/custom-ids.js';
+import { Refusal } from '../errors.js';
+import type { HistoryEntry } from '../history/history.js';
+import { parseImagineRequest } from '../jobs/request.js';
+import type { ComponentHandlers, Services } from '../services.js';
+import { editModal, editText } from './edit-modal.js';
+import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
+import type { JobInteraction } from './intake.js';
+
+type Repliable = ButtonInteraction | ModalSubmitInteraction;
+
+/**
+ * The image loop: Reroll, Edit and Delete under every delivered image, the edit modals, and /history's pages.
+ * Everything a button needs is read from the image history, so each works in whichever process gets it.
+ */
+export const imageLoop: ComponentHandlers = {
+  async button(interaction, id, services) {
+    switch (id.kind) {
+      case 'image': {
+        const entry = await historyEntry(interaction, id.jobId, services);
+        if (id.action === 'reroll') return reroll(interaction, entry, services);
+        if (id.action === 'edit') return interaction.showModal(editModal(encodeCustomId({ kind: 'edit_image', jobId: entry.jobId })));
+        return deleteImage(interaction, entry, services);
+      }
+      case 'history_page':
+        return showHistoryPage(interaction, id.offset, services);
+      default:
+        throw new Refusal({ code: 'image_expired' });
+    }
+  },
+
+  async modal(interaction, id, services) {
+    const text = editText(interaction);
+    switch (id.kind) {
+      case 'edit_image': {
+        const entry = await historyEntry(interaction, id.jobId, services);
+        // The message the Edit button is on carries a fresh URL of the delivered image; the one recorded at
+        // delivery is the fallback (a modal opened from an ephemeral or since-edited message).
+        const imageUrl = interaction.message?.attachments.first()?.url ?? entry.imageUrl ?? entry.resultUrl;
+        return startEdit(interaction, entry.guildId, { text, imageUrl, aspect: entry.aspect, quality: entry.quality }, services);
+      }
+      case 'edit_source': {
+        const source = await services.editSources.get(id.sourceId, interaction.user.id);
+        if (!source) throw new Refusal({ code: 'image_expired' });
+        return startEdit(interaction, source.guildId, { text, ...source }, services);
+      }
+      default:
+        throw new Refusal({ code: 'image_expired' });
+    }
+  },
+};
+
+/** The button's image, if it is still in the history and belongs to the server the button was pressed in. */
+async function historyEntry(interaction: Repliable, jobId: string, services: Services): Promise<HistoryEntry> {
+  const entry = await services.history.get(jobId, services.clock.now());
+  if (!entry || (interaction.guildId !== null && interaction.guildId !== entry.guildId)) throw new Refusal({ code: 'image_expired' });
+  return entry;
+}
+
+/** Same prompt and settings, a new task, paid by whoever pressed. */
+async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
+  const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
+  if (!parsed.ok) throw new Refusal(parsed.refusal);
+  const imageUrls = entry.inputImageUrls.length > 0 ? { imageUrls: entry.inputImageUrls } : {};
+  await services.startJob(jobInteraction(interaction, entry.guildId), { ...parsed.request, ...imageUrls });
+}
+
+interface EditInput {
+  text: string | null;
+  imageUrl: string;
+  aspect: string;
+  quality: string;
+}
+
+/** seedream/4.5-edit of one picture with the member's words as the prompt, through the same admission. */
+async function startEdit(interaction: ModalSubmitInteraction, guildId: string, input: EditInput, services: Services): Promise<void> {
+  const parsed = parseImagineRequest({ prompt: input.text, aspect: input.aspect, quality: input.quality });
+  if (!parsed.ok) throw new Refusal(parsed.refusal);
+  await services.startJob(jobInteraction(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl] });
+}
+
+/** Deletes the image's message: its member may, and so may anyone with Manage Messages. */
+async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
+  const owner = interaction.user.id === entry.userId;
+  const moderator = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
+  if (!owner && !moderator) throw new Refusal({ code: 'delete_not_allowed' });
+  // After a deferred update the interaction's @original is the message the button is on.
+  await interaction.deferUpdate();
+  await interaction.deleteReply();
+  await services.history.remove(entry.jobId);
+  services.logger.info({ jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner }, 'image deleted');
+}
+
+async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {
+  if (interaction.guildId === null) throw new Refusal({ code: 'guild_only' });
+  const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset, limit: HISTORY_PAGE_SIZE }, services.clock.now());
+  await interaction.update({ ...historyView(page, offset), allowedMentions: { parse: [] } });
+}
+
+/** Replies /history's first page privately. */
+export async function replyHistory(
+  interaction: { guildId: string; user: { id: string }; reply(options: object): Promise<unknown> },
+  services: Services,
+): Promise<void> {
+  const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset: 0, limit: HISTORY_PAGE_SIZE }, services.clock.now());
+  await interaction.reply({ ...historyView(page, 0), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+}
+
+/** A button or modal as the intake sees it: in the image's server, even when pressed in a DM. */
+function jobInteraction(interaction: Repliable, guildId: string): JobInteraction {
+  const channelId = interaction.channelId;
+  if (channelId === null) throw new Error('a component interaction without a channel');
+  return {
+    id: interaction.id,
+    token: interaction.token,
+    applicationId: interaction.applicationId,
+    guildId,
+    channelId,
+    user: interaction.user,
+    createdTimestamp: interaction.createdTimestamp,
+    attachmentSizeLimit: interaction.attachmentSizeLimit,
+    deferReply: () => interaction.deferReply(),
+  };
+}

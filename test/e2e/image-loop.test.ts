@@ -1,0 +1,311 @@
+import { PermissionFlagsBits } from 'discord.js';
+import { describe, expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import type { HistoryEntry } from '../../src/history/history.js';
+import { messages } from '../../src/messages.js';
+import { utcDay } from '../../src/quota/day.js';
+import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
+import { it } from '../helpers/fixtures.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
+import { buttonsOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+
+const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
+const MODERATOR: FakeUserSpec = { id: '1200000000000000003', username: 'moderator' };
+const MANAGE_MESSAGES = String(PermissionFlagsBits.ManageMessages);
+
+interface CreateBody {
+  model: string;
+  input: { prompt: string; aspect_ratio: string; quality: string; image_urls?: string[] };
+}
+
+const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
+const used = (h: Harness, userId: string) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
+
+/** /imagine by MEMBER, delivered: the reply with its image and buttons. */
+async function deliveredImage(h: Harness, prompt = 'a red fox in the snow', extra: { aspect?: string; quality?: string } = {}): Promise<FakeMessage> {
+  const interaction = h.imagine({ prompt, ...extra });
+  return interaction.waitForOriginal(hasImage, 15_000);
+}
+
+/** Opens the edit modal from a button or message command and submits `text`. */
+async function submitEdit(h: Harness, opener: FakeInteraction, text: string): Promise<FakeInteraction> {
+  const callback = await opener.waitForResponse();
+  expect(callback.type).toBe(9);
+  return h.discord.submitModal(opener, { change: text });
+}
+
+describe('the image loop: Reroll, Edit and Delete under every image', () => {
+  it('a delivered image carries the three buttons, with versioned custom_ids naming the job', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h);
+    expectImageButtons(image);
+    const jobIds = new Set(buttonsOf(image).map((button) => button.custom_id!.split(':')[3]));
+    expect(jobIds.size).toBe(1);
+  });
+
+  it('Reroll: same prompt and settings, a new public reply with its own buttons, paid by whoever pressed', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h, 'a castle on a cliff', { aspect: '16:9', quality: 'high' });
+    const reroll = press(h.discord, image, 'Reroll', OTHER);
+    const ack = await reroll.waitForResponse();
+    expect(ack.type).toBe(5);
+    expect(ack.latencyMs).toBeLessThan(3000);
+    const rerolled = await reroll.waitForOriginal(hasImage, 15_000);
+    expect(reroll.isEphemeral()).toBe(false);
+    expect(rerolled.id).not.toBe(image.id);
+    expectImageButtons(rerolled);
+    expect(createBodies(h)).toEqual([
+      { model: 'seedream/4.5-text-to-image', input: { prompt: 'a castle on a cliff', aspect_ratio: '16:9', quality: 'high' } },
+      { model: 'seedream/4.5-text-to-image', input: { prompt: 'a castle on a cliff', aspect_ratio: '16:9', quality: 'high' } },
+    ]);
+    expect(await used(h, MEMBER.id)).toBe(1);
+    expect(await used(h, OTHER.id)).toBe(1);
+    // The original keeps its image and buttons.
+    expect(h.discord.findMessage(image.id)?.attachments).toHaveLength(1);
+  });
+
+  it('Reroll goes through admission: over quota and paused are refused privately, with no task', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '1' } });
+    const image = await deliveredImage(h);
+    const overQuota = await privateAnswer(press(h.discord, image, 'Reroll', MEMBER));
+    expect(overQuota).toContain('You have used your 1 image for today');
+    await h.app.services.settings.setPaused(GUILD_ID, true);
+    expect(await privateAnswer(press(h.discord, image, 'Reroll', OTHER))).toBe(messages.paused);
+    expect(createBodies(h)).toHaveLength(1);
+    expect(await used(h, OTHER.id)).toBe(0);
+  });
+
+  it('50 presses at once with 3 units left start exactly 3 tasks', async ({ bot }) => {
+    const h = await bot({ env: { QUOTA_DAILY: '4' }, kie: { defaultScenario: { outcome: 'never' } } });
+    const first = h.imagine({ prompt: 'a lantern' });
+    await h.kie.waitFor(() => h.kie.creates.length === 1);
+    h.kie.completeTask(h.kie.creates[0]!.taskId!);
+    const image = await first.waitForOriginal(hasImage, 15_000);
+    const presses = Array.from({ length: 50 }, () => press(h.discord, image, 'Reroll', MEMBER));
+    const acks = await Promise.all(presses.map((interaction) => interaction.waitForResponse(10_000)));
+    expect(acks.every((ack) => ack.status < 300 && ack.latencyMs < 3000)).toBe(true);
+    expect(acks.filter((ack) => ack.type === 5)).toHaveLength(3);
+    expect(acks.filter((ack) => ack.type === 4)).toHaveLength(47);
+    await h.kie.waitFor(() => createBodies(h).length === 4);
+    expect(await used(h, MEMBER.id)).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(createBodies(h)).toHaveLength(4);
+  });
+
+  it('Edit: a modal, then seedream/4.5-edit of the delivered image with the text as prompt, same aspect and quality', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h, 'a quiet harbour', { aspect: '3:2', quality: 'basic' });
+    const opener = press(h.discord, image, 'Edit', OTHER);
+    const callback = await opener.waitForResponse();
+    expect(callback.type).toBe(9);
+    expect(callback.latencyMs).toBeLessThan(3000);
+    const modal = callback.data as { custom_id: string; title: string; components: Array<{ type: number; component: Record<string, unknown> }> };
+    expect(modal.custom_id.length).toBeLessThanOrEqual(100);
+    expect(modal.components).toHaveLength(1);
+    expect(modal.components[0]!.component).toMatchObject({ type: 4, min_length: 1, max_length: 3000, required: true });
+    expect(modal.components[0]!.component).not.toHaveProperty('value');
+
+    const submitted = h.discord.submitModal(opener, { change: 'make it night, with lanterns' });
+    expect((await submitted.waitForResponse()).type).toBe(5);
+    const edited = await submitted.waitForOriginal(hasImage, 15_000);
+    expectImageButtons(edited);
+    const [, edit] = createBodies(h);
+    expect(edit).toEqual({
+      model: 'seedream/4.5-edit',
+      input: { prompt: 'make it night, with lanterns', aspect_ratio: '3:2', quality: 'basic', image_urls: [h.discord.attachmentUrl(image.channelId, image.attachments[0]!)] },
+    });
+    expect(await used(h, OTHER.id)).toBe(1);
+  });
+
+  it('Edit text with a banned word is refused privately, with no task and nothing counted', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h);
+    await h.app.services.settings.addBannedWord(GUILD_ID, 'gore');
+    const submitted = await submitEdit(h, press(h.discord, image, 'Edit', OTHER), 'add some GORE please');
+    expect(await privateAnswer(submitted)).toBe(messages.bannedWord('gore'));
+    expect(createBodies(h)).toHaveLength(1);
+    expect(await used(h, OTHER.id)).toBe(0);
+  });
+
+  it('Delete: refused to other members, allowed to the one who asked and to Manage Messages', async ({ bot }) => {
+    const h = await bot();
+    const first = await deliveredImage(h, 'first');
+    expect(await privateAnswer(press(h.discord, first, 'Delete', OTHER))).toBe(messages.deleteNotAllowed);
+    expect(h.discord.findMessage(first.id)?.attachments).toHaveLength(1);
+
+    const byOwner = press(h.discord, first, 'Delete', MEMBER);
+    expect((await byOwner.waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(first.id), { timeout: 5_000 }).toBeUndefined();
+
+    const second = await deliveredImage(h, 'second');
+    const byModerator = press(h.discord, second, 'Delete', MODERATOR, { memberPermissions: MANAGE_MESSAGES });
+    expect((await byModerator.waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(second.id), { timeout: 5_000 }).toBeUndefined();
+    // A deleted image leaves the history too.
+    const history = await h.app.services.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now());
+    expect(history.total).toBe(0);
+  });
+
+  it('a button whose record is gone, or of an older format, says privately that the image is too old', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h);
+    for (const customId of [`img:v1:reroll:${randomUUID()}`, `img:v1:edit:${randomUUID()}`, 'img:v0:reroll:abc']) {
+      const interaction = h.discord.dispatchComponent({ messageId: image.id, customId, user: OTHER });
+      expect(await privateAnswer(interaction)).toBe(messages.imageExpired);
+    }
+    expect(createBodies(h)).toHaveLength(1);
+  });
+
+  it('the buttons come with the late channel message and with the DM, and work from there', async ({ bot }) => {
+    const h = await bot({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
+    h.imagine({ prompt: 'a late train' });
+    await expect.poll(() => h.discord.channelMessages(CHANNEL_ID).filter(hasImage).length, { timeout: 15_000 }).toBe(1);
+    const late = h.discord.channelMessages(CHANNEL_ID).find(hasImage)!;
+    expectImageButtons(late);
+
+    h.discord.injectFault({ method: 'POST', path: new RegExp(`^/channels/${CHANNEL_ID}/messages$`), status: 403, body: { message: 'Missing Permissions', code: 50013 } });
+    h.imagine({ prompt: 'a late tram' });
+    await expect.poll(() => h.discord.dmChannelOf(MEMBER.id), { timeout: 15_000 }).toBeDefined();
+    const dm = h.discord.dmChannelOf(MEMBER.id)!;
+    await expect.poll(() => h.discord.channelMessages(dm).filter(hasImage).length, { timeout: 5_000 }).toBe(1);
+    const direct = h.discord.channelMessages(dm).find(hasImage)!;
+    expectImageButtons(direct);
+
+    // Reroll from the DM counts against the member's quota in the image's server.
+    const fromDm = press(h.discord, direct, 'Reroll', MEMBER);
+    expect((await fromDm.waitForResponse()).type).toBe(5);
+    await h.kie.waitFor(() => createBodies(h).length === 3, 10_000);
+    expect(createBodies(h)[2]!.input.prompt).toBe('a late tram');
+    await h.app.jobs.idle();
+    expect(await used(h, MEMBER.id)).toBe(3);
+    // Delete from the DM removes the DM message.
+    const deleted = press(h.discord, direct, 'Delete', MEMBER);
+    expect((await deleted.waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(direct.id), { timeout: 5_000 }).toBeUndefined();
+  });
+});
+
+describe('starting from a picture', () => {
+  const png = async (h: Harness) => ({ filename: 'photo.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
+
+  it('/imagine with an image attachment runs seedream/4.5-edit with that picture', async ({ bot }) => {
+    const h = await bot();
+    const interaction = h.discord.dispatchInteraction({
+      commandName: 'imagine',
+      guildId: GUILD_ID,
+      channelId: CHANNEL_ID,
+      user: MEMBER,
+      options: [{ name: 'prompt', type: 3, value: 'turn it into a watercolour' }],
+      attachments: { image: await png(h) },
+    });
+    const delivered = await interaction.waitForOriginal(hasImage, 15_000);
+    expectImageButtons(delivered);
+    const [create] = createBodies(h);
+    expect(create!.model).toBe('seedream/4.5-edit');
+    expect(create!.input.image_urls).toHaveLength(1);
+    expect(create!.input.image_urls![0]).toMatch(/\/attachments\/\d+\/\d+\/photo\.png$/);
+  });
+
+  it.for([
+    ['not an image', { filename: 'notes.txt', contentType: 'text/plain', bytes: Buffer.from('hello') }, 'not a picture'],
+    ['a GIF', { filename: 'anim.gif', contentType: 'image/gif', bytes: Buffer.from('GIF89a') }, 'image/gif'],
+    ['over 10 MB', { filename: 'huge.png', contentType: 'image/png', bytes: Buffer.from('x'), size: 10 * 1024 * 1024 + 1 }, 'at most 10 MB'],
+  ] as const)('/imagine with %s is refused at once, privately, without a task', async ([, upload, words], { bot }) => {
+    const h = await bot();
+    const interaction = h.discord.dispatchInteraction({
+      commandName: 'imagine',
+      guildId: GUILD_ID,
+      channelId: CHANNEL_ID,
+      user: MEMBER,
+      options: [{ name: 'prompt', type: 3, value: 'anything' }],
+      attachments: { image: upload },
+    });
+    expect(await privateAnswer(interaction)).toContain(words);
+    expect(h.kie.creates).toHaveLength(0);
+    expect(await used(h, MEMBER.id)).toBe(0);
+  });
+
+  it('"Edit image" on a member\'s message opens the modal and edits that picture', async ({ bot }) => {
+    const h = await bot();
+    const photo = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'my cat', files: [await png(h)] });
+    const opener = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
+    const submitted = await submitEdit(h, opener, 'give the cat a tiny hat');
+    const delivered = await submitted.waitForOriginal(hasImage, 15_000);
+    expectImageButtons(delivered);
+    expect(createBodies(h)).toEqual([
+      {
+        model: 'seedream/4.5-edit',
+        input: { prompt: 'give the cat a tiny hat', aspect_ratio: '1:1', quality: 'basic', image_urls: [h.discord.attachmentUrl(CHANNEL_ID, photo.attachments[0]!)] },
+      },
+    ]);
+  });
+
+  it('"Edit image" on a message without a picture, or with another file, is refused privately', async ({ bot }) => {
+    const h = await bot();
+    const text = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'just words' });
+    const noImage = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: text.id });
+    expect(await privateAnswer(noImage)).toBe(messages.noImage);
+    const pdf = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, files: [{ filename: 'a.pdf', contentType: 'application/pdf', bytes: Buffer.from('%PDF') }] });
+    const notImage = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: pdf.id });
+    expect(await privateAnswer(notImage)).toBe(messages.notAnImage('application/pdf'));
+    expect(h.kie.creates).toHaveLength(0);
+  });
+});
+
+describe('/history', () => {
+  const entry = (index: number, overrides: Partial<HistoryEntry> = {}): HistoryEntry => ({
+    jobId: randomUUID(),
+    guildId: GUILD_ID,
+    channelId: CHANNEL_ID,
+    messageId: String(1400000000000000000n + BigInt(index)),
+    userId: MEMBER.id,
+    prompt: `picture number ${index}`,
+    aspect: '1:1',
+    quality: 'basic',
+    model: 'seedream/4.5-text-to-image',
+    inputImageUrls: [],
+    resultUrl: 'https://files.example/result.png',
+    createdAt: Date.now() - (100 - index) * 60_000,
+    ...overrides,
+  });
+
+  it("shows the member's own last 10 images here, privately, with jump links, and pages through the rest", async ({ bot }) => {
+    const h = await bot();
+    for (let index = 1; index <= 12; index += 1) await h.storage.history.record(entry(index));
+    await h.storage.history.record(entry(50, { userId: OTHER.id, prompt: 'not mine' }));
+    await h.storage.history.record(entry(51, { guildId: '1100000000000000099', prompt: 'another server' }));
+
+    const interaction = h.command('history');
+    const callback = await interaction.waitForResponse();
+    expect(callback.type).toBe(4);
+    expect(interaction.isEphemeral()).toBe(true);
+    const first = interaction.original()!;
+    const description = (first.embeds[0] as { description: string }).description;
+    expect(description).toContain('picture number 12');
+    expect(description).toContain('picture number 3');
+    expect(description).not.toContain('picture number 2\n');
+    expect(description).not.toContain('not mine');
+    expect(description).not.toContain('another server');
+    expect(description).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${String(1400000000000000012n)}`);
+    expect(description.match(/<t:\d+:f>/g)).toHaveLength(10);
+    const [newer, older] = buttonsOf(first);
+    expect(newer!.disabled).toBe(true);
+    expect(older!.disabled).toBe(false);
+
+    const next = h.discord.dispatchComponent({ messageId: first.id, customId: older!.custom_id!, user: MEMBER });
+    expect((await next.waitForResponse()).type).toBe(7);
+    const page = h.discord.findMessage(first.id)!;
+    const second = (page.embeds[0] as { description: string }).description;
+    expect(second).toContain('picture number 2');
+    expect(second).toContain('picture number 1');
+    expect(second).not.toContain('picture number 3');
+    expect(buttonsOf(page)[1]!.disabled).toBe(true);
+  });
+
+  it('says so when the member has no images', async ({ bot }) => {
+    const h = await bot();
+    const interaction = h.command('history');
+    await interaction.waitForResponse();
+    expect(interaction.original()!.content).toBe(messages.historyEmpty);
+  });
+});

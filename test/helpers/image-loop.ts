@@ -1,0 +1,56 @@
+import { expect } from 'vitest';
+import type { FakeDiscord, FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
+
+export type ImageButton = 'Reroll' | 'Edit' | 'Delete';
+
+interface ButtonJson {
+  type: number;
+  label?: string;
+  custom_id?: string;
+  disabled?: boolean;
+}
+
+/** The buttons of a message's action rows. */
+export function buttonsOf(message: FakeMessage): ButtonJson[] {
+  return (message.components as Array<{ components?: ButtonJson[] }>).flatMap((row) => row.components ?? []).filter((component) => component.type === 2);
+}
+
+/** The custom_id of the button whose label holds `word`. */
+export function customIdOf(message: FakeMessage, word: string): string {
+  const button = buttonsOf(message).find((candidate) => candidate.label?.includes(word));
+  if (!button?.custom_id) throw new Error(`no ${word} button on message ${message.id}`);
+  return button.custom_id;
+}
+
+/** `user` presses one of the buttons on a message. */
+export function press(
+  discord: FakeDiscord,
+  message: FakeMessage,
+  word: string,
+  user: FakeUserSpec,
+  extra: { memberPermissions?: string } = {},
+): FakeInteraction {
+  return discord.dispatchComponent({ messageId: message.id, customId: customIdOf(message, word), user, ...extra });
+}
+
+/** Checks the Reroll / Edit / Delete row under a delivered image. */
+export function expectImageButtons(message: FakeMessage): void {
+  expect(message.components).toHaveLength(1);
+  const labels = buttonsOf(message).map((button) => button.label);
+  expect(labels).toEqual([expect.stringContaining('Reroll'), expect.stringContaining('Edit'), expect.stringContaining('Delete')]);
+  for (const button of buttonsOf(message)) {
+    expect(button.custom_id).toMatch(/^img:v1:(reroll|edit|delete):[0-9a-f-]{36}$/);
+    expect(button.custom_id!.length).toBeLessThanOrEqual(100);
+  }
+}
+
+/** The text of the bot's first private answer (callback 4, ephemeral) to an interaction. */
+export async function privateAnswer(interaction: FakeInteraction): Promise<string> {
+  const callback = await interaction.waitForResponse();
+  expect(callback.type).toBe(4);
+  const data = callback.data as { content?: string; flags?: number };
+  expect((data.flags ?? 0) & 64).toBe(64);
+  return data.content ?? '';
+}
+
+export const hasImage = (message: FakeMessage): boolean => message.attachments.length > 0;
