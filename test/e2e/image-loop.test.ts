@@ -5,7 +5,10 @@ import type { HistoryEntry } from '../../src/history/history.js';
 import { messages } from '../../src/messages.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
-import { it } from '../helpers/fixtures.js';
+import { openStorage } from '../../src/storage/index.js';
+import { it, type Fixtures } from '../helpers/fixtures.js';
+import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
+import { redisOf } from '../helpers/storage.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { buttonsOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 
@@ -182,6 +185,49 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const deleted = press(h.discord, direct, 'Delete', MEMBER);
     expect((await deleted.waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(direct.id), { timeout: 5_000 }).toBeUndefined();
+  });
+});
+
+describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
+  /** A bot whose store is the test Redis under a fresh prefix, deleted after the test. */
+  async function redisBot(bot: Fixtures['bot'], defer: Fixtures['defer'], env: Record<string, string> = {}): Promise<Harness> {
+    const keyPrefix = uniqueKeyPrefix();
+    // Registered first, so it runs after the bot is closed, with a connection of its own.
+    defer(async () => {
+      const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
+      try {
+        await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
+      } finally {
+        await cleaner.close();
+      }
+    });
+    return bot({ storageUrl: redisTestUrl()!, storageKeyPrefix: keyPrefix, env });
+  }
+
+  it('Reroll and Edit read the image from the history in Redis, and /history lists all three', async ({ bot, defer }) => {
+    const h = await redisBot(bot, defer);
+    const image = await deliveredImage(h, 'a paper boat');
+    const reroll = press(h.discord, image, 'Reroll', MEMBER);
+    await reroll.waitForOriginal(hasImage, 15_000);
+    const submitted = await submitEdit(h, press(h.discord, image, 'Edit', MEMBER), 'make it sail at night');
+    await submitted.waitForOriginal(hasImage, 15_000);
+    expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-text-to-image', 'seedream/4.5-text-to-image', 'seedream/4.5-edit']);
+    const history = h.command('history');
+    await history.waitForResponse();
+    const description = (history.original()!.embeds[0] as { description: string }).description;
+    expect(description.match(/<t:\d+:f>/g)).toHaveLength(3);
+    expect(description).toContain('make it sail at night');
+  });
+
+  it('50 Reroll presses at once with 3 units left start exactly 3 tasks', async ({ bot, defer }) => {
+    const h = await redisBot(bot, defer, { QUOTA_DAILY: '4' });
+    const image = await deliveredImage(h, 'a kite');
+    const presses = Array.from({ length: 50 }, () => press(h.discord, image, 'Reroll', MEMBER));
+    const acks = await Promise.all(presses.map((interaction) => interaction.waitForResponse(10_000)));
+    expect(acks.filter((ack) => ack.type === 5)).toHaveLength(3);
+    await h.app.jobs.idle();
+    expect(createBodies(h)).toHaveLength(4);
+    expect(await used(h, MEMBER.id)).toBe(4);
   });
 });
 

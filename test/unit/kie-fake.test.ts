@@ -1,4 +1,6 @@
 import sharp from 'sharp';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeImages, FakeKie, TEN_MIB } from '../fakes/kie/index.js';
 
@@ -205,5 +207,68 @@ describe('fake KIE', () => {
     expect([gateway.status, await gateway.text()]).toEqual([502, '<html>bad gateway</html>']);
     expect((await create()).json['code']).toBe(200);
     expect(fake.creates.map((entry) => entry.taskId === undefined)).toEqual([true, true, false]);
+  });
+});
+
+describe('seedream/4.5-edit: KIE fetches every image_urls entry itself', () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  });
+
+  /** A host for the pictures, as Discord's CDN would be: path → [content-type, bytes] (anything else 404). */
+  async function host(files: Record<string, [string, Buffer]>): Promise<string> {
+    const server = createServer((req, res) => {
+      const file = files[req.url ?? ''];
+      if (!file) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file[0], 'content-length': file[1].length }).end(file[1]);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  const edit = (imageUrls: unknown) => ({ model: 'seedream/4.5-edit', input: { ...VALID.input, image_urls: imageUrls } });
+
+  it('creates the task when each URL serves a picture, and its record names the edit model', async () => {
+    const base = await host({ '/photo.png': ['image/png', await images.get('small')] });
+    const answer = await create(edit([`${base}/photo.png`]));
+    expect(answer.json).toMatchObject({ code: 200 });
+    const taskId = (answer.json['data'] as { taskId: string }).taskId;
+    expect(fake.creates[0]!.body).toEqual(edit([`${base}/photo.png`]));
+    expect((await record(taskId)).json['data']).toMatchObject({ model: 'seedream/4.5-edit' });
+  });
+
+  it.each([
+    ['no image_urls', undefined, 'image_urls is required'],
+    ['an empty list', [], 'image_urls is required'],
+    ['15 URLs', Array.from({ length: 15 }, (_, i) => `http://127.0.0.1:9/${i}.png`), 'at most 14'],
+    ['a string that is no URL', ['photo.png'], 'image_urls[0] must be an http(s) URL'],
+  ])('answers {code:422} for %s, without a task', async (_label, urls, words) => {
+    const answer = await create(edit(urls));
+    expect(answer.json).toMatchObject({ code: 422 });
+    expect(String(answer.json['msg'])).toContain(words);
+    expect(fake.creates[0]!.taskId).toBeUndefined();
+  });
+
+  it('answers {code:422} naming the entry for a 404, an HTML page, a fake PNG and a picture over 10 MB', async () => {
+    const base = await host({
+      '/page.html': ['text/html', Buffer.from('<html></html>')],
+      '/fake.png': ['image/png', Buffer.from('not really a png')],
+      '/huge.png': ['image/png', Buffer.concat([await images.get('small'), Buffer.alloc(TEN_MIB)])],
+      '/ok.png': ['image/png', await images.get('small')],
+    });
+    for (const [path, words] of [
+      ['/missing.png', 'HTTP 404'],
+      ['/page.html', 'unsupported image type text/html'],
+      ['/fake.png', 'not an image'],
+      ['/huge.png', 'larger than 10 MB'],
+    ] as const) {
+      const answer = await create(edit([`${base}/ok.png`, `${base}${path}`]));
+      expect(answer.json, path).toMatchObject({ code: 422 });
+      expect(String(answer.json['msg']), path).toMatch(/^image_urls\[1\]: /);
+      expect(String(answer.json['msg']), path).toContain(words);
+    }
+    expect(fake.creates.every((call) => call.taskId === undefined)).toBe(true);
   });
 });

@@ -1,0 +1,85 @@
+import { describe, expect } from 'vitest';
+import { FakeDiscord, type FakeInteraction } from '../fakes/discord/index.js';
+import { it } from '../helpers/fixtures.js';
+
+const GUILD = '1600000000000000001';
+const CHANNEL = '1600000000000000002';
+const MEMBER = { id: '1600000000000000101', username: 'member' };
+
+/** The fake's interactions answered over raw HTTP, as a bot would (no client connected: only ids and tokens matter). */
+async function stage(defer: (cleanup: () => Promise<unknown>) => void) {
+  const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
+  defer(() => discord.close());
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${discord.apiUrl}/v10${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', authorization: `Bot ${discord.token}` },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const answer = (interaction: FakeInteraction, body: unknown) => call('POST', `/interactions/${interaction.id}/${interaction.token}/callback`, body);
+  const button = { type: 1, components: [{ type: 2, style: 2, label: 'Press', custom_id: 'x:press' }] };
+  const posted = (await (await call('POST', `/channels/${CHANNEL}/messages`, { content: 'with a button', components: [button] })).json()) as { id: string };
+  return { discord, call, answer, messageId: posted.id };
+}
+
+const MODAL = {
+  custom_id: 'x:modal',
+  title: 'Tell me',
+  components: [{ type: 18, label: 'What?', component: { type: 4, custom_id: 'what', style: 2, min_length: 1, max_length: 30 } }],
+};
+
+describe('the fake Discord answers components and modals as Discord does', () => {
+  it('sends the pressed message with a component interaction, and its update edits that message', async ({ defer }) => {
+    const { discord, answer, messageId } = await stage(defer);
+    const press = discord.dispatchComponent({ messageId, customId: 'x:press', user: MEMBER });
+    expect(press.kind).toBe('component');
+    expect((await answer(press, { type: 7, data: { content: 'pressed', components: [] } })).status).toBe(204);
+    expect(discord.findMessage(messageId)).toMatchObject({ content: 'pressed', components: [] });
+  });
+
+  it('after a deferred update, @original is the pressed message: it can be deleted through the token', async ({ defer }) => {
+    const { discord, answer, messageId } = await stage(defer);
+    const press = discord.dispatchComponent({ messageId, customId: 'x:press', user: MEMBER });
+    expect((await answer(press, { type: 6 })).status).toBe(204);
+    const deleted = await fetch(`${discord.apiUrl}/v10/webhooks/${discord.applicationId}/${press.token}/messages/@original`, { method: 'DELETE' });
+    expect(deleted.status).toBe(204);
+    expect(discord.findMessage(messageId)).toBeUndefined();
+    expect(discord.channelMessages(CHANNEL)).toEqual([]);
+  });
+
+  it('refuses callback types an interaction cannot take', async ({ defer }) => {
+    const { discord, answer, messageId } = await stage(defer);
+    const command = discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD, channelId: CHANNEL, user: MEMBER });
+    expect((await answer(command, { type: 6 })).status).toBe(400);
+    expect((await answer(command, { type: 7, data: { content: 'no' } })).status).toBe(400);
+
+    const opener = discord.dispatchComponent({ messageId, customId: 'x:press', user: MEMBER });
+    expect((await answer(opener, { type: 9, data: MODAL })).status).toBe(204);
+    expect(opener.modal()).toEqual(MODAL);
+    const submitted = discord.submitModal(opener, { what: 'this' });
+    expect(submitted.kind).toBe('modal');
+    expect((await answer(submitted, { type: 9, data: MODAL })).status).toBe(400);
+    expect((await answer(submitted, { type: 4, data: { content: 'thanks', flags: 64 } })).status).toBe(204);
+  });
+
+  it('submits a modal with the values by text input, and refuses inputs the modal does not have', async ({ defer }) => {
+    const { discord, answer, messageId } = await stage(defer);
+    const opener = discord.dispatchComponent({ messageId, customId: 'x:press', user: MEMBER });
+    await answer(opener, { type: 9, data: MODAL });
+    expect(() => discord.submitModal(opener, { other: 'x' })).toThrow('the modal has no text input other');
+    const submitted = discord.submitModal(opener, { what: 'this' });
+    expect(submitted.commandName).toBe('x:modal');
+    expect(submitted.sourceMessageId).toBe(messageId);
+  });
+
+  it('serves attachment options and a member message\'s files at their URLs', async ({ defer }) => {
+    const { discord } = await stage(defer);
+    const bytes = Buffer.from('\x89PNG\r\n\x1a\nrest');
+    const message = discord.postMemberMessage({ channelId: CHANNEL, user: MEMBER, files: [{ filename: 'p.png', contentType: 'image/png', bytes }] });
+    const served = await fetch(discord.attachmentUrl(CHANNEL, message.attachments[0]!));
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(bytes);
+    const command = discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD, channelId: CHANNEL, user: MEMBER, targetMessageId: message.id });
+    expect(command.commandType).toBe(3);
+  });
+});
