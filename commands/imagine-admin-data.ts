@@ -1,8 +1,10 @@
 import {
   ApplicationCommandOptionType,
   ApplicationIntegrationType,
+  ChannelType,
   InteractionContextType,
   PermissionFlagsBits,
+  type APIApplicationCommandChannelOption,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 
@@ -10,6 +12,13 @@ export const MAX_ADMIN_LIMIT = 1000;
 
 const user = (description: string, required: boolean) =>
   ({ type: ApplicationCommandOptionType.User, name: 'user', description, required }) as const;
+const channel = (description: string): APIApplicationCommandChannelOption => ({
+  type: ApplicationCommandOptionType.Channel,
+  name: 'channel',
+  description,
+  required: true,
+  channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
+});
 const word = { type: ApplicationCommandOptionType.String, name: 'word', description: 'A word or short phrase', required: true, max_length: 64 } as const;
 
 export const imagineAdminCommand = {
@@ -26,6 +35,7 @@ export const imagineAdminCommand = {
       options: [
         { type: ApplicationCommandOptionType.Integer, name: 'limit', description: 'Images per day', required: true, min_value: 0, max_value: MAX_ADMIN_LIMIT },
         user('Only this member (leave empty for the server default)', false),
+        { type: ApplicationCommandOptionType.Role, name: 'role', description: 'Only members with this role (the highest role limit applies)', required: false },
       ],
     },
     {
@@ -62,6 +72,26 @@ export const imagineAdminCommand = {
         { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the banned words' },
       ],
     },
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: 'log',
+      description: 'The moderation log channel',
+      options: [
+        { type: ApplicationCommandOptionType.Subcommand, name: 'channel', description: 'Post every image, refusal and admin action there', options: [channel('The log channel')] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'off', description: 'Stop posting to the log channel' },
+      ],
+    },
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: 'channels',
+      description: 'The channels /imagine may be used in',
+      options: [
+        { type: ApplicationCommandOptionType.Subcommand, name: 'allow', description: 'Allow /imagine in a channel (then only in listed ones)', options: [channel('The channel')] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'remove', description: 'Take a channel off the list', options: [channel('The channel')] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the allowed channels' },
+      ],
+    },
+    { type: ApplicationCommandOptionType.Subcommand, name: 'credits', description: "KIE's remaining credits and about how many images they pay for" },
     { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause image generation in this server' },
     { type: ApplicationCommandOptionType.Subcommand, name: 'resume', description: 'Resume image generation in this server' },
   ],

@@ -4,6 +4,7 @@ import { messages } from '../src/messages.js';
 import { SettingsError } from '../src/moderation/settings.js';
 import type { Command, GuildCommandInteraction, Services } from '../src/services.js';
 import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
+import { imagesFor } from '../src/kie/credit-monitor.js';
 import { imagineAdminCommand } from './imagine-admin-data.js';
 
 type Action = (interaction: GuildCommandInteraction, services: Services, guildId: string) => Promise<string>;
@@ -12,6 +13,12 @@ const actions: Record<string, Action> = {
   async limit(interaction, { settings }, guildId) {
     const limit = interaction.options.getInteger('limit', true);
     const user = interaction.options.getUser('user');
+    const role = interaction.options.getRole('role');
+    if (user && role) throw new Refusal({ code: 'invalid_setting', detail: messages.limitUserOrRole });
+    if (role) {
+      await settings.setRoleLimit(guildId, role.id, limit);
+      return messages.roleLimitSet(role.id, limit);
+    }
     if (user) {
       await settings.setUserLimit(guildId, user.id, limit);
       return messages.userLimitSet(user.id, limit);
@@ -36,13 +43,47 @@ const actions: Record<string, Action> = {
     await settings.setBlocked(guildId, user.id, false);
     return messages.userUnblocked(user.id);
   },
-  async usage(interaction, { quota }, guildId) {
+  async usage(interaction, { quota, spend }, guildId) {
     const user = interaction.options.getUser('user');
     if (user) {
       const [days, status] = await Promise.all([quota.usage(guildId, user.id), quota.status(guildId, user.id)]);
       return formatMemberUsage(user.id, days, status);
     }
-    return formatGuildUsage(await quota.guildUsage(guildId));
+    const usage = await quota.guildUsage(guildId);
+    return formatGuildUsage(usage, await spend.days(guildId, usage.days.map((day) => day.day)));
+  },
+  async 'log channel'(interaction, { settings }, guildId) {
+    const channel = interaction.options.getChannel('channel', true);
+    await settings.setLogChannel(guildId, channel.id);
+    return messages.logChannelSet(channel.id);
+  },
+  async 'log off'(_interaction, { settings }, guildId) {
+    const current = await settings.logChannel(guildId);
+    if (current === undefined) return messages.logAlreadyOff;
+    await settings.setLogChannel(guildId, undefined);
+    return messages.logOff(current);
+  },
+  async 'channels allow'(interaction, { settings }, guildId) {
+    const channel = interaction.options.getChannel('channel', true);
+    const added = await settings.allowChannel(guildId, channel.id);
+    return added ? messages.channelAllowed(channel.id, await settings.allowedChannels(guildId)) : messages.channelAlreadyAllowed(channel.id);
+  },
+  async 'channels remove'(interaction, { settings }, guildId) {
+    const channel = interaction.options.getChannel('channel', true);
+    const removed = await settings.removeChannel(guildId, channel.id);
+    return removed ? messages.channelRemoved(channel.id, await settings.allowedChannels(guildId)) : messages.channelNotAllowed(channel.id);
+  },
+  async 'channels list'(_interaction, { settings }, guildId) {
+    return messages.channelsList(await settings.allowedChannels(guildId));
+  },
+  async credits(_interaction, { credits, logger }) {
+    try {
+      const balance = await credits();
+      return messages.creditsBalance(balance, imagesFor(balance));
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the KIE credit balance');
+      return messages.creditsUnavailable;
+    }
   },
   async 'words add'(interaction, { settings }, guildId) {
     const { added, words, word } = await settings.addBannedWord(guildId, interaction.options.getString('word', true));
@@ -98,6 +139,14 @@ export const imagineAdmin: Command = {
       },
       'admin action',
     );
-    await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const logged = services.modLog.adminAction(guildId, interaction.user.id, name, content);
+    // A new log channel is tried at once, so the admin learns now whether the bot may post there.
+    if (name === 'log channel') await logged;
+    const problem = services.modLog.takeProblem(guildId);
+    await interaction.reply({
+      content: problem === undefined ? content : `${content}\n\n${problem}`,
+      flags: MessageFlags.Ephemeral,
+      allowedMentions: { parse: [] },
+    });
   },
 };

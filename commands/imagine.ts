@@ -1,4 +1,5 @@
 import { Refusal } from '../src/errors.js';
+import { jobInteractionOf } from '../src/interactions/job-interaction.js';
 import { checkPicture } from '../src/interactions/picture.js';
 import { parseImagineRequest } from '../src/jobs/request.js';
 import type { Command } from '../src/services.js';
@@ -17,6 +18,6 @@ export const imagine: Command = {
       quality: interaction.options.getString('quality'),
     });
     if (!parsed.ok) throw new Refusal(parsed.refusal);
-    await services.startJob(interaction, picture ? { ...parsed.request, imageUrls: [picture.url] } : parsed.request);
+    await services.startJob(jobInteractionOf(interaction, interaction.guildId), picture ? { ...parsed.request, imageUrls: [picture.url] } : parsed.request);
   },
 };

@@ -19,9 +19,16 @@ import { ImageRelay } from './jobs/relay.js';
 import { JobRunner, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
 import { createSettlement } from './jobs/settlement.js';
+import type { Delivered } from './jobs/delivery.js';
+import type { JobIn } from './jobs/job.js';
+import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
+import { messages } from './messages.js';
+import { createModerationLog } from './moderation/mod-log.js';
+import { utcDay } from './quota/day.js';
 import {
   DEFAULT_USER_AGENT,
   KieClient,
+  KieError,
   PollPlanner,
   safetyNetPollSchedule,
   TaskWaker,
@@ -45,6 +52,8 @@ export interface AppTuning extends Partial<Pick<JobRunnerOptions, 'progressInter
   /** The naive benchmark baseline only: poll every task on this fixed schedule instead of the planner. */
   baselinePollSchedule?: (elapsedMs: number) => number;
   healthIntervalMs?: number;
+  /** KIE credit checks: how often, and the least time between a check and one after a 402. */
+  creditCheck?: { intervalMs?: number; afterPaymentRequiredMs?: number };
 }
 
 export interface App {
@@ -77,7 +86,7 @@ const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
 export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, shard, tuning = {} }: AppOptions): App {
-  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, ...runnerOptions } = tuning;
+  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
@@ -113,14 +122,42 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     : config.callbackUrl !== undefined
       ? { schedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond }) }
       : { planner: new PollPlanner({ pollsPerSecond, ...(pollMinIntervalMs !== undefined ? { minIntervalMs: pollMinIntervalMs } : {}) }) };
+  const replies = new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp));
+  const modLog = createModerationLog({ settings, send: (channelId, message) => replies.sendToChannel(channelId, message), logger });
+  const lowCredits = config.kieLowCredits;
+  const credits = new CreditMonitor({
+    getCredits: () => kie.getCredits(),
+    threshold: lowCredits,
+    servers: () => [...client.guilds.cache.keys()],
+    warn: (guildId, balance) => modLog.warning(guildId, messages.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
+    kv: storage.kv,
+    now: () => clock.now(),
+    logger,
+    ...creditCheck,
+  });
+  const afterDelivery = async (job: JobIn<'delivering'>, delivered?: Delivered): Promise<void> => {
+    const entry = historyEntryFor(job, delivered, clock.now());
+    await storage.history.record(entry);
+    if (delivered === undefined) return;
+    void modLog.generation(entry);
+    await storage.spend.add(job.guildId, utcDay(clock.now()), job.creditsConsumed ?? 0);
+  };
   const runner = new JobRunner({
-    kie,
+    kie: {
+      // A refusal for lack of credits (KIE's 402) is the moment to look at the balance.
+      createTask: (input, options) =>
+        kie.createTask(input, options).catch((error: unknown) => {
+          if (error instanceof KieError && error.kind === 'credits') credits.paymentRequired();
+          throw error;
+        }),
+      getTask: (taskId, options) => kie.getTask(taskId, options),
+    },
     ledger,
     settle,
     relay,
-    replies: new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp)),
+    replies,
     polling,
-    recordDelivery: (job, delivered) => storage.history.record(historyEntryFor(job, delivered, clock.now())),
+    recordDelivery: afterDelivery,
     waker,
     logger,
     clock,
@@ -130,9 +167,31 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const acknowledgements = new PendingAcknowledgements();
   const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
-  const startJob = createJobIntake({ settings, quota, jobs, settle, logger, clock });
+  const startJob = createJobIntake({
+    settings,
+    quota,
+    jobs,
+    settle,
+    logger,
+    clock,
+    onRefused: (interaction, request, refusal) => {
+      if (refusal.code === 'banned_word' || refusal.code === 'blocked') void modLog.refusal(interaction.guildId, interaction.user.id, request.prompt, refusal);
+    },
+  });
   const editSources = new EditSourceStore(storage.kv);
-  const services: Services = { logger, clock, settings, quota, jobs, startJob, history: storage.history, editSources };
+  const services: Services = {
+    logger,
+    clock,
+    settings,
+    quota,
+    jobs,
+    startJob,
+    history: storage.history,
+    editSources,
+    modLog,
+    credits: () => kie.getCredits(),
+    spend: storage.spend,
+  };
   const router = routeInteractions(client, {
     commands: commandMap(commands),
     messageCommands: commandMap(messageCommands),
@@ -194,6 +253,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
         );
       }
       // Each shard finishes the jobs of its own guilds; a job of another shard is left to that shard.
+      credits.start();
       const resumed = await jobs.resume((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
       if (resumed > 0) logger.info({ count: resumed }, 'resumed jobs from the ledger');
     },
@@ -204,6 +264,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
       await receiver?.close();
       stopHealth?.();
       clearInterval(pruneTimer);
+      credits.stop();
       await client.destroy();
       await closeDiscordHttpAgent(discordHttp);
       await downloads.close();

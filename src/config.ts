@@ -32,6 +32,7 @@ const configSchema = z.object({
   CALLBACK_HOST: z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
   CALLBACK_PORT: z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number').optional(),
   WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
+  KIE_LOW_CREDITS: z.coerce.number({ error: 'a number of credits' }).positive('a number of credits above 0').max(1e12).optional(),
   SHARDS: z
     .string()
     .trim()
@@ -58,6 +59,8 @@ export interface Config {
   readonly callbackHost: string;
   readonly webhookHmacKey: string | undefined;
   readonly shards: number | 'auto';
+  /** Warn each server's log channel when KIE's credit balance falls under this; undefined = never. */
+  readonly kieLowCredits: number | undefined;
 }
 
 export const DEFAULT_CALLBACK_PORT = 8080;
@@ -106,5 +109,6 @@ function toConfig(env: Env): Config {
     callbackHost: env.CALLBACK_HOST,
     webhookHmacKey: env.WEBHOOK_HMAC_KEY,
     shards: env.SHARDS === 'auto' ? 'auto' : Number(env.SHARDS),
+    kieLowCredits: env.KIE_LOW_CREDITS,
   });
 }

@@ -21,7 +21,8 @@ export type RefusalReason =
   | { code: 'no_image' }
   | { code: 'not_an_image'; contentType: string | null }
   | { code: 'image_too_large'; bytes: number; max: number }
-  | { code: 'delete_not_allowed' };
+  | { code: 'delete_not_allowed' }
+  | { code: 'wrong_channel'; allowed: readonly string[] };
 
 export type RefusalCode = RefusalReason['code'];
 

@@ -8,6 +8,7 @@ export const MAX_MESSAGE_CONTENT = 2000;
 const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
 const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
 const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+const channelList = (ids: readonly string[]): string => ids.map((id) => `<#${id}>`).join(', ');
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
 export function formatDuration(ms: number): string {
@@ -16,6 +17,21 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
   return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+}
+
+export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
+
+function limitRule(rule: LimitRuleView): string {
+  switch (rule.kind) {
+    case 'member':
+      return 'set for you by an admin';
+    case 'role':
+      return `from your role <@&${rule.roleId}>`;
+    case 'server':
+      return "this server's limit";
+    case 'default':
+      return "the bot's default limit";
+  }
 }
 
 export interface QuotaView {
@@ -99,6 +115,8 @@ export const messages = {
         return messages.imageTooLarge(reason.bytes, reason.max);
       case 'delete_not_allowed':
         return messages.deleteNotAllowed;
+      case 'wrong_channel':
+        return messages.wrongChannel(reason.allowed);
     }
   },
 
@@ -134,6 +152,8 @@ export const messages = {
     `That file is not a picture the image service can edit${contentType ? ` (\`${contentType}\`)` : ''}. Use a PNG, JPEG or WebP image.`,
   imageTooLarge: (bytes: number, max: number) =>
     `That picture is ${megabytes(bytes)} MB; the image service takes at most ${megabytes(max)} MB. Use a smaller one.`,
+  wrongChannel: (allowed: readonly string[]) =>
+    `Images can be made only in ${allowed.map((id) => `<#${id}>`).join(', ')} in this server. Please use /imagine there.`,
   deleteNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can delete it.',
   editModalTitle: 'Edit the image',
   editModalLabel: 'What should change?',
@@ -145,10 +165,20 @@ export const messages = {
   historyNext: 'Older',
   editedFrom: 'Edited from a picture',
 
+  // Moderation log
+  logGenerationTitle: '🖼️ Image generated',
+  logBannedWordTitle: (word: string) => `🚫 Refused: banned word \`${word}\``,
+  logBlockedTitle: '🚫 Refused: blocked member',
+  logAdminTitle: (action: string) => `🛠️ /imagine-admin ${action}`,
+  logWarningTitle: '⚠️ Warning',
+  logChannelUnreachable: (channelId: string) =>
+    `⚠️ The bot could not post to the log channel <#${channelId}>: give it **View Channel**, **Send Messages** and **Embed Links** there, or pick another with \`/imagine-admin log\`.`,
+
   // /quota
-  quotaStatus: (quota: QuotaView, inFlight: number) =>
+  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inFlight: number) =>
     [
       `**Today:** ${quota.used}/${quota.limit} images used, ${Math.max(0, quota.limit - quota.used)} left.`,
+      quota.rule === undefined ? undefined : `**Your limit:** ${plural(quota.limit, 'image')} a day, ${limitRule(quota.rule)}.`,
       `**Resets:** ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
       inFlight > 0 ? `**In progress:** ${plural(inFlight, 'image')}.` : undefined,
     ]
@@ -159,6 +189,23 @@ export const messages = {
   adminOnly: 'You need the **Manage Server** permission to use this command.',
   limitSet: (limit: number) => `The daily limit for this server is now ${plural(limit, 'image')} per member.`,
   userLimitSet: (userId: string, limit: number) => `<@${userId}> can now generate ${plural(limit, 'image')} a day.`,
+  roleLimitSet: (roleId: string, limit: number) =>
+    `Members with <@&${roleId}> can now generate ${plural(limit, 'image')} a day (a member's own limit still comes first; with several roles the highest applies).`,
+  limitUserOrRole: 'Give either a member or a role, not both.',
+  logChannelSet: (channelId: string) => `Images, refusals and admin actions are now posted to <#${channelId}>.`,
+  logOff: (channelId: string) => `Nothing is posted to <#${channelId}> any more.`,
+  logAlreadyOff: 'There is no log channel.',
+  channelAllowed: (channelId: string, all: readonly string[]) => `/imagine now works in <#${channelId}>. Allowed channels: ${channelList(all)}.`,
+  channelAlreadyAllowed: (channelId: string) => `<#${channelId}> was already allowed.`,
+  channelRemoved: (channelId: string, all: readonly string[]) =>
+    all.length === 0 ? `<#${channelId}> is off the list; /imagine works in every channel again.` : `<#${channelId}> is off the list. Allowed channels: ${channelList(all)}.`,
+  channelNotAllowed: (channelId: string) => `<#${channelId}> was not on the list.`,
+  channelsList: (all: readonly string[]) => (all.length === 0 ? '/imagine works in every channel (no list).' : `/imagine works only in: ${channelList(all)}.`),
+  creditsBalance: (credits: number, images: number) =>
+    `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at 6.5 credits each (about $0.0325 an image).`,
+  creditsUnavailable: 'The bot could not read the KIE credit balance right now. Please try again in a minute.',
+  lowCredits: (credits: number, images: number, threshold: number) =>
+    `KIE credits are running low: **${credits}** left (about ${plural(images, 'image')}), under the warning level of ${threshold}. Top up at https://kie.ai/billing before generation stops.`,
   usageReset: (userId: string) => `Today's usage of <@${userId}> is back to 0.`,
   userBlocked: (userId: string) => `<@${userId}> can no longer generate images in this server.`,
   userUnblocked: (userId: string) => `<@${userId}> can generate images again.`,

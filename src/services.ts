@@ -13,6 +13,8 @@ import type { EditSourceStore } from './interactions/edit-sources.js';
 import type { JobIntake } from './interactions/intake.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './log.js';
+import type { ModerationLog } from './moderation/mod-log.js';
+import type { SpendCounter } from './spend/spend.js';
 import type { GuildSettingsStore } from './moderation/settings.js';
 import type { QuotaService } from './quota/quota-service.js';
 
@@ -28,6 +30,11 @@ export interface Services {
   /** Delivered images, read by their buttons and /history. */
   history: Pick<HistoryStore, 'get' | 'listForMember' | 'remove'>;
   editSources: Pick<EditSourceStore, 'put' | 'get'>;
+  /** Each server's moderation log channel. */
+  modLog: ModerationLog;
+  /** KIE's remaining credits (`/imagine-admin credits`). */
+  credits: () => Promise<number>;
+  spend: Pick<SpendCounter, 'days'>;
 }
 
 /** A slash command used in a server: the router has already refused it anywhere else. */

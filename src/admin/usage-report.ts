@@ -1,4 +1,5 @@
 import type { QuotaView } from '../messages.js';
+import type { DaySpend } from '../spend/spend.js';
 
 const TOP = 10;
 
@@ -21,7 +22,10 @@ export interface GuildUsageView {
   topWeek: readonly { userId: string; used: number }[];
 }
 
-export function formatGuildUsage(usage: GuildUsageView): string {
+const credits = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} credits`;
+
+/** The server's usage, and what it cost: images delivered and KIE credits consumed per day (today first). */
+export function formatGuildUsage(usage: GuildUsageView, spend: readonly DaySpend[] = []): string {
   const today = usage.days[0]?.total ?? 0;
   const week = usage.days.reduce((sum, day) => sum + day.total, 0);
   const ranking = (rows: GuildUsageView['topToday']) =>
@@ -30,6 +34,12 @@ export function formatGuildUsage(usage: GuildUsageView): string {
     `**Server usage**`,
     `Today: ${images(today)} · last ${usage.days.length} days: ${images(week)}`,
     usage.days.map((day) => `${day.day}: ${day.total}`).join(' · '),
+    ...(spend.length === 0
+      ? []
+      : [
+          `**Spend** (delivered images · KIE credits): last ${spend.length} days ${images(spend.reduce((sum, day) => sum + day.images, 0))} · ${credits(spend.reduce((sum, day) => sum + day.credits, 0))}`,
+          spend.map((day) => `${day.day}: ${day.images} · ${credits(day.credits)}`).join('\n'),
+        ]),
     `**Top members today**\n${ranking(usage.topToday)}`,
     `**Top members, last ${usage.days.length} days**\n${ranking(usage.topWeek)}`,
   ].join('\n');

@@ -6,7 +6,7 @@ import { parseImagineRequest } from '../jobs/request.js';
 import type { ComponentHandlers, Services } from '../services.js';
 import { editModal, editText } from './edit-modal.js';
 import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
-import type { JobInteraction } from './intake.js';
+import { jobInteractionOf } from './job-interaction.js';
 
 type Repliable = ButtonInteraction | ModalSubmitInteraction;
 
@@ -63,7 +63,7 @@ async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, servi
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
   const imageUrls = entry.inputImageUrls.length > 0 ? { imageUrls: entry.inputImageUrls } : {};
-  await services.startJob(jobInteraction(interaction, entry.guildId), { ...parsed.request, ...imageUrls });
+  await services.startJob(jobInteractionOf(interaction, entry.guildId), { ...parsed.request, ...imageUrls });
 }
 
 interface EditInput {
@@ -77,7 +77,7 @@ interface EditInput {
 async function startEdit(interaction: ModalSubmitInteraction, guildId: string, input: EditInput, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: input.text, aspect: input.aspect, quality: input.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  await services.startJob(jobInteraction(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl] });
+  await services.startJob(jobInteractionOf(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl] });
 }
 
 /** Deletes the image's message: its member may, and so may anyone with Manage Messages. */
@@ -88,7 +88,8 @@ async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, 
   // After a deferred update the interaction's @original is the message the button is on.
   await interaction.deferUpdate();
   await interaction.deleteReply();
-  await services.history.remove(entry.jobId);
+  // The image is gone either way; a history entry left behind only lists a dead link until it is pruned.
+  await services.history.remove(entry.jobId).catch((error: unknown) => services.logger.warn({ err: error, jobId: entry.jobId }, 'could not remove a deleted image from the history'));
   services.logger.info({ jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner }, 'image deleted');
 }
 
@@ -105,21 +106,4 @@ export async function replyHistory(
 ): Promise<void> {
   const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset: 0, limit: HISTORY_PAGE_SIZE }, services.clock.now());
   await interaction.reply({ ...historyView(page, 0), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
-
-/** A button or modal as the intake sees it: in the image's server, even when pressed in a DM. */
-function jobInteraction(interaction: Repliable, guildId: string): JobInteraction {
-  const channelId = interaction.channelId;
-  if (channelId === null) throw new Error('a component interaction without a channel');
-  return {
-    id: interaction.id,
-    token: interaction.token,
-    applicationId: interaction.applicationId,
-    guildId,
-    channelId,
-    user: interaction.user,
-    createdTimestamp: interaction.createdTimestamp,
-    attachmentSizeLimit: interaction.attachmentSizeLimit,
-    deferReply: () => interaction.deferReply(),
-  };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { Refusal } from '../errors.js';
+import { Refusal, type RefusalReason } from '../errors.js';
 import { admit, type AdmissionDeps } from '../jobs/admission.js';
 import type { ImagineRequest, JobIn } from '../jobs/job.js';
 import type { JobService } from '../jobs/service.js';
@@ -25,6 +25,10 @@ export interface JobInteraction {
   readonly guildId: string;
   readonly channelId: string;
   readonly user: { readonly id: string };
+  /** The member's roles in the server (role limits); [] when pressed in a DM. */
+  readonly memberRoleIds: readonly string[];
+  /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
+  readonly inDirectMessages?: boolean;
   readonly createdTimestamp: number;
   readonly attachmentSizeLimit: number;
   deferReply(): Promise<unknown>;
@@ -36,6 +40,8 @@ export interface JobIntakeDeps extends AdmissionDeps {
   logger: Logger;
   clock: Clock;
   admissionDeadlineMs?: number;
+  /** Told of every refusal (the moderation log records banned words and blocked members). */
+  onRefused?: (interaction: JobInteraction, request: ImagineRequest, refusal: RefusalReason) => void;
 }
 
 /**
@@ -52,7 +58,13 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
     const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
     log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
 
-    const admission = admit(deps, guildId, userId, request.prompt);
+    const admission = admit(deps, {
+      guildId,
+      userId,
+      roleIds: interaction.memberRoleIds,
+      channelId: interaction.inDirectMessages ? undefined : interaction.channelId,
+      prompt: request.prompt,
+    });
     let deferred = false;
     if (!(await settlesWithin(admission, deadlineMs))) {
       deferred = await defer(interaction, log, 'could not acknowledge the interaction while admission was slow');
@@ -63,7 +75,10 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       }
     }
     const verdict = await admission;
-    if (!verdict.admitted) throw new Refusal(verdict.refusal);
+    if (!verdict.admitted) {
+      deps.onRefused?.(interaction, request, verdict.refusal);
+      throw new Refusal(verdict.refusal);
+    }
     const job = jobFor(interaction, request, verdict.reservation.scope);
     if (!deferred && !(await defer(interaction, log, 'could not acknowledge the interaction; refunding'))) {
       await deps.settle(job, 'refunded');

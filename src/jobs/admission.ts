@@ -10,17 +10,29 @@ export interface AdmissionDeps {
   quota: Pick<QuotaService, 'reserve'>;
 }
 
+export interface AdmissionRequest {
+  guildId: string;
+  userId: string;
+  roleIds: readonly string[];
+  /** Where the job was asked for; undefined outside the server's channels (a button in a DM). */
+  channelId: string | undefined;
+  prompt: string;
+}
+
 /**
  * Decides whether a member may start a job, cheapest refusals first; a unit of quota is reserved only when
  * every other check has passed, so a refusal never costs the member anything.
  */
-export async function admit(deps: AdmissionDeps, guildId: string, userId: string, prompt: string): Promise<Admission> {
+export async function admit(deps: AdmissionDeps, { guildId, userId, roleIds, channelId, prompt }: AdmissionRequest): Promise<Admission> {
   const [settings, blocked] = await Promise.all([deps.settings.get(guildId), deps.settings.isBlocked(guildId, userId)]);
   if (settings.paused) return { admitted: false, refusal: { code: 'paused' } };
   if (blocked) return { admitted: false, refusal: { code: 'blocked' } };
+  if (channelId !== undefined && settings.allowedChannels.length > 0 && !settings.allowedChannels.includes(channelId)) {
+    return { admitted: false, refusal: { code: 'wrong_channel', allowed: settings.allowedChannels } };
+  }
   const banned = findBannedWord(prompt, settings.bannedWords);
   if (banned !== undefined) return { admitted: false, refusal: { code: 'banned_word', word: banned } };
-  const reservation = await deps.quota.reserve(guildId, userId);
+  const reservation = await deps.quota.reserve(guildId, userId, roleIds);
   if (!reservation.granted) return { admitted: false, refusal: { code: 'quota_exceeded', quota: reservation.status } };
   return { admitted: true, reservation };
 }

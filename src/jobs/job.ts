@@ -48,7 +48,7 @@ export const jobRecordSchema = z.discriminatedUnion('phase', [
   jobBase.extend({ phase: z.literal('queued') }),
   jobBase.extend({ phase: z.literal('submitting') }),
   jobBase.extend({ phase: z.literal('watching'), ...task }),
-  jobBase.extend({ phase: z.literal('delivering'), ...task, resultUrl: z.url() }),
+  jobBase.extend({ phase: z.literal('delivering'), ...task, resultUrl: z.url(), creditsConsumed: z.number().nonnegative().optional() }),
 ]);
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

@@ -160,7 +160,12 @@ export class JobRunner {
     });
     const [resultUrl] = record.resultUrls;
     if (resultUrl === undefined) throw new KieError({ kind: 'task_failed', message: 'KIE reported success without an image URL' });
-    const next: JobIn<'delivering'> = { ...job, phase: 'delivering', resultUrl };
+    const next: JobIn<'delivering'> = {
+      ...job,
+      phase: 'delivering',
+      resultUrl,
+      ...(record.creditsConsumed === null ? {} : { creditsConsumed: record.creditsConsumed }),
+    };
     log.info({ taskId, costTimeSeconds: record.costTimeSeconds, generationMs: this.deps.clock.now() - job.submittedAt }, 'task succeeded');
     await this.persist(next, log);
     return next;

@@ -193,6 +193,30 @@ export class KieClient {
     }
   }
 
+  /** The account's remaining credits (`GET /api/v1/chat/credit`): one request, counted against the poll budget. */
+  async getCredits(options: { signal?: AbortSignal } = {}): Promise<number> {
+    const request: KieRequest = {
+      operation: 'getCredits',
+      method: 'GET',
+      path: '/api/v1/chat/credit',
+      budget: this.pollBudget,
+      signal: options.signal,
+      onQueuePosition: undefined,
+      abortInFlight: true,
+    };
+    try {
+      return await this.once(request, (envelope) => {
+        const credits = envelope.data;
+        if (typeof credits !== 'number' || !Number.isFinite(credits)) {
+          throw this.transport.error({ kind: 'bad_response', transient: true, operation: 'getCredits', code: envelope.code, detail: 'no credit balance in the answer' });
+        }
+        return credits;
+      });
+    } catch (error) {
+      throw error instanceof FailedExchange ? error.failure.error : error;
+    }
+  }
+
   /** One exchange; a failure, or an answer `accept` cannot use, is thrown as a FailedExchange. */
   private async once<T>(request: KieRequest, accept: (envelope: Envelope) => T): Promise<T> {
     const result = await this.transport.exchange(request);

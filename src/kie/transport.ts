@@ -3,7 +3,7 @@ import { KieError, classifyHttpStatus, classifyKieCode, sanitizeKieMessage } fro
 import { isJsonObject } from './record.js';
 import type { KieErrorKind } from './types.js';
 
-export type KieOperation = 'createTask' | 'getTask';
+export type KieOperation = 'createTask' | 'getTask' | 'getCredits';
 
 export interface Envelope {
   code: number;

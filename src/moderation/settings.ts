@@ -6,13 +6,17 @@ export interface GuildSettings {
   paused: boolean;
   defaultLimit: number | undefined;
   bannedWords: string[];
+  /** Where /imagine may be used; empty = everywhere. */
+  allowedChannels: string[];
 }
 
 export const MAX_BANNED_WORDS = 200;
 export const MAX_BANNED_WORD_LENGTH = 64;
 export const MAX_DAILY_LIMIT = 100_000;
+/** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
+export const MAX_ALLOWED_CHANNELS = 25;
 
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit';
+export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'too-many-channels';
 
 /** A rejected admin change; the message is written to be shown to the admin as is. */
 export class SettingsError extends Error {
@@ -67,12 +71,62 @@ export class GuildSettingsStore {
   }
 
   async get(guildId: string): Promise<GuildSettings> {
-    const [paused, defaultLimit, bannedWords] = await Promise.all([
+    const [paused, defaultLimit, bannedWords, allowedChannels] = await Promise.all([
       this.#read(keys.paused(guildId)),
       this.defaultLimit(guildId),
       this.#bannedWords(guildId),
+      this.allowedChannels(guildId),
     ]);
-    return { paused: paused === true, defaultLimit, bannedWords };
+    return { paused: paused === true, defaultLimit, bannedWords, allowedChannels };
+  }
+
+  /** The moderation log channel, if an admin set one. */
+  async logChannel(guildId: string): Promise<string | undefined> {
+    const stored = await this.#read(keys.logChannel(guildId));
+    return typeof stored === 'string' ? stored : undefined;
+  }
+
+  async setLogChannel(guildId: string, channelId: string | undefined): Promise<void> {
+    await this.#setOrDelete(keys.logChannel(guildId), channelId);
+  }
+
+  async allowedChannels(guildId: string): Promise<string[]> {
+    const stored = await this.#read(keys.allowedChannels(guildId));
+    return Array.isArray(stored) ? stored.filter((id): id is string => typeof id === 'string') : [];
+  }
+
+  /** Adds a channel to the list /imagine is limited to; false when it was listed already. */
+  async allowChannel(guildId: string, channelId: string): Promise<boolean> {
+    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
+      const channels = await this.#freshList(keys.allowedChannels(guildId));
+      if (channels.includes(channelId)) return false;
+      if (channels.length >= MAX_ALLOWED_CHANNELS) {
+        throw new SettingsError('too-many-channels', `At most ${MAX_ALLOWED_CHANNELS} channels can be allowed.`);
+      }
+      await this.#setOrDelete(keys.allowedChannels(guildId), [...channels, channelId]);
+      return true;
+    });
+  }
+
+  /** Takes a channel off the list; false when it was not listed. */
+  async removeChannel(guildId: string, channelId: string): Promise<boolean> {
+    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
+      const channels = await this.#freshList(keys.allowedChannels(guildId));
+      if (!channels.includes(channelId)) return false;
+      const remaining = channels.filter((id) => id !== channelId);
+      await this.#setOrDelete(keys.allowedChannels(guildId), remaining.length > 0 ? remaining : undefined);
+      return true;
+    });
+  }
+
+  /** Daily limits given to roles: role id → images per day. */
+  async roleLimits(guildId: string): Promise<Record<string, number>> {
+    const map = await this.#memberMap(keys.roleLimits(guildId));
+    return Object.fromEntries(Object.entries(map).flatMap(([roleId, limit]) => (asLimit(limit) === undefined ? [] : [[roleId, limit as number]])));
+  }
+
+  async setRoleLimit(guildId: string, roleId: string, limit: number | undefined): Promise<void> {
+    await this.#updateMemberMap(keys.roleLimits(guildId), roleId, checkedLimit(limit));
   }
 
   async setPaused(guildId: string, paused: boolean): Promise<void> {
@@ -165,6 +219,11 @@ export class GuildSettingsStore {
     });
   }
 
+  async #freshList(key: string): Promise<string[]> {
+    const stored = await this.#kv.get<unknown>(key);
+    return Array.isArray(stored) ? stored.filter((item): item is string => typeof item === 'string') : [];
+  }
+
   /** `fresh` for read-modify-write under the words lock: a cached list could drop another edit. */
   async #bannedWords(guildId: string, fresh = false): Promise<string[]> {
     const key = keys.bannedWords(guildId);
@@ -187,6 +246,9 @@ const keys = {
   bannedWords: (guildId: string) => `guild:${guildId}:banned-words`,
   userLimits: (guildId: string) => `guild:${guildId}:user-limits`,
   blocked: (guildId: string) => `guild:${guildId}:blocked`,
+  logChannel: (guildId: string) => `guild:${guildId}:log-channel`,
+  allowedChannels: (guildId: string) => `guild:${guildId}:allowed-channels`,
+  roleLimits: (guildId: string) => `guild:${guildId}:role-limits`,
 };
 
 function checkedLimit(limit: number | undefined): number | undefined {

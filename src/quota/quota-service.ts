@@ -1,7 +1,16 @@
 import { systemClock, type Clock } from '../clock.js';
+import type { LimitRuleView } from '../messages.js';
 import type { GuildSettingsStore } from '../moderation/settings.js';
 import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope } from './counter.js';
 import { lastDays, nextUtcMidnight, utcDay } from './day.js';
+
+/** Which rule gave a member their daily limit, most specific first. */
+export type LimitRule = LimitRuleView;
+
+export interface Allowance {
+  limit: number;
+  rule: LimitRule;
+}
 
 export interface QuotaStatus {
   used: number;
@@ -9,6 +18,7 @@ export interface QuotaStatus {
   remaining: number;
   /** Next UTC midnight, ms since the epoch. */
   resetsAt: number;
+  rule: LimitRule;
 }
 
 export interface Reservation {
@@ -26,7 +36,7 @@ export interface GuildUsage {
 
 export interface QuotaServiceOptions {
   counter: QuotaCounter;
-  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit'>;
+  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit' | 'roleLimits'>;
   /** The bot-wide daily limit (QUOTA_DAILY) used when neither the member nor the guild has one. */
   defaultDaily: number;
   clock?: Clock;
@@ -50,22 +60,38 @@ export class QuotaService {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** The member's own limit, else the guild's default, else the bot-wide default. */
-  async limitFor(guildId: string, userId: string): Promise<number> {
-    const [userLimit, guildLimit] = await Promise.all([
+  /**
+   * The member's own limit if an admin set one, else the highest limit among their roles, else the server's
+   * limit, else the bot-wide default (QUOTA_DAILY).
+   */
+  async allowanceFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Allowance> {
+    const [userLimit, roleLimits, guildLimit] = await Promise.all([
       this.#settings.userLimit(guildId, userId),
+      roleIds.length > 0 ? this.#settings.roleLimits(guildId) : Promise.resolve({} as Record<string, number>),
       this.#settings.defaultLimit(guildId),
     ]);
-    return userLimit ?? guildLimit ?? this.#defaultDaily;
+    if (userLimit !== undefined) return { limit: userLimit, rule: { kind: 'member' } };
+    let best: Allowance | undefined;
+    for (const roleId of roleIds) {
+      const limit = roleLimits[roleId];
+      if (limit !== undefined && (best === undefined || limit > best.limit)) best = { limit, rule: { kind: 'role', roleId } };
+    }
+    if (best) return best;
+    if (guildLimit !== undefined) return { limit: guildLimit, rule: { kind: 'server' } };
+    return { limit: this.#defaultDaily, rule: { kind: 'default' } };
+  }
+
+  async limitFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<number> {
+    return (await this.allowanceFor(guildId, userId, roleIds)).limit;
   }
 
   /** Takes one unit of today's quota if any is left. */
-  async reserve(guildId: string, userId: string): Promise<Reservation> {
+  async reserve(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
     const now = this.#clock.now();
     const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
-    const limit = await this.limitFor(guildId, userId);
-    const { granted, used } = await this.#counter.reserve(scope, limit);
-    return { scope, granted, status: toStatus(used, limit, now) };
+    const allowance = await this.allowanceFor(guildId, userId, roleIds);
+    const { granted, used } = await this.#counter.reserve(scope, allowance.limit);
+    return { scope, granted, status: toStatus(used, allowance, now) };
   }
 
   /**
@@ -80,13 +106,13 @@ export class QuotaService {
     await this.#counter.release(reservation);
   }
 
-  async status(guildId: string, userId: string): Promise<QuotaStatus> {
+  async status(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<QuotaStatus> {
     const now = this.#clock.now();
-    const [used, limit] = await Promise.all([
+    const [used, allowance] = await Promise.all([
       this.#counter.used({ guildId, userId, day: utcDay(now) }),
-      this.limitFor(guildId, userId),
+      this.allowanceFor(guildId, userId, roleIds),
     ]);
-    return toStatus(used, limit, now);
+    return toStatus(used, allowance, now);
   }
 
   /** Sets the member's usage for today back to 0. */
@@ -117,8 +143,8 @@ export class QuotaService {
   }
 }
 
-function toStatus(used: number, limit: number, now: number): QuotaStatus {
-  return { used, limit, remaining: Math.max(0, limit - used), resetsAt: nextUtcMidnight(now) };
+function toStatus(used: number, { limit, rule }: Allowance, now: number): QuotaStatus {
+  return { used, limit, remaining: Math.max(0, limit - used), resetsAt: nextUtcMidnight(now), rule };
 }
 
 function clampDays(days: number): number {

@@ -1,6 +1,7 @@
 import type { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { RedisHistoryStore } from '../history/redis-history.js';
+import { RedisSpendCounter } from '../spend/redis-spend.js';
 import { RedisJobLedger } from '../jobs/ledger.js';
 import { createRedisKieBudgets } from '../kie/index.js';
 import { RedisQuotaCounter } from '../quota/redis-counter.js';
@@ -80,6 +81,7 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     counters: new RedisQuotaCounter({ client, keyPrefix }),
     ledger: new RedisJobLedger(client, keyPrefix),
     history: new RedisHistoryStore(client, keyPrefix),
+    spend: new RedisSpendCounter(client, keyPrefix),
     // Every bot process on this Redis shares one window, whatever their number.
     budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
     redis: client,

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Keyv } from 'keyv';
 import { SqliteHistoryStore } from '../history/sqlite-history.js';
+import { SqliteSpendCounter } from '../spend/sqlite-spend.js';
 import { SqliteJobLedger } from '../jobs/ledger.js';
 import { shareOfKieBudgets } from '../kie/index.js';
 import { SqliteQuotaCounter } from '../quota/sqlite-counter.js';
@@ -51,6 +52,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
 
   let counters: SqliteQuotaCounter;
   let history: SqliteHistoryStore;
+  let spend: SqliteSpendCounter;
   try {
     // WAL lets several processes share the file; every write still holds SQLite's single write lock.
     await sqlite.query('PRAGMA journal_mode = WAL');
@@ -59,6 +61,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     await sqlite.query('PRAGMA synchronous = NORMAL');
     counters = await SqliteQuotaCounter.create(sqlite, { onError });
     history = await SqliteHistoryStore.create(sqlite);
+    spend = await SqliteSpendCounter.create(sqlite);
   } catch (error) {
     await store.close().catch(() => {});
     throw new StorageError(`STORAGE_URL: cannot open the SQLite database ${file} (${describeStoreError(error)})`);
@@ -72,6 +75,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     counters,
     ledger: new SqliteJobLedger(sqlite),
     history,
+    spend,
     budgets: (processes) => shareOfKieBudgets(processes),
     sqlite,
     close: once(() => store.close()),

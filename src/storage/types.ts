@@ -1,5 +1,6 @@
 import type { Keyv } from 'keyv';
 import type { HistoryStore } from '../history/history.js';
+import type { SpendCounter } from '../spend/spend.js';
 import type { JobLedger } from '../jobs/ledger.js';
 import type { KieBudgets } from '../kie/index.js';
 import type { QuotaCounter } from '../quota/counter.js';
@@ -15,6 +16,8 @@ export interface Storage {
   readonly ledger: JobLedger;
   /** The images delivered, per member, kept for the retention. */
   readonly history: HistoryStore;
+  /** Images delivered and KIE credits consumed, per server and day. */
+  readonly spend: SpendCounter;
   /**
    * KIE's request budgets for this process when `processes` bot processes share the API key: one window
    * shared in the store where it can hold one (Redis), else an equal part of KIE's limits for each process.

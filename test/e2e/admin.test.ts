@@ -224,7 +224,7 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
       expect(await admin(h, 'block', { user: OTHER }, as)).toBe(adminOnly);
       expect(await admin(h, 'words add', { word: 'lighthouse' }, as)).toBe(adminOnly);
     }
-    expect(await h.app.services.settings.get(GUILD_ID)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
+    expect(await h.app.services.settings.get(GUILD_ID)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [], allowedChannels: [] });
     expect(await h.app.services.settings.userLimit(GUILD_ID, MEMBER.id)).toBeUndefined();
     expect(await h.app.services.settings.isBlocked(GUILD_ID, OTHER.id)).toBe(false);
     expectAccepted(await imagine(h, OTHER, 'a lighthouse'));

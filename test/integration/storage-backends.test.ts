@@ -35,6 +35,19 @@ describe.each(backends)('the %s backend returns everything the bot stores', (_na
     expect(await ledger.openJobs()).toEqual({ jobs: [{ ...ledgerJob('a', 1000), phase: 'watching', taskId: 'task-a', submittedAt: 1100 }], quarantined: [] });
   });
 
+  it.skipIf(skip)('a spend counter of images and KIE credits per server and day, added to concurrently', async () => {
+    const { spend } = await open();
+    await Promise.all(Array.from({ length: 20 }, (_, i) => spend.add('g1', '2026-12-06', i % 2 === 0 ? 6.5 : 0)));
+    await spend.add('g1', '2026-12-05', 6.5);
+    await spend.add('g2', '2026-12-06', 13);
+    expect(await spend.days('g1', ['2026-12-06', '2026-12-05', '2026-12-04'])).toEqual([
+      { day: '2026-12-06', images: 20, credits: 65 },
+      { day: '2026-12-05', images: 1, credits: 6.5 },
+      { day: '2026-12-04', images: 0, credits: 0 },
+    ]);
+    expect(await spend.days('g2', ['2026-12-06'])).toEqual([{ day: '2026-12-06', images: 1, credits: 13 }]);
+  });
+
   it.skipIf(skip)('KIE request budgets for one process and for a share among several', async () => {
     const storage = await open();
     for (const processes of [1, 3]) {

@@ -35,7 +35,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     onTestFinished(async () => {
       await deleteKeysWithPrefix(redisOf(second), keyPrefix);
     });
-    expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'] });
+    expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'], allowedChannels: [] });
     expect(await second.counters.used(scope)).toBe(1);
     expect(await keysWithPrefix(redisOf(second), keyPrefix)).toEqual([
       `${keyPrefix}quota:g1:2024-03-10`,
@@ -55,7 +55,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     onTestFinished(() => b.close());
     await new GuildSettingsStore(a.storage.kv).setDefaultLimit('g1', 7);
     await a.storage.counters.reserve(scope, 5);
-    expect(await new GuildSettingsStore(b.storage.kv).get('g1')).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
+    expect(await new GuildSettingsStore(b.storage.kv).get('g1')).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [], allowedChannels: [] });
     expect(await b.storage.counters.used(scope)).toBe(0);
     expect(await b.storage.counters.guildDay('g1', scope.day)).toEqual([]);
   });

@@ -62,7 +62,7 @@ for (const [name, openBackend, skip] of backends) {
 
     it('starts with nothing set', async () => {
       const guild = newGuild();
-      expect(await settings.get(guild)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
+      expect(await settings.get(guild)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [], allowedChannels: [] });
       expect(await settings.userLimit(guild, 'u1')).toBeUndefined();
       expect(await settings.isBlocked(guild, 'u1')).toBe(false);
     });
@@ -75,21 +75,47 @@ for (const [name, openBackend, skip] of backends) {
       await settings.setUserLimit(guild, 'u1', 25);
       await settings.setBlocked(guild, 'u2', true);
 
-      expect(await settings.get(guild)).toEqual({ paused: true, defaultLimit: 0, bannedWords: [] });
+      expect(await settings.get(guild)).toEqual({ paused: true, defaultLimit: 0, bannedWords: [], allowedChannels: [] });
       expect(await settings.userLimit(guild, 'u1')).toBe(25);
       expect(await settings.userLimit(guild, 'u2')).toBeUndefined();
       expect(await settings.isBlocked(guild, 'u2')).toBe(true);
       expect(await settings.isBlocked(guild, 'u1')).toBe(false);
-      expect(await settings.get(other)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
+      expect(await settings.get(other)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [], allowedChannels: [] });
       expect(await settings.isBlocked(other, 'u2')).toBe(false);
 
       await settings.setPaused(guild, false);
       await settings.setDefaultLimit(guild, undefined);
       await settings.setUserLimit(guild, 'u1', undefined);
       await settings.setBlocked(guild, 'u2', false);
-      expect(await settings.get(guild)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [] });
+      expect(await settings.get(guild)).toEqual({ paused: false, defaultLimit: undefined, bannedWords: [], allowedChannels: [] });
       expect(await settings.userLimit(guild, 'u1')).toBeUndefined();
       expect(await settings.isBlocked(guild, 'u2')).toBe(false);
+    });
+
+    it('keeps the log channel, the allowed channels and role limits, per guild', async () => {
+      const guild = newGuild();
+      const other = newGuild();
+      await settings.setLogChannel(guild, '900');
+      expect(await settings.allowChannel(guild, '901')).toBe(true);
+      expect(await settings.allowChannel(guild, '901')).toBe(false);
+      expect(await settings.allowChannel(guild, '902')).toBe(true);
+      await settings.setRoleLimit(guild, 'r1', 4);
+      await settings.setRoleLimit(guild, 'r2', 0);
+      const fresh = new GuildSettingsStore(backend.storage.kv);
+      expect(await fresh.logChannel(guild)).toBe('900');
+      expect((await fresh.get(guild)).allowedChannels).toEqual(['901', '902']);
+      expect(await fresh.roleLimits(guild)).toEqual({ r1: 4, r2: 0 });
+      expect(await fresh.logChannel(other)).toBeUndefined();
+      expect(await fresh.roleLimits(other)).toEqual({});
+
+      expect(await settings.removeChannel(guild, '901')).toBe(true);
+      expect(await settings.removeChannel(guild, '901')).toBe(false);
+      await settings.setLogChannel(guild, undefined);
+      await settings.setRoleLimit(guild, 'r1', undefined);
+      const after = new GuildSettingsStore(backend.storage.kv);
+      expect(await after.allowedChannels(guild)).toEqual(['902']);
+      expect(await after.logChannel(guild)).toBeUndefined();
+      expect(await after.roleLimits(guild)).toEqual({ r2: 0 });
     });
 
     it('refuses limits that are not whole numbers from 0 to 100000', async () => {

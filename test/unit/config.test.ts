@@ -179,6 +179,7 @@ describe('loadConfig', () => {
     'QUOTA_DAILY',
     'JOB_TIMEOUT_SECONDS',
     'LOG_LEVEL',
+    'KIE_LOW_CREDITS',
   ])('does not echo an invalid %s value', (name) => {
     const value = 'echo-marker-q7x';
     const error = errorFor({ ...required, [name]: value });
@@ -214,7 +215,7 @@ describe('.env.example', () => {
     expect(Object.keys(example).sort()).toEqual(
       [
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
-        'DISCORD_TOKEN', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
+        'DISCORD_TOKEN', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
         'STORAGE_URL', 'WEBHOOK_HMAC_KEY',
       ].sort(),
     );

@@ -25,6 +25,7 @@ function interaction(overrides: Partial<JobInteraction> = {}, options: { deferFa
     guildId: GUILD,
     channelId: '1100000000000000002',
     user: { id: MEMBER },
+    memberRoleIds: [],
     createdTimestamp: 1_000,
     attachmentSizeLimit: 25 * 1024 * 1024,
     async deferReply() {

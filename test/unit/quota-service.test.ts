@@ -58,14 +58,28 @@ describe('QuotaService (on a real SQLite file)', () => {
     expect(first).toEqual({
       scope: { guildId: G, userId: 'u1', day: '2024-03-10' },
       granted: true,
-      status: { used: 1, limit: 3, remaining: 2, resetsAt: midnight },
+      status: { used: 1, limit: 3, remaining: 2, resetsAt: midnight, rule: { kind: 'default' } },
     });
     await quota.reserve(G, 'u1');
-    expect((await quota.reserve(G, 'u1')).status).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight });
+    expect((await quota.reserve(G, 'u1')).status).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight, rule: { kind: 'default' } });
     const refused = await quota.reserve(G, 'u1');
     expect(refused.granted).toBe(false);
-    expect(refused.status).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight });
-    expect(await quota.status(G, 'u1')).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight });
+    expect(refused.status).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight, rule: { kind: 'default' } });
+    expect(await quota.status(G, 'u1')).toEqual({ used: 3, limit: 3, remaining: 0, resetsAt: midnight, rule: { kind: 'default' } });
+  });
+
+  it('takes the member\'s own limit, else their highest role limit, else the server\'s, else the default, and says which', async () => {
+    expect(await quota.allowanceFor(G, 'u1', ['r1', 'r2'])).toEqual({ limit: 3, rule: { kind: 'default' } });
+    await settings.setDefaultLimit(G, 4);
+    expect(await quota.allowanceFor(G, 'u1', ['r1', 'r2'])).toEqual({ limit: 4, rule: { kind: 'server' } });
+    await settings.setRoleLimit(G, 'r1', 2);
+    await settings.setRoleLimit(G, 'r2', 8);
+    expect(await quota.allowanceFor(G, 'u1', ['r1', 'r2'])).toEqual({ limit: 8, rule: { kind: 'role', roleId: 'r2' } });
+    expect(await quota.allowanceFor(G, 'u1', ['r1'])).toEqual({ limit: 2, rule: { kind: 'role', roleId: 'r1' } });
+    expect(await quota.allowanceFor(G, 'u1', [])).toEqual({ limit: 4, rule: { kind: 'server' } });
+    await settings.setUserLimit(G, 'u1', 1);
+    expect(await quota.allowanceFor(G, 'u1', ['r2'])).toEqual({ limit: 1, rule: { kind: 'member' } });
+    expect((await quota.reserve(G, 'u2', ['r2'])).status).toMatchObject({ limit: 8, rule: { kind: 'role', roleId: 'r2' } });
   });
 
   it('applies a limit change at once and never shows negative remaining', async () => {

@@ -4,10 +4,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults.js';
 import { FakeGateway } from './gateway.js';
-import { commandDataJson, DEFAULT_USER, FakeInteraction, INTERACTION_TYPES, interactionJson, type InteractionKind } from './interactions.js';
+import {
+  commandDataJson,
+  DEFAULT_APP_PERMISSIONS,
+  DEFAULT_USER,
+  FakeInteraction,
+  INTERACTION_TYPES,
+  interactionJson,
+  roleJson,
+  type InteractionKind,
+} from './interactions.js';
 import { submittedModalComponents } from './modals.js';
 import { MessageType, snapshotMessage, type MessageState } from './messages.js';
-import { guildCreateJson, type ChannelState, type GuildState } from './payloads.js';
+import { channelJson, guildCreateJson, type ChannelState, type GuildState } from './payloads.js';
 import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
 import { interactionRoutes } from './routes-interactions.js';
@@ -39,6 +48,7 @@ interface DispatchInput {
   channel: ChannelState;
   user: FakeUserSpec;
   memberPermissions?: string | undefined;
+  memberRoles?: readonly string[] | undefined;
   appPermissions?: string | undefined;
   locale?: string | undefined;
   attachmentSizeLimit?: number | undefined;
@@ -191,7 +201,17 @@ export class FakeDiscord {
       targetMessage = state.messageJson(target.message);
     }
     const joinedAt = guild?.joinedAt ?? new Date().toISOString();
+    const roles = Object.fromEntries((spec.resolvedRoles ?? []).map((role) => [role.id, roleJson(role.id, role.name ?? `role-${role.id.slice(-4)}`)]));
+    const channels = Object.fromEntries(
+      (spec.resolvedChannels ?? []).map((id) => {
+        const resolvedChannel = state.channels.get(id);
+        if (!resolvedChannel) throw new Error(`FakeDiscord: unknown channel ${id} in resolvedChannels`);
+        return [id, { ...channelJson(resolvedChannel), permissions: DEFAULT_APP_PERMISSIONS }];
+      }),
+    );
     const data = commandDataJson({
+      roles,
+      channels,
       commandId: spec.commandId ?? registered?.id ?? ids.next(),
       commandGuildId: registered?.guild_id,
       spec: { ...spec, ...(options.length === 0 ? {} : { options }) },
@@ -207,6 +227,7 @@ export class FakeDiscord {
       channel,
       user,
       memberPermissions: spec.memberPermissions,
+      memberRoles: spec.memberRoles,
       appPermissions: spec.appPermissions,
       locale: spec.locale,
       attachmentSizeLimit: spec.attachmentSizeLimit,
@@ -230,6 +251,7 @@ export class FakeDiscord {
       channel,
       user,
       memberPermissions: spec.memberPermissions,
+      memberRoles: spec.memberRoles,
       appPermissions: spec.appPermissions,
       attachmentSizeLimit: spec.attachmentSizeLimit,
       sourceMessageId: message.id,
@@ -256,6 +278,7 @@ export class FakeDiscord {
       channel,
       user: opener.user,
       memberPermissions: opener.memberPermissions,
+      memberRoles: opener.memberRoles,
       attachmentSizeLimit: opener.attachmentSizeLimit,
       sourceMessageId: source?.message.id,
       data: { custom_id: modal['custom_id'], components: submitted },
@@ -344,6 +367,7 @@ export class FakeDiscord {
         user: input.user,
         channel: input.channel,
         memberPermissions: input.memberPermissions,
+        memberRoles: input.memberRoles,
         appPermissions: input.appPermissions,
         locale: input.locale,
         attachmentSizeLimit,
@@ -369,6 +393,7 @@ export class FakeDiscord {
       ...(input.commandType === undefined ? {} : { commandType: input.commandType }),
       sourceMessageId: input.sourceMessageId,
       memberPermissions: input.memberPermissions,
+      memberRoles: input.memberRoles,
       attachmentSizeLimit,
       delivered: sessions > 0,
     });

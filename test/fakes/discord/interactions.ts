@@ -12,10 +12,10 @@ export const DEFAULT_APP_PERMISSIONS = String(
 
 export const DEFAULT_USER: FakeUserSpec = { id: '100000000000000001', username: 'tester', globalName: 'Tester' };
 
-function memberJson(joinedAt: string, permissions: string, user?: FakeUserSpec): Record<string, unknown> {
+function memberJson(joinedAt: string, permissions: string, user?: FakeUserSpec, roles: readonly string[] = []): Record<string, unknown> {
   return {
     ...(user ? { user: userJson(user) } : {}),
-    roles: [],
+    roles: [...roles],
     permissions,
     joined_at: joinedAt,
     deaf: false,
@@ -40,6 +40,8 @@ export interface InteractionEnvelopeInput {
   channel: ChannelState;
   /** Bitfield string for member.permissions (default '0'). */
   memberPermissions?: string | undefined;
+  /** The member's role ids (default none). */
+  memberRoles?: readonly string[] | undefined;
   appPermissions?: string | undefined;
   locale?: string | undefined;
   attachmentSizeLimit: number;
@@ -68,7 +70,7 @@ export function interactionJson(
           guild_id: guildId,
           guild: { id: guildId, locale: 'en-US', features: [] },
           guild_locale: 'en-US',
-          member: memberJson(input.joinedAt, input.memberPermissions ?? '0', user),
+          member: memberJson(input.joinedAt, input.memberPermissions ?? '0', user, input.memberRoles),
           context: 0,
           authorizing_integration_owners: { '0': guildId },
         }),
@@ -83,6 +85,25 @@ export function interactionJson(
   };
 }
 
+/** A role as Discord resolves a role option. */
+export function roleJson(id: string, name: string): Record<string, unknown> {
+  return {
+    id,
+    name,
+    description: null,
+    color: 0,
+    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    position: 1,
+    permissions: '0',
+    managed: false,
+    mentionable: false,
+    flags: 0,
+  };
+}
+
 export interface CommandDataInput {
   commandId: string;
   commandGuildId?: string | undefined;
@@ -92,6 +113,9 @@ export interface CommandDataInput {
   attachments: Record<string, Record<string, unknown>>;
   /** The message a message command was used on. */
   targetMessage?: Record<string, unknown> | undefined;
+  /** Role and channel options' values, as Discord resolves them. */
+  roles: Record<string, Record<string, unknown>>;
+  channels: Record<string, Record<string, unknown>>;
 }
 
 /** `data` of an application command interaction: a slash command's options or a message command's target. */
@@ -104,6 +128,8 @@ export function commandDataJson(input: CommandDataInput): Record<string, unknown
     if (spec.guildId !== undefined) resolved['members'] = Object.fromEntries(resolvedUsers.map((u) => [u.id, memberJson(input.joinedAt, '0')]));
   }
   if (Object.keys(input.attachments).length > 0) resolved['attachments'] = input.attachments;
+  if (Object.keys(input.roles).length > 0) resolved['roles'] = input.roles;
+  if (Object.keys(input.channels).length > 0) resolved['channels'] = input.channels;
   const target = input.targetMessage;
   if (target !== undefined) resolved['messages'] = { [String(target['id'])]: target };
   return {
@@ -132,8 +158,9 @@ export interface InteractionInit {
   commandType?: number;
   /** The message a component was on (or the component that opened a modal was on). */
   sourceMessageId?: string | undefined;
-  /** The member's permissions the interaction carried (a modal submission carries its opener's). */
+  /** The member's permissions and roles the interaction carried (a modal submission carries its opener's). */
   memberPermissions?: string | undefined;
+  memberRoles?: readonly string[] | undefined;
   attachmentSizeLimit: number;
   delivered: boolean;
 }
@@ -157,6 +184,7 @@ export class FakeInteraction {
   readonly commandType: number | undefined;
   readonly sourceMessageId: string | undefined;
   readonly memberPermissions: string | undefined;
+  readonly memberRoles: readonly string[] | undefined;
   readonly attachmentSizeLimit: number;
   /** False when no gateway session of the owning shard existed, so no client could see it. */
   readonly delivered: boolean;
@@ -184,6 +212,7 @@ export class FakeInteraction {
     this.commandType = init.commandType;
     this.sourceMessageId = init.sourceMessageId;
     this.memberPermissions = init.memberPermissions;
+    this.memberRoles = init.memberRoles;
     this.attachmentSizeLimit = init.attachmentSizeLimit;
     this.delivered = init.delivered;
   }

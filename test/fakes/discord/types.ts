@@ -130,11 +130,17 @@ export interface InteractionSpec {
   user?: FakeUserSpec;
   /** Bitfield string for member.permissions (default '0'). */
   memberPermissions?: string;
+  /** The member's role ids (default none). */
+  memberRoles?: string[];
   /** Default: every text permission. */
   appPermissions?: string;
   /** Default: the guild's limit (10 MiB). */
   attachmentSizeLimit?: number;
   resolvedUsers?: FakeUserSpec[];
+  /** Roles named by role options (resolved.roles). */
+  resolvedRoles?: Array<{ id: string; name?: string }>;
+  /** Channel ids named by channel options (resolved.channels, from the fake's channels). */
+  resolvedChannels?: string[];
   /** Default: id of the registered command with that name, else a fresh snowflake. */
   commandId?: string;
   locale?: string;
@@ -152,6 +158,7 @@ export interface ComponentSpec {
   componentType?: number;
   user?: FakeUserSpec;
   memberPermissions?: string;
+  memberRoles?: string[];
   appPermissions?: string;
   attachmentSizeLimit?: number;
 }

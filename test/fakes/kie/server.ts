@@ -29,6 +29,8 @@ export class FakeKie {
   readonly downloads: { path: string; at: number }[] = [];
   readonly callbacks: CallbackDelivery[];
   readonly rejected429 = { create: 0, poll: 0 };
+  /** When each credit balance request came. */
+  readonly creditChecks: number[] = [];
 
   private readonly server: Server;
   private readonly now: () => number;
@@ -49,6 +51,8 @@ export class FakeKie {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly closing = new AbortController();
   private baseUrl = '';
+  /** Credits bought so far; the balance is this minus what succeeded tasks spent. */
+  private creditsBought: number;
 
   private constructor(options: FakeKieOptions) {
     this.apiKey = options.apiKey ?? 'fake-kie-key';
@@ -58,6 +62,7 @@ export class FakeKie {
     this.hmacKey = options.hmacKey;
     this.slowChunk = options.slowChunk ?? { bytes: 128, intervalMs: 100 };
     this.defaultScenario = options.defaultScenario ?? {};
+    this.creditsBought = options.credits ?? STARTING_CREDITS;
     this.scenarioFor = options.scenarioFor;
     this.tasks = new TaskBook(this.now, () => this.baseUrl);
     this.callbackSender = new CallbackSender(this.tasks, this.now, this.hmacKey, this.closing.signal);
@@ -172,6 +177,7 @@ export class FakeKie {
     }
     const problem = validateCreate(call.body) ?? (await inputImagesProblem(editImageUrls(call.body), this.closing.signal));
     if (problem !== undefined) return reply({ kind: 'json', status: 200, body: envelope(422, problem) });
+    if (this.credits() < CREDITS_PER_IMAGE) return reply({ kind: 'json', status: 200, body: envelope(402, 'Credits insufficient') });
 
     const body = call.body as { callBackUrl?: unknown };
     const scenario =
@@ -221,11 +227,22 @@ export class FakeKie {
     reply({ kind: 'json', status: 200, body: envelope(200, 'success', this.tasks.recordData(task, this.now())) });
   }
 
-  private credit(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.authorized(req)) return send(res, unauthorized());
+  /** The balance KIE would report now: what was bought minus 6.5 per succeeded task. */
+  credits(): number {
     const now = this.now();
     const spent = [...this.tasks.all()].filter((task) => this.tasks.stateOf(task, now) === 'success').length * CREDITS_PER_IMAGE;
-    send(res, { kind: 'json', status: 200, body: envelope(200, 'success', STARTING_CREDITS - spent) });
+    return this.creditsBought - spent;
+  }
+
+  /** Sets the balance (a top-up, or a drain) to `credits` from now on. */
+  setCredits(credits: number): void {
+    this.creditsBought += credits - this.credits();
+  }
+
+  private credit(req: IncomingMessage, res: ServerResponse): void {
+    this.creditChecks.push(this.now());
+    if (!this.authorized(req)) return send(res, unauthorized());
+    send(res, { kind: 'json', status: 200, body: envelope(200, 'success', this.credits()) });
   }
 
   private async file(res: ServerResponse, path: string): Promise<void> {

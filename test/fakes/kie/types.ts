@@ -46,6 +46,8 @@ export interface FakeKieOptions {
   images?: FakeImages;
   /** How 'slow' images trickle: default 128 bytes every 100 ms. */
   slowChunk?: { bytes: number; intervalMs: number };
+  /** The account's credits before any task (default 10 000); each succeeded task spends 6.5. */
+  credits?: number;
 }
 
 export interface CreateCall {

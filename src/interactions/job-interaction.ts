@@ -1,0 +1,25 @@
+import type { ButtonInteraction, ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { JobInteraction } from './intake.js';
+import { memberRoleIds } from './member.js';
+
+/**
+ * A slash command, button or modal submission as the intake sees it, in the image's server `guildId`
+ * (which a button pressed in a DM does not carry itself).
+ */
+export function jobInteractionOf(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction, guildId: string): JobInteraction {
+  const { channelId } = interaction;
+  if (channelId === null) throw new Error('an interaction without a channel cannot start a job');
+  return {
+    id: interaction.id,
+    token: interaction.token,
+    applicationId: interaction.applicationId,
+    guildId,
+    channelId,
+    user: interaction.user,
+    memberRoleIds: memberRoleIds(interaction),
+    inDirectMessages: interaction.guildId === null,
+    createdTimestamp: interaction.createdTimestamp,
+    attachmentSizeLimit: interaction.attachmentSizeLimit,
+    deferReply: () => interaction.deferReply(),
+  };
+}

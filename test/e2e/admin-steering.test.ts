@@ -1,0 +1,209 @@
+import { describe, expect } from 'vitest';
+import { messages } from '../../src/messages.js';
+import type { CommandOptionSpec, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
+import { it } from '../helpers/fixtures.js';
+import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
+import { hasImage } from '../helpers/image-loop.js';
+import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+
+const ART_CHANNEL = '1100000000000000003';
+const LOG_CHANNEL = '1100000000000000004';
+const ARTISTS = '1100000000000000050';
+const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
+const NO_MENTIONS = { everyone: false, users: [], roles: [] };
+
+/** A bot in a server with three channels: general, art and a log channel. */
+const stage = (options: HarnessOptions = {}): HarnessOptions => ({
+  ...options,
+  discord: {
+    guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID, name: 'general' }, { id: ART_CHANNEL, name: 'art' }, { id: LOG_CHANNEL, name: 'mod-log' }] }],
+    ...options.discord,
+  },
+});
+
+interface AdminArgs {
+  limit?: number;
+  images?: number;
+  role?: string;
+  channel?: string;
+}
+
+/** `/imagine-admin <path>` by an admin; checks the answer is private and pings no one, and returns its text. */
+async function admin(h: Harness, path: string, args: AdminArgs = {}): Promise<string> {
+  const leaf: CommandOptionSpec[] = [];
+  if (args.limit !== undefined) leaf.push({ name: 'limit', type: 4, value: args.limit });
+  if (args.images !== undefined) leaf.push({ name: 'images', type: 4, value: args.images });
+  if (args.role !== undefined) leaf.push({ name: 'role', type: 8, value: args.role });
+  if (args.channel !== undefined) leaf.push({ name: 'channel', type: 7, value: args.channel });
+  const [first, second] = path.split(' ') as [string, string | undefined];
+  const subcommand = (name: string): CommandOptionSpec => ({ name, type: 1, ...(leaf.length > 0 ? { options: leaf } : {}) });
+  const interaction = h.discord.dispatchInteraction({
+    commandName: 'imagine-admin',
+    guildId: GUILD_ID,
+    channelId: CHANNEL_ID,
+    user: ADMIN,
+    memberPermissions: MANAGE_GUILD,
+    options: second === undefined ? [subcommand(first)] : [{ name: first, type: 2, options: [subcommand(second)] }],
+    ...(args.role === undefined ? {} : { resolvedRoles: [{ id: args.role, name: 'Artists' }] }),
+    ...(args.channel === undefined ? {} : { resolvedChannels: [args.channel] }),
+  });
+  const reply = await firstReply(interaction);
+  expect(reply.type).toBe(CALLBACK_MESSAGE);
+  expect(reply.ephemeral).toBe(true);
+  expect(interaction.original()?.mentions).toEqual(NO_MENTIONS);
+  return reply.content;
+}
+
+const imagine = (h: Harness, prompt: string, where: { user?: FakeUserSpec; channelId?: string; roles?: string[] } = {}) =>
+  h.discord.dispatchInteraction({
+    commandName: 'imagine',
+    guildId: GUILD_ID,
+    channelId: where.channelId ?? CHANNEL_ID,
+    user: where.user ?? MEMBER,
+    ...(where.roles ? { memberRoles: where.roles } : {}),
+    options: [{ name: 'prompt', type: 3, value: prompt }],
+  });
+
+const logPosts = (h: Harness): FakeMessage[] => h.discord.channelMessages(LOG_CHANNEL);
+const titleOf = (message: FakeMessage): string => (message.embeds[0] as { title?: string }).title ?? '';
+
+async function quota(h: Harness, roles: string[] = []): Promise<string> {
+  const interaction = h.discord.dispatchInteraction({ commandName: 'quota', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, memberRoles: roles });
+  return (await firstReply(interaction)).content;
+}
+
+describe('the moderation log channel', () => {
+  it('gets every generation, banned-word and blocked refusal, and admin action, and pings no one', async ({ bot }) => {
+    const h = await bot(stage());
+    expect(await admin(h, 'log channel', { channel: LOG_CHANNEL })).toBe(messages.logChannelSet(LOG_CHANNEL));
+    expect(logPosts(h).map(titleOf)).toEqual(['🛠️ /imagine-admin log channel']);
+
+    const delivered = await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    await expect.poll(() => logPosts(h).length, { timeout: 5_000 }).toBe(2);
+    const generation = logPosts(h)[1]!.embeds[0] as { title: string; description: string; thumbnail: { url: string }; fields: Array<{ name: string; value: string }> };
+    expect(generation.title).toBe(messages.logGenerationTitle);
+    expect(generation.description).toBe('a heron at dawn');
+    expect(generation.thumbnail.url).toBe(h.discord.attachmentUrl(CHANNEL_ID, delivered.attachments[0]!));
+    expect(generation.fields).toEqual(
+      expect.arrayContaining([
+        { name: 'Member', value: `<@${MEMBER.id}>`, inline: true },
+        { name: 'Image', value: `[Jump to the message](https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${delivered.id})`, inline: true },
+      ]),
+    );
+
+    await admin(h, 'pause');
+    await admin(h, 'resume');
+    await h.app.services.settings.addBannedWord(GUILD_ID, 'gore');
+    await h.app.services.settings.setBlocked(GUILD_ID, OTHER.id, true);
+    expect((await firstReply(imagine(h, 'some GORE here'))).content).toBe(messages.bannedWord('gore'));
+    expect((await firstReply(imagine(h, 'a quiet pond', { user: OTHER }))).content).toBe(messages.blocked);
+    await expect.poll(() => logPosts(h).length, { timeout: 5_000 }).toBe(6);
+    expect(logPosts(h).map(titleOf)).toEqual([
+      '🛠️ /imagine-admin log channel',
+      messages.logGenerationTitle,
+      '🛠️ /imagine-admin pause',
+      '🛠️ /imagine-admin resume',
+      messages.logBannedWordTitle('gore'),
+      messages.logBlockedTitle,
+    ]);
+    for (const post of logPosts(h)) {
+      expect(post.allowedMentions).toEqual({ parse: [] });
+      expect(post.mentions).toEqual(NO_MENTIONS);
+    }
+  });
+
+  it('when the bot may not post there, the admin is told and generation goes on', async ({ bot }) => {
+    const h = await bot(stage());
+    h.discord.injectFault({ method: 'POST', path: new RegExp(`^/channels/${LOG_CHANNEL}/messages$`), status: 403, body: { message: 'Missing Access', code: 50001 }, times: 100 });
+    const reply = await admin(h, 'log channel', { channel: LOG_CHANNEL });
+    expect(reply).toContain(messages.logChannelSet(LOG_CHANNEL));
+    expect(reply).toContain(messages.logChannelUnreachable(LOG_CHANNEL));
+
+    await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    await expect.poll(() => h.discord.requests.filter((r) => r.path === `/channels/${LOG_CHANNEL}/messages`).length, { timeout: 5_000 }).toBe(2);
+    // The failed post of the generation is reported to the next admin command.
+    expect(await admin(h, 'channels list')).toContain(messages.logChannelUnreachable(LOG_CHANNEL));
+    expect(await admin(h, 'log off')).toContain(messages.logOff(LOG_CHANNEL));
+  });
+});
+
+describe('role limits', () => {
+  it("a member's allowance is their own limit, else their highest role limit, else the server's, and /quota says which", async ({ bot }) => {
+    const h = await bot(stage({ env: { QUOTA_DAILY: '1' } }));
+    expect(await admin(h, 'limit', { limit: 2, role: ARTISTS })).toBe(messages.roleLimitSet(ARTISTS, 2));
+    expect(await quota(h)).toContain("1 image a day, the bot's default limit");
+    expect(await quota(h, [ARTISTS])).toContain(`2 images a day, from your role <@&${ARTISTS}>`);
+
+    const replies = [];
+    for (const prompt of ['one', 'two', 'three']) replies.push(await firstReply(imagine(h, prompt, { roles: [ARTISTS] })));
+    expect(replies.map((reply) => reply.type)).toEqual([CALLBACK_DEFERRED, CALLBACK_DEFERRED, CALLBACK_MESSAGE]);
+    expect((await firstReply(imagine(h, 'four', { user: OTHER }))).type).toBe(CALLBACK_DEFERRED);
+    expect((await firstReply(imagine(h, 'five', { user: OTHER }))).type).toBe(CALLBACK_MESSAGE);
+
+    await admin(h, 'limit', { limit: 5 });
+    expect(await quota(h)).toContain("5 images a day, this server's limit");
+    await h.app.services.settings.setUserLimit(GUILD_ID, MEMBER.id, 1);
+    expect(await quota(h, [ARTISTS])).toContain('1 image a day, set for you by an admin');
+    await h.app.jobs.idle();
+  });
+});
+
+describe('channels', () => {
+  it('with a list, /imagine elsewhere is refused privately naming the allowed channels', async ({ bot }) => {
+    const h = await bot(stage());
+    expect(await admin(h, 'channels list')).toBe(messages.channelsList([]));
+    expect(await admin(h, 'channels allow', { channel: ART_CHANNEL })).toBe(messages.channelAllowed(ART_CHANNEL, [ART_CHANNEL]));
+    const refused = await firstReply(imagine(h, 'in general'));
+    expect(refused).toMatchObject({ type: CALLBACK_MESSAGE, ephemeral: true, content: messages.wrongChannel([ART_CHANNEL]) });
+    expect(refused.content).toContain(`<#${ART_CHANNEL}>`);
+    expect((await firstReply(imagine(h, 'in art', { channelId: ART_CHANNEL }))).type).toBe(CALLBACK_DEFERRED);
+    expect(await admin(h, 'channels remove', { channel: ART_CHANNEL })).toBe(messages.channelRemoved(ART_CHANNEL, []));
+    expect((await firstReply(imagine(h, 'in general again'))).type).toBe(CALLBACK_DEFERRED);
+    await h.app.jobs.idle();
+    expect(h.kie.creates).toHaveLength(2);
+  });
+});
+
+describe('KIE credits', () => {
+  it('credits shows the balance and about how many images it pays for', async ({ bot }) => {
+    const h = await bot(stage({ kie: { credits: 650 } }));
+    expect(await admin(h, 'credits')).toBe(messages.creditsBalance(650, 100));
+  });
+
+  it('usage shows images and credits per day for the server', async ({ bot }) => {
+    const h = await bot(stage());
+    await imagine(h, 'one').waitForOriginal(hasImage, 15_000);
+    await imagine(h, 'two').waitForOriginal(hasImage, 15_000);
+    await h.app.jobs.idle();
+    const usage = await admin(h, 'usage');
+    expect(usage).toContain('last 7 days 2 images · 13 credits');
+  });
+
+  it('KIE_LOW_CREDITS: one warning in the log channel while the balance stays low, another only after it recovered', async ({ bot }) => {
+    const h = await bot(stage({ env: { KIE_LOW_CREDITS: '100' }, kie: { credits: 20 }, tuning: { creditCheck: { intervalMs: 200 } } }));
+    await admin(h, 'log channel', { channel: LOG_CHANNEL });
+    const warnings = () => logPosts(h).filter((post) => titleOf(post) === messages.logWarningTitle);
+    await expect.poll(() => warnings().length, { timeout: 5_000 }).toBe(1);
+    expect((warnings()[0]!.embeds[0] as { description: string }).description).toBe(messages.lowCredits(20, 3, 100));
+    const checks = h.kie.creditChecks.length;
+    await expect.poll(() => h.kie.creditChecks.length, { timeout: 5_000 }).toBeGreaterThan(checks + 3);
+    expect(warnings()).toHaveLength(1);
+
+    h.kie.setCredits(500);
+    const recovered = h.kie.creditChecks.length;
+    await expect.poll(() => h.kie.creditChecks.length, { timeout: 5_000 }).toBeGreaterThan(recovered + 1);
+    h.kie.setCredits(50);
+    await expect.poll(() => warnings().length, { timeout: 5_000 }).toBe(2);
+  });
+
+  it('a 402 from KIE triggers a check at once, between the regular ones', async ({ bot }) => {
+    const h = await bot(stage({ env: { KIE_LOW_CREDITS: '100' }, kie: { credits: 0 }, tuning: { creditCheck: { afterPaymentRequiredMs: 0 } } }));
+    // The check at start-up found the balance low, but there was no log channel to warn.
+    await expect.poll(() => h.kie.creditChecks.length, { timeout: 5_000 }).toBe(1);
+    await admin(h, 'log channel', { channel: LOG_CHANNEL });
+    const job = imagine(h, 'a heron');
+    await job.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
+    await expect.poll(() => logPosts(h).filter((post) => titleOf(post) === messages.logWarningTitle).length, { timeout: 5_000 }).toBe(1);
+    expect(h.kie.creditChecks).toHaveLength(2);
+  });
+});
