@@ -171,6 +171,7 @@ export const messages = {
   logBlockedTitle: '🚫 Refused: blocked member',
   logAdminTitle: (action: string) => `🛠️ /imagine-admin ${action}`,
   logWarningTitle: '⚠️ Warning',
+  logDeletedTitle: '🗑️ Image deleted',
   logChannelUnreachable: (channelId: string) =>
     `⚠️ The bot could not post to the log channel <#${channelId}>: give it **View Channel**, **Send Messages** and **Embed Links** there, or pick another with \`/imagine-admin log\`.`,
 

@@ -91,6 +91,7 @@ async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, 
   // The image is gone either way; a history entry left behind only lists a dead link until it is pruned.
   await services.history.remove(entry.jobId).catch((error: unknown) => services.logger.warn({ err: error, jobId: entry.jobId }, 'could not remove a deleted image from the history'));
   services.logger.info({ jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner }, 'image deleted');
+  void services.modLog.imageDeleted(entry, interaction.user.id);
 }
 
 async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {

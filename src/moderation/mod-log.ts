@@ -17,6 +17,8 @@ export interface ModerationLog {
   generation(entry: HistoryEntry): Promise<void>;
   refusal(guildId: string, userId: string, prompt: string, reason: LoggedRefusal): Promise<void>;
   adminAction(guildId: string, adminId: string, action: string, outcome: string): Promise<void>;
+  /** An image's Delete button was used (by its member or a moderator). */
+  imageDeleted(entry: HistoryEntry, byUserId: string): Promise<void>;
   /** A warning for the server's admins (e.g. KIE credits running low); whether it was posted. */
   warning(guildId: string, text: string): Promise<boolean>;
   /** Why the last post to the server's log channel failed, once: the next admin command shows it. */
@@ -83,6 +85,17 @@ export function createModerationLog({ settings, send, logger }: ModerationLogDep
         description: outcome,
         color: COLORS.admin,
         fields: [{ name: 'Admin', value: `<@${adminId}>`, inline: true }],
+      }));
+    },
+    imageDeleted(entry, byUserId) {
+      return logged(post(entry.guildId, {
+        title: messages.logDeletedTitle,
+        description: promptForEmbed(entry.prompt),
+        color: COLORS.refusal,
+        fields: [
+          { name: 'Member', value: `<@${entry.userId}>`, inline: true },
+          { name: 'Deleted by', value: `<@${byUserId}>`, inline: true },
+        ],
       }));
     },
     warning(guildId, text) {

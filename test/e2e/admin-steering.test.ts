@@ -3,7 +3,7 @@ import { messages } from '../../src/messages.js';
 import type { CommandOptionSpec, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
-import { hasImage } from '../helpers/image-loop.js';
+import { customIdOf, hasImage } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 
 const ART_CHANNEL = '1100000000000000003';
@@ -106,6 +106,10 @@ describe('the moderation log channel', () => {
       messages.logBannedWordTitle('gore'),
       messages.logBlockedTitle,
     ]);
+    // The image loop's Delete is logged too.
+    const deleted = h.discord.dispatchComponent({ messageId: delivered.id, customId: customIdOf(delivered, 'Delete'), user: MEMBER });
+    expect((await deleted.waitForResponse()).type).toBe(6);
+    await expect.poll(() => logPosts(h).map(titleOf).at(-1), { timeout: 5_000 }).toBe(messages.logDeletedTitle);
     for (const post of logPosts(h)) {
       expect(post.allowedMentions).toEqual({ parse: [] });
       expect(post.mentions).toEqual(NO_MENTIONS);
