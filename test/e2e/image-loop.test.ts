@@ -5,10 +5,8 @@ import type { HistoryEntry } from '../../src/history/history.js';
 import { messages } from '../../src/messages.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
-import { openStorage } from '../../src/storage/index.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
-import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
-import { redisOf } from '../helpers/storage.js';
+import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { buttonsOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 
@@ -189,20 +187,8 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
 });
 
 describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
-  /** A bot whose store is the test Redis under a fresh prefix, deleted after the test. */
-  async function redisBot(bot: Fixtures['bot'], defer: Fixtures['defer'], env: Record<string, string> = {}): Promise<Harness> {
-    const keyPrefix = uniqueKeyPrefix();
-    // Registered first, so it runs after the bot is closed, with a connection of its own.
-    defer(async () => {
-      const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
-      try {
-        await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
-      } finally {
-        await cleaner.close();
-      }
-    });
-    return bot({ storageUrl: redisTestUrl()!, storageKeyPrefix: keyPrefix, env });
-  }
+  const redisBot = (bot: Fixtures['bot'], defer: Fixtures['defer'], env: Record<string, string> = {}): Promise<Harness> =>
+    bot({ ...redisBotStorage(defer), env });
 
   it('Reroll and Edit read the image from the history in Redis, and /history lists all three', async ({ bot, defer }) => {
     const h = await redisBot(bot, defer);

@@ -7,9 +7,8 @@ import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bo
 import { it } from '../helpers/fixtures.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { claimRedisDatabase } from '../helpers/redis-db.js';
-import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
+import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstReply } from '../helpers/replies.js';
-import { redisOf } from '../helpers/storage.js';
 
 const AT_ONCE = 50;
 const LEFT = 3;
@@ -66,17 +65,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
 
   describe.skipIf(!redisTestUrl())('Redis', () => {
     it('Redis, one bot', async ({ bot, defer }) => {
-      const keyPrefix = uniqueKeyPrefix();
-      // Registered first, so it runs after the bot is closed (teardowns run last first), with a connection of its own.
-      defer(async () => {
-        const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
-        try {
-          await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
-        } finally {
-          await cleaner.close();
-        }
-      });
-      const h = await bot(withLeft({ storageUrl: redisTestUrl()!, storageKeyPrefix: keyPrefix }));
+      const h = await bot(withLeft(redisBotStorage(defer)));
       await expectThreeOfFifty(fiftyAtOnce(h), 'redis');
       await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
       expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);

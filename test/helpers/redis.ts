@@ -60,3 +60,23 @@ export async function openTestRedisStorage(keyPrefix = uniqueKeyPrefix()): Promi
     },
   };
 }
+
+/**
+ * Store options for a test bot on the test Redis under a fresh key prefix; `defer` deletes the prefix's keys
+ * after the test. Call it before starting the bot, so the cleanup runs after the bot is closed (teardowns
+ * run last first), with a connection of its own.
+ */
+export function redisBotStorage(defer: (cleanup: () => Promise<unknown>) => void): { storageUrl: string; storageKeyPrefix: string } {
+  const url = redisTestUrl();
+  if (url === undefined) throw new Error('no Redis for tests (guard the suite with describe.skipIf(!redisTestUrl()))');
+  const keyPrefix = uniqueKeyPrefix();
+  defer(async () => {
+    const cleaner = await openStorage(url, { keyPrefix });
+    try {
+      await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
+    } finally {
+      await cleaner.close();
+    }
+  });
+  return { storageUrl: url, storageKeyPrefix: keyPrefix };
+}

@@ -11,12 +11,11 @@ import {
   FakeInteraction,
   INTERACTION_TYPES,
   interactionJson,
-  roleJson,
   type InteractionKind,
 } from './interactions.js';
 import { submittedModalComponents } from './modals.js';
-import { MessageType, snapshotMessage, type MessageState } from './messages.js';
-import { channelJson, guildCreateJson, type ChannelState, type GuildState } from './payloads.js';
+import { attachmentJson, MessageType, snapshotMessage, type MessageState } from './messages.js';
+import { channelJson, guildCreateJson, roleJson, type ChannelState, type GuildState } from './payloads.js';
 import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
 import { interactionRoutes } from './routes-interactions.js';
@@ -191,7 +190,7 @@ export class FakeDiscord {
     const options = [...(spec.options ?? [])];
     for (const [name, upload] of Object.entries(spec.attachments ?? {})) {
       const attachment = this.upload(channel.id, upload);
-      attachments[attachment.id] = this.attachmentJson(channel.id, attachment);
+      attachments[attachment.id] = { ...attachmentJson(attachment, state.attachmentUrl(channel.id, attachment)), ephemeral: true };
       options.push({ name, type: 11, value: attachment.id });
     }
     let targetMessage: Record<string, unknown> | undefined;
@@ -335,19 +334,6 @@ export class FakeDiscord {
     };
     this.state.attachments.set(`${channelId}/${attachment.id}`, attachment);
     return attachment;
-  }
-
-  private attachmentJson(channelId: string, attachment: FakeAttachment): Record<string, unknown> {
-    const url = this.state.attachmentUrl(channelId, attachment);
-    return {
-      id: attachment.id,
-      filename: attachment.filename,
-      size: attachment.size,
-      url,
-      proxy_url: url,
-      ...(attachment.contentType === undefined ? {} : { content_type: attachment.contentType }),
-      ephemeral: true,
-    };
   }
 
   private dispatch(input: DispatchInput): FakeInteraction {

@@ -85,25 +85,6 @@ export function interactionJson(
   };
 }
 
-/** A role as Discord resolves a role option. */
-export function roleJson(id: string, name: string): Record<string, unknown> {
-  return {
-    id,
-    name,
-    description: null,
-    color: 0,
-    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
-    hoist: false,
-    icon: null,
-    unicode_emoji: null,
-    position: 1,
-    permissions: '0',
-    managed: false,
-    mentionable: false,
-    flags: 0,
-  };
-}
-
 export interface CommandDataInput {
   commandId: string;
   commandGuildId?: string | undefined;

@@ -223,6 +223,18 @@ export interface MessageJsonContext {
   guildId?: string;
 }
 
+/** An attachment as Discord describes it, served at `url`. */
+export function attachmentJson(attachment: FakeAttachment, url: string): Record<string, unknown> {
+  return {
+    id: attachment.id,
+    filename: attachment.filename,
+    size: attachment.size,
+    url,
+    proxy_url: url,
+    ...(attachment.contentType === undefined ? {} : { content_type: attachment.contentType }),
+  };
+}
+
 export function messageJson(state: MessageState, ctx: MessageJsonContext): Record<string, unknown> {
   return {
     id: state.id,
@@ -238,18 +250,7 @@ export function messageJson(state: MessageState, ctx: MessageJsonContext): Recor
     mentions: state.mentions.users.map((id) => ctx.userJson(id)),
     mention_roles: [...state.mentions.roles],
     mention_channels: [],
-    attachments: state.attachments.map((attachment) => {
-      const url = ctx.attachmentUrl(state.channelId, attachment);
-      return {
-        id: attachment.id,
-        filename: attachment.filename,
-        size: attachment.size,
-        url,
-        proxy_url: url,
-        ...(attachment.contentType === undefined ? {} : { content_type: attachment.contentType }),
-        content_scan_version: 0,
-      };
-    }),
+    attachments: state.attachments.map((attachment) => ({ ...attachmentJson(attachment, ctx.attachmentUrl(state.channelId, attachment)), content_scan_version: 0 })),
     embeds: state.embeds.map((embed) => (isRecord(embed) ? { type: 'rich', ...embed } : embed)),
     reactions: [],
     pinned: false,

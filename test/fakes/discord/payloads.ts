@@ -74,22 +74,27 @@ export function channelJson(channel: ChannelState, recipient?: FakeUserSpec): Re
   };
 }
 
-function everyoneRole(guildId: string): Record<string, unknown> {
+/** A role as Discord describes it (in GUILD_CREATE, and resolved for a role option). */
+export function roleJson(id: string, name: string, overrides: { position?: number; permissions?: string } = {}): Record<string, unknown> {
   return {
-    id: guildId,
-    name: '@everyone',
+    id,
+    name,
     description: null,
     color: 0,
     colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
     hoist: false,
     icon: null,
     unicode_emoji: null,
-    position: 0,
-    permissions: '2248473465835073',
+    position: overrides.position ?? 1,
+    permissions: overrides.permissions ?? '0',
     managed: false,
     mentionable: false,
     flags: 0,
   };
+}
+
+function everyoneRole(guildId: string): Record<string, unknown> {
+  return roleJson(guildId, '@everyone', { position: 0, permissions: '2248473465835073' });
 }
 
 /** GUILD_CREATE payload: a full available guild with enough fields for discord.js' Guild#_patch. */
