@@ -91,6 +91,12 @@ export const imagineAdminCommand = {
         { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the allowed channels' },
       ],
     },
+    {
+      type: ApplicationCommandOptionType.Subcommand,
+      name: 'cap',
+      description: "Cap the server's images per day, all members together",
+      options: [{ type: ApplicationCommandOptionType.Integer, name: 'images', description: 'Images per day (0 = no cap)', required: true, min_value: 0, max_value: 100_000 }],
+    },
     { type: ApplicationCommandOptionType.Subcommand, name: 'credits', description: "KIE's remaining credits and about how many images they pay for" },
     { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause image generation in this server' },
     { type: ApplicationCommandOptionType.Subcommand, name: 'resume', description: 'Resume image generation in this server' },

@@ -76,6 +76,11 @@ const actions: Record<string, Action> = {
   async 'channels list'(_interaction, { settings }, guildId) {
     return messages.channelsList(await settings.allowedChannels(guildId));
   },
+  async cap(interaction, { settings }, guildId) {
+    const images = interaction.options.getInteger('images', true);
+    await settings.setDailyCap(guildId, images);
+    return images === 0 ? messages.capRemoved : messages.capSet(images);
+  },
   async credits(_interaction, { credits, logger }) {
     try {
       const balance = await credits();

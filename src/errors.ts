@@ -11,6 +11,8 @@ export type RefusalReason =
   | { code: 'blocked' }
   | { code: 'banned_word'; word: string }
   | { code: 'quota_exceeded'; quota: QuotaView }
+  /** The server's daily cap on images (all members together) is used up. */
+  | { code: 'server_cap_reached'; cap: number; resetsAt: number }
   | { code: 'empty_prompt' }
   | { code: 'prompt_too_long'; length: number; max: number }
   | { code: 'invalid_choice'; option: string; allowed: readonly string[] }

@@ -77,6 +77,8 @@ export const messages = {
       : quota.used > quota.limit
         ? `You have used ${plural(quota.used, 'image')} today, more than your daily limit of ${quota.limit} (an admin lowered it). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`
         : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
+  serverCapReached: (cap: number, resetsAt: number) =>
+    `This server has used its ${plural(cap, 'image')} for today (a limit for all members together, set by its admins). It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -95,6 +97,8 @@ export const messages = {
         return messages.bannedWord(reason.word);
       case 'quota_exceeded':
         return messages.quotaExceeded(reason.quota);
+      case 'server_cap_reached':
+        return messages.serverCapReached(reason.cap, reason.resetsAt);
       case 'empty_prompt':
         return messages.emptyPrompt;
       case 'prompt_too_long':
@@ -193,6 +197,8 @@ export const messages = {
   roleLimitSet: (roleId: string, limit: number) =>
     `Members with <@&${roleId}> can now generate ${plural(limit, 'image')} a day (a member's own limit still comes first; with several roles the highest applies).`,
   limitUserOrRole: 'Give either a member or a role, not both.',
+  capSet: (images: number) => `This server can now generate at most ${plural(images, 'image')} a day, all members together.`,
+  capRemoved: "This server's daily cap is removed; only each member's own limit applies.",
   logChannelSet: (channelId: string) => `Images, refusals and admin actions are now posted to <#${channelId}>.`,
   logOff: (channelId: string) => `Nothing is posted to <#${channelId}> any more.`,
   logAlreadyOff: 'There is no log channel.',

@@ -33,6 +33,14 @@ export async function admit(deps: AdmissionDeps, { guildId, userId, roleIds, cha
   const banned = findBannedWord(prompt, settings.bannedWords);
   if (banned !== undefined) return { admitted: false, refusal: { code: 'banned_word', word: banned } };
   const reservation = await deps.quota.reserve(guildId, userId, roleIds);
-  if (!reservation.granted) return { admitted: false, refusal: { code: 'quota_exceeded', quota: reservation.status } };
+  if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation) };
   return { admitted: true, reservation };
+}
+
+function quotaRefusal(reservation: Reservation): RefusalReason {
+  const { status } = reservation;
+  if (reservation.refusedBy === 'guild' && status.guildCap !== undefined) {
+    return { code: 'server_cap_reached', cap: status.guildCap, resetsAt: status.resetsAt };
+  }
+  return { code: 'quota_exceeded', quota: status };
 }

@@ -141,6 +141,18 @@ export class GuildSettingsStore {
     await this.#setOrDelete(keys.defaultLimit(guildId), checkedLimit(limit));
   }
 
+  /** The server-wide daily cap on images (all members together); undefined = no cap. */
+  async dailyCap(guildId: string): Promise<number | undefined> {
+    const cap = asLimit(await this.#read(keys.dailyCap(guildId)));
+    return cap === 0 ? undefined : cap;
+  }
+
+  /** 0 or undefined removes the cap. */
+  async setDailyCap(guildId: string, cap: number | undefined): Promise<void> {
+    const checked = checkedLimit(cap);
+    await this.#setOrDelete(keys.dailyCap(guildId), checked === 0 ? undefined : checked);
+  }
+
   async userLimit(guildId: string, userId: string): Promise<number | undefined> {
     return asLimit((await this.#memberMap(keys.userLimits(guildId)))[userId]);
   }
@@ -243,6 +255,7 @@ export class GuildSettingsStore {
 const keys = {
   paused: (guildId: string) => `guild:${guildId}:paused`,
   defaultLimit: (guildId: string) => `guild:${guildId}:default-limit`,
+  dailyCap: (guildId: string) => `guild:${guildId}:daily-cap`,
   bannedWords: (guildId: string) => `guild:${guildId}:banned-words`,
   userLimits: (guildId: string) => `guild:${guildId}:user-limits`,
   blocked: (guildId: string) => `guild:${guildId}:blocked`,

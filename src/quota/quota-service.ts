@@ -19,12 +19,17 @@ export interface QuotaStatus {
   /** Next UTC midnight, ms since the epoch. */
   resetsAt: number;
   rule: LimitRule;
+  /** The server-wide daily cap and the guild's total today, when the server has a cap (set by reserve). */
+  guildCap?: number;
+  guildUsed?: number;
 }
 
 export interface Reservation {
   /** The day is fixed at reservation time, so a refund after midnight goes back to the right day. */
   scope: QuotaScope;
   granted: boolean;
+  /** Which limit refused, when not granted: the member's own or the server's daily cap. */
+  refusedBy?: 'member' | 'guild';
   status: QuotaStatus;
 }
 
@@ -36,7 +41,7 @@ export interface GuildUsage {
 
 export interface QuotaServiceOptions {
   counter: QuotaCounter;
-  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit' | 'roleLimits'>;
+  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit' | 'roleLimits' | 'dailyCap'>;
   /** The bot-wide daily limit (QUOTA_DAILY) used when neither the member nor the guild has one. */
   defaultDaily: number;
   clock?: Clock;
@@ -85,13 +90,15 @@ export class QuotaService {
     return (await this.allowanceFor(guildId, userId, roleIds)).limit;
   }
 
-  /** Takes one unit of today's quota if any is left. */
+  /** Takes one unit of today's quota if the member has one left and the server's daily cap is not reached. */
   async reserve(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
     const now = this.#clock.now();
     const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
-    const allowance = await this.allowanceFor(guildId, userId, roleIds);
-    const { granted, used } = await this.#counter.reserve(scope, allowance.limit);
-    return { scope, granted, status: toStatus(used, allowance, now) };
+    const [allowance, guildCap] = await Promise.all([this.allowanceFor(guildId, userId, roleIds), this.#settings.dailyCap(guildId)]);
+    const { granted, used, guildUsed, refusedBy } = await this.#counter.reserve(scope, allowance.limit, guildCap);
+    const status = toStatus(used, allowance, now);
+    const withCap = guildCap === undefined || guildCap === 0 ? status : { ...status, guildCap, guildUsed };
+    return refusedBy === undefined ? { scope, granted, status: withCap } : { scope, granted, refusedBy, status: withCap };
   }
 
   /**

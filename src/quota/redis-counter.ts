@@ -1,4 +1,9 @@
-import { QUOTA_RETENTION_DAYS, assertLimit, byUsageDescending, type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
+import {
+  QUOTA_RETENTION_DAYS,
+  assertLimit,
+  byUsageDescending,
+  effectiveGuildCap,
+  type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
 
 /** The one thing the counter needs from a Redis client (@redis/client's `sendCommand`). */
 export interface RedisCommandSender {
@@ -12,27 +17,70 @@ export interface RedisQuotaCounterOptions {
 }
 
 // Scripts run atomically on the server, so concurrent callers in any number of processes
-// see each other's increments. KEYS[1] = hash of one guild-day, ARGV[1] = user id.
-const RESERVE_SCRIPT = `
-local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if used < tonumber(ARGV[2]) then
-  used = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
-  redis.call('EXPIRE', KEYS[1], ARGV[3])
-  return {1, used}
+// see each other's updates. KEYS[1] = hash of one guild-day (field = user id, value = usage),
+// KEYS[2] = that guild-day's total. Every script that changes the hash rewrites the total with the
+// hash's expiry (and deletes it with the hash), so the two stay equal; a missing total (a day
+// counted before totals existed) is summed from the hash once.
+const GUILD_TOTAL = `
+local function guild_total()
+  local total = redis.call('GET', KEYS[2])
+  if total then return tonumber(total) end
+  local sum = 0
+  for _, value in ipairs(redis.call('HVALS', KEYS[1])) do sum = sum + tonumber(value) end
+  return sum
 end
-return {0, used}`;
+local function store_total(total)
+  if total <= 0 or redis.call('EXISTS', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[2])
+    return
+  end
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('SET', KEYS[2], total, 'PX', ttl) else redis.call('SET', KEYS[2], total) end
+end
+`;
 
-const RELEASE_SCRIPT = `
+// ARGV: user id, limit, guild cap (0 = none), expiry in seconds. Reply: {granted, used, guild total, refused by}
+// with refused by 0 (granted), 1 (member) or 2 (guild).
+const RESERVE_SCRIPT = `${GUILD_TOTAL}
 local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
-if used <= 1 then
+local total = guild_total()
+local cap = tonumber(ARGV[3])
+if used >= tonumber(ARGV[2]) then return {0, used, total, 1} end
+if cap > 0 and total >= cap then return {0, used, total, 2} end
+used = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+store_total(total + 1)
+return {1, used, total + 1, 0}`;
+
+// ARGV: user id. Reply: the member's usage after it.
+const RELEASE_SCRIPT = `${GUILD_TOTAL}
+local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if used <= 0 then
   redis.call('HDEL', KEYS[1], ARGV[1])
   return 0
 end
-return redis.call('HINCRBY', KEYS[1], ARGV[1], -1)`;
+local total = guild_total()
+if used == 1 then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end
+store_total(total - 1)
+return used - 1`;
+
+// ARGV: user id.
+const RESET_SCRIPT = `${GUILD_TOTAL}
+local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local total = guild_total()
+redis.call('HDEL', KEYS[1], ARGV[1])
+if used > 0 then store_total(total - used) end
+return 0`;
+
+const GUILD_USED_SCRIPT = `${GUILD_TOTAL}
+return guild_total()`;
 
 const RETENTION_SECONDS = String(QUOTA_RETENTION_DAYS * 86_400);
 
-/** Quota counters as one Redis hash per guild-day (`${prefix}quota:${guildId}:${day}`, field = user id). */
+/**
+ * Quota counters as one Redis hash per guild-day (`${prefix}quota:${guildId}:${day}`, field = user id)
+ * and the guild-day's total beside it (`${prefix}quota-total:${guildId}:${day}`).
+ */
 export class RedisQuotaCounter implements QuotaCounter {
   readonly #client: RedisCommandSender;
   readonly #keyPrefix: string;
@@ -42,19 +90,26 @@ export class RedisQuotaCounter implements QuotaCounter {
     this.#keyPrefix = options.keyPrefix;
   }
 
-  async reserve(scope: QuotaScope, limit: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number): Promise<QuotaReserveResult> {
     assertLimit(limit);
-    const reply = await this.#eval(RESERVE_SCRIPT, this.#key(scope.guildId, scope.day), [scope.userId, String(limit), RETENTION_SECONDS]);
-    if (!Array.isArray(reply) || reply.length !== 2) throw new TypeError('quota reserve script: unexpected reply');
-    return { granted: toCount(reply[0]) === 1, used: toCount(reply[1]) };
+    const cap = String(effectiveGuildCap(guildCap) ?? 0);
+    const reply = await this.#eval(RESERVE_SCRIPT, scope.guildId, scope.day, [scope.userId, String(limit), cap, RETENTION_SECONDS]);
+    if (!Array.isArray(reply) || reply.length !== 4) throw new TypeError('quota reserve script: unexpected reply');
+    const result = { granted: toCount(reply[0]) === 1, used: toCount(reply[1]), guildUsed: toCount(reply[2]) };
+    const refusedBy = toCount(reply[3]);
+    return refusedBy === 0 ? result : { ...result, refusedBy: refusedBy === 1 ? 'member' : 'guild' };
   }
 
   async release(scope: QuotaScope): Promise<number> {
-    return toCount(await this.#eval(RELEASE_SCRIPT, this.#key(scope.guildId, scope.day), [scope.userId]));
+    return toCount(await this.#eval(RELEASE_SCRIPT, scope.guildId, scope.day, [scope.userId]));
   }
 
   async reset(scope: QuotaScope): Promise<void> {
-    await this.#client.sendCommand(['HDEL', this.#key(scope.guildId, scope.day), scope.userId]);
+    await this.#eval(RESET_SCRIPT, scope.guildId, scope.day, [scope.userId]);
+  }
+
+  async guildUsed(guildId: string, day: string): Promise<number> {
+    return toCount(await this.#eval(GUILD_USED_SCRIPT, guildId, day, []));
   }
 
   async used(scope: QuotaScope): Promise<number> {
@@ -77,8 +132,13 @@ export class RedisQuotaCounter implements QuotaCounter {
     return `${this.#keyPrefix}quota:${guildId}:${day}`;
   }
 
-  #eval(script: string, key: string, args: readonly string[]): Promise<unknown> {
-    return this.#client.sendCommand(['EVAL', script, '1', key, ...args]);
+  #totalKey(guildId: string, day: string): string {
+    return `${this.#keyPrefix}quota-total:${guildId}:${day}`;
+  }
+
+  /** Runs a script over one guild-day's hash and total. */
+  #eval(script: string, guildId: string, day: string, args: readonly string[]): Promise<unknown> {
+    return this.#client.sendCommand(['EVAL', script, '2', this.#key(guildId, day), this.#totalKey(guildId, day), ...args]);
   }
 }
 

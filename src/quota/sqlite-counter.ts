@@ -1,5 +1,10 @@
 import { addDays } from './day.js';
-import { QUOTA_RETENTION_DAYS, assertLimit, type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
+import {
+  QUOTA_RETENTION_DAYS,
+  assertLimit,
+  effectiveGuildCap,
+  refusingLimit,
+  type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
 
 /** The one thing the counter needs from SQLite: run a statement and get its rows (KeyvSqlite's `query`). */
 export interface SqlQuery {
@@ -23,14 +28,20 @@ const SCHEMA = [
   'CREATE INDEX IF NOT EXISTS quota_usage_day ON quota_usage (day)',
 ];
 
-// One statement, so SQLite's write lock makes it atomic across connections and processes.
+// The guild's total that day is below the cap (a cap of 0 binds as "no cap"). Parameters: cap, guild, day, cap.
+const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) < ?)';
+
+// One statement checks the member's limit and the guild's cap and counts, so SQLite's write lock makes it
+// atomic across connections and processes: both checks pass and the unit is taken, or nothing changes.
 // INSERT … SELECT … WHERE ? > 0 inserts nothing for limit 0; the WHERE also keeps SQLite's
 // parser from reading ON CONFLICT as a join clause.
 const RESERVE = `
   INSERT INTO quota_usage (guild_id, user_id, day, used)
-  SELECT ?, ?, ?, 1 WHERE ? > 0
-  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ?
+  SELECT ?, ?, ?, 1 WHERE ? > 0 AND ${UNDER_GUILD_CAP}
+  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ? AND ${UNDER_GUILD_CAP}
   RETURNING used`;
+
+const GUILD_USED = 'SELECT COALESCE(SUM(used), 0) AS total FROM quota_usage WHERE guild_id = ? AND day = ?';
 
 const RELEASE = `
   UPDATE quota_usage SET used = used - 1
@@ -54,13 +65,25 @@ export class SqliteQuotaCounter implements QuotaCounter {
     return new SqliteQuotaCounter(db, options);
   }
 
-  async reserve(scope: QuotaScope, limit: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number): Promise<QuotaReserveResult> {
     assertLimit(limit);
-    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, limit);
+    const cap = effectiveGuildCap(guildCap) ?? 0;
+    const capParams = [cap, scope.guildId, scope.day, cap];
+    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...capParams, limit, ...capParams);
     this.#pruneOccasionally(scope.day);
     const row = rows[0];
-    if (row === undefined) return { granted: false, used: await this.used(scope) };
-    return { granted: true, used: readCount(row, 'used') };
+    // Read after the statement: under concurrency the total may already include other members' units.
+    const guildUsed = await this.guildUsed(scope.guildId, scope.day);
+    if (row === undefined) {
+      const used = await this.used(scope);
+      return { granted: false, used, guildUsed, refusedBy: refusingLimit(used, limit, effectiveGuildCap(guildCap)) };
+    }
+    return { granted: true, used: readCount(row, 'used'), guildUsed };
+  }
+
+  async guildUsed(guildId: string, day: string): Promise<number> {
+    const rows = await this.#db.query(GUILD_USED, guildId, day);
+    return rows[0] === undefined ? 0 : readCount(rows[0], 'total');
   }
 
   async release(scope: QuotaScope): Promise<number> {

@@ -5,6 +5,7 @@ import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { customIdOf, hasImage } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 
 const ART_CHANNEL = '1100000000000000003';
 const LOG_CHANNEL = '1100000000000000004';
@@ -209,5 +210,34 @@ describe('KIE credits', () => {
     await job.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
     await expect.poll(() => logPosts(h).filter((post) => titleOf(post) === messages.logWarningTitle).length, { timeout: 5_000 }).toBe(1);
     expect(h.kie.creditChecks).toHaveLength(2);
+  });
+});
+
+describe('the server daily cap', () => {
+  /** 50 members ask at once with a cap of 7: exactly 7 tasks, 43 private refusals naming the cap. */
+  async function fiftyAgainstCap(h: Harness): Promise<void> {
+    expect(await admin(h, 'cap', { images: 7 })).toBe(messages.capSet(7));
+    const crowd = Array.from({ length: 50 }, (_, i) => ({ id: String(1300000000000000000n + BigInt(i)), username: `member${i}` }));
+    const replies = await Promise.all(crowd.map((user) => firstReply(imagine(h, 'a crowd scene', { user }), 10_000)));
+    expect(replies.filter((reply) => reply.type === CALLBACK_DEFERRED)).toHaveLength(7);
+    const refused = replies.filter((reply) => reply.type === CALLBACK_MESSAGE);
+    expect(refused).toHaveLength(43);
+    for (const reply of refused) {
+      expect(reply.ephemeral).toBe(true);
+      expect(reply.content).toContain('This server has used its 7 images for today');
+    }
+    await h.app.jobs.idle();
+    expect(h.kie.creates.filter((call) => call.taskId !== undefined)).toHaveLength(7);
+    expect(await admin(h, 'cap', { images: 0 })).toBe(messages.capRemoved);
+    expect((await firstReply(imagine(h, 'after the cap'))).type).toBe(CALLBACK_DEFERRED);
+    await h.app.jobs.idle();
+  }
+
+  it('holds under 50 requests at once on SQLite', async ({ bot }) => {
+    await fiftyAgainstCap(await bot(stage({ kie: { defaultScenario: { durationMs: 100 } } })));
+  });
+
+  it.skipIf(!redisTestUrl())('holds under 50 requests at once on Redis', async ({ bot, defer }) => {
+    await fiftyAgainstCap(await bot(stage({ ...redisBotStorage(defer), kie: { defaultScenario: { durationMs: 100 } } })));
   });
 });

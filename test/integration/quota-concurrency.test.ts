@@ -9,15 +9,21 @@ import { startWorker } from '../helpers/worker.js';
 const WORKER = fileURLToPath(new URL('./quota-worker.ts', import.meta.url));
 const SCOPE = { guildId: 'g-race', userId: 'u-race', day: '2024-03-10' };
 const LIMIT = 3;
+const GUILD_CAP = 5;
+const CAP_GUILD = 'g-cap-race';
 
 const children: ChildProcessWithoutNullStreams[] = [];
 
-
-
-/** Two processes each fire `perProcess` reserves at the same member at once, after a common start signal. */
-async function raceTwoProcesses(url: string, keyPrefix: string, perProcess: number): Promise<number[]> {
-  const args = [url, keyPrefix, SCOPE.guildId, SCOPE.userId, SCOPE.day, String(LIMIT), String(perProcess)];
-  const workers = [0, 1].map(() => startWorker<{ granted: number; refused: number }>(WORKER, args));
+/**
+ * Two processes each fire `perProcess` reserves at once, after a common start signal: at the same member,
+ * or (with a guild cap) each at a distinct member of CAP_GUILD, racing for the server cap.
+ */
+async function raceTwoProcesses(url: string, keyPrefix: string, perProcess: number, guildCap?: number): Promise<number[]> {
+  const argsFor = (index: number) =>
+    guildCap === undefined
+      ? [url, keyPrefix, SCOPE.guildId, SCOPE.userId, SCOPE.day, String(LIMIT), String(perProcess)]
+      : [url, keyPrefix, CAP_GUILD, `member${index}`, SCOPE.day, String(LIMIT), String(perProcess), String(guildCap)];
+  const workers = [0, 1].map((index) => startWorker<{ granted: number; refused: number }>(WORKER, argsFor(index)));
   children.push(...workers.map((worker) => worker.process));
   await Promise.all(workers.map((worker) => worker.ready));
   for (const worker of workers) worker.go();
@@ -68,6 +74,16 @@ describe('quota reserve under concurrency: SQLite', () => {
     const storage = await openFile();
     expect(await storage.counters.used(SCOPE)).toBe(LIMIT);
   });
+
+  it('grants exactly the server cap of 5 of 2 × 25 reserves by distinct members from two processes', async () => {
+    await useTempDir();
+    const url = `sqlite://${dir.file('bot.sqlite')}`;
+    const granted = await raceTwoProcesses(url, 'imagine:', 25, GUILD_CAP);
+    expect(granted[0]! + granted[1]!).toBe(GUILD_CAP);
+    const storage = await openFile();
+    expect(await storage.counters.guildUsed(CAP_GUILD, SCOPE.day)).toBe(GUILD_CAP);
+    expect(await storage.counters.guildDay(CAP_GUILD, SCOPE.day)).toHaveLength(GUILD_CAP);
+  });
 });
 
 describe.skipIf(redisTestUrl() === undefined)('quota reserve under concurrency: Redis', () => {
@@ -97,6 +113,16 @@ describe.skipIf(redisTestUrl() === undefined)('quota reserve under concurrency: 
     const granted = await raceTwoProcesses(redisTestUrl()!, keyPrefix, 25);
     expect(granted[0]! + granted[1]!).toBe(LIMIT);
     expect(await storage.counters.used(SCOPE)).toBe(LIMIT);
-    expect(await deleteKeysWithPrefix(redis, keyPrefix)).toBe(1);
+    // The member hash and the guild-day total.
+    expect(await deleteKeysWithPrefix(redis, keyPrefix)).toBe(2);
+  });
+
+  it('grants exactly the server cap of 5 of 2 × 25 reserves by distinct members from two processes', async () => {
+    const keyPrefix = uniqueKeyPrefix();
+    const { storage } = await openRedis(keyPrefix);
+    const granted = await raceTwoProcesses(redisTestUrl()!, keyPrefix, 25, GUILD_CAP);
+    expect(granted[0]! + granted[1]!).toBe(GUILD_CAP);
+    expect(await storage.counters.guildUsed(CAP_GUILD, SCOPE.day)).toBe(GUILD_CAP);
+    expect(await storage.counters.guildDay(CAP_GUILD, SCOPE.day)).toHaveLength(GUILD_CAP);
   });
 });

@@ -45,11 +45,11 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       newGuild();
       const results = await reserveTimes(5, 3);
       expect(results).toEqual([
-        { granted: true, used: 1 },
-        { granted: true, used: 2 },
-        { granted: true, used: 3 },
-        { granted: false, used: 3 },
-        { granted: false, used: 3 },
+        { granted: true, used: 1, guildUsed: 1 },
+        { granted: true, used: 2, guildUsed: 2 },
+        { granted: true, used: 3, guildUsed: 3 },
+        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member' },
+        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member' },
       ]);
       expect(await counter.used(scope())).toBe(3);
     });
@@ -57,18 +57,19 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
     it('takes the limit of each call: a raised limit grants again, a lowered one refuses', async () => {
       newGuild();
       await reserveTimes(2, 2);
-      expect(await counter.reserve(scope(), 2)).toEqual({ granted: false, used: 2 });
-      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3 });
-      expect(await counter.reserve(scope(), 1)).toEqual({ granted: false, used: 3 });
+      expect(await counter.reserve(scope(), 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3, guildUsed: 3 });
+      expect(await counter.reserve(scope(), 1)).toEqual({ granted: false, used: 3, guildUsed: 3, refusedBy: 'member' });
     });
 
     it('refuses everything at limit 0 and records nothing', async () => {
       newGuild();
-      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 0 });
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 0, guildUsed: 0, refusedBy: 'member' });
       expect(await counter.used(scope())).toBe(0);
       expect(await counter.guildDay(guildId, DAY)).toEqual([]);
+      expect(await counter.guildUsed(guildId, DAY)).toBe(0);
       await reserveTimes(2, 5);
-      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 2 });
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
     });
 
     it('rejects a limit that is not a whole number ≥ 0', async () => {
@@ -82,7 +83,7 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       newGuild();
       await reserveTimes(3, 3);
       expect(await counter.release(scope())).toBe(2);
-      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3 });
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3, guildUsed: 3 });
       expect(await counter.release(scope())).toBe(2);
       expect(await counter.release(scope())).toBe(1);
       expect(await counter.release(scope())).toBe(0);
@@ -97,7 +98,7 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       await reserveTimes(3, 3);
       await counter.reset(scope());
       expect(await counter.used(scope())).toBe(0);
-      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 1 });
+      expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
       await counter.reset(scope('never-used'));
       expect(await counter.used(scope('never-used'))).toBe(0);
     });
@@ -106,9 +107,9 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       newGuild();
       const otherGuild = `${guildId}x`;
       await reserveTimes(3, 3, scope('u1', DAY));
-      expect(await counter.reserve(scope('u1', NEXT_DAY), 3)).toEqual({ granted: true, used: 1 });
-      expect(await counter.reserve(scope('u2', DAY), 3)).toEqual({ granted: true, used: 1 });
-      expect(await counter.reserve({ guildId: otherGuild, userId: 'u1', day: DAY }, 3)).toEqual({ granted: true, used: 1 });
+      expect(await counter.reserve(scope('u1', NEXT_DAY), 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+      expect(await counter.reserve(scope('u2', DAY), 3)).toEqual({ granted: true, used: 1, guildUsed: 4 });
+      expect(await counter.reserve({ guildId: otherGuild, userId: 'u1', day: DAY }, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
       await counter.reset(scope('u1', NEXT_DAY));
       expect(await counter.used(scope('u1', DAY))).toBe(3);
       await counter.release(scope('u1', DAY));
@@ -146,6 +147,99 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       expect(await counter.guildDay(guildId, NEXT_DAY)).toEqual([{ userId: 'alice', used: 5 }]);
       expect(await counter.guildDay(guildId, '2024-03-12')).toEqual([]);
       await counter.reset({ guildId: `${guildId}x`, userId: 'zed', day: DAY });
+    });
+
+    it('server cap: grants until the guild total reaches the cap, then refuses every member without counting', async () => {
+      newGuild();
+      expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+      expect(await counter.reserve(scope('b'), 5, 3)).toEqual({ granted: true, used: 1, guildUsed: 2 });
+      expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: true, used: 2, guildUsed: 3 });
+      expect(await counter.reserve(scope('c'), 5, 3)).toEqual({ granted: false, used: 0, guildUsed: 3, refusedBy: 'guild' });
+      expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: false, used: 2, guildUsed: 3, refusedBy: 'guild' });
+      expect(await counter.used(scope('c'))).toBe(0);
+      expect(await counter.guildDay(guildId, DAY)).toEqual([
+        { userId: 'a', used: 2 },
+        { userId: 'b', used: 1 },
+      ]);
+      // A raised cap grants again; the cap counts per guild and per day.
+      expect(await counter.reserve(scope('c'), 5, 4)).toEqual({ granted: true, used: 1, guildUsed: 4 });
+      expect(await counter.reserve(scope('c', NEXT_DAY), 5, 4)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+      expect(await counter.reserve({ guildId: `${guildId}x`, userId: 'c', day: DAY }, 5, 1)).toMatchObject({ granted: true, guildUsed: 1 });
+      await counter.reset({ guildId: `${guildId}x`, userId: 'c', day: DAY });
+    });
+
+    it('server cap: the member limit still refuses, and wins when both would', async () => {
+      newGuild();
+      await reserveTimes(2, 2, scope('a'));
+      expect(await counter.reserve(scope('a'), 2, 10)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      // Both full: the member's own limit is the reason given.
+      expect(await counter.reserve(scope('a'), 2, 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope('b'), 2, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'guild' });
+      expect(await counter.reserve(scope('b'), 0, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'member' });
+    });
+
+    it('server cap 0 or undefined means no cap', async () => {
+      newGuild();
+      for (const cap of [0, undefined, 0, undefined, 0]) expect((await counter.reserve(scope('a'), 9, cap)).granted).toBe(true);
+      expect(await counter.reserve(scope('b'), 9, 0)).toEqual({ granted: true, used: 1, guildUsed: 6 });
+      await expect(counter.reserve(scope('b'), 9, -1)).rejects.toThrow(RangeError);
+      await expect(counter.reserve(scope('b'), 9, 2.5)).rejects.toThrow(RangeError);
+      expect(await counter.guildUsed(guildId, DAY)).toBe(6);
+    });
+
+    it('guildUsed follows reserve, release and reset, and release/reset free room under the cap', async () => {
+      newGuild();
+      expect(await counter.guildUsed(guildId, DAY)).toBe(0);
+      await reserveTimes(3, 9, scope('a'));
+      await reserveTimes(2, 9, scope('b'));
+      await reserveTimes(1, 9, scope('a', NEXT_DAY));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(5);
+      expect(await counter.guildUsed(guildId, NEXT_DAY)).toBe(1);
+      expect(await counter.guildUsed(`${guildId}x`, DAY)).toBe(0);
+      expect(await counter.reserve(scope('c'), 9, 5)).toMatchObject({ granted: false, refusedBy: 'guild' });
+
+      await counter.release(scope('b'));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(4);
+      expect(await counter.reserve(scope('c'), 9, 5)).toEqual({ granted: true, used: 1, guildUsed: 5 });
+
+      // A release for a member without usage takes nothing from the total.
+      await counter.release(scope('nobody'));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(5);
+
+      await counter.reset(scope('a'));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(2);
+      await counter.reset(scope('nobody'));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(2);
+      expect(await counter.reserve(scope('d'), 9, 5)).toEqual({ granted: true, used: 1, guildUsed: 3 });
+
+      for (const member of ['b', 'c', 'd', 'b', 'c', 'd']) await counter.release(scope(member));
+      expect(await counter.guildUsed(guildId, DAY)).toBe(0);
+      expect(await counter.guildDay(guildId, DAY)).toEqual([]);
+      expect(await counter.guildUsed(guildId, NEXT_DAY)).toBe(1);
+    });
+
+    it('server cap: grants exactly 7 of 50 concurrent reserves from 50 members', async () => {
+      newGuild();
+      const results = await Promise.all(Array.from({ length: 50 }, (_, index) => counter.reserve(scope(`m${index}`), 3, 7)));
+      const granted = results.filter((result) => result.granted);
+      expect(granted).toHaveLength(7);
+      expect(granted.every((result) => result.used === 1)).toBe(true);
+      expect(results.filter((result) => !result.granted).every((result) => result.refusedBy === 'guild' && result.used === 0)).toBe(true);
+      expect(await counter.guildUsed(guildId, DAY)).toBe(7);
+      expect(await counter.guildDay(guildId, DAY)).toHaveLength(7);
+    });
+
+    it('server cap: releases and reserves racing keep the total equal to the members\' sum', async () => {
+      newGuild();
+      for (let index = 0; index < 20; index++) await counter.reserve(scope(`m${index}`), 5, 40);
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, index) => counter.release(scope(`m${index}`))),
+        ...Array.from({ length: 20 }, (_, index) => counter.reserve(scope(`m${index}`), 5, 40)),
+      ]);
+      const members = await counter.guildDay(guildId, DAY);
+      const sum = members.reduce((total, member) => total + member.used, 0);
+      expect(sum).toBe(20);
+      expect(await counter.guildUsed(guildId, DAY)).toBe(20);
     });
 
     it('grants exactly `limit` of 50 concurrent reserves for one member', async () => {

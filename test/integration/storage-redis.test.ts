@@ -38,13 +38,16 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'], allowedChannels: [] });
     expect(await second.counters.used(scope)).toBe(1);
     expect(await keysWithPrefix(redisOf(second), keyPrefix)).toEqual([
+      `${keyPrefix}quota-total:g1:2024-03-10`,
       `${keyPrefix}quota:g1:2024-03-10`,
       `${keyPrefix}settings::guild:g1:banned-words`,
       `${keyPrefix}settings::guild:g1:paused`,
     ]);
-    const ttl = await redisOf(second).ttl(`${keyPrefix}quota:g1:2024-03-10`);
-    expect(ttl).toBeGreaterThan(8 * 86_400);
-    expect(ttl).toBeLessThanOrEqual(9 * 86_400);
+    for (const key of [`${keyPrefix}quota:g1:2024-03-10`, `${keyPrefix}quota-total:g1:2024-03-10`]) {
+      const ttl = await redisOf(second).ttl(key);
+      expect(ttl).toBeGreaterThan(8 * 86_400);
+      expect(ttl).toBeLessThanOrEqual(9 * 86_400);
+    }
   });
 
   it('keeps two key prefixes apart on one server', async () => {
@@ -73,7 +76,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     const id = await redisOf(storage).sendCommand<number>(['CLIENT', 'ID']);
     expect(await killer.redis.sendCommand(['CLIENT', 'KILL', 'ID', String(id)])).toBe(1);
     await vi.waitFor(() => expect(errors.length).toBeGreaterThan(0));
-    expect(await storage.counters.reserve(scope, 5)).toEqual({ granted: true, used: 2 });
+    expect(await storage.counters.reserve(scope, 5)).toEqual({ granted: true, used: 2, guildUsed: 2 });
     expect(await storage.kv.set('still', 'here')).toBe(true);
   });
 

@@ -117,7 +117,7 @@ describe('command definitions', () => {
 
   it('defines the admin subcommands with the right option types', () => {
     const options = imagineAdminCommand.options as readonly JsonOption[];
-    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'credits', 'pause', 'resume']);
+    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'cap', 'credits', 'pause', 'resume']);
     const limit = optionNamed(options, 'limit');
     expect(limit.type).toBe(ApplicationCommandOptionType.Subcommand);
     expect(optionNamed(limit.options, 'limit')).toMatchObject({ type: ApplicationCommandOptionType.Integer, required: true, min_value: 0 });
