@@ -123,6 +123,18 @@ describe('the job intake', () => {
     expect(started).toHaveLength(2);
   });
 
+  it("refuses once the server's daily cap is used, without deferring or counting", async () => {
+    await settings.setDailyCap(GUILD, 1);
+    const start = intake();
+    await start(interaction().value, REQUEST);
+    const other = interaction({ user: { id: '1200000000000000002' } });
+    const reason = await refusalOf(start(other.value, REQUEST));
+    expect(reason).toMatchObject({ code: 'server_cap_reached', cap: 1 });
+    expect(other.state.defers).toBe(0);
+    expect((await quota.status(GUILD, '1200000000000000002')).used).toBe(0);
+    expect(started).toHaveLength(1);
+  });
+
   it('defers first when admission is slow, then refuses after the defer', async () => {
     await settings.setBlocked(GUILD, MEMBER, true);
     let release!: () => void;

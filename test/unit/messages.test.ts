@@ -22,6 +22,16 @@ describe('quotaExceeded', () => {
   });
 });
 
+describe('serverCapReached', () => {
+  it("says the server's shared cap is used up, with the cap and the reset", () => {
+    const text = messages.refusal({ code: 'server_cap_reached', cap: 20, resetsAt });
+    expect(text).toBe(messages.serverCapReached(20, resetsAt));
+    expect(text).toContain('This server has used its 20 images for today');
+    expect(text).toContain(`<t:${resetsAt / 1000}:R>`);
+    expect(messages.serverCapReached(1, resetsAt)).toContain('its 1 image for today');
+  });
+});
+
 describe('formatDuration', () => {
   it.each([
     [0, '0s'],

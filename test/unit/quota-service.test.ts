@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/clock.js';
-import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { GuildSettingsStore, SettingsError } from '../../src/moderation/settings.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
@@ -90,6 +90,56 @@ describe('QuotaService (on a real SQLite file)', () => {
     expect((await quota.reserve(G, 'u1')).granted).toBe(false);
     await settings.setUserLimit(G, 'u1', 5);
     expect(await quota.reserve(G, 'u1')).toMatchObject({ granted: true, status: { used: 3, limit: 5, remaining: 2 } });
+  });
+
+  it('reads the server cap from the guild settings and says when it refused', async () => {
+    await settings.setDefaultLimit(G, 5);
+    await settings.setDailyCap(G, 2);
+    expect(await quota.reserve(G, 'u1')).toMatchObject({ granted: true, status: { used: 1, guildCap: 2, guildUsed: 1 } });
+    expect(await quota.reserve(G, 'u2')).toMatchObject({ granted: true, status: { used: 1, guildCap: 2, guildUsed: 2 } });
+    const refused = await quota.reserve(G, 'u3');
+    expect(refused).toEqual({
+      scope: { guildId: G, userId: 'u3', day: '2024-03-10' },
+      granted: false,
+      refusedBy: 'guild',
+      status: { used: 0, limit: 5, remaining: 5, resetsAt: at('2024-03-11T00:00:00Z'), guildCap: 2, guildUsed: 2 },
+    });
+    // Another guild has no cap.
+    for (let index = 0; index < 4; index++) expect((await quota.reserve('other-guild', `m${index}`)).granted).toBe(true);
+  });
+
+  it("names the member's own limit when both would refuse, and frees room under the cap on refund", async () => {
+    await settings.setDailyCap(G, 3);
+    await settings.setUserLimit(G, 'u1', 2);
+    await quota.reserve(G, 'u1');
+    await quota.reserve(G, 'u1');
+    const second = await quota.reserve(G, 'u2');
+    expect((await quota.reserve(G, 'u1')).refusedBy).toBe('member');
+    expect((await quota.reserve(G, 'u2')).refusedBy).toBe('guild');
+    await quota.refund(second);
+    expect(await quota.reserve(G, 'u2')).toMatchObject({ granted: true, status: { guildUsed: 3 } });
+  });
+
+  it('treats a cap of 0 or a removed cap as no cap, and rejects an invalid one', async () => {
+    await settings.setDailyCap(G, 1);
+    await quota.reserve(G, 'u1');
+    expect((await quota.reserve(G, 'u2')).refusedBy).toBe('guild');
+    await settings.setDailyCap(G, 0);
+    expect(await settings.dailyCap(G)).toBeUndefined();
+    const uncapped = await quota.reserve(G, 'u2');
+    expect(uncapped.granted).toBe(true);
+    expect(uncapped.status.guildCap).toBeUndefined();
+    await settings.setDailyCap(G, 1);
+    await settings.setDailyCap(G, undefined);
+    expect((await quota.reserve(G, 'u3')).granted).toBe(true);
+    await expect(settings.setDailyCap(G, -1)).rejects.toThrow(SettingsError);
+    await expect(settings.setDailyCap(G, 1.5)).rejects.toThrow(SettingsError);
+    expect(await settings.dailyCap(G)).toBeUndefined();
+  });
+
+  it('keeps the server cap across a fresh settings store (stored, not cached)', async () => {
+    await settings.setDailyCap(G, 7);
+    expect(await new GuildSettingsStore(storage.kv).dailyCap(G)).toBe(7);
   });
 
   it('refunds a granted reservation and ignores a refused one', async () => {

@@ -1,0 +1,56 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { admit } from '../../src/jobs/admission.js';
+import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { QuotaService } from '../../src/quota/quota-service.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { createTempDir, type TempDir } from '../helpers/tmp.js';
+
+const GUILD = 'guild-1';
+const NOW = Date.parse('2024-03-10T12:00:00Z');
+const MIDNIGHT = Date.parse('2024-03-11T00:00:00Z');
+
+describe('admission: which quota refused (on a real SQLite file)', () => {
+  let dir: TempDir;
+  let storage: Storage;
+  let settings: GuildSettingsStore;
+  let deps: Parameters<typeof admit>[0];
+
+  beforeEach(async () => {
+    dir = await createTempDir('admission');
+    storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
+    settings = new GuildSettingsStore(storage.kv, { cacheTtlMs: 0 });
+    deps = { settings, quota: new QuotaService({ counter: storage.counters, settings, defaultDaily: 2, clock: { now: () => NOW } }) };
+  });
+  afterEach(async () => {
+    await storage.close();
+    await dir.remove();
+  });
+
+  const admitMember = (userId: string) => admit(deps, GUILD, userId, 'a lighthouse');
+
+  it("maps the server cap to server_cap_reached with the cap and tomorrow's reset", async () => {
+    await settings.setDailyCap(GUILD, 2);
+    expect(await admitMember('a')).toMatchObject({ admitted: true });
+    expect(await admitMember('b')).toMatchObject({ admitted: true });
+    expect(await admitMember('c')).toEqual({ admitted: false, refusal: { code: 'server_cap_reached', cap: 2, resetsAt: MIDNIGHT } });
+    expect((await deps.quota.reserve(GUILD, 'c')).status.used).toBe(0);
+  });
+
+  it("maps the member's own limit to quota_exceeded, also when the server cap is reached too", async () => {
+    await settings.setDailyCap(GUILD, 2);
+    await admitMember('a');
+    await admitMember('a');
+    expect(await admitMember('a')).toEqual({
+      admitted: false,
+      refusal: { code: 'quota_exceeded', quota: expect.objectContaining({ used: 2, limit: 2, resetsAt: MIDNIGHT }) },
+    });
+  });
+
+  it('admits past the old cap once an admin removes it', async () => {
+    await settings.setDailyCap(GUILD, 1);
+    await admitMember('a');
+    expect(await admitMember('b')).toMatchObject({ admitted: false, refusal: { code: 'server_cap_reached' } });
+    await settings.setDailyCap(GUILD, undefined);
+    expect(await admitMember('b')).toMatchObject({ admitted: true });
+  });
+});
