@@ -26,7 +26,8 @@ describe('admission: which quota refused (on a real SQLite file)', () => {
     await dir.remove();
   });
 
-  const admitMember = (userId: string) => admit(deps, GUILD, userId, 'a lighthouse');
+  const admitMember = (userId: string, where: { channelId?: string; roleIds?: string[] } = {}) =>
+    admit(deps, { guildId: GUILD, userId, roleIds: where.roleIds ?? [], channelId: where.channelId ?? 'general', prompt: 'a lighthouse' });
 
   it("maps the server cap to server_cap_reached with the cap and tomorrow's reset", async () => {
     await settings.setDailyCap(GUILD, 2);
@@ -52,5 +53,19 @@ describe('admission: which quota refused (on a real SQLite file)', () => {
     expect(await admitMember('b')).toMatchObject({ admitted: false, refusal: { code: 'server_cap_reached' } });
     await settings.setDailyCap(GUILD, undefined);
     expect(await admitMember('b')).toMatchObject({ admitted: true });
+  });
+
+  it('refuses outside the allowed channels, before any unit is reserved, and not for a button pressed in a DM', async () => {
+    await settings.allowChannel(GUILD, 'art');
+    expect(await admitMember('a')).toEqual({ admitted: false, refusal: { code: 'wrong_channel', allowed: ['art'] } });
+    expect(await storage.counters.used({ guildId: GUILD, userId: 'a', day: '2024-03-10' })).toBe(0);
+    expect(await admitMember('a', { channelId: 'art' })).toMatchObject({ admitted: true });
+    expect(await admit(deps, { guildId: GUILD, userId: 'a', roleIds: [], channelId: undefined, prompt: 'from a DM' })).toMatchObject({ admitted: true });
+  });
+
+  it("reserves against the member's highest role limit", async () => {
+    await settings.setRoleLimit(GUILD, 'artists', 3);
+    for (let i = 0; i < 3; i += 1) expect(await admitMember('a', { roleIds: ['artists'] })).toMatchObject({ admitted: true });
+    expect(await admitMember('a', { roleIds: ['artists'] })).toMatchObject({ admitted: false, refusal: { code: 'quota_exceeded', quota: { limit: 3 } } });
   });
 });
