@@ -16,11 +16,9 @@ import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import { ImageRelay } from './jobs/relay.js';
-import { JobRunner, type JobRunnerOptions, type Polling } from './jobs/runner.js';
+import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
 import { createSettlement } from './jobs/settlement.js';
-import type { Delivered } from './jobs/delivery.js';
-import type { JobIn } from './jobs/job.js';
 import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
 import { messages } from './messages.js';
 import { createModerationLog } from './moderation/mod-log.js';
@@ -135,12 +133,15 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     logger,
     ...creditCheck,
   });
-  const afterDelivery = async (job: JobIn<'delivering'>, delivered?: Delivered): Promise<void> => {
-    const entry = historyEntryFor(job, delivered, clock.now());
-    await storage.history.record(entry);
-    if (delivered === undefined) return;
-    void modLog.generation(entry);
-    await storage.spend.add(job.guildId, utcDay(clock.now()), job.creditsConsumed ?? 0);
+  const deliveries: DeliveryRecorder = {
+    uploading: (job) => storage.history.record(historyEntryFor(job, undefined, clock.now())),
+    async delivered(job, delivered) {
+      const entry = historyEntryFor(job, delivered, clock.now());
+      await storage.history.record(entry);
+      void modLog.generation(entry);
+      await storage.spend.add(job.guildId, utcDay(clock.now()), job.creditsConsumed ?? 0);
+    },
+    failed: (job) => storage.history.remove(job.id),
   };
   const runner = new JobRunner({
     kie: {
@@ -157,7 +158,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     relay,
     replies,
     polling,
-    recordDelivery: afterDelivery,
+    deliveries,
     waker,
     logger,
     clock,

@@ -39,6 +39,18 @@ export const DefaultJobRunnerOptions = {
   random: Math.random,
 } as const satisfies Required<JobRunnerOptions>;
 
+/**
+ * Told of a job's image: just before the upload (so a button pressed the moment the image appears finds
+ * its record), with the delivered message before the job is settled, and when a job that got that far
+ * failed after all. Its failures are logged, never fatal: the member has the image, only its buttons and
+ * /history will miss it.
+ */
+export interface DeliveryRecorder {
+  uploading(job: JobIn<'delivering'>): Promise<void>;
+  delivered(job: JobIn<'delivering'>, delivered: Delivered): Promise<void>;
+  failed(job: JobIn<'delivering'>): Promise<void>;
+}
+
 export interface JobRunnerDeps {
   kie: Pick<KieClient, 'createTask' | 'getTask'>;
   ledger: Pick<JobLedger, 'update'>;
@@ -46,12 +58,8 @@ export interface JobRunnerDeps {
   relay: ImageRelay;
   replies: DiscordReplies;
   polling: Polling;
-  /**
-   * Keeps the image history its buttons read: told once just before the upload (so a button pressed the
-   * moment the image appears finds its record) and again with the delivered message, before the job is
-   * settled. A failure is logged: the member has the image, only its buttons will not find it.
-   */
-  recordDelivery?: (job: JobIn<'delivering'>, delivered?: Delivered) => Promise<void>;
+  /** Keeps the image history that a delivered image's buttons read. */
+  deliveries?: DeliveryRecorder;
   /** Lets a KIE callback cut a watch's pause short. */
   waker?: TaskWaker;
   logger: Logger;
@@ -174,24 +182,31 @@ export class JobRunner {
   /** delivering → settled: relays the image to the member and keeps the quota unit. */
   private async deliver(job: JobIn<'delivering'>, context: RunContext): Promise<void> {
     context.progress.update({ state: 'downloading' });
-    const record = (delivered?: Delivered) =>
-      this.deps.recordDelivery?.(job, delivered).catch((error: unknown) => context.log.error({ err: error }, 'could not record the image in the history'));
     const delivered = await this.deps.relay.relay(job, {
       signal: context.signal,
       log: context.log,
       beforeUpload: async () => {
         await context.progress.stop();
-        await record();
+        await this.recordDelivery(() => this.deps.deliveries?.uploading(job), context);
       },
       send: (build) => this.send(job, build, context),
     });
-    await record(delivered);
+    await this.recordDelivery(() => this.deps.deliveries?.delivered(job, delivered), context);
     await this.deps.settle(job, 'delivered');
   }
 
   /** Any phase → settled: gives the unit back and tells the member why there is no image. */
+  private async recordDelivery(record: () => Promise<void> | undefined, { log }: RunContext): Promise<void> {
+    try {
+      await record();
+    } catch (error) {
+      log.error({ err: error }, 'could not record the image in the history');
+    }
+  }
+
   private async fail(job: JobRecord, reason: string, context: RunContext): Promise<void> {
     await this.deps.settle(job, 'refunded');
+    if (job.phase === 'delivering') await this.recordDelivery(() => this.deps.deliveries?.failed(job), context);
     try {
       await this.send(job, (late) => failureNotice(job, reason, late), context);
     } catch (error) {

@@ -147,6 +147,17 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expect(history.total).toBe(0);
   });
 
+  it('an image Discord refused to take leaves nothing in the history', async ({ bot }) => {
+    const h = await bot();
+    // Every edit of the reply is refused (400): the image upload fails for good, after its entry was written.
+    h.discord.injectFault({ method: 'PATCH', path: /\/messages\/@original$/, status: 400, body: { message: 'Invalid Form Body', code: 50035 }, times: 1000 });
+    h.imagine({ prompt: 'a refused upload' });
+    await h.kie.waitFor(() => h.kie.downloads.length === 1, 15_000);
+    await h.app.jobs.idle();
+    expect((await h.storage.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now())).total).toBe(0);
+    expect(await used(h, MEMBER.id)).toBe(0);
+  });
+
   it('a button whose record is gone, or of an older format, says privately that the image is too old', async ({ bot }) => {
     const h = await bot();
     const image = await deliveredImage(h);
