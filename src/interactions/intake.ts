@@ -29,6 +29,8 @@ export interface JobInteraction {
   readonly memberRoleIds: readonly string[];
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
   readonly inDirectMessages?: boolean;
+  /** The channel the interaction's thread belongs to, or undefined outside a thread. */
+  parentChannelId?(): Promise<string | undefined>;
   readonly createdTimestamp: number;
   readonly attachmentSizeLimit: number;
   deferReply(): Promise<unknown>;
@@ -63,6 +65,7 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       userId,
       roleIds: interaction.memberRoleIds,
       channelId: interaction.inDirectMessages ? undefined : interaction.channelId,
+      parentChannelId: interaction.parentChannelId?.bind(interaction),
       prompt: request.prompt,
     });
     let deferred = false;

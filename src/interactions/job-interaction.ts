@@ -1,4 +1,4 @@
-import type { ButtonInteraction, ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { ButtonInteraction, ChatInputCommandInteraction, Client, ModalSubmitInteraction } from 'discord.js';
 import type { JobInteraction } from './intake.js';
 import { memberRoleIds } from './member.js';
 
@@ -20,6 +20,16 @@ export function jobInteractionOf(interaction: ChatInputCommandInteraction | Butt
     inDirectMessages: interaction.guildId === null,
     createdTimestamp: interaction.createdTimestamp,
     attachmentSizeLimit: interaction.attachmentSizeLimit,
+    parentChannelId: () => threadParentId(interaction.client, channelId),
     deferReply: () => interaction.deferReply(),
   };
+}
+
+/**
+ * The parent of a thread, from the cache (GUILD_CREATE and THREAD_CREATE carry threads) or else asked of
+ * Discord; a channel Discord will not describe counts as no thread, so the allow list refuses it.
+ */
+async function threadParentId(client: Client, channelId: string): Promise<string | undefined> {
+  const channel = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId).catch(() => null));
+  return channel?.isThread() ? (channel.parentId ?? undefined) : undefined;
 }

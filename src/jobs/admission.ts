@@ -16,6 +16,8 @@ export interface AdmissionRequest {
   roleIds: readonly string[];
   /** Where the job was asked for; undefined outside the server's channels (a button in a DM). */
   channelId: string | undefined;
+  /** The channel a thread belongs to; asked only when the channel itself is not on the allow list. */
+  parentChannelId?: (() => Promise<string | undefined>) | undefined;
   prompt: string;
 }
 
@@ -23,11 +25,12 @@ export interface AdmissionRequest {
  * Decides whether a member may start a job, cheapest refusals first; a unit of quota is reserved only when
  * every other check has passed, so a refusal never costs the member anything.
  */
-export async function admit(deps: AdmissionDeps, { guildId, userId, roleIds, channelId, prompt }: AdmissionRequest): Promise<Admission> {
+export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Promise<Admission> {
+  const { guildId, userId, roleIds, prompt } = request;
   const [settings, blocked] = await Promise.all([deps.settings.get(guildId), deps.settings.isBlocked(guildId, userId)]);
   if (settings.paused) return { admitted: false, refusal: { code: 'paused' } };
   if (blocked) return { admitted: false, refusal: { code: 'blocked' } };
-  if (channelId !== undefined && settings.allowedChannels.length > 0 && !settings.allowedChannels.includes(channelId)) {
+  if (!(await inAllowedChannel(request, settings.allowedChannels))) {
     return { admitted: false, refusal: { code: 'wrong_channel', allowed: settings.allowedChannels } };
   }
   const banned = findBannedWord(prompt, settings.bannedWords);
@@ -35,6 +38,13 @@ export async function admit(deps: AdmissionDeps, { guildId, userId, roleIds, cha
   const reservation = await deps.quota.reserve(guildId, userId, roleIds);
   if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation) };
   return { admitted: true, reservation };
+}
+
+/** With an allow list, a channel on it or a thread inside one; anywhere without a list or outside the server. */
+async function inAllowedChannel({ channelId, parentChannelId }: AdmissionRequest, allowed: readonly string[]): Promise<boolean> {
+  if (channelId === undefined || allowed.length === 0 || allowed.includes(channelId)) return true;
+  const parent = await parentChannelId?.();
+  return parent !== undefined && allowed.includes(parent);
 }
 
 function quotaRefusal(reservation: Reservation): RefusalReason {

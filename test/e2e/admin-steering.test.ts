@@ -9,15 +9,30 @@ import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 
 const ART_CHANNEL = '1100000000000000003';
 const LOG_CHANNEL = '1100000000000000004';
+const ART_THREAD = '1100000000000000005';
+const LATE_ART_THREAD = '1100000000000000006';
+const GENERAL_THREAD = '1100000000000000007';
 const ARTISTS = '1100000000000000050';
 const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
 const NO_MENTIONS = { everyone: false, users: [], roles: [] };
 
-/** A bot in a server with three channels: general, art and a log channel. */
+/** A bot in a server with three channels (general, art and a log channel) and threads in general and art. */
 const stage = (options: HarnessOptions = {}): HarnessOptions => ({
   ...options,
   discord: {
-    guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID, name: 'general' }, { id: ART_CHANNEL, name: 'art' }, { id: LOG_CHANNEL, name: 'mod-log' }] }],
+    guilds: [
+      {
+        id: GUILD_ID,
+        channels: [
+          { id: CHANNEL_ID, name: 'general' },
+          { id: ART_CHANNEL, name: 'art' },
+          { id: LOG_CHANNEL, name: 'mod-log' },
+          { id: ART_THREAD, name: 'cats', parentId: ART_CHANNEL },
+          { id: LATE_ART_THREAD, name: 'dogs', parentId: ART_CHANNEL, announced: false },
+          { id: GENERAL_THREAD, name: 'chatter', parentId: CHANNEL_ID },
+        ],
+      },
+    ],
     ...options.discord,
   },
 });
@@ -166,6 +181,19 @@ describe('channels', () => {
     expect((await firstReply(imagine(h, 'in general again'))).type).toBe(CALLBACK_DEFERRED);
     await h.app.jobs.idle();
     expect(h.kie.creates).toHaveLength(2);
+  });
+
+  it("threads of an allowed channel are allowed, whether or not the bot saw the thread start; other threads are not", async ({ bot }) => {
+    const h = await bot(stage());
+    await admin(h, 'channels allow', { channel: ART_CHANNEL });
+    expect((await firstReply(imagine(h, 'in a known thread', { channelId: ART_THREAD }))).type).toBe(CALLBACK_DEFERRED);
+    expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${ART_THREAD}`)).toBe(false);
+    expect((await firstReply(imagine(h, 'in a new thread', { channelId: LATE_ART_THREAD }))).type).toBe(CALLBACK_DEFERRED);
+    expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${LATE_ART_THREAD}`)).toBe(true);
+    const refused = await firstReply(imagine(h, 'in a thread of general', { channelId: GENERAL_THREAD }));
+    expect(refused).toMatchObject({ type: CALLBACK_MESSAGE, ephemeral: true, content: messages.wrongChannel([ART_CHANNEL]) });
+    await h.app.jobs.idle();
+    expect(h.kie.creates.map((create) => (create.body as { input: { prompt: string } }).input.prompt).sort()).toEqual(['in a known thread', 'in a new thread']);
   });
 });
 

@@ -63,6 +63,25 @@ describe('admission: which quota refused (on a real SQLite file)', () => {
     expect(await admit(deps, { guildId: GUILD, userId: 'a', roleIds: [], channelId: undefined, prompt: 'from a DM' })).toMatchObject({ admitted: true });
   });
 
+  it("admits in a thread of an allowed channel, asking for the thread's parent only when the channel is not listed", async () => {
+    await settings.allowChannel(GUILD, 'art');
+    const asked: string[] = [];
+    const inThread = (channelId: string, parent: string | undefined) =>
+      admit(deps, {
+        guildId: GUILD,
+        userId: 'a',
+        roleIds: [],
+        channelId,
+        parentChannelId: () => (asked.push(channelId), Promise.resolve(parent)),
+        prompt: 'a lighthouse',
+      });
+    expect(await inThread('art-thread', 'art')).toMatchObject({ admitted: true });
+    expect(await inThread('general-thread', 'general')).toEqual({ admitted: false, refusal: { code: 'wrong_channel', allowed: ['art'] } });
+    expect(await inThread('general', undefined)).toMatchObject({ admitted: false, refusal: { code: 'wrong_channel' } });
+    expect(await inThread('art', undefined)).toMatchObject({ admitted: true });
+    expect(asked).toEqual(['art-thread', 'general-thread', 'general']);
+  });
+
   it("reserves against the member's highest role limit", async () => {
     await settings.setRoleLimit(GUILD, 'artists', 3);
     for (let i = 0; i < 3; i += 1) expect(await admitMember('a', { roleIds: ['artists'] })).toMatchObject({ admitted: true });

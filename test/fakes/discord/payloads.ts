@@ -14,8 +14,14 @@ export interface GuildState {
 }
 
 export type ChannelState =
-  | { kind: 'guild-text'; id: string; guildId: string; name: string; position: number }
+  | { kind: 'guild-text'; id: string; guildId: string; name: string; position: number; thread?: ThreadState }
   | { kind: 'dm'; id: string; recipientId: string };
+
+/** A guild channel that is a public thread of `parentId`; `announced` false keeps it out of GUILD_CREATE. */
+export interface ThreadState {
+  parentId: string;
+  announced: boolean;
+}
 
 export function userJson(user: FakeUserSpec): Record<string, unknown> {
   const username = user.username ?? `user${user.id.slice(-4)}`;
@@ -58,6 +64,7 @@ export function channelJson(channel: ChannelState, recipient?: FakeUserSpec): Re
       recipients: recipient ? [userJson(recipient)] : [],
     };
   }
+  if (channel.thread) return threadJson(channel, channel.thread);
   return {
     id: channel.id,
     type: 0,
@@ -71,6 +78,24 @@ export function channelJson(channel: ChannelState, recipient?: FakeUserSpec): Re
     rate_limit_per_user: 0,
     last_message_id: null,
     permission_overwrites: [],
+  };
+}
+
+function threadJson(channel: ChannelState & { kind: 'guild-text' }, thread: ThreadState): Record<string, unknown> {
+  return {
+    id: channel.id,
+    type: 11,
+    guild_id: channel.guildId,
+    name: channel.name,
+    flags: 0,
+    parent_id: thread.parentId,
+    owner_id: channel.guildId,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    message_count: 0,
+    member_count: 1,
+    total_message_sent: 0,
+    thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date(0).toISOString(), locked: false },
   };
 }
 
@@ -91,6 +116,10 @@ export function roleJson(id: string, name: string, overrides: { position?: numbe
     mentionable: false,
     flags: 0,
   };
+}
+
+function isThread(channel: ChannelState): channel is ChannelState & { kind: 'guild-text'; thread: ThreadState } {
+  return channel.kind === 'guild-text' && channel.thread !== undefined;
 }
 
 function everyoneRole(guildId: string): Record<string, unknown> {
@@ -144,12 +173,13 @@ export function guildCreateJson(guild: GuildState, channels: ChannelState[]): Re
     roles: [everyoneRole(guild.id)],
     emojis: [],
     stickers: [],
-    channels: channels.map((channel) => {
+    channels: channels.filter((channel) => !isThread(channel)).map((channel) => {
       // Channels inside GUILD_CREATE carry no guild_id, as on Discord.
       const { guild_id: _guildId, ...rest } = channelJson(channel);
       return rest;
     }),
-    threads: [],
+    // Only active threads the bot can see; a thread that was not announced arrives with its interaction.
+    threads: channels.filter((channel) => isThread(channel) && channel.thread.announced).map((channel) => channelJson(channel)),
     members: [],
     presences: [],
     voice_states: [],

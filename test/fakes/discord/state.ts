@@ -82,6 +82,7 @@ export class DiscordState {
           guildId: spec.id,
           name: channel.name ?? `channel-${position}`,
           position,
+          ...(channel.parentId === undefined ? {} : { thread: { parentId: channel.parentId, announced: channel.announced ?? true } }),
         });
       });
       this.guilds.set(spec.id, {

@@ -3,6 +3,10 @@
 export interface FakeChannelSpec {
   id: string;
   name?: string;
+  /** Makes this a public thread of that channel (type 11). */
+  parentId?: string;
+  /** false: a thread started after the bot connected whose THREAD_CREATE it missed (not in GUILD_CREATE). */
+  announced?: boolean;
 }
 
 export interface FakeGuildSpec {
