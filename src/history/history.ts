@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
 import type { JobIn } from '../jobs/job.js';
 import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
+import { parseStoredJson } from '../util/stored-json.js';
 
 /** Records live at least 30 days, then are pruned. */
 export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -71,14 +72,8 @@ export const historyEntrySchema = z.object({
 
 /** Reads one stored entry back; anything that is not an entry (corrupt, or from an incompatible version) is undefined, never trusted. */
 export function parseHistoryEntry(text: string): HistoryEntry | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const parsed = historyEntrySchema.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
+  const parsed = parseStoredJson(historyEntrySchema, text);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 /**

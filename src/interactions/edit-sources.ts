@@ -1,6 +1,7 @@
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { parseStoredJson } from '../util/stored-json.js';
 
 /** A picture chosen with "Edit image", waiting for its member to submit the edit modal. */
 export interface EditSource {
@@ -40,14 +41,8 @@ export class EditSourceStore {
   async get(id: string, userId: string): Promise<EditSource | undefined> {
     const stored: unknown = await this.kv.get(key(id));
     if (typeof stored !== 'string') return undefined;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(stored);
-    } catch {
-      return undefined;
-    }
-    const parsed = editSourceSchema.safeParse(raw);
-    return parsed.success && parsed.data.userId === userId ? parsed.data : undefined;
+    const parsed = parseStoredJson(editSourceSchema, stored);
+    return parsed.ok && parsed.value.userId === userId ? parsed.value : undefined;
   }
 }
 

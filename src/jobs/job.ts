@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { parseStoredJson } from '../util/stored-json.js';
 
 export interface ImagineRequest {
   prompt: string;
@@ -61,13 +62,6 @@ export type ParsedJobRecord = { ok: true; job: JobRecord } | { ok: false; proble
 
 /** Reads one ledger row back; a row that is not a job (corrupt, or written by an incompatible version) is reported, never trusted. */
 export function parseJobRecord(text: string): ParsedJobRecord {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return { ok: false, problem: 'not JSON' };
-  }
-  const parsed = jobRecordSchema.safeParse(raw);
-  if (parsed.success) return { ok: true, job: parsed.data };
-  return { ok: false, problem: z.prettifyError(parsed.error).replaceAll('\n', ' ') };
+  const parsed = parseStoredJson(jobRecordSchema, text);
+  return parsed.ok ? { ok: true, job: parsed.value } : parsed;
 }
