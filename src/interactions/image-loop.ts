@@ -1,4 +1,4 @@
-import { MessageFlags, PermissionFlagsBits, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, PermissionFlagsBits, Routes, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
@@ -85,13 +85,26 @@ async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, 
   const owner = interaction.user.id === entry.userId;
   const moderator = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
   if (!owner && !moderator) throw new Refusal({ code: 'delete_not_allowed' });
-  // After a deferred update the interaction's @original is the message the button is on.
   await interaction.deferUpdate();
-  await interaction.deleteReply();
+  await deleteButtonMessage(interaction, services);
   // The image is gone either way; a history entry left behind only lists a dead link until it is pruned.
   await services.history.remove(entry.jobId).catch((error: unknown) => services.logger.warn({ err: error, jobId: entry.jobId }, 'could not remove a deleted image from the history'));
   services.logger.info({ jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner }, 'image deleted');
   void services.modLog.imageDeleted(entry, interaction.user.id);
+}
+
+/**
+ * Deletes the message the button is on through its channel, as for any message of the bot's; where the bot
+ * cannot reach the channel, through the interaction (after a deferred update its @original is that message).
+ */
+async function deleteButtonMessage(interaction: ButtonInteraction, services: Services): Promise<void> {
+  const { message } = interaction;
+  try {
+    await interaction.client.rest.delete(Routes.channelMessage(message.channelId, message.id));
+  } catch (error) {
+    services.logger.info({ err: error, messageId: message.id }, 'could not delete the image through its channel; deleting it through the interaction');
+    await interaction.deleteReply();
+  }
 }
 
 async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {

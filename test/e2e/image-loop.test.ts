@@ -142,9 +142,22 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const byModerator = press(h.discord, second, 'Delete', MODERATOR, { memberPermissions: MANAGE_MESSAGES });
     expect((await byModerator.waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(second.id), { timeout: 5_000 }).toBeUndefined();
+    expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([
+      `/channels/${CHANNEL_ID}/messages/${first.id}`,
+      `/channels/${CHANNEL_ID}/messages/${second.id}`,
+    ]);
     // A deleted image leaves the history too.
     const history = await h.app.services.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now());
     expect(history.total).toBe(0);
+  });
+
+  it('Delete where the bot cannot reach the channel: the message goes through the interaction instead', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h, 'unreachable');
+    h.discord.injectFault({ method: 'DELETE', path: /^\/channels\//, status: 403, body: { message: 'Missing Access', code: 50001 } });
+    expect((await press(h.discord, image, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(image.id), { timeout: 5_000 }).toBeUndefined();
+    expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.status)).toEqual([403, 204]);
   });
 
   it('an image Discord refused to take leaves nothing in the history', async ({ bot }) => {
