@@ -8,13 +8,15 @@ import { editImageCommand } from './edit-image-data.js';
 export const editImage: MessageCommand = {
   data: editImageCommand,
   async execute(interaction, services) {
-    const picture = checkPicture(pictureOf([...interaction.targetMessage.attachments.values()]));
+    const message = interaction.targetMessage;
+    const picture = checkPicture(pictureOf([...message.attachments.values()]));
     if (!picture.ok) throw new Refusal(picture.refusal);
     // The modal's custom_id can hold only a key: the picture waits in the store for the submission.
     await services.editSources.put(interaction.id, {
       guildId: interaction.guildId,
       userId: interaction.user.id,
       imageUrl: picture.url,
+      imageSource: { channelId: message.channelId, messageId: message.id, attachmentId: picture.picture.id },
       aspect: picture.aspect ?? '1:1',
       quality: 'basic',
     });

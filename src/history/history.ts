@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
-import type { JobIn } from '../jobs/job.js';
+import { pictureSourceSchema, type JobIn, type PictureSource } from '../jobs/job.js';
 import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
@@ -23,6 +23,8 @@ export interface HistoryEntry {
   model: (typeof HISTORY_MODELS)[number];
   /** [] for text-to-image. */
   inputImageUrls: string[];
+  /** The message the input picture was taken from, to read a fresh URL of it when the recorded one has expired. */
+  inputSource?: PictureSource;
   /** KIE's result URL. */
   resultUrl: string;
   /** The Discord attachment URL of the delivered image, when known. */
@@ -64,6 +66,7 @@ export const historyEntrySchema = z.object({
   quality: z.enum(QUALITIES),
   model: z.enum(HISTORY_MODELS),
   inputImageUrls: z.array(z.url()),
+  inputSource: pictureSourceSchema.exactOptional(),
   resultUrl: z.url(),
   imageUrl: z.url().exactOptional(),
   delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
@@ -99,7 +102,7 @@ export function assertPage(page: { offset: number; limit: number }): void {
  * delivered: then it names the message.
  */
 export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [] } = job.request;
+  const { prompt, aspect, quality, imageUrls = [], imageSource } = job.request;
   const message = delivered?.message;
   return {
     jobId: job.id,
@@ -112,6 +115,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     quality,
     model: modelFor({ image_urls: job.request.imageUrls }),
     inputImageUrls: imageUrls,
+    ...(imageSource === undefined ? {} : { inputSource: imageSource }),
     resultUrl: job.resultUrl,
     ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
     ...(delivered === undefined ? {} : { delivery: delivered.target }),

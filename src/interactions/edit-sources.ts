@@ -1,5 +1,6 @@
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
+import { pictureSourceSchema, type PictureSource } from '../jobs/job.js';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
@@ -8,6 +9,8 @@ export interface EditSource {
   guildId: string;
   userId: string;
   imageUrl: string;
+  /** The message the picture is on, so a reroll of the edit can read a fresh URL of it. */
+  imageSource?: PictureSource;
   aspect: AspectRatio;
   quality: Quality;
 }
@@ -16,6 +19,7 @@ const editSourceSchema = z.object({
   guildId: z.string(),
   userId: z.string(),
   imageUrl: z.url(),
+  imageSource: pictureSourceSchema.exactOptional(),
   aspect: z.enum(ASPECT_RATIOS),
   quality: z.enum(QUALITIES),
 });

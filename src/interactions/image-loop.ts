@@ -2,11 +2,13 @@ import { MessageFlags, PermissionFlagsBits, Routes, type ButtonInteraction, type
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
+import type { ImagineRequest, PictureSource } from '../jobs/job.js';
 import { parseImagineRequest } from '../jobs/request.js';
 import type { ComponentHandlers, Services } from '../services.js';
 import { editModal, editText } from './edit-modal.js';
 import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
 import { jobInteractionOf } from './job-interaction.js';
+import { currentPictureUrl } from './picture-source.js';
 
 type Repliable = ButtonInteraction | ModalSubmitInteraction;
 
@@ -37,8 +39,11 @@ export const imageLoop: ComponentHandlers = {
         const entry = await historyEntry(interaction, id.jobId, services);
         // The message the Edit button is on carries a fresh URL of the delivered image; the one recorded at
         // delivery is the fallback (a modal opened from an ephemeral or since-edited message).
-        const imageUrl = interaction.message?.attachments.first()?.url ?? entry.imageUrl ?? entry.resultUrl;
-        return startEdit(interaction, entry.guildId, { text, imageUrl, aspect: entry.aspect, quality: entry.quality }, services);
+        const { message } = interaction;
+        const attachment = message?.attachments.first();
+        const imageUrl = attachment?.url ?? entry.imageUrl ?? entry.resultUrl;
+        const imageSource = message && attachment ? { channelId: message.channelId, messageId: message.id, attachmentId: attachment.id } : undefined;
+        return startEdit(interaction, entry.guildId, { text, imageUrl, imageSource, aspect: entry.aspect, quality: entry.quality }, services);
       }
       case 'edit_source': {
         const source = await services.editSources.get(id.sourceId, interaction.user.id);
@@ -62,13 +67,22 @@ async function historyEntry(interaction: Repliable, jobId: string, services: Ser
 async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  const imageUrls = entry.inputImageUrls.length > 0 ? { imageUrls: entry.inputImageUrls } : {};
-  await services.startJob(jobInteractionOf(interaction, entry.guildId), { ...parsed.request, ...imageUrls });
+  await services.startJob(jobInteractionOf(interaction, entry.guildId), { ...parsed.request, ...(await rerollPicture(interaction, entry, services)) });
+}
+
+/** The picture an edit started from, at a URL KIE can still fetch (Discord's expire after about a day). */
+async function rerollPicture(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<Pick<ImagineRequest, 'imageUrls' | 'imageSource'>> {
+  const [recorded, ...others] = entry.inputImageUrls;
+  if (recorded === undefined) return {};
+  const { inputSource } = entry;
+  const url = await currentPictureUrl(recorded, inputSource, { client: interaction.client, logger: services.logger, now: services.clock.now() });
+  return { imageUrls: [url, ...others], ...(inputSource === undefined ? {} : { imageSource: inputSource }) };
 }
 
 interface EditInput {
   text: string | null;
   imageUrl: string;
+  imageSource?: PictureSource | undefined;
   aspect: string;
   quality: string;
 }
@@ -77,7 +91,8 @@ interface EditInput {
 async function startEdit(interaction: ModalSubmitInteraction, guildId: string, input: EditInput, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: input.text, aspect: input.aspect, quality: input.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  await services.startJob(jobInteractionOf(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl] });
+  const source = input.imageSource === undefined ? {} : { imageSource: input.imageSource };
+  await services.startJob(jobInteractionOf(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl], ...source });
 }
 
 /** Deletes the image's message: its member may, and so may anyone with Manage Messages. */

@@ -10,13 +10,15 @@ export interface PictureCandidate {
   height?: number | null;
 }
 
-export type CheckedPicture = { ok: true; url: string; aspect: AspectRatio | undefined } | { ok: false; refusal: RefusalReason };
+export type CheckedPicture<T extends PictureCandidate = PictureCandidate> =
+  | { ok: true; picture: T; url: string; aspect: AspectRatio | undefined }
+  | { ok: false; refusal: RefusalReason };
 
 /**
  * Whether KIE's edit model can take the file (PNG, JPEG or WebP, at most 10 MB), checked before any task so
  * that a refusal is private and free. Discord's reported type and size are trusted; KIE checks the bytes.
  */
-export function checkPicture(candidate: PictureCandidate | undefined): CheckedPicture {
+export function checkPicture<T extends PictureCandidate>(candidate: T | undefined): CheckedPicture<T> {
   if (candidate === undefined) return { ok: false, refusal: { code: 'no_image' } };
   const type = mediaType(candidate.contentType);
   if (type === undefined || !(EDIT_IMAGE_LIMITS.contentTypes as readonly string[]).includes(type)) {
@@ -25,11 +27,11 @@ export function checkPicture(candidate: PictureCandidate | undefined): CheckedPi
   if (candidate.size > EDIT_IMAGE_LIMITS.maxBytes) {
     return { ok: false, refusal: { code: 'image_too_large', bytes: candidate.size, max: EDIT_IMAGE_LIMITS.maxBytes } };
   }
-  return { ok: true, url: candidate.url, aspect: closestAspect(candidate.width, candidate.height) };
+  return { ok: true, picture: candidate, url: candidate.url, aspect: closestAspect(candidate.width, candidate.height) };
 }
 
 /** The first attachment that claims to be an image, else the first attachment (to name its type), else none. */
-export function pictureOf(attachments: readonly PictureCandidate[]): PictureCandidate | undefined {
+export function pictureOf<T extends PictureCandidate>(attachments: readonly T[]): T | undefined {
   return attachments.find((attachment) => mediaType(attachment.contentType)?.startsWith('image/')) ?? attachments[0];
 }
 

@@ -8,10 +8,24 @@ export interface ImagineRequest {
   quality: Quality;
   /** Pictures to start from (seedream/4.5-edit); absent for text to image. */
   imageUrls?: string[];
+  /** The Discord message the picture was taken from, when there is one to read it again from. */
+  imageSource?: PictureSource;
+}
+
+/**
+ * An attachment of a Discord message. Its URL expires after about a day; reading the message again gives a
+ * fresh one, which is how a later reroll of an edit can still hand KIE the picture.
+ */
+export interface PictureSource {
+  channelId: string;
+  messageId: string;
+  attachmentId: string;
 }
 
 const snowflake = z.string().regex(/^\d{1,22}$/);
 const moment = z.number().int().nonnegative();
+
+export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake });
 
 const jobBase = z.object({
   id: z.string().min(1),
@@ -28,6 +42,7 @@ const jobBase = z.object({
     aspect: z.enum(ASPECT_RATIOS),
     quality: z.enum(QUALITIES),
     imageUrls: z.array(z.url()).min(1).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
+    imageSource: pictureSourceSchema.optional(),
   }),
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),

@@ -22,6 +22,9 @@ interface CreateBody {
 const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
 const used = (h: Harness, userId: string) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
 
+/** A small PNG, as a member would attach it. */
+const png = async (h: Harness) => ({ filename: 'photo.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
+
 /** /imagine by MEMBER, delivered: the reply with its image and buttons. */
 async function deliveredImage(h: Harness, prompt = 'a red fox in the snow', extra: { aspect?: string; quality?: string } = {}): Promise<FakeMessage> {
   const interaction = h.imagine({ prompt, ...extra });
@@ -242,7 +245,6 @@ describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
 });
 
 describe('starting from a picture', () => {
-  const png = async (h: Harness) => ({ filename: 'photo.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
 
   it('/imagine with an image attachment runs seedream/4.5-edit with that picture', async ({ bot }) => {
     const h = await bot();
@@ -259,7 +261,7 @@ describe('starting from a picture', () => {
     const [create] = createBodies(h);
     expect(create!.model).toBe('seedream/4.5-edit');
     expect(create!.input.image_urls).toHaveLength(1);
-    expect(create!.input.image_urls![0]).toMatch(/\/attachments\/\d+\/\d+\/photo\.png$/);
+    expect(create!.input.image_urls![0]).toMatch(/\/attachments\/\d+\/\d+\/photo\.png\?ex=/);
   });
 
   it.for([
@@ -305,6 +307,47 @@ describe('starting from a picture', () => {
     const notImage = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: pdf.id });
     expect(await privateAnswer(notImage)).toBe(messages.notAnImage('application/pdf'));
     expect(h.kie.creates).toHaveLength(0);
+  });
+});
+
+describe("a reroll of an edit after Discord's attachment URL expired", () => {
+  /** Attachment URLs that work for 1.5 s instead of a day. */
+  const shortLivedUrls = { discord: { attachmentUrlLifetimeMs: 1_500 } };
+  const expired = async (url: string) => expect.poll(async () => (await fetch(url)).status, { timeout: 5_000, interval: 200 }).toBe(404);
+  const inputUrl = (h: Harness, index: number) => createBodies(h)[index]!.input.image_urls![0]!;
+
+  /** Rerolls an image whose picture URL has expired; checks the new task got a fresh URL; returns it and the new image. */
+  async function rerollAfterExpiry(h: Harness, edited: FakeMessage): Promise<{ fresh: string; rerolled: FakeMessage }> {
+    const recorded = inputUrl(h, createBodies(h).length - 1);
+    await expired(recorded);
+    const rerolled = await press(h.discord, edited, 'Reroll', MEMBER).waitForOriginal(hasImage, 15_000);
+    const fresh = inputUrl(h, createBodies(h).length - 1);
+    expect(fresh).not.toBe(recorded);
+    expect((await fetch(fresh)).status).toBe(200);
+    return { fresh, rerolled };
+  }
+
+  it('an edit of a delivered image: the picture is read again from its message', async ({ bot }) => {
+    const h = await bot(shortLivedUrls);
+    const image = await deliveredImage(h, 'a harbour at noon');
+    const edited = await (await submitEdit(h, press(h.discord, image, 'Edit', MEMBER), 'at night')).waitForOriginal(hasImage, 15_000);
+    const { fresh } = await rerollAfterExpiry(h, edited);
+    expect(fresh).toContain(`/attachments/${image.channelId}/${image.attachments[0]!.id}/`);
+    expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${image.channelId}/messages/${image.id}`)).toBe(true);
+    expect(createBodies(h).map((body) => body.input.prompt)).toEqual(['a harbour at noon', 'at night', 'at night']);
+  });
+
+  it('"Edit image" of a member\'s picture: the picture is read again from the member\'s message', async ({ bot }) => {
+    const h = await bot(shortLivedUrls);
+    const photo = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'my cat', files: [await png(h)] });
+    const opener = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
+    const edited = await (await submitEdit(h, opener, 'give the cat a tiny hat')).waitForOriginal(hasImage, 15_000);
+    const { fresh, rerolled } = await rerollAfterExpiry(h, edited);
+    expect(fresh).toContain(`/attachments/${CHANNEL_ID}/${photo.attachments[0]!.id}/`);
+    // A reroll of the reroll still knows where the picture is.
+    const again = await rerollAfterExpiry(h, rerolled);
+    expect(again.fresh).toContain(`/attachments/${CHANNEL_ID}/${photo.attachments[0]!.id}/`);
+    expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-edit', 'seedream/4.5-edit', 'seedream/4.5-edit']);
   });
 });
 

@@ -80,6 +80,7 @@ describe.each(backends)('the %s image history', (_name, open, skip) => {
     const edit = entry({
       model: 'seedream/4.5-edit',
       inputImageUrls: ['https://cdn.discordapp.com/attachments/1/2/in.png'],
+      inputSource: { channelId: '1', messageId: '5', attachmentId: '2' },
       imageUrl: 'https://cdn.discordapp.com/attachments/1/3/out.png',
       quality: 'high',
       aspect: '1:1',

@@ -37,7 +37,7 @@ describe('pictures to start from', () => {
   const png = { url: 'https://cdn.example/a.png', contentType: 'image/png', size: 1000, width: 1920, height: 1080 };
 
   it('accepts PNG, JPEG and WebP up to 10 MB and keeps the shape nearest the picture', () => {
-    expect(checkPicture(png)).toEqual({ ok: true, url: png.url, aspect: '16:9' });
+    expect(checkPicture(png)).toEqual({ ok: true, picture: png, url: png.url, aspect: '16:9' });
     expect(checkPicture({ ...png, contentType: 'image/jpeg; charset=binary', width: 1000, height: 1500 })).toMatchObject({ ok: true, aspect: '2:3' });
     expect(checkPicture({ ...png, contentType: 'IMAGE/WEBP', size: 10 * 1024 * 1024, width: null, height: null })).toMatchObject({ ok: true, aspect: undefined });
   });

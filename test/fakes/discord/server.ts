@@ -68,10 +68,10 @@ export function createRestHandler(deps: RestHandlerDeps): (req: IncomingMessage,
     return match.route.handle({ method, params: match.params, ...request });
   };
 
-  const serveAttachment = (res: ServerResponse, rawSegments: string[]): void => {
+  const serveAttachment = (res: ServerResponse, rawSegments: string[], query: Record<string, string>): void => {
     const [, channelId = '', attachmentId = ''] = rawSegments;
     const attachment = state.findAttachment(channelId, attachmentId);
-    if (!attachment) {
+    if (!attachment || !state.attachmentUrlValid(channelId, attachmentId, query)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('Not found');
       return;
@@ -88,7 +88,7 @@ export function createRestHandler(deps: RestHandlerDeps): (req: IncomingMessage,
     const { segments, rawSegments, query } = parseUrl(req.url ?? '/');
     const raw = await readRawBody(req);
     if (segments === undefined) {
-      if (method === 'GET' && rawSegments[0] === 'attachments') serveAttachment(res, rawSegments);
+      if (method === 'GET' && rawSegments[0] === 'attachments') serveAttachment(res, rawSegments, query);
       else sendJson(res, 404, { message: '404: Not Found', code: 0 });
       return;
     }

@@ -1,4 +1,5 @@
 /** Everything the fake remembers: configuration, guilds, channels, users, commands, messages, interactions. */
+import { createHash } from 'node:crypto';
 import { CommandRegistry } from './commands.js';
 import type { FakeInteraction } from './interactions.js';
 import { messageJson, type MessageState } from './messages.js';
@@ -21,6 +22,7 @@ export interface FakeConfig {
   maxConcurrency: number;
   ackDeadlineMs: number;
   tokenLifetimeMs: number;
+  attachmentUrlLifetimeMs: number;
   heartbeatIntervalMs: number;
   privilegedIntents: number;
   now: () => number;
@@ -36,10 +38,21 @@ export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerat
     maxConcurrency: options.maxConcurrency ?? 1,
     ackDeadlineMs: options.ackDeadlineMs ?? 3000,
     tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60 * 1000,
+    // Discord's attachment URLs expire about a day after they are handed out.
+    attachmentUrlLifetimeMs: options.attachmentUrlLifetimeMs ?? 24 * 60 * 60 * 1000,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     privilegedIntents: options.privilegedIntents ?? 0,
     now: options.now ?? (() => performance.now()),
   };
+}
+
+/** A URL's expiry on whole seconds, as Discord's `ex` parameter states it. */
+function expiryOf(signedAt: number, lifetimeMs: number): number {
+  return Math.ceil((signedAt + lifetimeMs) / 1000) * 1000;
+}
+
+function signature(key: string, signedAt: number): string {
+  return createHash('sha256').update(`fake-cdn ${key} ${signedAt}`).digest('hex');
 }
 
 /** Where a message lives (a channel's list, or an interaction's responses), to change or delete it there. */
@@ -125,9 +138,32 @@ export class DiscordState {
     return channel?.kind === 'guild-text' ? this.guilds.get(channel.guildId) : undefined;
   }
 
+  /**
+   * A signed CDN URL, as Discord's: `ex` (expiry, hex seconds), `is` (issued) and `hm` (signature). The same
+   * URL is handed out until it expires; then the attachment is signed anew, as when Discord serves a message.
+   */
   attachmentUrl(channelId: string, attachment: FakeAttachment): string {
-    return `${this.origin}/attachments/${channelId}/${attachment.id}/${encodeURIComponent(attachment.filename)}`;
+    const key = `${channelId}/${attachment.id}`;
+    const now = Date.now();
+    let signedAt = this.#signedAt.get(key);
+    if (signedAt === undefined || now >= expiryOf(signedAt, this.config.attachmentUrlLifetimeMs)) {
+      signedAt = now;
+      this.#signedAt.set(key, signedAt);
+    }
+    const hex = (ms: number) => Math.floor(ms / 1000).toString(16);
+    const query = `ex=${hex(expiryOf(signedAt, this.config.attachmentUrlLifetimeMs))}&is=${hex(signedAt)}&hm=${signature(key, signedAt)}`;
+    return `${this.origin}/attachments/${channelId}/${attachment.id}/${encodeURIComponent(attachment.filename)}?${query}`;
   }
+
+  /** Whether an attachment URL carries the attachment's current signature and has not expired. */
+  attachmentUrlValid(channelId: string, attachmentId: string, query: Record<string, string>): boolean {
+    const key = `${channelId}/${attachmentId}`;
+    const signedAt = this.#signedAt.get(key);
+    return signedAt !== undefined && query['hm'] === signature(key, signedAt) && Date.now() < expiryOf(signedAt, this.config.attachmentUrlLifetimeMs);
+  }
+
+  /** `${channelId}/${attachmentId}` → when its current URL was signed (wall-clock ms). */
+  readonly #signedAt = new Map<string, number>();
 
   /** Remembers a message's attachments so their URLs keep working after edits, as Discord's CDN does. */
   track(message: MessageState): MessageState {

@@ -40,6 +40,8 @@ export interface FakeDiscordOptions {
   ackDeadlineMs?: number;
   /** Webhook calls with an interaction token older than this → 401 50027 (default 15 min). */
   tokenLifetimeMs?: number;
+  /** How long an attachment URL works after it is handed out; default a day, as on Discord. */
+  attachmentUrlLifetimeMs?: number;
   /** HELLO heartbeat_interval (default 41250). */
   heartbeatIntervalMs?: number;
   /** Privileged intents enabled for the app in the developer portal (bitfield, default 0): others → close 4014. */
