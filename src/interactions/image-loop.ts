@@ -1,4 +1,4 @@
-import { MessageFlags, PermissionFlagsBits, Routes, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, Routes, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
@@ -111,15 +111,24 @@ async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, 
 /**
  * Deletes the message the button is on through its channel, as for any message of the bot's; where the bot
  * cannot reach the channel, through the interaction (after a deferred update its @original is that message).
+ * A message someone already deleted counts as deleted.
  */
 async function deleteButtonMessage(interaction: ButtonInteraction, services: Services): Promise<void> {
   const { message } = interaction;
   try {
     await interaction.client.rest.delete(Routes.channelMessage(message.channelId, message.id));
+    return;
   } catch (error) {
+    if (isUnknownMessage(error)) return;
     services.logger.info({ err: error, messageId: message.id }, 'could not delete the image through its channel; deleting it through the interaction');
-    await interaction.deleteReply();
   }
+  await interaction.deleteReply().catch((error: unknown) => {
+    if (!isUnknownMessage(error)) throw error;
+  });
+}
+
+function isUnknownMessage(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownMessage;
 }
 
 async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {

@@ -163,6 +163,18 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.status)).toEqual([403, 204]);
   });
 
+  it('Delete of an image someone already deleted by hand: acknowledged, its history entry goes, no error shown', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h, 'already gone');
+    const stale = h.discord.findMessage(image.id)!;
+    h.discord.injectFault({ method: 'DELETE', path: /^\/channels\//, status: 404, body: { message: 'Unknown Message', code: 10008 } });
+    const pressed = press(h.discord, stale, 'Delete', MEMBER);
+    expect((await pressed.waitForResponse()).type).toBe(6);
+    await expect.poll(async () => (await h.app.services.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now())).total, { timeout: 5_000 }).toBe(0);
+    expect(pressed.followups).toEqual([]);
+    expect(h.discord.requests.filter((request) => request.method === 'DELETE')).toHaveLength(1);
+  });
+
   it('an image Discord refused to take leaves nothing in the history', async ({ bot }) => {
     const h = await bot();
     // Every edit of the reply is refused (400): the image upload fails for good, after its entry was written.
