@@ -195,7 +195,7 @@ export class JobRunner {
     await this.deps.settle(job, 'delivered');
   }
 
-  /** Any phase → settled: gives the unit back and tells the member why there is no image. */
+  /** Tells the delivery recorder; a failure to record is logged, never the job's failure. */
   private async recordDelivery(record: () => Promise<void> | undefined, { log }: RunContext): Promise<void> {
     try {
       await record();
@@ -204,6 +204,7 @@ export class JobRunner {
     }
   }
 
+  /** Any phase → settled: gives the unit back and tells the member why there is no image. */
   private async fail(job: JobRecord, reason: string, context: RunContext): Promise<void> {
     await this.deps.settle(job, 'refunded');
     if (job.phase === 'delivering') await this.recordDelivery(() => this.deps.deliveries?.failed(job), context);

@@ -91,14 +91,13 @@ export class GuildSettingsStore {
   }
 
   async allowedChannels(guildId: string): Promise<string[]> {
-    const stored = await this.#read(keys.allowedChannels(guildId));
-    return Array.isArray(stored) ? stored.filter((id): id is string => typeof id === 'string') : [];
+    return this.#stringList(keys.allowedChannels(guildId));
   }
 
   /** Adds a channel to the list /imagine is limited to; false when it was listed already. */
   async allowChannel(guildId: string, channelId: string): Promise<boolean> {
     return this.#editLock.run(keys.allowedChannels(guildId), async () => {
-      const channels = await this.#freshList(keys.allowedChannels(guildId));
+      const channels = await this.#stringList(keys.allowedChannels(guildId), true);
       if (channels.includes(channelId)) return false;
       if (channels.length >= MAX_ALLOWED_CHANNELS) {
         throw new SettingsError('too-many-channels', `At most ${MAX_ALLOWED_CHANNELS} channels can be allowed.`);
@@ -111,7 +110,7 @@ export class GuildSettingsStore {
   /** Takes a channel off the list; false when it was not listed. */
   async removeChannel(guildId: string, channelId: string): Promise<boolean> {
     return this.#editLock.run(keys.allowedChannels(guildId), async () => {
-      const channels = await this.#freshList(keys.allowedChannels(guildId));
+      const channels = await this.#stringList(keys.allowedChannels(guildId), true);
       if (!channels.includes(channelId)) return false;
       const remaining = channels.filter((id) => id !== channelId);
       await this.#setOrDelete(keys.allowedChannels(guildId), remaining.length > 0 ? remaining : undefined);
@@ -231,16 +230,15 @@ export class GuildSettingsStore {
     });
   }
 
-  async #freshList(key: string): Promise<string[]> {
-    const stored = await this.#kv.get<unknown>(key);
-    return Array.isArray(stored) ? stored.filter((item): item is string => typeof item === 'string') : [];
+  /** `fresh` for read-modify-write under the edit lock: a cached list could drop another edit. */
+  async #bannedWords(guildId: string, fresh = false): Promise<string[]> {
+    return this.#stringList(keys.bannedWords(guildId), fresh);
   }
 
-  /** `fresh` for read-modify-write under the words lock: a cached list could drop another edit. */
-  async #bannedWords(guildId: string, fresh = false): Promise<string[]> {
-    const key = keys.bannedWords(guildId);
+  /** A stored list of strings (anything else in it is ignored); `fresh` skips the cache. */
+  async #stringList(key: string, fresh = false): Promise<string[]> {
     const stored = fresh ? await this.#kv.get<unknown>(key) : await this.#read(key);
-    return Array.isArray(stored) ? stored.filter((word): word is string => typeof word === 'string') : [];
+    return Array.isArray(stored) ? stored.filter((item): item is string => typeof item === 'string') : [];
   }
 
   async #setOrDelete(key: string, value: unknown): Promise<void> {

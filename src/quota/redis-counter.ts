@@ -3,7 +3,10 @@ import {
   assertLimit,
   byUsageDescending,
   effectiveGuildCap,
-  type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
+  type QuotaCounter,
+  type QuotaReserveResult,
+  type QuotaScope,
+} from './counter.js';
 
 /** The one thing the counter needs from a Redis client (@redis/client's `sendCommand`). */
 export interface RedisCommandSender {
