@@ -3,7 +3,8 @@ import { Events, type Client } from 'discord.js';
 import { Agent } from 'undici';
 import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
-import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
+import type { CallbackReceiver } from './callbacks/server.js';
+import { startConfiguredCallbackReceiver } from './callbacks/start.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-agent.js';
@@ -231,17 +232,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
         (error: unknown) => logger.warn({ err: error }, 'could not look for stale downloads'),
       );
       if (sharded) process.on('message', onParentMessage);
-      else if (config.callbackUrl) {
-        receiver = await startCallbackReceiver({
-          port: config.callbackPort,
-          host: config.callbackHost,
-          path: new URL(config.callbackUrl).pathname,
-          hmacKey: config.webhookHmacKey,
-          wake: (taskId) => waker.wake(taskId),
-          logger,
-        });
-        logger.info({ port: receiver.port, signed: Boolean(config.webhookHmacKey) }, 'KIE callback receiver listening');
-      }
+      else receiver = await startConfiguredCallbackReceiver(config, logger, (taskId) => waker.wake(taskId));
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.discordToken);
       await ready;

@@ -29,7 +29,7 @@ const configSchema = z.object({
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   CALLBACK_URL: httpUrl.optional(),
-  CALLBACK_HOST: z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 0.0.0.0 or 127.0.0.1').default('0.0.0.0'),
+  CALLBACK_HOST: z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
   CALLBACK_PORT: z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number').optional(),
   WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
   KIE_LOW_CREDITS: z.coerce.number({ error: 'a number of credits' }).positive('a number of credits above 0').max(1e12).optional(),
@@ -88,6 +88,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       missing ? `${name} is missing: set it in the environment or .env` : `${name} is invalid: expected ${issue?.message ?? 'a valid value'}`,
     );
+  }
+  // An unsigned callback could be sent by anyone who finds the URL; each would cost a poll of KIE.
+  if (parsed.data.CALLBACK_URL !== undefined && parsed.data.WEBHOOK_HMAC_KEY === undefined) {
+    throw new ConfigError('WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set, and KIE callbacks are accepted only when signed with this key');
   }
   return toConfig(parsed.data);
 }

@@ -1,5 +1,5 @@
 import { REST, Routes, ShardingManager, type APIGatewayBotInfo } from 'discord.js';
-import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
+import { startConfiguredCallbackReceiver } from './callbacks/start.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { wakeMessage } from './sharding.js';
@@ -31,19 +31,10 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
     shard.on('death', () => logger.warn({ shard: shard.id }, 'shard process exited'));
   });
 
-  let receiver: CallbackReceiver | undefined;
-  if (config.callbackUrl) {
-    receiver = await startCallbackReceiver({
-      port: config.callbackPort,
-      host: config.callbackHost,
-      path: new URL(config.callbackUrl).pathname,
-      hmacKey: config.webhookHmacKey,
-      // Which shard runs the job is not known here; a wake for a task nobody watches is ignored.
-      wake: (taskId) => void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed')),
-      logger,
-    });
-    logger.info({ port: receiver.port }, 'KIE callback receiver listening');
-  }
+  // Which shard runs the job is not known here; a wake for a task nobody watches is ignored.
+  const receiver = await startConfiguredCallbackReceiver(config, logger, (taskId) =>
+    void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed')),
+  );
   await manager.spawn({ timeout: 60_000 });
   logger.info({ totalShards }, 'all shards started');
 

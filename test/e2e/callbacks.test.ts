@@ -6,9 +6,8 @@ import { freePort } from '../helpers/ports.js';
 const HMAC_KEY = 'test-hmac-key-123';
 const CALLBACK_PATH = '/kie/callback';
 
-
 /** A harness whose bot receives KIE callbacks on a loopback port and keeps its own (callback-mode) poll schedule. */
-async function callbackHarness(options: { hmacKey?: string }): Promise<{ harness: Harness; callbackUrl: string }> {
+async function callbackHarness(options: { hmacKey: string }): Promise<{ harness: Harness; callbackUrl: string }> {
   const port = await freePort();
   const callbackUrl = `http://127.0.0.1:${port}${CALLBACK_PATH}`;
   const harness = await startHarness({
@@ -16,11 +15,12 @@ async function callbackHarness(options: { hmacKey?: string }): Promise<{ harness
       CALLBACK_URL: callbackUrl,
       CALLBACK_PORT: String(port),
       CALLBACK_HOST: '127.0.0.1',
-      ...(options.hmacKey ? { WEBHOOK_HMAC_KEY: options.hmacKey } : {}),
+      WEBHOOK_HMAC_KEY: options.hmacKey,
+      QUOTA_DAILY: '50',
     },
     // One wall clock for both fakes, so a KIE completion time and a Discord edit time compare.
     discord: { now: Date.now },
-    kie: { defaultScenario: { durationMs: 1_500 }, ...(options.hmacKey ? { hmacKey: options.hmacKey } : {}) },
+    kie: { defaultScenario: { durationMs: 1_500 }, hmacKey: options.hmacKey },
     tuningDefaults: false,
     tuning: { progressIntervalMs: 200 },
   });
@@ -43,7 +43,11 @@ async function postCallback(url: string, taskId: string, headers: Record<string,
   return { status: response.status, body: (await response.json()) as unknown };
 }
 
-function signed(taskId: string, key: string, timestampSeconds = Math.floor(Date.now() / 1000)): Record<string, string> {
+/**
+ * Signature headers as KIE makes them. The default timestamp is 30 s old (fresh, within KIE's 5 minutes), so
+ * it never equals the one of KIE's own completion callback, which the receiver would take for a replay.
+ */
+function signed(taskId: string, key: string, timestampSeconds = Math.floor(Date.now() / 1000) - 30): Record<string, string> {
   return { 'x-webhook-timestamp': String(timestampSeconds), 'x-webhook-signature': signKieCallback(taskId, timestampSeconds, key) };
 }
 
@@ -173,56 +177,56 @@ describe('KIE callbacks, signed with WEBHOOK_HMAC_KEY', () => {
     expect(interaction.edits.filter((edit) => edit.attachments.length > 0)).toHaveLength(1);
   });
 
-  it('ignores other paths and methods', async () => {
-    const base = new URL(callbackUrl);
-    expect((await fetch(new URL('/elsewhere', base), { method: 'POST', body: '{}' })).status).toBe(404);
-    expect((await fetch(callbackUrl)).status).toBe(405);
-    expect((await fetch(callbackUrl, { method: 'POST', body: 'not json' })).status).toBe(400);
-  });
-});
-
-describe('KIE callbacks without WEBHOOK_HMAC_KEY', () => {
-  let harness: Harness;
-  let callbackUrl: string;
-  beforeAll(async () => {
-    ({ harness, callbackUrl } = await callbackHarness({}));
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
-
-  it('accepts an unsigned callback only as a wake-up: recordInfo decides', async () => {
-    const { kie } = harness;
-    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a paper crane');
+  it('a callback seen before (same task and timestamp) wakes nothing', async () => {
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a tin soldier');
+    const headers = signed(taskId, HMAC_KEY);
     const before = pollsOf();
-    const downloadsBefore = kie.downloads.length;
+    expect(await postCallback(callbackUrl, taskId, headers)).toMatchObject({ status: 200 });
+    await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    // Past the one-wake-a-second limit, so only the replay rule can explain why no poll follows.
+    await sleep(1_200);
+    for (let i = 0; i < 3; i++) expect(await postCallback(callbackUrl, taskId, headers)).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
+    await sleep(500);
+    expect(pollsOf()).toBe(before + 1);
+    harness.kie.completeTask(taskId);
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+  });
 
-    const answer = await postCallback(callbackUrl, taskId);
-    expect(answer).toEqual({ status: 200, body: { code: 200, msg: 'success' } });
-    await kie.waitFor(() => pollsOf() === before + 1, 1_000);
-    // The callback claimed success with an image URL; the task is still generating, so nothing is delivered
-    // until it really finishes.
-    expect(kie.task(taskId)?.completedAt).toBeUndefined();
-    const completedAt = Date.now();
-    kie.completeTask(taskId);
-    const message = await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
-    expectNothingBefore(harness, completedAt, taskId, interaction);
-    expect(kie.downloads.length).toBe(downloadsBefore + 1);
-    expect(Buffer.compare(message.attachments[0]!.bytes, await kie.imageBytes('small'))).toBe(0);
-    expect(interaction.edits.filter((edit) => edit.attachments.length > 0)).toHaveLength(1);
-    expect(kie.callbacks.find((delivery) => delivery.taskId === taskId)?.headers['X-Webhook-Signature']).toBeUndefined();
+  it('wakes one task at most once a second, however many fresh signatures name it, and holds back the last wake', async () => {
+    const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a brass compass');
+    const before = pollsOf();
+    const nowSeconds = Math.floor(Date.now() / 1000) - 30;
+    const sentAt = Date.now();
+    const answers = await Promise.all([0, 1, 2, 3, 4].map((back) => postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY, nowSeconds - back))));
+    for (const answer of answers) expect(answer.status).toBe(200);
+    await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
+    // The other four are one wake, held until a second after the first.
+    await harness.kie.waitFor(() => pollsOf() === before + 2, 2_000);
+    const second = harness.kie.polls.filter((poll) => poll.taskId === taskId)[before + 1]!;
+    expect(second.at - sentAt).toBeGreaterThanOrEqual(950);
+    await sleep(1_200);
+    expect(pollsOf()).toBe(before + 2);
+    harness.kie.completeTask(taskId);
+    await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
   });
 
   it('a callback for a task nobody watches causes no poll', async () => {
     const { taskId, pollsOf, interaction } = await startUnfinishedJob(harness, 'a moth at a lamp');
     const before = pollsOf();
-    const answer = await postCallback(callbackUrl, 'ffffffffffffffffffffffffffffffff');
-    expect(answer.status).toBe(200);
+    const stray = 'ffffffffffffffffffffffffffffffff';
+    expect((await postCallback(callbackUrl, stray, signed(stray, HMAC_KEY))).status).toBe(200);
     // The watched task's own callback comes after it and is answered with one poll; the stray one with none.
-    expect(await postCallback(callbackUrl, taskId)).toMatchObject({ status: 200 });
+    expect(await postCallback(callbackUrl, taskId, signed(taskId, HMAC_KEY))).toMatchObject({ status: 200 });
     await harness.kie.waitFor(() => pollsOf() === before + 1, 1_000);
-    expect(harness.kie.polls.filter((poll) => poll.taskId === 'ffffffffffffffffffffffffffffffff')).toEqual([]);
+    expect(harness.kie.polls.filter((poll) => poll.taskId === stray)).toEqual([]);
     harness.kie.completeTask(taskId);
     await interaction.waitForOriginal((m) => m.attachments.length > 0, 5_000);
+  });
+
+  it('ignores other paths and methods', async () => {
+    const base = new URL(callbackUrl);
+    expect((await fetch(new URL('/elsewhere', base), { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(callbackUrl)).status).toBe(405);
+    expect((await fetch(callbackUrl, { method: 'POST', body: 'not json' })).status).toBe(400);
   });
 });

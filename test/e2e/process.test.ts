@@ -84,6 +84,19 @@ describe('the bot as a process (npm start)', () => {
     expect(bot.logs).toEqual([]);
   });
 
+  it('refuses to start with CALLBACK_URL but no WEBHOOK_HMAC_KEY, in one line naming the variable', async () => {
+    const bot = startBotProcess({
+      DISCORD_TOKEN: 'secret-token-value-123',
+      DISCORD_CLIENT_ID: '1300000000000000003',
+      KIE_API_KEY: 'kie-secret-456',
+      CALLBACK_URL: 'https://bot.example.com/kie/callback',
+    });
+    expect(await bot.exited).toBe(1);
+    expect(bot.stderr).toHaveLength(1);
+    expect(bot.stderr[0]).toMatch(/^imagine: WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set/);
+    expect(bot.logs).toEqual([]);
+  });
+
   it('exits non-zero with one line when the store cannot be reached', async () => {
     const bot = startBotProcess({
       DISCORD_TOKEN: 'secret-token-value-123',

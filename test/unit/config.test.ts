@@ -38,7 +38,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       callbackUrl: undefined,
       callbackPort: 8080,
-      callbackHost: '0.0.0.0',
+      callbackHost: '127.0.0.1',
       webhookHmacKey: undefined,
       shards: 1,
     });
@@ -57,6 +57,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...required, SHARDS: '0' })).toThrow(/^SHARDS is invalid/);
     expect(() => loadConfig({ ...required, CALLBACK_PORT: '70000' })).toThrow(/^CALLBACK_PORT is invalid/);
     expect(() => loadConfig({ ...required, WEBHOOK_HMAC_KEY: 'short' })).toThrow(/^WEBHOOK_HMAC_KEY is invalid/);
+  });
+
+  it('refuses CALLBACK_URL without WEBHOOK_HMAC_KEY, in one line naming the variable', () => {
+    const unsigned = { ...required, CALLBACK_URL: 'https://bot.example.com/kie/callback' };
+    expect(() => loadConfig(unsigned)).toThrow(ConfigError);
+    expect(() => loadConfig(unsigned)).toThrow(/^WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set/);
+    expect(() => loadConfig({ ...unsigned, WEBHOOK_HMAC_KEY: '  ' })).toThrow(/^WEBHOOK_HMAC_KEY is missing/);
+    expect(loadConfig({ ...required, WEBHOOK_HMAC_KEY: 'a-long-enough-key' }).callbackUrl).toBeUndefined();
   });
 
   it('inside a shard process, ignores the SHARDS id that discord.js sets', () => {
