@@ -1,6 +1,5 @@
 import { availableParallelism } from 'node:os';
 import { Events, type Client } from 'discord.js';
-import { Agent } from 'undici';
 import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import type { CallbackReceiver } from './callbacks/server.js';
@@ -10,7 +9,8 @@ import type { Config } from './config.js';
 import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-agent.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
 import { startHealthLog } from './health.js';
-import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
+import { createDownloadGuard } from './jobs/download-guard.js';
+import { discardDownload, downloadAgent, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { historyEntryFor } from './history/history.js';
 import { EditSourceStore } from './interactions/edit-sources.js';
 import { imageLoop } from './interactions/image-loop.js';
@@ -105,9 +105,11 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const { ledger } = storage;
   const settle = createSettlement({ ledger, release: (scope) => quota.refund(scope), logger });
   const images = new Semaphore(imageConcurrency);
-  const downloads = new Agent();
+  // Results come from KIE's origin or a public https host, never from inside the bot's network.
+  const downloadGuard = createDownloadGuard({ trustedUrl: config.kieApiUrl });
+  const downloads = downloadAgent(downloadGuard);
   const relay = new ImageRelay({
-    download: (url, signal) => downloadImage(url, { signal, dispatcher: downloads, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
+    download: (url, signal) => downloadImage(url, { guard: downloadGuard, signal, dispatcher: downloads, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
     fit: fitToUploadLimit,
     discard: discardDownload,
     imageSlot: (work) => images.run(work),

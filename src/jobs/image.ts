@@ -6,6 +6,7 @@ import type { Sharp } from 'sharp';
 import { Agent, request, type Dispatcher } from 'undici';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { writeAll } from '../util/write-all.js';
+import { DownloadRefusedError, type DownloadGuard } from './download-guard.js';
 
 /**
  * libvips is loaded with the first image rather than at start-up, so an idle bot does not hold it, and set
@@ -30,6 +31,8 @@ export class ImageDownloadError extends Error {
 }
 
 export interface DownloadOptions {
+  /** Which URLs may be fetched, the first and every redirect hop (see download-guard.ts). */
+  guard: DownloadGuard;
   timeoutMs?: number;
   maxBytes?: number;
   attempts?: number;
@@ -39,8 +42,8 @@ export interface DownloadOptions {
   /** Where the file goes (default: the system's temporary folder). */
   dir?: string;
   /**
-   * The connection pool of this package's undici (the app shares one across downloads). Never the global
-   * dispatcher: on Node 22+ that is Node's own undici 7, which no longer follows redirects for `request`.
+   * The connection pool of this package's undici (the app shares one across downloads, built with
+   * downloadAgent() so that its connections resolve through the guard). Never the global dispatcher.
    */
   dispatcher?: Dispatcher;
 }
@@ -59,11 +62,18 @@ export interface DownloadedImage {
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
 const DEFAULTS = { timeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, attempts: 4 };
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** A connection pool for downloads whose DNS lookups refuse what the guard refuses. */
+export function downloadAgent(guard: DownloadGuard): Agent {
+  return new Agent({ connect: { lookup: guard.lookup } });
+}
 
 /** Downloads a generated image into a file, checking what it really is; retries transient failures. */
-export async function downloadImage(url: string, options: DownloadOptions = {}): Promise<DownloadedImage> {
+export async function downloadImage(url: string, options: DownloadOptions): Promise<DownloadedImage> {
   if (options.dispatcher === undefined) {
-    const dispatcher = new Agent();
+    const dispatcher = downloadAgent(options.guard);
     try {
       return await downloadImage(url, { ...options, dispatcher });
     } finally {
@@ -77,7 +87,7 @@ export async function downloadImage(url: string, options: DownloadOptions = {}):
     try {
       return await downloadOnce(url, options);
     } catch (error) {
-      lastError = error instanceof ImageDownloadError ? error : new ImageDownloadError(describe(error), false);
+      lastError = error instanceof ImageDownloadError ? error : new ImageDownloadError(describe(error), refusedByGuard(error));
       if (lastError.permanent || options.signal?.aborted || attempt === attempts) break;
       await sleep(Math.min(8000, 500 * 2 ** (attempt - 1)));
     }
@@ -93,12 +103,7 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
   const maxBytes = options.maxBytes ?? DEFAULTS.maxBytes;
   const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULTS.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const response = await request(url, {
-    signal,
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    maxRedirections: 5,
-    headers: { accept: 'image/*', 'user-agent': options.userAgent ?? 'imagine-discord-bot' },
-  });
+  const response = await requestFollowingRedirects(url, options, signal);
   const { statusCode, body } = response;
   if (statusCode < 200 || statusCode > 299) {
     await drainBody(body);
@@ -124,6 +129,44 @@ async function downloadOnce(url: string, options: DownloadOptions): Promise<Down
     await rm(path, { force: true });
     throw error;
   }
+}
+
+/** Follows redirects by hand, so that the guard sees every hop before anything connects to it. */
+async function requestFollowingRedirects(url: string, options: DownloadOptions, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  let current = parseUrl(url);
+  for (let hop = 0; ; hop += 1) {
+    try {
+      await options.guard.check(current);
+    } catch (error) {
+      if (error instanceof DownloadRefusedError) throw new ImageDownloadError(error.message, true);
+      throw error;
+    }
+    const response = await request(current, {
+      signal,
+      ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+      maxRedirections: 0,
+      headers: { accept: 'image/*', 'user-agent': options.userAgent ?? 'imagine-discord-bot' },
+    });
+    const location = headerOf(response.headers, 'location');
+    if (!REDIRECT_STATUSES.has(response.statusCode) || location === undefined) return response;
+    await drainBody(response.body);
+    if (hop >= MAX_REDIRECTS) throw new ImageDownloadError(`more than ${MAX_REDIRECTS} redirects`, true);
+    current = parseUrl(location, current);
+  }
+}
+
+function parseUrl(url: string, base?: URL): URL {
+  try {
+    return new URL(url, base);
+  } catch {
+    throw new ImageDownloadError('not a valid URL', true);
+  }
+}
+
+/** The connection's own lookup refused a private address (see download-guard.ts). */
+function refusedByGuard(error: unknown): boolean {
+  for (let inner: unknown = error; inner instanceof Error; inner = inner.cause) if (inner instanceof DownloadRefusedError) return true;
+  return false;
 }
 
 /** Deletes a downloaded image's file. */

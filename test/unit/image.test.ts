@@ -13,7 +13,9 @@ import {
   sniffImageFormat,
   sweepStaleDownloads,
   type DownloadedImage,
+  type DownloadOptions,
 } from '../../src/jobs/image.js';
+import { createDownloadGuard } from '../../src/jobs/download-guard.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { rejectionOf } from '../helpers/rejection.js';
 
@@ -157,8 +159,8 @@ describe('downloadImage', () => {
   });
 
   const noSleep = async () => {};
-  const download = (path: string, options: Parameters<typeof downloadImage>[1] = {}) =>
-    downloadImage(`${base}${path}`, { sleep: noSleep, dir: dir.path, ...options });
+  const download = (path: string, options: Partial<DownloadOptions> = {}) =>
+    downloadImage(`${base}${path}`, { guard: createDownloadGuard({ trustedUrl: base }), sleep: noSleep, dir: dir.path, ...options });
 
   /** Reads a downloaded file, then deletes it as the job runner does. */
   async function contents(image: DownloadedImage): Promise<Buffer> {
@@ -266,7 +268,12 @@ describe('downloadImage', () => {
     await once(closed, 'listening');
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await expectDownloadError(downloadImage(`http://127.0.0.1:${port}/x.png`, { attempts: 2, sleep: noSleep, dir: dir.path }));
+    const error = await expectDownloadError(downloadImage(`http://127.0.0.1:${port}/x.png`, {
+        guard: createDownloadGuard({ trustedUrl: `http://127.0.0.1:${port}` }),
+        attempts: 2,
+        sleep: noSleep,
+        dir: dir.path,
+      }),);
     expect(error.permanent).toBe(false);
   });
 });

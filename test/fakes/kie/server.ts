@@ -259,6 +259,9 @@ export class FakeKie {
       const image = kind === 'custom' ? this.tasks.get(taskId)?.scenario.image : undefined;
       if (image !== undefined && typeof image === 'object' && 'bytes' in image) {
         send(res, { kind: 'raw', status: 200, body: '', contentType: image.contentType }, image.bytes);
+      } else if (image !== undefined && typeof image === 'object' && 'redirectTo' in image) {
+        res.writeHead(302, { location: image.redirectTo, 'content-length': 0 });
+        res.end();
       } else {
         send(res, { kind: 'raw', status: 404, body: 'Not Found', contentType: 'text/plain' });
       }

@@ -2,7 +2,8 @@ import type { FakeImages } from './images.js';
 
 /** The fake KIE's public shapes: what tests script (scenarios, create behaviours, faults) and what they read back. */
 
-export type ImageChoice = 'small' | 'large' | '4k' | 'html' | '404' | 'slow' | { url: string } | { bytes: Buffer; contentType: string };
+/** `redirectTo`: the fake serves the result at its own URL as a 302 to that location. */
+export type ImageChoice = 'small' | 'large' | '4k' | 'html' | '404' | 'slow' | { url: string } | { redirectTo: string } | { bytes: Buffer; contentType: string };
 
 export interface TaskScenario {
   /** Default: waiting@0, generating@200, then the outcome at durationMs. A terminal state listed here wins. */
