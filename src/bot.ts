@@ -63,7 +63,7 @@ export function routeInteractions(client: Client, { commands, messageCommands, c
     if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
     await run(interaction);
   };
-  /** The handler of an interaction, or undefined for one the bot has none for (logged, left unanswered). */
+  /** The handler of an interaction, or undefined for a command the bot has none for (logged, left unanswered). */
   const handlerFor = (interaction: RepliableInteraction): Handler | undefined => {
     if (interaction.isChatInputCommand()) {
       const command = commands.get(interaction.commandName);
@@ -73,12 +73,14 @@ export function routeInteractions(client: Client, { commands, messageCommands, c
       const command = messageCommands.get(interaction.commandName);
       return command && inGuildOnly((inGuild) => command.execute(inGuild as GuildMessageCommandInteraction, services));
     }
-    if (interaction.isButton() || interaction.isModalSubmit()) {
+    if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
       const id = parseCustomId(interaction.customId);
-      if (id === undefined) return undefined;
-      // A button of a format this version no longer reads is answered like one whose image is gone.
-      if (id === 'outdated') return () => Promise.reject(new Refusal({ code: 'image_expired' }));
-      return interaction.isButton() ? () => components.button(interaction, id, services) : () => components.modal(interaction, id, services);
+      // An older version's button or form, or one that is not ours: say so at once rather than leave it unanswered.
+      const unknown = new Refusal({ code: 'component_unknown', component: interaction.isModalSubmit() ? 'form' : 'button' });
+      if (id === undefined || id === 'outdated') return () => Promise.reject(unknown);
+      if (interaction.isButton()) return () => components.button(interaction, id, services);
+      if (interaction.isModalSubmit()) return () => components.modal(interaction, id, services);
+      return () => Promise.reject(unknown);
     }
     return undefined;
   };

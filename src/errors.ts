@@ -18,8 +18,10 @@ export type RefusalReason =
   | { code: 'invalid_choice'; option: string; allowed: readonly string[] }
   | { code: 'admin_only' }
   | { code: 'invalid_setting'; detail: string }
-  /** A button or modal whose image is no longer in the history (older than its retention, deleted, or an old format). */
+  /** A button or modal whose image is no longer in the history (older than its retention, or deleted). */
   | { code: 'image_expired' }
+  /** A button or form whose custom_id this version does not know (an older version's message, or not ours). */
+  | { code: 'component_unknown'; component: 'button' | 'form' }
   | { code: 'no_image' }
   | { code: 'not_an_image'; contentType: string | null }
   | { code: 'image_too_large'; bytes: number; max: number }

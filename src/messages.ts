@@ -111,6 +111,8 @@ export const messages = {
         return reason.detail;
       case 'image_expired':
         return messages.imageExpired;
+      case 'component_unknown':
+        return reason.component === 'button' ? messages.buttonUnknown : messages.formUnknown;
       case 'no_image':
         return messages.noImage;
       case 'not_an_image':
@@ -150,6 +152,8 @@ export const messages = {
   lateFailure: (userId: string, reason: string) => `<@${userId}>, ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
 
   // The image loop: buttons, edits, /history
+  buttonUnknown: 'This button no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
+  formUnknown: 'This form no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
   imageExpired: 'This image is too old for its buttons (the bot keeps images for 30 days), or it was deleted. Run `/imagine` again.',
   noImage: 'That message has no picture to edit. Pick a message with a PNG, JPEG or WebP image.',
   notAnImage: (contentType: string | null) =>

@@ -28,7 +28,7 @@ export const imageLoop: ComponentHandlers = {
       case 'history_page':
         return showHistoryPage(interaction, id.offset, services);
       default:
-        throw new Refusal({ code: 'image_expired' });
+        throw new Refusal({ code: 'component_unknown', component: 'button' });
     }
   },
 
@@ -51,7 +51,7 @@ export const imageLoop: ComponentHandlers = {
         return startEdit(interaction, source.guildId, { text, ...source }, services);
       }
       default:
-        throw new Refusal({ code: 'image_expired' });
+        throw new Refusal({ code: 'component_unknown', component: 'form' });
     }
   },
 };

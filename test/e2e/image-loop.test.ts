@@ -191,12 +191,31 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expect(await used(h, MEMBER.id)).toBe(0);
   });
 
-  it('a button whose record is gone, or of an older format, says privately that the image is too old', async ({ bot }) => {
+  it('a button whose record is gone says privately that the image is too old', async ({ bot }) => {
     const h = await bot();
     const image = await deliveredImage(h);
-    for (const customId of [`img:v1:reroll:${randomUUID()}`, `img:v1:edit:${randomUUID()}`, 'img:v0:reroll:abc']) {
+    for (const customId of [`img:v1:reroll:${randomUUID()}`, `img:v1:edit:${randomUUID()}`]) {
       const interaction = h.discord.dispatchComponent({ messageId: image.id, customId, user: OTHER });
       expect(await privateAnswer(interaction)).toBe(messages.imageExpired);
+    }
+    expect(createBodies(h)).toHaveLength(1);
+  });
+
+  it('a button or form of an older version, or not ours, says privately within 3 s that it no longer works', async ({ bot }) => {
+    const h = await bot();
+    const image = await deliveredImage(h);
+    const foreign = ['img:v0:reroll:abc', 'img:v1:explode:abc', `img:v1:editjob:${randomUUID()}`, 'poll:vote:3', 'garbage', 'x'.repeat(100)];
+    for (const customId of foreign) {
+      const interaction = h.discord.dispatchComponent({ messageId: image.id, customId, user: OTHER });
+      expect(await privateAnswer(interaction)).toBe(messages.buttonUnknown);
+      expect((await interaction.waitForResponse()).latencyMs).toBeLessThan(3_000);
+    }
+    const opener = press(h.discord, image, 'Edit', MEMBER);
+    await opener.waitForResponse();
+    for (const customId of ['img:v0:editjob:abc', `img:v1:reroll:${randomUUID()}`, 'someone-elses-form']) {
+      const submission = h.discord.submitModal(opener, { change: 'make it blue' }, customId);
+      expect(await privateAnswer(submission)).toBe(messages.formUnknown);
+      expect((await submission.waitForResponse()).latencyMs).toBeLessThan(3_000);
     }
     expect(createBodies(h)).toHaveLength(1);
   });

@@ -261,11 +261,13 @@ export class FakeDiscord {
 
   /**
    * The member who was shown a modal submits it with these text input values (by custom_id). Every value
-   * must name a text input of the modal the bot opened; inputs left out are submitted empty.
+   * must name a text input of the modal the bot opened; inputs left out are submitted empty. `asCustomId`
+   * submits it under another custom_id, as if an older version of the bot had opened it.
    */
-  submitModal(opener: FakeInteraction, values: Record<string, string>): FakeInteraction {
-    const modal = opener.modal();
-    if (!modal) throw new Error(`FakeDiscord: interaction ${opener.commandName} opened no modal`);
+  submitModal(opener: FakeInteraction, values: Record<string, string>, asCustomId?: string): FakeInteraction {
+    const opened = opener.modal();
+    if (!opened) throw new Error(`FakeDiscord: interaction ${opener.commandName} opened no modal`);
+    const modal = asCustomId === undefined ? opened : { ...opened, custom_id: asCustomId };
     const submitted = submittedModalComponents(modal, values);
     const channel = this.state.channels.get(opener.channelId);
     if (!channel) throw new Error(`FakeDiscord: unknown channel ${opener.channelId}`);
