@@ -23,7 +23,7 @@ export interface CreditMonitorOptions {
   logger: Logger;
   /** Regular checks (default 10 minutes). */
   intervalMs?: number;
-  /** A check after a 402 is skipped when one ran this recently (a burst of failing jobs makes one check). */
+  /** A check after a 402 is skipped when another 402 caused one this recently (a burst of failing jobs makes one check). */
   afterPaymentRequiredMs?: number;
 }
 
@@ -33,7 +33,8 @@ export interface CreditMonitorOptions {
  * recovered and fallen again.
  */
 export class CreditMonitor {
-  private lastCheck = Number.NEGATIVE_INFINITY;
+  /** When a 402 last caused a check; regular checks do not count, as they may have read the balance before the 402. */
+  private lastPaymentRequiredCheck = Number.NEGATIVE_INFINITY;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -50,11 +51,16 @@ export class CreditMonitor {
     this.timer = undefined;
   }
 
-  /** KIE answered 402 (credits insufficient): look at the balance now, unless a check just ran. */
+  /**
+   * KIE answered 402 (credits insufficient): look at the balance now, unless another 402 caused a check in
+   * the last 30 s. A check already under way may have read the balance before the 402, so a fresh one follows it.
+   */
   paymentRequired(): void {
     if (this.options.threshold === undefined) return;
-    if (this.options.now() - this.lastCheck < (this.options.afterPaymentRequiredMs ?? 30_000)) return;
-    void this.check();
+    const now = this.options.now();
+    if (now - this.lastPaymentRequiredCheck < (this.options.afterPaymentRequiredMs ?? 30_000)) return;
+    this.lastPaymentRequiredCheck = now;
+    void (this.running ?? Promise.resolve()).then(() => this.check());
   }
 
   /** One check (concurrent calls share it); failures are logged, never thrown. */
@@ -66,7 +72,6 @@ export class CreditMonitor {
   private async checkOnce(): Promise<void> {
     const { threshold, logger } = this.options;
     if (threshold === undefined) return;
-    this.lastCheck = this.options.now();
     let balance: number;
     try {
       balance = await this.options.getCredits();

@@ -229,14 +229,19 @@ describe('KIE credits', () => {
     await expect.poll(() => warnings().length, { timeout: 5_000 }).toBe(2);
   });
 
-  it('a 402 from KIE triggers a check at once, between the regular ones', async ({ bot }) => {
-    const h = await bot(stage({ env: { KIE_LOW_CREDITS: '100' }, kie: { credits: 0 }, tuning: { creditCheck: { afterPaymentRequiredMs: 0 } } }));
+  it('a 402 from KIE triggers a check at once, even right after a regular one; more 402s within 30 s do not', async ({ bot }) => {
+    const h = await bot(stage({ env: { KIE_LOW_CREDITS: '100' }, kie: { credits: 0 } }));
     // The check at start-up found the balance low, but there was no log channel to warn.
     await expect.poll(() => h.kie.creditChecks.length, { timeout: 5_000 }).toBe(1);
     await admin(h, 'log channel', { channel: LOG_CHANNEL });
     const job = imagine(h, 'a heron');
     await job.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
     await expect.poll(() => logPosts(h).filter((post) => titleOf(post) === messages.logWarningTitle).length, { timeout: 5_000 }).toBe(1);
+    expect(h.kie.creditChecks).toHaveLength(2);
+    // A second refusal within 30 s of the first 402's check makes no other.
+    const again = imagine(h, 'a second heron');
+    await again.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.kie.creditChecks).toHaveLength(2);
   });
 });
