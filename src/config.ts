@@ -116,3 +116,12 @@ function toConfig(env: Env): Config {
     kieLowCredits: env.KIE_LOW_CREDITS,
   });
 }
+
+/** The configuration's secret values, for the log to scrub wherever they appear (the store's password included). */
+export function configSecrets(config: Config): string[] {
+  const secrets = [config.discordToken, config.kieApiKey];
+  if (config.webhookHmacKey !== undefined) secrets.push(config.webhookHmacKey);
+  const storagePassword = URL.canParse(config.storageUrl) ? new URL(config.storageUrl).password : '';
+  if (storagePassword !== '') secrets.push(storagePassword, decodeURIComponent(storagePassword));
+  return secrets;
+}

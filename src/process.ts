@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
 import { createApp, type AppTuning } from './app.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { ConfigError, configSecrets, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
@@ -17,7 +17,7 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
   loadDotenv({ quiet: true });
   const config = loadConfig();
   // With shards, several processes write to one stream: the pid tells their lines apart.
-  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''] }).child({
+  const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config) }).child({
     pid: process.pid,
   });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));

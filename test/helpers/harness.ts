@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import type { DestinationStream } from 'pino';
 import { createApp, type App, type AppTuning } from '../../src/app.js';
-import { loadConfig, type Config } from '../../src/config.js';
+import { configSecrets, loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { FakeDiscord, type FakeDiscordOptions, type FakeUserSpec } from '../fakes/discord/index.js';
@@ -66,7 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const logger = createLogger({
     level: config.logLevel,
-    secrets: [config.discordToken, config.kieApiKey],
+    secrets: configSecrets(config),
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { configSecrets, loadConfig } from '../../src/config.js';
 import { createLogger, secretScrubber } from '../../src/log.js';
 
 const BOT_TOKEN = 'MTA1.bot-token.secret-part';
@@ -171,5 +172,82 @@ describe('createLogger', () => {
     logger.warn(`callback to /interactions/2/${INTERACTION_TOKEN}/callback failed`);
     expect(raw.join('')).not.toContain(INTERACTION_TOKEN);
     expect(lines[0]?.url).toBe('https://discord.com/api/v10/webhooks/1/[redacted]/messages/@original');
+  });
+});
+
+describe('redaction at any depth', () => {
+  const HMAC_KEY = 'hmac-key-abcdef-123';
+  const REDIS_PASSWORD = 'hunter2-redis-pw';
+
+  /** { a: { a: { … value … } } }, `depth` levels down. */
+  function nest(depth: number, value: Record<string, unknown>): Record<string, unknown> {
+    let out = value;
+    for (let i = 0; i < depth; i++) out = { a: out };
+    return out;
+  }
+
+  it('redacts secret-named fields however deep they sit, whatever their case', () => {
+    const { raw, destination } = collect();
+    const logger = createLogger({ level: 'info', destination });
+    logger.info(
+      nest(12, {
+        Authorization: 'Bot deep-auth-value',
+        headers: { 'X-Webhook-Signature': 'deep-signature', cookie: 'deep-cookie' },
+        hmacKey: 'deep-hmac',
+        password: 'deep-password',
+        list: [{ token: 'deep-token-in-array' }],
+      }),
+      'deep',
+    );
+    const text = raw.join('');
+    for (const value of ['deep-auth-value', 'deep-signature', 'deep-cookie', 'deep-hmac', 'deep-password', 'deep-token-in-array']) expect(text).not.toContain(value);
+    expect(text).toContain('"Authorization":"[redacted]"');
+  });
+
+  it('scrubs configured secrets nested deeper than the scrubber walks, instead of passing them through', () => {
+    const scrub = secretScrubber([KIE_KEY]);
+    const text = JSON.stringify(scrub(nest(200, { note: `key ${KIE_KEY}` })));
+    expect(text).not.toContain(KIE_KEY);
+    expect(JSON.stringify(scrub(nest(20, { note: `key ${KIE_KEY}` })))).toContain('key [redacted]');
+  });
+
+  it('survives circular objects', () => {
+    const scrub = secretScrubber([KIE_KEY]);
+    const loop: Record<string, unknown> = { note: KIE_KEY };
+    loop['self'] = loop;
+    expect(scrub(loop)).toEqual({ note: '[redacted]', self: '[circular]' });
+  });
+
+  it('hides the password of a redis:// (or any) URL with credentials, in strings, fields and errors', () => {
+    const scrub = secretScrubber([]);
+    expect(scrub(`connect to redis://default:${REDIS_PASSWORD}@10.0.0.5:6379/0 failed`)).toBe('connect to redis://default:[redacted]@10.0.0.5:6379/0 failed');
+    expect(scrub({ store: { url: `rediss://:${REDIS_PASSWORD}@cache:6380` } })).toEqual({ store: { url: 'rediss://:[redacted]@cache:6380' } });
+    const error = new Error('ECONNREFUSED', { cause: new Error(`redis://u:${REDIS_PASSWORD}@h:1`) });
+    expect(JSON.stringify((scrub(error) as Error).cause, ['message'])).not.toContain(REDIS_PASSWORD);
+    expect(scrub('https://example.com:8080/path@x and redis://host:6379')).toBe('https://example.com:8080/path@x and redis://host:6379');
+  });
+
+  it('hides Authorization credentials quoted in messages, but not ordinary words', () => {
+    const scrub = secretScrubber([]);
+    expect(scrub('sent Authorization: Bearer abc123.def456-ghi')).toBe('sent Authorization: Bearer [redacted]');
+    expect(scrub('header Bot MTIzNDU2Nzg5.Gx1y2z.abc')).toBe('header Bot [redacted]');
+    expect(scrub('Basic quality for everyone')).toBe('Basic quality for everyone');
+  });
+
+  it("scrubs every secret of the configuration: bot token, KIE key, HMAC key and the store's password", () => {
+    const config = loadConfig({
+      DISCORD_TOKEN: BOT_TOKEN,
+      DISCORD_CLIENT_ID: '123456789012345678',
+      KIE_API_KEY: KIE_KEY,
+      WEBHOOK_HMAC_KEY: HMAC_KEY,
+      CALLBACK_URL: 'https://bot.example.com/kie/callback',
+      STORAGE_URL: `redis://user:${encodeURIComponent('p@ss/word!9')}@cache:6379`,
+    });
+    const { raw, destination } = collect();
+    const logger = createLogger({ level: 'info', secrets: configSecrets(config), destination });
+    logger.info({ deep: nest(8, { text: `${BOT_TOKEN} ${KIE_KEY} ${HMAC_KEY}`, bare: 'the password is p@ss/word!9' }) }, 'everything');
+    logger.error({ err: new Error(`store ${config.storageUrl} refused`) }, 'store');
+    const text = raw.join('');
+    for (const secret of [BOT_TOKEN, KIE_KEY, HMAC_KEY, 'p@ss/word!9', encodeURIComponent('p@ss/word!9')]) expect(text).not.toContain(secret);
   });
 });
