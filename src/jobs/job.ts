@@ -51,6 +51,12 @@ const jobBase = z.object({
 
 const task = { taskId: z.string().min(1), submittedAt: moment };
 
+/** Where the image reached the member: once written, the job is never delivered again nor refunded. */
+const deliveredSchema = z.object({
+  target: z.enum(['original', 'channel', 'dm']),
+  message: z.object({ id: z.string().min(1), channelId: z.string().min(1), attachmentUrl: z.string().optional() }),
+});
+
 /**
  * A job as written to the ledger: everything needed to finish it after a restart (the interaction token to
  * edit the reply while it lives, the channel and member to fall back to afterwards), and what is known of
@@ -58,13 +64,20 @@ const task = { taskId: z.string().min(1), submittedAt: moment };
  * - queued: waiting for the create budget, nothing sent (safe to submit after a restart);
  * - submitting: a createTask request may have reached KIE (never submitted again blindly);
  * - watching: the task id is known;
- * - delivering: the task succeeded and its image URL is known (a restart does not poll again).
+ * - delivering: the task succeeded and its image URL is known (a restart does not poll again); with
+ *   `delivered`, the image reached the member and only the settlement is left (a restart does not deliver again).
  */
 export const jobRecordSchema = z.discriminatedUnion('phase', [
   jobBase.extend({ phase: z.literal('queued') }),
   jobBase.extend({ phase: z.literal('submitting') }),
   jobBase.extend({ phase: z.literal('watching'), ...task }),
-  jobBase.extend({ phase: z.literal('delivering'), ...task, resultUrl: z.url(), creditsConsumed: z.number().nonnegative().optional() }),
+  jobBase.extend({
+    phase: z.literal('delivering'),
+    ...task,
+    resultUrl: z.url(),
+    creditsConsumed: z.number().nonnegative().optional(),
+    delivered: deliveredSchema.optional(),
+  }),
 ]);
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

@@ -25,6 +25,8 @@ export interface JobRunnerOptions {
   tokenLifetimeMs: number;
   /** Waits between delivery attempts while Discord is failing; the last one repeats. */
   deliveryRetryDelaysMs: readonly number[];
+  /** Waits between attempts to write down a delivered job and close it, while the store is failing. */
+  settleRetryDelaysMs: readonly number[];
   sleep: Sleep;
   /** Jitter source. */
   random: () => number;
@@ -35,6 +37,7 @@ export const DefaultJobRunnerOptions = {
   firstProgressEditMs: 1_000,
   tokenLifetimeMs: INTERACTION_TOKEN_LIFETIME_MS,
   deliveryRetryDelaysMs: [2_000, 5_000, 15_000, 30_000, 60_000],
+  settleRetryDelaysMs: [250, 1_000, 3_000, 10_000, 30_000, 60_000],
   sleep: defaultSleep,
   random: Math.random,
 } as const satisfies Required<JobRunnerOptions>;
@@ -181,6 +184,12 @@ export class JobRunner {
 
   /** delivering → settled: relays the image to the member and keeps the quota unit. */
   private async deliver(job: JobIn<'delivering'>, context: RunContext): Promise<void> {
+    if (job.delivered !== undefined) {
+      // The image reached the member before a restart; only the settlement was left.
+      context.log.info({ taskId: job.taskId, target: job.delivered.target }, 'image already delivered before the restart; settling');
+      await this.settleDelivered(job, context);
+      return;
+    }
     context.progress.update({ state: 'downloading' });
     const delivered = await this.deps.relay.relay(job, {
       signal: context.signal,
@@ -191,8 +200,40 @@ export class JobRunner {
       },
       send: (build) => this.send(job, build, context),
     });
-    await this.recordDelivery(() => this.deps.deliveries?.delivered(job, delivered), context);
-    await this.deps.settle(job, 'delivered');
+    // From here on the member has the image: nothing below may refund the unit, tell of a failure or deliver again.
+    const done: JobIn<'delivering'> = { ...job, delivered: { target: delivered.target, message: delivered.message } };
+    await this.untilStored(() => this.deps.ledger.update(done), 'could not mark the job delivered in the ledger', context);
+    await this.recordDelivery(() => this.deps.deliveries?.delivered(done, delivered), context);
+    await this.settleDelivered(done, context);
+  }
+
+  /** Keeps the unit and closes the ledger entry, retrying while the store fails; a job left open is settled at the next start. */
+  private async settleDelivered(job: JobIn<'delivering'>, context: RunContext): Promise<void> {
+    await this.untilStored(() => this.deps.settle(job, 'delivered'), 'could not close the ledger entry of a delivered job', context);
+  }
+
+  /** Retries a store write on the settle schedule; gives up quietly (logged) on shutdown or once the schedule is spent. */
+  private async untilStored(write: () => Promise<void>, problem: string, { signal, log }: RunContext): Promise<boolean> {
+    const delays = this.options.settleRetryDelaysMs;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await write();
+        if (attempt > 0) log.info({ attempts: attempt + 1 }, 'store write succeeded after retries');
+        return true;
+      } catch (error) {
+        const delay = delays[attempt];
+        if (delay === undefined || signal.aborted) {
+          log.error({ err: error, attempts: attempt + 1 }, `${problem}; it stays in the ledger and is settled at the next start`);
+          return false;
+        }
+        log.warn({ err: error, attempt: attempt + 1, retryInMs: delay }, problem);
+        try {
+          await this.options.sleep(delay, signal);
+        } catch {
+          // Shutting down: the next loop turn gives up.
+        }
+      }
+    }
   }
 
   /** Tells the delivery recorder; a failure to record is logged, never the job's failure. */

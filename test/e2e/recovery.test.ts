@@ -2,7 +2,8 @@ import { describe, expect} from 'vitest';
 import { messages } from '../../src/messages.js';
 import { FakeImages } from '../fakes/kie/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { CHANNEL_ID, MEMBER as HARNESS_MEMBER, type Harness } from '../helpers/harness.js';
+import { utcDay } from '../../src/quota/day.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER as HARNESS_MEMBER, type Harness } from '../helpers/harness.js';
 import { firstReply } from '../helpers/replies.js';
 import {
   acceptedCreates,
@@ -228,5 +229,30 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
     await harness.app.jobs.idle();
     expect(await ledgerRows(harness)).toEqual([]);
+  });
+
+  it('a ledger close that fails after the image reached the member is retried: the unit is kept, nothing else is sent', async ({ bot }) => {
+    const logs = captureLogs();
+    const { harness, interaction, taskId } = await jobReadyToDeliver(bot, { logs });
+    const { ledger } = harness.storage;
+    const close = ledger.close.bind(ledger);
+    let failures = 2;
+    ledger.close = async (jobId) => {
+      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+      await close(jobId);
+    };
+    harness.kie.completeTask(taskId);
+
+    await interaction.waitForOriginal(hasImage, 15_000);
+    await harness.app.jobs.idle();
+    expect(failures).toBeLessThan(0);
+    expect(await ledgerRows(harness)).toEqual([]);
+    expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
+    // No refund, and the image stays the last word: no failure notice replaced or followed it.
+    expect(logs.lines.some((line) => line.msg === 'quota refunded')).toBe(false);
+    expect(interaction.original()!.attachments).toHaveLength(1);
+    expect(await harness.storage.counters.used({ guildId: GUILD_ID, userId: HARNESS_MEMBER.id, day: utcDay(Date.now()) })).toBe(1);
+    expect(harness.discord.channelMessages(CHANNEL_ID)).toEqual([]);
+    expect(logs.lines.filter((line) => line.msg === 'could not close the ledger entry of a delivered job')).toHaveLength(2);
   });
 });

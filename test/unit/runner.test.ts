@@ -320,8 +320,56 @@ describe('JobRunner, phase by phase', () => {
     await run(runner, await openJob({ phase: 'delivering', taskId: 'task-5', submittedAt: now, resultUrl: RESULT_URL }), true);
 
     expect(sleeps).toEqual([2_000, 5_000]);
-    expect(attempts).toEqual([1, 2]);
+    // The last write marks the job delivered.
+    expect(attempts).toEqual([1, 2, undefined]);
     expect(replies.sent).toHaveLength(1);
     expect(await used()).toBe(1);
+  });
+
+  it('a ledger close that fails after a delivery is retried: the unit is kept and no failure is told', async () => {
+    const replies = recordingReplies();
+    const { runner } = runnerFor(scriptedKie({}).kie, replies);
+    const close = ledger.close.bind(ledger);
+    let failures = 2;
+    ledger.close = async (jobId) => {
+      if (failures-- > 0) throw new Error('SQLITE_BUSY: database is locked');
+      await close(jobId);
+    };
+
+    await run(runner, await openJob({ phase: 'delivering', taskId: 'task-6', submittedAt: now, resultUrl: RESULT_URL }), true);
+
+    expect(sleeps).toEqual([250, 1_000]);
+    expect(replies.sent).toHaveLength(1);
+    expect(replies.sent[0]?.message.files).toHaveLength(1);
+    expect(await used()).toBe(1);
+    expect(await openJobs()).toEqual([]);
+  });
+
+  it('a close that keeps failing leaves the job marked delivered; after a restart it is settled without a second delivery', async () => {
+    const replies = recordingReplies();
+    const { runner, logs } = runnerFor(scriptedKie({}).kie, replies);
+    const close = ledger.close.bind(ledger);
+    ledger.close = async () => {
+      throw new Error('SQLITE_IOERR: disk I/O error');
+    };
+
+    await run(runner, await openJob({ phase: 'delivering', taskId: 'task-9', submittedAt: now, resultUrl: RESULT_URL }), true);
+
+    expect(replies.sent).toHaveLength(1);
+    expect(await used()).toBe(1);
+    const [left] = await openJobs();
+    expect(left).toMatchObject({ phase: 'delivering', delivered: { target: 'original', message: { id: 'original-message-1' } } });
+    expect(logs.lines.some((line) => line.msg.startsWith('could not close the ledger entry of a delivered job; it stays'))).toBe(true);
+
+    // The next start: the store works again, and a fresh runner resumes what the ledger holds.
+    ledger.close = close;
+    const afterRestart = recordingReplies();
+    const { runner: restarted } = runnerFor(scriptedKie({}).kie, afterRestart);
+    await run(restarted, left!, true);
+
+    expect(afterRestart.sent).toEqual([]);
+    expect(downloads).toEqual([RESULT_URL]);
+    expect(await used()).toBe(1);
+    expect(await openJobs()).toEqual([]);
   });
 });
