@@ -16,7 +16,7 @@ export const editImage: MessageCommand = {
       guildId: interaction.guildId,
       userId: interaction.user.id,
       imageUrl: picture.url,
-      imageSource: { channelId: message.channelId, messageId: message.id, attachmentId: picture.picture.id },
+      imageSource: { channelId: message.channelId, messageId: message.id, attachmentId: picture.picture.id, ownerId: message.author.id },
       aspect: picture.aspect ?? '1:1',
       quality: 'basic',
     });

@@ -42,7 +42,8 @@ export const imageLoop: ComponentHandlers = {
         const { message } = interaction;
         const attachment = message?.attachments.first();
         const imageUrl = attachment?.url ?? entry.imageUrl ?? entry.resultUrl;
-        const imageSource = message && attachment ? { channelId: message.channelId, messageId: message.id, attachmentId: attachment.id } : undefined;
+        // The picture is the image's member's, whoever posted the message (the bot did).
+        const imageSource = message && attachment ? { channelId: message.channelId, messageId: message.id, attachmentId: attachment.id, ownerId: entry.userId } : undefined;
         return startEdit(interaction, entry.guildId, { text, imageUrl, imageSource, aspect: entry.aspect, quality: entry.quality }, services);
       }
       case 'edit_source': {

@@ -20,12 +20,14 @@ export interface PictureSource {
   channelId: string;
   messageId: string;
   attachmentId: string;
+  /** Whose picture it is: the message's author, or for an image the bot delivered, the member who made it. */
+  ownerId?: string;
 }
 
 const snowflake = z.string().regex(/^\d{1,22}$/);
 const moment = z.number().int().nonnegative();
 
-export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake });
+export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
 
 const jobBase = z.object({
   id: z.string().min(1),

@@ -62,6 +62,7 @@ export function createModerationLog({ settings, send, logger }: ModerationLogDep
         { name: 'Settings', value: `${entry.aspect} · ${QUALITY_LABELS[entry.quality]}${entry.inputImageUrls.length > 0 ? ' · edit of a picture' : ''}`, inline: true },
       ];
       if (link !== undefined) fields.push({ name: 'Image', value: `[Jump to the message](${link})`, inline: true });
+      if (entry.inputImageUrls.length > 0) fields.push({ name: 'Picture from', value: pictureOwner(entry), inline: true });
       return logged(post(entry.guildId, {
         title: messages.logGenerationTitle,
         description: promptForEmbed(entry.prompt),
@@ -107,4 +108,15 @@ export function createModerationLog({ settings, send, logger }: ModerationLogDep
       return problem;
     },
   };
+}
+
+/**
+ * Whose picture an edit started from: the owner recorded with the picture's message (its author, or the
+ * member who made an image the bot delivered), or the member's own upload when it came as /imagine's attachment.
+ */
+function pictureOwner(entry: HistoryEntry): string {
+  const source = entry.inputSource;
+  if (source === undefined) return `<@${entry.userId}> (their own upload)`;
+  const owner = source.ownerId === undefined ? 'unknown member' : `<@${source.ownerId}>`;
+  return `${owner} · [source message](https://discord.com/channels/${entry.guildId}/${source.channelId}/${source.messageId})`;
 }

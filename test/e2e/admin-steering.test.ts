@@ -274,3 +274,41 @@ describe('the server daily cap', () => {
     await fiftyAgainstCap(await bot(stage({ ...redisBotStorage(defer), kie: { defaultScenario: { durationMs: 100 } } })));
   });
 });
+
+describe('the moderation log says whose picture an edit started from', () => {
+  const generations = (h: Harness) => logPosts(h).filter((post) => titleOf(post) === messages.logGenerationTitle);
+  const pictureFrom = (post: FakeMessage) =>
+    (post.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields.find((field) => field.name === 'Picture from')?.value;
+
+  it('"Edit image" of another member\'s photo, the Edit button on another member\'s image, and a plain /imagine', async ({ bot }) => {
+    const h = await bot(stage());
+    await admin(h, 'log channel', { channel: LOG_CHANNEL });
+
+    // A plain generation has no source picture to name.
+    const mine = await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(1);
+    expect(pictureFrom(generations(h)[0]!)).toBeUndefined();
+
+    // OTHER edits MEMBER's delivered image with its Edit button: the picture is MEMBER's, though the bot posted it.
+    const opener = h.discord.dispatchComponent({ messageId: mine.id, customId: customIdOf(mine, 'Edit'), user: OTHER });
+    await opener.waitForResponse();
+    await h.discord.submitModal(opener, { change: 'add a moon' }).waitForOriginal(hasImage, 15_000);
+    await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(2);
+    expect(pictureFrom(generations(h)[1]!)).toBe(`<@${MEMBER.id}> · [source message](https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${mine.id})`);
+
+    // MEMBER edits OTHER's photo with "Edit image": the picture is OTHER's.
+    const photo = h.discord.postMemberMessage({
+      channelId: CHANNEL_ID,
+      user: OTHER,
+      content: 'my cat',
+      files: [{ filename: 'cat.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') }],
+    });
+    const command = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
+    await command.waitForResponse();
+    await h.discord.submitModal(command, { change: 'give the cat a hat' }).waitForOriginal(hasImage, 15_000);
+    await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(3);
+    const third = generations(h)[2]!;
+    expect(pictureFrom(third)).toBe(`<@${OTHER.id}> · [source message](https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${photo.id})`);
+    expect(third.allowedMentions).toEqual({ parse: [] });
+  });
+});
