@@ -96,16 +96,27 @@ async function startEdit(interaction: ModalSubmitInteraction, guildId: string, i
   await services.startJob(jobInteractionOf(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl], ...source });
 }
 
-/** Deletes the image's message: its member may, and so may anyone with Manage Messages. */
+/**
+ * Deletes the message the button is on: its member may, and so may anyone with Manage Messages. Only when
+ * that is the message the history entry names (or the entry does not know its message yet) does the image
+ * leave the history; a press on another message carrying the same job's buttons (a copy: a late channel post,
+ * a DM) deletes that copy alone, and the named message and its buttons stay as they were.
+ */
 async function deleteImage(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
   const owner = interaction.user.id === entry.userId;
   const moderator = interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) ?? false;
   if (!owner && !moderator) throw new Refusal({ code: 'delete_not_allowed' });
+  const named = entry.messageId === undefined || entry.messageId === interaction.message.id;
   await interaction.deferUpdate();
   await deleteButtonMessage(interaction, services);
-  // The image is gone either way; a history entry left behind only lists a dead link until it is pruned.
-  await services.history.remove(entry.jobId).catch((error: unknown) => services.logger.warn({ err: error, jobId: entry.jobId }, 'could not remove a deleted image from the history'));
-  services.logger.info({ jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner }, 'image deleted');
+  if (named) {
+    // The image is gone either way; a history entry left behind only lists a dead link until it is pruned.
+    await services.history.remove(entry.jobId).catch((error: unknown) => services.logger.warn({ err: error, jobId: entry.jobId }, 'could not remove a deleted image from the history'));
+  }
+  services.logger.info(
+    { jobId: entry.jobId, guildId: entry.guildId, userId: interaction.user.id, byOwner: owner, messageId: interaction.message.id, copy: !named },
+    named ? 'image deleted' : 'a copy of an image deleted; the image its history names stays',
+  );
   void services.modLog.imageDeleted(entry, interaction.user.id);
 }
 

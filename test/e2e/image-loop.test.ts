@@ -1,4 +1,4 @@
-import { PermissionFlagsBits } from 'discord.js';
+import { PermissionFlagsBits, Routes } from 'discord.js';
 import { describe, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry } from '../../src/history/history.js';
@@ -8,7 +8,7 @@ import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discor
 import { it, type Fixtures } from '../helpers/fixtures.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
-import { buttonsOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import { buttonsOf, customIdOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 
 const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
 const MODERATOR: FakeUserSpec = { id: '1200000000000000003', username: 'moderator' };
@@ -218,6 +218,39 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
       expect((await submission.waitForResponse()).latencyMs).toBeLessThan(3_000);
     }
     expect(createBodies(h)).toHaveLength(1);
+  });
+
+  it('Delete removes only the message its history entry names: a copy of the image with the same buttons goes alone', async ({ bot }) => {
+    const h = await bot();
+    const named = await deliveredImage(h, 'a lighthouse with a copy');
+    // The entry names its message once the job is settled.
+    await h.app.jobs.idle();
+    const jobId = customIdOf(named, 'Delete').split(':')[3]!;
+    // Another message of the bot's carrying the same job's buttons (as a late channel post would).
+    const postCopy = async () => {
+      const sent = (await h.app.client.rest.post(Routes.channelMessages(CHANNEL_ID), {
+        body: { content: 'a copy', components: named.components, allowed_mentions: { parse: [] } },
+      })) as { id: string };
+      return h.discord.findMessage(sent.id)!;
+    };
+    const entry = () => h.app.services.history.get(jobId, Date.now());
+
+    const copy = await postCopy();
+    expect((await press(h.discord, copy, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(copy.id), { timeout: 5_000 }).toBeUndefined();
+    expect(h.discord.findMessage(named.id)?.attachments).toHaveLength(1);
+    expect((await entry())?.messageId).toBe(named.id);
+
+    // Vice versa: the named message goes, with its entry; a copy elsewhere is not touched.
+    const another = await postCopy();
+    expect((await press(h.discord, named, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    await expect.poll(() => h.discord.findMessage(named.id), { timeout: 5_000 }).toBeUndefined();
+    await expect.poll(entry).toBeUndefined();
+    expect(h.discord.findMessage(another.id)).toBeDefined();
+    expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([
+      `/channels/${CHANNEL_ID}/messages/${copy.id}`,
+      `/channels/${CHANNEL_ID}/messages/${named.id}`,
+    ]);
   });
 
   it('the buttons come with the late channel message and with the DM, and work from there', async ({ bot }) => {
