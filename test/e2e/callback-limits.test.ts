@@ -69,6 +69,7 @@ describe('the KIE callback receiver under abuse', () => {
     for (const { socket } of loris) socket.write('POST /kie/callback HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     await sleep(100);
     const silent = Array.from({ length: 300 }, () => hold(port));
+    const everyone = () => [...loris, ...silent];
     try {
       const started = Date.now();
       const interaction = harness.imagine({ prompt: 'a lantern in a storm' });
@@ -78,19 +79,19 @@ describe('the KIE callback receiver under abuse', () => {
       expect(message.attachments).toHaveLength(1);
       console.log(`under 300 silent + 20 slow-loris connections: defer ${ack.latencyMs} ms, image after ${Date.now() - started} ms`);
 
-      // The cap: no more than maxConnections were ever held open past the first second.
-      await sleep(1_000);
-      const everyone = [...loris, ...silent];
-      const heldPastOneSecond = everyone.filter((held) => held.closedAt === undefined || held.closedAt - held.openedAt > 1_000);
-      expect(heldPastOneSecond.length).toBeLessThanOrEqual(maxConnections);
-      await waitUntil(() => everyone.every((held) => held.closedAt !== undefined), 15_000, 'every abusive connection to be closed');
+      await waitUntil(() => everyone().every((held) => held.closedAt !== undefined), 15_000, 'every abusive connection to be closed');
       const lifetimes = (group: HeldSocket[]) => group.map((held) => held.closedAt! - held.openedAt);
+      // The cap: a connection over it is dropped when accepted; one under it is held until a timeout closes it
+      // (5 s after its last byte), so only held ones live that long.
+      const held = lifetimes(everyone()).filter((lifetime) => lifetime >= Math.min(headersTimeoutMs, idleTimeoutMs) - 500);
+      const dropped = everyone().length - held.length;
       const lorisMax = Math.max(...lifetimes(loris));
       const silentMax = Math.max(...lifetimes(silent));
-      console.log(`slow-loris closed after at most ${lorisMax} ms; silent connections after at most ${silentMax} ms`);
-      // Node checks the header timeout every 500 ms here; allow that and some scheduling slack.
-      expect(lorisMax).toBeLessThan(headersTimeoutMs + 1_500);
-      expect(silentMax).toBeLessThan(idleTimeoutMs + 1_500);
+      console.log(`held ${held.length}, dropped at once ${dropped}; slow-loris closed after at most ${lorisMax} ms, silent connections after at most ${silentMax} ms`);
+      expect(held.length).toBeLessThanOrEqual(maxConnections);
+      expect(dropped).toBeGreaterThanOrEqual(everyone().length - maxConnections);
+      // Node checks the header timeout every 500 ms here; the issue's bound is 10 s for either kind.
+      expect(lorisMax).toBeLessThanOrEqual(10_000);
       expect(silentMax).toBeLessThanOrEqual(10_000);
     } finally {
       clearInterval(drip);
