@@ -43,7 +43,8 @@ import type { Storage } from './storage/index.js';
 import { Semaphore } from './util/semaphore.js';
 
 /** Timings for tests and benchmarks; production uses the defaults. None of them changes what is wired. */
-export interface AppTuning extends Partial<Pick<JobRunnerOptions, 'progressIntervalMs' | 'firstProgressEditMs' | 'deliveryRetryDelaysMs' | 'tokenLifetimeMs'>> {
+export interface AppTuning
+  extends Partial<Pick<JobRunnerOptions, 'progressIntervalMs' | 'firstProgressEditMs' | 'deliveryRetryDelaysMs' | 'settleRetryDelaysMs' | 'tokenLifetimeMs'>> {
   /** The poll planner's shortest pause between two polls of one task (tests with sub-second tasks). */
   pollMinIntervalMs?: number;
   /** Replaces KIE's request budgets (the naive benchmark baseline has none). */

@@ -3,7 +3,8 @@ import { messages } from '../../src/messages.js';
 import { FakeImages } from '../fakes/kie/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { utcDay } from '../../src/quota/day.js';
-import { CHANNEL_ID, GUILD_ID, MEMBER as HARNESS_MEMBER, type Harness } from '../helpers/harness.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER as HARNESS_MEMBER, startHarness, type Harness } from '../helpers/harness.js';
+import { createTempDir } from '../helpers/tmp.js';
 import { firstReply } from '../helpers/replies.js';
 import {
   acceptedCreates,
@@ -255,4 +256,43 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(harness.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     expect(logs.lines.filter((line) => line.msg === 'could not close the ledger entry of a delivered job')).toHaveLength(2);
   });
+});
+
+describe('a delivered job whose ledger entry could not be closed, across a restart', () => {
+  it('is closed at the next start without a second delivery, a second download or a refund', async () => {
+    const dir = await createTempDir('imagine-settle');
+    const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
+    const logs = captureLogs();
+    try {
+      // First process: the image reaches the member, then the store refuses every close until it gives up.
+      const first = await startHarness({ storageUrl, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination, tuning: { settleRetryDelaysMs: [50, 50] } });
+      first.storage.ledger.close = async () => {
+        throw new Error('SQLITE_IOERR: disk I/O error');
+      };
+      const interaction = first.imagine({ prompt: 'a kettle on a stove' });
+      await interaction.waitForOriginal(hasImage, 15_000);
+      await first.app.jobs.idle();
+      const open = (await first.storage.ledger.openJobs()).jobs;
+      expect(open).toMatchObject([{ phase: 'delivering', delivered: { target: 'original' } }]);
+      expect(logs.lines.some((line) => line.msg === 'quota refunded')).toBe(false);
+      const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: HARNESS_MEMBER.id, day: utcDay(Date.now()) });
+      expect(await used(first)).toBe(1);
+      await first.close();
+
+      // The next start, on the same file: the entry is only closed.
+      const second = await startHarness({ storageUrl, env: { LOG_LEVEL: 'info' }, logDestination: logs.destination });
+      try {
+        await expect.poll(async () => (await second.storage.ledger.openJobs()).jobs, { timeout: 10_000 }).toEqual([]);
+        expect(logs.lines.some((line) => line.msg === 'image already delivered before the restart; settling')).toBe(true);
+        expect(second.kie.downloads).toEqual([]);
+        expect(second.kie.creates).toEqual([]);
+        expect(second.discord.requests.filter((request) => request.path.includes('/webhooks/') || request.path.endsWith('/messages'))).toEqual([]);
+        expect(await used(second)).toBe(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
 });
