@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
 import { createApp, type AppTuning } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
@@ -17,7 +18,11 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
   loadDotenv({ quiet: true });
   const config = loadConfig();
   // With shards, several processes write to one stream: the pid tells their lines apart.
-  const logger = createLogger({ level: config.logLevel, secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''] }).child({
+  const logger = createLogger({
+    level: config.logLevel,
+    format: config.logFormat,
+    secrets: [config.discordToken, config.kieApiKey, config.webhookHmacKey ?? ''],
+  }).child({
     pid: process.pid,
   });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -25,7 +30,9 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
   if (!shard && config.shards !== 1) {
     // Shards run the same entry the same way (the built bundle, or the TypeScript source under tsx).
     const entry = options.entryFile ?? process.argv[1] ?? fileURLToPath(new URL('./main.ts', import.meta.url));
-    const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv });
+    const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv }).catch((error: unknown) => {
+      throw explainDiscordFailure(error, discordTarget(config));
+    });
     onShutdownSignal(logger, () => manager.stop());
     return;
   }
@@ -45,7 +52,13 @@ async function runBot(config: Config, logger: Logger, shard: ShardProcess | unde
     if (process.connected) process.once('disconnect', () => shutdown('manager gone'));
     else shutdown('manager gone');
   }
-  await app.start();
+  await app.start().catch((error: unknown) => {
+    throw explainDiscordFailure(error, discordTarget(config));
+  });
+}
+
+function discordTarget(config: Config): { apiUrl: string; guildId: string | undefined } {
+  return { apiUrl: config.discordApiUrl, guildId: config.discordGuildId };
 }
 
 /** Stops once on SIGINT/SIGTERM; returns the trigger for other reasons to stop. */
@@ -74,7 +87,7 @@ function onShutdownSignal(logger: Logger, stop: () => Promise<void>): (reason: s
 
 /** One line for the operator, never a stack or a secret. */
 export function reportStartupFailure(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof StorageError) console.error(`imagine: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof StorageError || error instanceof DiscordStartupError) console.error(`imagine: ${error.message}`);
   else console.error(`imagine: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
