@@ -5,6 +5,9 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
+import { createBotMetrics } from './ops/metrics.js';
+import { startOpsServer, type OpsServer } from './ops/server.js';
+import { answerOpsRequests } from './ops/shards.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
 import { openStorage, StorageError } from './storage/index.js';
 
@@ -40,11 +43,32 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
 }
 
 async function runBot(config: Config, logger: Logger, shard: ShardProcess | undefined, tuning: AppTuning | undefined): Promise<void> {
-  const storage = await openStorage(config.storageUrl, { onError: (error) => logger.warn({ err: error }, 'store error') });
+  const metrics = createBotMetrics({ processMetrics: true });
+  const storage = await openStorage(config.storageUrl, {
+    onError: (error) => {
+      metrics.storeError('background');
+      logger.warn({ err: error }, 'store error');
+    },
+  });
   logger.info({ store: storage.kind }, 'storage ready');
-  const app = createApp({ config, logger, storage, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
+  const app = createApp({ config, logger, storage, metrics, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
+  // A shard's health and metrics are served by its manager, which asks each shard over the IPC channel.
+  let ops: OpsServer | undefined;
+  let stopAnswering: (() => void) | undefined;
+  if (shard) stopAnswering = answerOpsRequests({ registry: metrics.registry, health: () => app.health() });
+  else if (config.healthPort !== undefined) {
+    ops = await startOpsServer({
+      port: config.healthPort,
+      host: config.healthHost,
+      health: () => app.health(),
+      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+      logger,
+    });
+  }
   const shutdown = onShutdownSignal(logger, async () => {
+    stopAnswering?.();
     await app.stop();
+    await ops?.close();
     await storage.close();
   });
   // A shard whose manager died would go on answering Discord beside the next manager's shards.
