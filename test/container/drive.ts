@@ -7,7 +7,7 @@
  * Usage: tsx test/container/drive.ts IMAGE
  */
 import { execFile as execFileCallback, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,13 +21,14 @@ const GUILD = '1700000000000000001';
 const CHANNEL = '1700000000000000002';
 const MEMBER = { id: '1700000000000000009', username: 'painter' };
 
+/** The README's backup command for the container (VACUUM INTO: a consistent copy while the bot runs). */
+const BACKUP_SCRIPT = `new (require('node:sqlite').DatabaseSync)('/data/bot.sqlite').exec("VACUUM INTO '/data/backup.sqlite'")`;
+
 interface LogLine {
   msg: string;
   [key: string]: unknown;
 }
 
-const image = process.argv[2];
-if (!image) throw new Error('usage: drive.ts IMAGE');
 const name = `imagine-ci-${process.pid}`;
 const step = (text: string) => console.log(`container-check: ${text}`);
 
@@ -60,7 +61,7 @@ function follow(lines: LogLine[]): void {
   createInterface({ input: logs.stderr }).on('line', read);
 }
 
-async function main(): Promise<void> {
+async function main(image: string): Promise<void> {
   const started = Date.now();
   const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL, name: 'general' }] }] });
   const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
@@ -97,6 +98,12 @@ async function main(): Promise<void> {
     step(`/healthz: ${health.status} ${body.trim()}`);
     const dockerHealth = await until('HEALTHCHECK healthy', async () => ((await docker('inspect', '-f', '{{.State.Health.Status}}', name)) === 'healthy' ? true : undefined), 30_000);
     step(`docker HEALTHCHECK: ${dockerHealth ? 'healthy' : '?'}`);
+
+    // The README's backup of a running bot: a consistent copy of the SQLite file into the volume.
+    await docker('exec', name, 'node', '-e', BACKUP_SCRIPT);
+    const backup = await stat(join(data, 'backup.sqlite'));
+    if (backup.size === 0) throw new Error('the backup is empty');
+    step(`backup of the running bot's SQLite file: ${backup.size} bytes`);
 
     // A job still running when the container is stopped stays in the ledger (SQLite in the volume).
     kie.nextCreate({ scenario: { outcome: 'never' } });
@@ -136,4 +143,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const image = process.argv[2];
+if (!image) throw new Error('usage: drive.ts IMAGE');
+await main(image);
