@@ -6,8 +6,7 @@
 FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY test/stubs ./test/stubs
-RUN npm ci --no-audit --no-fund --loglevel=error
+RUN npm ci --no-audit --no-fund --no-update-notifier --loglevel=error
 COPY src ./src
 COPY commands ./commands
 RUN npm run build
@@ -16,8 +15,7 @@ RUN npm run build
 FROM node:26-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-COPY test/stubs ./test/stubs
-RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --no-update-notifier --loglevel=error && npm cache clean --force
 
 # 3. What runs: no compiler, no dev dependencies, no sources.
 FROM node:26-bookworm-slim

@@ -1,7 +1,7 @@
 import { REST, Routes, ShardingManager, type APIGatewayBotInfo } from 'discord.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startCallbackReceiver, type CallbackReceiver } from './callbacks/server.js';
 import type { Config } from './config.js';
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from './log.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { shardOps } from './ops/shards.js';

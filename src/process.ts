@@ -6,8 +6,7 @@ import { DiscordStartupError, explainDiscordFailure } from './discord/startup-er
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
 import { createBotMetrics } from './ops/metrics.js';
-import { startOpsServer, type OpsServer } from './ops/server.js';
-import { answerOpsRequests } from './ops/shards.js';
+import { startBotOps } from './ops/bot-ops.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
 import { openStorage, StorageError } from './storage/index.js';
 
@@ -52,23 +51,17 @@ async function runBot(config: Config, logger: Logger, shard: ShardProcess | unde
   });
   logger.info({ store: storage.kind }, 'storage ready');
   const app = createApp({ config, logger, storage, metrics, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
-  // A shard's health and metrics are served by its manager, which asks each shard over the IPC channel.
-  let ops: OpsServer | undefined;
-  let stopAnswering: (() => void) | undefined;
-  if (shard) stopAnswering = answerOpsRequests({ registry: metrics.registry, health: () => app.health() });
-  else if (config.healthPort !== undefined) {
-    ops = await startOpsServer({
-      port: config.healthPort,
-      host: config.healthHost,
-      health: () => app.health(),
-      metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
-      logger,
-    });
-  }
+  // Served before the gateway connects, so /healthz says 503 while the bot starts.
+  const stopOps = await startBotOps({
+    listen: config.healthPort === undefined ? undefined : { port: config.healthPort, host: config.healthHost },
+    inShard: shard !== undefined,
+    metrics,
+    health: () => app.health(),
+    logger,
+  });
   const shutdown = onShutdownSignal(logger, async () => {
-    stopAnswering?.();
     await app.stop();
-    await ops?.close();
+    await stopOps();
     await storage.close();
   });
   // A shard whose manager died would go on answering Discord beside the next manager's shards.
