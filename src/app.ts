@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-agent.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
-import { startHealthLog } from './health.js';
+import { startHealthLog } from './ops/health-log.js';
 import { discardDownload, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { historyEntryFor } from './history/history.js';
 import { EditSourceStore } from './interactions/edit-sources.js';
