@@ -8,7 +8,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { closeDiscordHttpAgent, createDiscordHttpAgent } from './discord/http-agent.js';
 import { interactionWebhookRest, RestReplies } from './discord/replies.js';
-import { startHealthLog } from './health.js';
+import { startHealthLog } from './ops/health-log.js';
 import { createDownloadGuard } from './jobs/download-guard.js';
 import { discardDownload, downloadAgent, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { historyEntryFor } from './history/history.js';
@@ -31,10 +31,13 @@ import {
   PollPlanner,
   safetyNetPollSchedule,
   TaskWaker,
+  WaitCountingBudget,
   type RequestBudget,
 } from './kie/index.js';
 import type { Logger } from './log.js';
 import { GuildSettingsStore } from './moderation/settings.js';
+import { checkHealth, gatewayConnected, type HealthReport } from './ops/health.js';
+import { createBotMetrics, type BotMetrics } from './ops/metrics.js';
 import { QuotaService } from './quota/quota-service.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
@@ -60,6 +63,9 @@ export interface App {
   client: Client;
   services: Services;
   jobs: JobService;
+  metrics: BotMetrics;
+  /** Whether the gateway is connected and the store answers (/healthz). */
+  health(): Promise<HealthReport>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -75,6 +81,8 @@ export interface AppOptions {
   downloadDir?: string;
   /** Set when this process is a shard of a ShardingManager: it hears KIE's callbacks from the manager and takes its part of KIE's limits. */
   shard?: ShardProcess;
+  /** Where the bot counts what it does (default: a registry of its own, without the process's metrics). */
+  metrics?: BotMetrics;
   tuning?: AppTuning;
 }
 
@@ -85,7 +93,17 @@ const HISTORY_PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
 const POLLS_PER_SECOND = 9;
 
 /** Wires config, storage, KIE and Discord into a bot; nothing here reads the environment. */
-export function createApp({ config, logger, storage, clock = systemClock, imageConcurrency = defaultImageSlots(), downloadDir, shard, tuning = {} }: AppOptions): App {
+export function createApp({
+  config,
+  logger,
+  storage,
+  clock = systemClock,
+  imageConcurrency = defaultImageSlots(),
+  downloadDir,
+  shard,
+  metrics = createBotMetrics(),
+  tuning = {},
+}: AppOptions): App {
   const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
@@ -95,16 +113,30 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
   // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
   const budgets = tunedBudgets ?? storage.budgets(processes, (error) => logger.warn({ err: error }, 'KIE budget: store unavailable'));
+  const createBudget = new WaitCountingBudget(budgets.create);
   const kie = new KieClient({
     baseUrl: config.kieApiUrl,
     apiKey: config.kieApiKey,
     userAgent: DEFAULT_USER_AGENT,
-    createBudget: budgets.create,
+    createBudget,
     pollBudget: budgets.poll,
+    onExchange: metrics.kieRequest,
   });
+  const readCredits = async () => {
+    const balance = await kie.getCredits();
+    metrics.creditsRead(balance);
+    return balance;
+  };
   const waker = new TaskWaker();
   const { ledger } = storage;
-  const settle = createSettlement({ ledger, release: (scope) => quota.refund(scope), logger });
+  const settle = createSettlement({
+    ledger,
+    release: async (scope) => {
+      await quota.refund(scope);
+      metrics.unitRefunded();
+    },
+    logger,
+  });
   const images = new Semaphore(imageConcurrency);
   // Results come from KIE's origin or a public https host, never from inside the bot's network.
   const downloadGuard = createDownloadGuard({ trustedUrl: config.kieApiUrl });
@@ -128,7 +160,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const modLog = createModerationLog({ settings, send: (channelId, message) => replies.sendToChannel(channelId, message), logger });
   const lowCredits = config.kieLowCredits;
   const credits = new CreditMonitor({
-    getCredits: () => kie.getCredits(),
+    getCredits: readCredits,
     threshold: lowCredits,
     servers: () => [...client.guilds.cache.keys()],
     warn: (guildId, balance) => modLog.warning(guildId, messages.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
@@ -141,6 +173,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     uploading: (job) => storage.history.record(historyEntryFor(job, undefined, clock.now())),
     async delivered(job, delivered) {
       const entry = historyEntryFor(job, delivered, clock.now());
+      metrics.delivered(clock.now() - job.createdAt);
       await storage.history.record(entry);
       void modLog.generation(entry);
       await storage.spend.add(job.guildId, utcDay(clock.now()), job.creditsConsumed ?? 0);
@@ -172,6 +205,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const acknowledgements = new PendingAcknowledgements();
   const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
+  metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: createBudget.waiting }));
   const startJob = createJobIntake({
     settings,
     quota,
@@ -179,6 +213,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     settle,
     logger,
     clock,
+    onDeferred: metrics.deferred,
     onRefused: (interaction, request, refusal) => {
       if (refusal.code === 'banned_word' || refusal.code === 'blocked') void modLog.refusal(interaction.guildId, interaction.user.id, request.prompt, refusal);
     },
@@ -194,7 +229,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     history: storage.history,
     editSources,
     modLog,
-    credits: () => kie.getCredits(),
+    credits: readCredits,
     spend: storage.spend,
   };
   const router = routeInteractions(client, {
@@ -203,6 +238,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     components: imageLoop,
     services,
     acknowledgements,
+    onHandled: metrics.interaction,
   });
 
   // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.
@@ -224,6 +260,13 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
     client,
     services,
     jobs,
+    metrics,
+    health: () =>
+      checkHealth({
+        gatewayConnected: () => gatewayConnected(client),
+        probeStore: () => storage.kv.get('health-probe'),
+        onStoreFailure: () => metrics.storeError('health'),
+      }),
     async start() {
       stopHealth = startHealthLog({ logger, intervalMs: healthIntervalMs ?? 10_000, jobsInFlight: () => jobs.inFlight });
       void pruneHistory();

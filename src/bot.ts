@@ -51,13 +51,21 @@ export interface RouterDeps {
   services: Services;
   /** Marks each interaction as waiting for its first answer while its handler runs. */
   acknowledgements: Pick<PendingAcknowledgements, 'begin'>;
+  /** Told how each interaction ended (metrics). */
+  onHandled?: (kind: string, outcome: InteractionOutcome) => void;
 }
+
+/** How the router ended an interaction: its handler finished, or the error policy answered it (or no handler took it). */
+export type InteractionOutcome = 'ok' | 'refused' | 'store_error' | 'error' | 'unhandled';
 
 /**
  * Routes interactions to their handlers. Checks made for every interaction live here (server only, not
  * while shutting down), and one policy decides what a failure looks like to the member.
  */
-export function routeInteractions(client: Client, { commands, messageCommands, components, services, acknowledgements }: RouterDeps): InteractionRouter {
+export function routeInteractions(
+  client: Client,
+  { commands, messageCommands, components, services, acknowledgements, onHandled }: RouterDeps,
+): InteractionRouter {
   let accepting = true;
   const inGuildOnly = (run: (inGuild: GuildInteraction) => Promise<void>): Handler => async (interaction) => {
     if (!interaction.inGuild()) throw new Refusal({ code: 'guild_only' });
@@ -84,14 +92,15 @@ export function routeInteractions(client: Client, { commands, messageCommands, c
     }
     return undefined;
   };
-  const handle = async (interaction: RepliableInteraction): Promise<void> => {
+  const handle = async (interaction: RepliableInteraction): Promise<InteractionOutcome> => {
     const handler = handlerFor(interaction);
     if (!handler) {
       services.logger.warn({ interactionType: interaction.type, ...describe(interaction) }, 'no handler for the interaction');
-      return;
+      return 'unhandled';
     }
     if (!accepting) throw new Refusal({ code: 'restarting' });
     await handler(interaction);
+    return 'ok';
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     // Autocomplete cannot be answered with a message; every other interaction goes through one policy.
@@ -99,6 +108,7 @@ export function routeInteractions(client: Client, { commands, messageCommands, c
     const answered = acknowledgements.begin();
     handle(interaction)
       .catch((error: unknown) => answerFailure(interaction, error, services.logger))
+      .then((outcome) => onHandled?.(kindOf(interaction), outcome))
       .finally(answered);
   });
   return {
@@ -113,18 +123,22 @@ export function routeInteractions(client: Client, { commands, messageCommands, c
  * is unreachable; anything else is a bug, logged as one and answered with a generic apology. The answer is
  * always private: if a public "thinking…" reply was already deferred, it is deleted and the answer follows.
  */
-export async function answerFailure(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<void> {
+export async function answerFailure(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<Exclude<InteractionOutcome, 'ok' | 'unhandled'>> {
   const context = { interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id, ...describe(interaction) };
   let content: string;
+  let outcome: Exclude<InteractionOutcome, 'ok' | 'unhandled'>;
   if (error instanceof Refusal) {
     logger.info({ ...context, refusal: error.reason.code }, 'interaction refused');
     content = messages.refusal(error.reason);
+    outcome = 'refused';
   } else if (isStoreError(error)) {
     logger.error({ ...context, err: error }, 'store unavailable during an interaction');
     content = messages.storeUnavailable;
+    outcome = 'store_error';
   } else {
     logger.error({ ...context, err: error }, 'interaction failed: bug');
     content = messages.commandFailed;
+    outcome = 'error';
   }
   const answer = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;
   try {
@@ -139,6 +153,20 @@ export async function answerFailure(interaction: RepliableInteraction, error: un
   } catch (replyError) {
     logger.warn({ err: replyError, ...context }, 'could not tell the member about the failure');
   }
+  return outcome;
+}
+
+/** A short, bounded label for metrics: the command's name, `button:<action>` or `modal:<kind>`. */
+export function kindOf(interaction: RepliableInteraction): string {
+  if (interaction.isCommand()) return interaction.commandName;
+  if (interaction.isButton() || interaction.isModalSubmit()) {
+    const prefix = interaction.isButton() ? 'button' : 'modal';
+    const id = parseCustomId(interaction.customId);
+    if (id === undefined) return `${prefix}:foreign`;
+    if (id === 'outdated') return `${prefix}:outdated`;
+    return `${prefix}:${id.kind === 'image' ? id.action : id.kind}`;
+  }
+  return 'other';
 }
 
 function describe(interaction: RepliableInteraction): { command?: string; customId?: string } {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
 
 const httpUrl = z
   .string()
@@ -10,15 +11,25 @@ const httpUrl = z
 
 const snowflake = z.string().trim().regex(/^\d{1,22}$/, 'a Discord id (digits only)');
 
+const port = z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number');
+
+const interfaceAddress = z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 0.0.0.0 or 127.0.0.1');
+
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'a whole number' }).int('a whole number').positive('a number above 0').max(max, `at most ${max}`);
 
-const configSchema = z.object({
+/** What `npm run register` needs: the Discord application, nothing of KIE or the store. */
+const discordSchema = z.object({
   DISCORD_TOKEN: z.string().trim().min(1, 'the bot token'),
   DISCORD_CLIENT_ID: snowflake,
-  KIE_API_KEY: z.string().trim().min(1, 'the KIE API key'),
   DISCORD_GUILD_ID: snowflake.optional(),
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).default('json'),
+});
+
+const configSchema = discordSchema.extend({
+  KIE_API_KEY: z.string().trim().min(1, 'the KIE API key'),
   KIE_API_URL: httpUrl.default('https://api.kie.ai'),
   STORAGE_URL: z
     .string()
@@ -27,10 +38,11 @@ const configSchema = z.object({
     .default('sqlite://data/bot.sqlite'),
   QUOTA_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(100_000).default(10),
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
-  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   CALLBACK_URL: httpUrl.optional(),
-  CALLBACK_HOST: z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
-  CALLBACK_PORT: z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number').optional(),
+  CALLBACK_HOST: interfaceAddress.default('127.0.0.1'),
+  CALLBACK_PORT: port.optional(),
+  HEALTH_PORT: port.optional(),
+  HEALTH_HOST: interfaceAddress.default('127.0.0.1'),
   WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
   KIE_LOW_CREDITS: z.coerce.number({ error: 'a number of credits' }).positive('a number of credits above 0').max(1e12).optional(),
   SHARDS: z
@@ -42,58 +54,100 @@ const configSchema = z.object({
 
 type Env = z.infer<typeof configSchema>;
 
-export interface Config {
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** The Discord application and how to log: all `npm run register` reads. */
+export interface DiscordConfig {
   readonly discordToken: string;
   readonly discordClientId: string;
-  readonly kieApiKey: string;
   readonly discordGuildId: string | undefined;
   readonly discordApiUrl: string;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  /** json (default, for log collectors) or pretty (for a person at a terminal). */
+  readonly logFormat: LogFormat;
+}
+
+export interface Config extends DiscordConfig {
+  readonly kieApiKey: string;
   readonly kieApiUrl: string;
   readonly storageUrl: string;
   readonly quotaDaily: number;
   readonly jobTimeoutMs: number;
-  readonly logLevel: (typeof LOG_LEVELS)[number];
   /** Public URL KIE posts task results to; undefined = polling only. */
   readonly callbackUrl: string | undefined;
   readonly callbackPort: number;
   readonly callbackHost: string;
   readonly webhookHmacKey: string | undefined;
   readonly shards: number | 'auto';
+  /** Where /healthz and /metrics are served; undefined = not at all. */
+  readonly healthPort: number | undefined;
+  readonly healthHost: string;
   /** Warn each server's log channel when KIE's credit balance falls under this; undefined = never. */
   readonly kieLowCredits: number | undefined;
 }
 
 export const DEFAULT_CALLBACK_PORT = 8080;
 
-/** A configuration problem, phrased as one line naming the variable and what it expects. */
+/**
+ * The configuration's problems, each one line naming the variable and what it expects (never its value).
+ * With one problem the message is that line; with several, a count and one line each.
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} problems in the configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+  }
 }
 
-/** Reads the environment into a frozen Config. Values are never echoed back, only names. */
+/** Reads the environment into a frozen Config, reporting every problem at once. Values are never echoed back, only names. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return toConfig(parseEnv(configSchema, env, unsignedCallbacks));
+}
+
+/** Reads only what talking to Discord needs (`npm run register`): KIE and the store may be unset. */
+export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): DiscordConfig {
+  const parsed = parseEnv(discordSchema, env);
+  return Object.freeze({
+    discordToken: parsed.DISCORD_TOKEN,
+    discordClientId: parsed.DISCORD_CLIENT_ID,
+    discordGuildId: parsed.DISCORD_GUILD_ID,
+    discordApiUrl: parsed.DISCORD_API_URL,
+    logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
+  });
+}
+
+/** Rules between variables, checked with the others so that every problem is reported in one run. */
+type RelatedRule = (present: Readonly<Record<string, string | undefined>>) => Record<string, string>;
+
+// An unsigned callback could be sent by anyone who finds the URL; each would cost a poll of KIE.
+const unsignedCallbacks: RelatedRule = (present) =>
+  present.CALLBACK_URL !== undefined && present.WEBHOOK_HMAC_KEY === undefined
+    ? { WEBHOOK_HMAC_KEY: 'WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set, and KIE callbacks are accepted only when signed with this key' }
+    : {};
+
+function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv, related: RelatedRule = () => ({})): z.infer<S> {
   // An empty optional variable (KEY= in .env) means "use the default". Inside a shard process discord.js's
   // ShardingManager sets SHARDS to the shard's id, which is not our setting.
   const insideShard = env.SHARDING_MANAGER === 'true';
   const present = Object.fromEntries(
     Object.entries(env).filter(
-      ([key, value]) => key in configSchema.shape && value !== undefined && value.trim() !== '' && !(insideShard && key === 'SHARDS'),
+      ([key, value]) => key in schema.shape && value !== undefined && value.trim() !== '' && !(insideShard && key === 'SHARDS'),
     ),
   );
-  const parsed = configSchema.safeParse(present);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const name = String(issue?.path[0] ?? 'environment');
-    const missing = issue?.code === 'invalid_type' && present[name] === undefined;
-    throw new ConfigError(
-      missing ? `${name} is missing: set it in the environment or .env` : `${name} is invalid: expected ${issue?.message ?? 'a valid value'}`,
-    );
+  const parsed = schema.safeParse(present);
+  const problems = new Map<string, string>();
+  for (const issue of parsed.error?.issues ?? []) {
+    const name = String(issue.path[0] ?? 'environment');
+    if (problems.has(name)) continue;
+    const missing = issue.code === 'invalid_type' && present[name] === undefined;
+    problems.set(name, missing ? `${name} is missing: set it in the environment or .env` : `${name} is invalid: expected ${issue.message}`);
   }
-  // An unsigned callback could be sent by anyone who finds the URL; each would cost a poll of KIE.
-  if (parsed.data.CALLBACK_URL !== undefined && parsed.data.WEBHOOK_HMAC_KEY === undefined) {
-    throw new ConfigError('WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set, and KIE callbacks are accepted only when signed with this key');
-  }
-  return toConfig(parsed.data);
+  for (const [name, line] of Object.entries(related(present))) if (!problems.has(name)) problems.set(name, line);
+  if (parsed.success && problems.size === 0) return parsed.data;
+  // In the order the variables are documented, not the order the checks ran.
+  const order = Object.keys(schema.shape);
+  throw new ConfigError([...problems.entries()].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([, line]) => line));
 }
 
 function toConfig(env: Env): Config {
@@ -108,12 +162,15 @@ function toConfig(env: Env): Config {
     quotaDaily: env.QUOTA_DAILY,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
     callbackUrl: env.CALLBACK_URL,
     callbackPort: env.CALLBACK_PORT ?? DEFAULT_CALLBACK_PORT,
     callbackHost: env.CALLBACK_HOST,
     webhookHmacKey: env.WEBHOOK_HMAC_KEY,
     shards: env.SHARDS === 'auto' ? 'auto' : Number(env.SHARDS),
     kieLowCredits: env.KIE_LOW_CREDITS,
+    healthPort: env.HEALTH_PORT,
+    healthHost: env.HEALTH_HOST,
   });
 }
 

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 export type { Logger } from 'pino';
@@ -43,9 +44,11 @@ export interface LoggerOptions {
   /** Literal secret values (bot token, API keys) scrubbed from any string that reaches the log. */
   secrets?: readonly string[];
   destination?: DestinationStream;
+  /** json (default): one JSON object a line, for log collectors; pretty: coloured lines for a person at a terminal. */
+  format?: 'json' | 'pretty';
 }
 
-export function createLogger({ level, secrets = [], destination }: LoggerOptions): Logger {
+export function createLogger({ level, secrets = [], destination, format = 'json' }: LoggerOptions): Logger {
   const scrub = secretScrubber(secrets);
   const options = {
     level,
@@ -58,7 +61,17 @@ export function createLogger({ level, secrets = [], destination }: LoggerOptions
     },
     serializers: { err: pino.stdSerializers.err },
   };
-  return destination ? pino(options, destination) : pino(options);
+  const target = destination ?? (format === 'pretty' ? prettyStdout() : undefined);
+  return target ? pino(options, target) : pino(options);
+}
+
+/**
+ * pino-pretty writing to stdout synchronously, so the last lines before an exit are not lost. Loaded only
+ * when asked for: a bot logging JSON never holds it in memory.
+ */
+function prettyStdout(): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: Record<string, unknown>) => DestinationStream;
+  return pretty({ sync: true, destination: 1, translateTime: 'SYS:standard', ignore: 'hostname,service', colorize: Boolean(process.stdout.isTTY) });
 }
 
 /**

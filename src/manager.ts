@@ -1,7 +1,10 @@
 import { REST, Routes, ShardingManager, type APIGatewayBotInfo } from 'discord.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { startConfiguredCallbackReceiver } from './callbacks/start.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { startOpsServer, type OpsServer } from './ops/server.js';
+import { shardOps } from './ops/shards.js';
 import { wakeMessage } from './sharding.js';
 
 const SHUTDOWN_GRACE_MS = 9_000;
@@ -35,6 +38,14 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
   const receiver = await startConfiguredCallbackReceiver(config, logger, (taskId) =>
     void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed')),
   );
+  // /healthz and /metrics cover every shard process: the manager asks each over discord.js's IPC channel.
+  let ops: OpsServer | undefined;
+  if (config.healthPort !== undefined) {
+    const own = new Registry();
+    collectDefaultMetrics({ register: own });
+    const shards = shardOps(manager, { own, shardCount: () => totalShards });
+    ops = await startOpsServer({ port: config.healthPort, host: config.healthHost, health: () => shards.health(), metrics: () => shards.metrics(), logger });
+  }
   await manager.spawn({ timeout: 60_000 });
   logger.info({ totalShards }, 'all shards started');
 
@@ -42,6 +53,7 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
     async stop() {
       manager.respawn = false;
       await receiver?.close();
+      await ops?.close();
       const exits = [...manager.shards.values()].map(
         (shard) =>
           new Promise<void>((resolve) => {

@@ -2,8 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { config as loadDotenv } from 'dotenv';
 import { createApp, type AppTuning } from './app.js';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.js';
+import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';
 import { createLogger, type Logger } from './log.js';
 import { runShardManager } from './manager.js';
+import { createBotMetrics } from './ops/metrics.js';
+import { startBotOps } from './ops/bot-ops.js';
 import { shardProcessFromEnv, type ShardProcess } from './sharding.js';
 import { openStorage, StorageError } from './storage/index.js';
 
@@ -17,7 +20,7 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
   loadDotenv({ quiet: true });
   const config = loadConfig();
   // With shards, several processes write to one stream: the pid tells their lines apart.
-  const logger = createLogger({ level: config.logLevel, secrets: configSecrets(config) }).child({
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: configSecrets(config) }).child({
     pid: process.pid,
   });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
@@ -25,7 +28,9 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
   if (!shard && config.shards !== 1) {
     // Shards run the same entry the same way (the built bundle, or the TypeScript source under tsx).
     const entry = options.entryFile ?? process.argv[1] ?? fileURLToPath(new URL('./main.ts', import.meta.url));
-    const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv });
+    const manager = await runShardManager(config, logger, { file: entry, execArgv: process.execArgv }).catch((error: unknown) => {
+      throw explainDiscordFailure(error, discordTarget(config));
+    });
     onShutdownSignal(logger, () => manager.stop());
     return;
   }
@@ -33,11 +38,26 @@ export async function runProcess(options: { tuning?: AppTuning; entryFile?: stri
 }
 
 async function runBot(config: Config, logger: Logger, shard: ShardProcess | undefined, tuning: AppTuning | undefined): Promise<void> {
-  const storage = await openStorage(config.storageUrl, { onError: (error) => logger.warn({ err: error }, 'store error') });
+  const metrics = createBotMetrics({ processMetrics: true });
+  const storage = await openStorage(config.storageUrl, {
+    onError: (error) => {
+      metrics.storeError('background');
+      logger.warn({ err: error }, 'store error');
+    },
+  });
   logger.info({ store: storage.kind }, 'storage ready');
-  const app = createApp({ config, logger, storage, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
+  const app = createApp({ config, logger, storage, metrics, ...(shard ? { shard } : {}), ...(tuning ? { tuning } : {}) });
+  // Served before the gateway connects, so /healthz says 503 while the bot starts.
+  const stopOps = await startBotOps({
+    listen: config.healthPort === undefined ? undefined : { port: config.healthPort, host: config.healthHost },
+    inShard: shard !== undefined,
+    metrics,
+    health: () => app.health(),
+    logger,
+  });
   const shutdown = onShutdownSignal(logger, async () => {
     await app.stop();
+    await stopOps();
     await storage.close();
   });
   // A shard whose manager died would go on answering Discord beside the next manager's shards.
@@ -45,7 +65,13 @@ async function runBot(config: Config, logger: Logger, shard: ShardProcess | unde
     if (process.connected) process.once('disconnect', () => shutdown('manager gone'));
     else shutdown('manager gone');
   }
-  await app.start();
+  await app.start().catch((error: unknown) => {
+    throw explainDiscordFailure(error, discordTarget(config));
+  });
+}
+
+function discordTarget(config: Config): { apiUrl: string; guildId: string | undefined } {
+  return { apiUrl: config.discordApiUrl, guildId: config.discordGuildId };
 }
 
 /** Stops once on SIGINT/SIGTERM; returns the trigger for other reasons to stop. */
@@ -74,7 +100,7 @@ function onShutdownSignal(logger: Logger, stop: () => Promise<void>): (reason: s
 
 /** One line for the operator, never a stack or a secret. */
 export function reportStartupFailure(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof StorageError) console.error(`imagine: ${error.message}`);
+  if (error instanceof ConfigError || error instanceof StorageError || error instanceof DiscordStartupError) console.error(`imagine: ${error.message}`);
   else console.error(`imagine: could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

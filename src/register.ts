@@ -1,4 +1,4 @@
-import { Routes, type REST, type RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
+import { DiscordAPIError, Routes, type REST, type RESTPostAPIApplicationCommandsJSONBody } from 'discord.js';
 import type { Logger } from './log.js';
 
 export type RegistrationResult = 'unchanged' | 'updated';
@@ -21,6 +21,8 @@ export async function registerCommands(
   try {
     existing = (await rest.get(route)) as unknown[];
   } catch (error) {
+    // A refused token would be refused the PUT as well: say so now, not after a second refusal.
+    if (error instanceof DiscordAPIError && error.status === 401) throw error;
     // Without Discord's copy we cannot tell whether an update is needed: publishing is the safe side.
     logger.warn({ err: error, scope }, 'could not read the registered commands; publishing them');
   }

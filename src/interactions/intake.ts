@@ -42,6 +42,8 @@ export interface JobIntakeDeps extends AdmissionDeps {
   logger: Logger;
   clock: Clock;
   admissionDeadlineMs?: number;
+  /** Told, once the public defer went through, how long after Discord created the interaction that was (metrics). */
+  onDeferred?: (latencyMs: number) => void;
   /** Told of every refusal (the moderation log records banned words and blocked members). */
   onRefused?: (interaction: JobInteraction, request: ImagineRequest, refusal: RefusalReason) => void;
 }
@@ -58,6 +60,11 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
     const { guildId } = interaction;
     const userId = interaction.user.id;
     const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
+    const defer = async (failure: string): Promise<boolean> => {
+      const done = await deferReply(interaction, log, failure);
+      if (done) deps.onDeferred?.(deps.clock.now() - interaction.createdTimestamp);
+      return done;
+    };
     log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
 
     const admission = admit(deps, {
@@ -70,7 +77,7 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
     });
     let deferred = false;
     if (!(await settlesWithin(admission, deadlineMs))) {
-      deferred = await defer(interaction, log, 'could not acknowledge the interaction while admission was slow');
+      deferred = await defer('could not acknowledge the interaction while admission was slow');
       if (!deferred) {
         const late = await admission.catch(() => undefined);
         if (late?.admitted) await deps.settle(jobFor(interaction, request, late.reservation.scope), 'refunded');
@@ -83,7 +90,7 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       throw new Refusal(verdict.refusal);
     }
     const job = jobFor(interaction, request, verdict.reservation.scope);
-    if (!deferred && !(await defer(interaction, log, 'could not acknowledge the interaction; refunding'))) {
+    if (!deferred && !(await defer('could not acknowledge the interaction; refunding'))) {
       await deps.settle(job, 'refunded');
       return;
     }
@@ -110,7 +117,7 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
 }
 
 /** A defer that fails (Discord unreachable, interaction expired) leaves nobody to answer: it is logged only. */
-async function defer(interaction: JobInteraction, log: Logger, failure: string): Promise<boolean> {
+async function deferReply(interaction: JobInteraction, log: Logger, failure: string): Promise<boolean> {
   try {
     await interaction.deferReply();
     return true;

@@ -12,6 +12,26 @@ export interface AcquireOptions {
   holdUntil?: Promise<unknown> | undefined;
 }
 
+/** A budget that counts the callers waiting in it (the jobs waiting for room in KIE's limit). */
+export class WaitCountingBudget implements RequestBudget {
+  #waiting = 0;
+
+  constructor(private readonly inner: RequestBudget) {}
+
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  async acquire(options?: AcquireOptions): Promise<void> {
+    this.#waiting += 1;
+    try {
+      await this.inner.acquire(options);
+    } finally {
+      this.#waiting -= 1;
+    }
+  }
+}
+
 /** The longest a grant can stay in flight before its slot is dated anyway (a request times out well before). */
 export const MAX_GRANT_HOLD_MS = 60_000;
 

@@ -3,12 +3,12 @@ import { KIE_CREATE_LIMIT, KIE_POLL_LIMIT, DEFAULT_CREATE_MARGIN_MS, DEFAULT_POL
 import type { RequestBudget } from './budget.js';
 import { KieError } from './errors.js';
 import { isJsonObject, parseTaskRecord } from './record.js';
-import { KieTransport, type Envelope, type ExchangeFailure, type KieRequest } from './transport.js';
+import { KieTransport, type Envelope, type ExchangeFailure, type KieOperation, type KieRequest } from './transport.js';
 import { jitteredBackoff, retrying, type BackoffPolicy } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { Sleep } from '../util/sleep.js';
 import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, MAX_PROMPT_LENGTH, modelFor, QUALITIES } from './types.js';
-import type { ImageTaskInput, TaskRecord } from './types.js';
+import type { ImageTaskInput, KieErrorKind, TaskRecord } from './types.js';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Attempts of a createTask that has no deadline. */
@@ -30,6 +30,8 @@ export interface KieClientOptions {
   createBudget?: RequestBudget;
   /** Shared by every recordInfo request; defaults to a private budget at KIE's limit (10 per 1 s). */
   pollBudget?: RequestBudget;
+  /** Told of every exchange with KIE: its operation and 'ok' or the kind of error (metrics). */
+  onExchange?: (operation: KieOperation, outcome: 'ok' | KieErrorKind) => void;
 }
 
 export interface CreateTaskOptions {
@@ -64,6 +66,7 @@ export const DefaultKieClientOptions = {
   random: Math.random,
   now: Date.now,
   userAgent: DEFAULT_USER_AGENT,
+  onExchange: () => {},
 } as const satisfies Required<Omit<KieClientOptions, 'baseUrl' | 'apiKey' | 'createBudget' | 'pollBudget'>>;
 
 /** Thrown inside createTask's retry loop: the exchange failed, and how far it got. */
@@ -220,11 +223,19 @@ export class KieClient {
   /** One exchange; a failure, or an answer `accept` cannot use, is thrown as a FailedExchange. */
   private async once<T>(request: KieRequest, accept: (envelope: Envelope) => T): Promise<T> {
     const result = await this.transport.exchange(request);
-    if (!result.ok) throw new FailedExchange(result);
+    if (!result.ok) {
+      this.options.onExchange(request.operation, result.error.kind);
+      throw new FailedExchange(result);
+    }
     try {
-      return accept(result.envelope);
+      const accepted = accept(result.envelope);
+      this.options.onExchange(request.operation, 'ok');
+      return accepted;
     } catch (error) {
-      if (error instanceof KieError) throw new FailedExchange({ error, delivery: 'answered' });
+      if (error instanceof KieError) {
+        this.options.onExchange(request.operation, error.kind);
+        throw new FailedExchange({ error, delivery: 'answered' });
+      }
       throw error;
     }
   }

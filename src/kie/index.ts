@@ -5,6 +5,7 @@ export { KieClient, DefaultKieClientOptions, DEFAULT_USER_AGENT, inputProblem } 
 export type { KieClientOptions, CreateTaskOptions, GetTaskOptions, RetryPolicy } from './client.js';
 export {
   SlidingWindowBudget,
+  WaitCountingBudget,
   createKieBudgets,
   shareOfKieBudgets,
   KIE_CREATE_LIMIT,

@@ -5,9 +5,16 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { waitUntilGone } from '../helpers/pids.js';
 
 const GUILD = '1300000000000000001';
 const CHANNEL = '1300000000000000002';
+
+function line0(bot: BotProcess, msg: string): Record<string, unknown> {
+  const found = bot.logs.find((l) => l.msg === msg);
+  if (!found) throw new Error(`no "${msg}" line`);
+  return found;
+}
 
 describe('the bot as a process (npm start)', () => {
   async function fakes() {
@@ -61,10 +68,38 @@ describe('the bot as a process (npm start)', () => {
     expect(all).not.toContain(env.KIE_API_KEY);
     expect(all).not.toContain(interaction.token);
 
-    // npm itself dies by the signal; what matters is that the bot shut down cleanly behind it.
-    await bot.kill('SIGTERM');
+    // SIGTERM to npm alone (as a supervisor or `docker stop` sends it) reaches the bot, which exits 0.
+    const botPid = Number(line0(bot, 'connected to Discord')['pid']);
+    expect(botPid).not.toBe(bot.child.pid);
+    process.kill(bot.child.pid!, 'SIGTERM');
+    expect(await bot.exited).toBe(0);
+    await waitUntilGone([botPid], 10_000);
     // The exit can be seen before the last lines are read from the pipe.
     await bot.waitForLog((l) => l.msg.startsWith('shutting down'), 5_000);
+  }, 60_000);
+
+  it('SIGTERM to the npm process alone parks the running job and the bot exits 0 within 10 s, leaving no process behind', async () => {
+    const { discord, kie, env } = await fakes();
+    const bot = track(startBotProcess(env, { viaNpm: true }));
+    await bot.waitForLog((l) => l.msg === 'connected to Discord', 30_000);
+    const botPid = Number(line0(bot, 'connected to Discord')['pid']);
+    kie.nextCreate({ scenario: { durationMs: 30_000 } });
+    discord.dispatchInteraction({
+      commandName: 'imagine',
+      options: [{ name: 'prompt', type: 3, value: 'a slow kettle' }],
+      guildId: GUILD,
+      channelId: CHANNEL,
+      user: { id: '1300000000000000009' },
+    });
+    const created = await bot.waitForLog((l) => l.msg === 'task created', 15_000);
+
+    const signalledAt = Date.now();
+    process.kill(bot.child.pid!, 'SIGTERM');
+    // npm reports the bot's own exit code: 0 means a clean stop, not death by the signal.
+    expect(await bot.exited).toBe(0);
+    await waitUntilGone([botPid], 10_000 - (Date.now() - signalledAt));
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    await bot.waitForLog((l) => l.msg === 'job left in the ledger for the next start' && l['taskId'] === created['taskId'], 5_000);
   }, 60_000);
 
   it('a second start finds identical commands and does not publish them again', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, loadDiscordConfig } from '../../src/config.js';
 
 const SECRET_TOKEN = 'super-secret-value';
 const SECRET_KEY = 'kie-secret-key-123';
@@ -36,12 +36,39 @@ describe('loadConfig', () => {
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
       logLevel: 'info',
+      logFormat: 'json',
       callbackUrl: undefined,
       callbackPort: 8080,
       callbackHost: '127.0.0.1',
       webhookHmacKey: undefined,
       shards: 1,
+      healthPort: undefined,
+      healthHost: '127.0.0.1',
     });
+  });
+
+  it('reports every problem of the environment in one error, in the documented order, without values', () => {
+    const error = errorFor({ DISCORD_TOKEN: SECRET_TOKEN, QUOTA_DAILY: 'lots', LOG_LEVEL: 'loud', HEALTH_PORT: '0', LOG_FORMAT: 'fancy' });
+    expect(error.problems).toEqual([
+      'DISCORD_CLIENT_ID is missing: set it in the environment or .env',
+      expect.stringMatching(/^LOG_LEVEL is invalid: expected one of fatal, error/),
+      'LOG_FORMAT is invalid: expected one of json, pretty',
+      'KIE_API_KEY is missing: set it in the environment or .env',
+      expect.stringMatching(/^QUOTA_DAILY is invalid: expected a whole number/),
+      'HEALTH_PORT is invalid: expected a port number',
+    ]);
+    expect(error.message.split('\n')).toEqual(['6 problems in the configuration:', ...error.problems.map((line) => `  - ${line}`)]);
+    for (const value of [SECRET_TOKEN, 'lots', 'loud', 'fancy']) expect(error.message).not.toContain(value);
+  });
+
+  it('reads the health endpoint and the log format', () => {
+    expect(loadConfig({ ...required, HEALTH_PORT: '9464', HEALTH_HOST: '0.0.0.0', LOG_FORMAT: 'pretty' })).toMatchObject({
+      healthPort: 9464,
+      healthHost: '0.0.0.0',
+      logFormat: 'pretty',
+    });
+    expect(() => loadConfig({ ...required, HEALTH_PORT: '70000' })).toThrow(/^HEALTH_PORT is invalid/);
+    expect(() => loadConfig({ ...required, HEALTH_HOST: 'a b' })).toThrow(/^HEALTH_HOST is invalid/);
   });
 
   it('reads the callback and sharding settings', () => {
@@ -215,6 +242,29 @@ describe('loadConfig', () => {
   });
 });
 
+describe('loadDiscordConfig (npm run register)', () => {
+  it('needs only the Discord variables', () => {
+    expect(loadDiscordConfig({ DISCORD_TOKEN: SECRET_TOKEN, DISCORD_CLIENT_ID: '123456789012345678', STORAGE_URL: 'postgres://ignored' })).toEqual({
+      discordToken: SECRET_TOKEN,
+      discordClientId: '123456789012345678',
+      discordGuildId: undefined,
+      discordApiUrl: 'https://discord.com/api',
+      logLevel: 'info',
+      logFormat: 'json',
+    });
+  });
+
+  it('reports every missing Discord variable at once, and nothing about KIE', () => {
+    expect(() => loadDiscordConfig({ DISCORD_GUILD_ID: 'x' })).toThrow(
+      new ConfigError([
+        'DISCORD_TOKEN is missing: set it in the environment or .env',
+        'DISCORD_CLIENT_ID is missing: set it in the environment or .env',
+        'DISCORD_GUILD_ID is invalid: expected a Discord id (digits only)',
+      ]),
+    );
+  });
+});
+
 describe('.env.example', () => {
   it('names every variable the bot reads, and loads once the three secrets are filled in', async () => {
     const { parse } = await import('dotenv');
@@ -223,7 +273,8 @@ describe('.env.example', () => {
     expect(Object.keys(example).sort()).toEqual(
       [
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
-        'DISCORD_TOKEN', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
+        'DISCORD_TOKEN', 'HEALTH_HOST', 'HEALTH_PORT', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_FORMAT',
+        'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
         'STORAGE_URL', 'WEBHOOK_HMAC_KEY',
       ].sort(),
     );

@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /**
  * Logs the process's vital signs every interval: event-loop delay (p99 and max over the interval, in ms),
