@@ -81,7 +81,8 @@ const actions: Record<string, Action> = {
     await settings.setDailyCap(guildId, images);
     return images === 0 ? messages.capRemoved : messages.capSet(images);
   },
-  async credits(_interaction, { credits, logger }) {
+  async credits(_interaction, { credits, logger, operator }, guildId) {
+    if (!operator.isOperatorGuild(guildId)) throw new Refusal({ code: 'operator_only' });
     try {
       const balance = await credits();
       return messages.creditsBalance(balance, imagesFor(balance));

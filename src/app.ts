@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Events, type Client } from 'discord.js';
+import { Events, Routes, type Client, type RESTGetCurrentApplicationResult } from 'discord.js';
 import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import type { CallbackReceiver } from './callbacks/server.js';
@@ -38,6 +38,8 @@ import type { Logger } from './log.js';
 import { GuildSettingsStore } from './moderation/settings.js';
 import { checkHealth, gatewayConnected, type HealthReport } from './ops/health.js';
 import { createBotMetrics, type BotMetrics } from './ops/metrics.js';
+import { MembershipCheck } from './discord/membership.js';
+import { OperatorPolicy, publicBotWarning } from './policy/operator.js';
 import { QuotaService } from './quota/quota-service.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
@@ -109,8 +111,16 @@ export function createApp({
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
   const client = createClient(config, { sharded, http: discordHttp });
-  const settings = new GuildSettingsStore(storage.kv);
-  const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: config.quotaDaily, clock });
+  const settings = new GuildSettingsStore(storage.kv, { maxMemberDaily: config.operator.maxMemberDaily });
+  const quota = new QuotaService({
+    counter: storage.counters,
+    settings,
+    defaultDaily: config.quotaDaily,
+    maxMemberDaily: config.operator.maxMemberDaily,
+    dailyBudget: config.operator.dailyBudget,
+    clock,
+  });
+  const operator = new OperatorPolicy(config.operator, logger);
   // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
   const budgets = tunedBudgets ?? storage.budgets(processes, (error) => logger.warn({ err: error }, 'KIE budget: store unavailable'));
   const createBudget = new WaitCountingBudget(budgets.create);
@@ -162,7 +172,7 @@ export function createApp({
   const credits = new CreditMonitor({
     getCredits: readCredits,
     threshold: lowCredits,
-    servers: () => [...client.guilds.cache.keys()],
+    servers: () => [...client.guilds.cache.keys()].filter((guildId) => operator.isOperatorGuild(guildId)),
     warn: (guildId, balance) => modLog.warning(guildId, messages.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
     kv: storage.kv,
     now: () => clock.now(),
@@ -231,6 +241,8 @@ export function createApp({
     modLog,
     credits: readCredits,
     spend: storage.spend,
+    operator,
+    membership: new MembershipCheck({ rest: client.rest, now: () => clock.now() }),
   };
   const router = routeInteractions(client, {
     commands: commandMap(commands),
@@ -286,6 +298,7 @@ export function createApp({
       const shardCount = client.shard?.count ?? 1;
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
       if (shardIds.includes(0)) {
+        await warnIfPublicAndUnlimited(client, config, logger);
         await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
           (error: unknown) => logger.error({ err: error }, 'command registration failed'),
         );
@@ -308,6 +321,17 @@ export function createApp({
       await downloads.close();
     },
   };
+}
+
+/** One warn line at start when anyone could add the bot and spend the operator's KIE credit. */
+async function warnIfPublicAndUnlimited(client: Client, config: Config, logger: Logger): Promise<void> {
+  try {
+    const application = (await client.rest.get(Routes.currentApplication())) as RESTGetCurrentApplicationResult;
+    const warning = publicBotWarning(application, config.operator);
+    if (warning !== undefined) logger.warn({ botPublic: true }, warning);
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read the application to check whether it is public');
+  }
 }
 
 /**

@@ -59,8 +59,8 @@ export interface RouterDeps {
 export type InteractionOutcome = 'ok' | 'refused' | 'store_error' | 'error' | 'unhandled';
 
 /**
- * Routes interactions to their handlers. Checks made for every interaction live here (server only, not
- * while shutting down), and one policy decides what a failure looks like to the member.
+ * Routes interactions to their handlers. Checks made for every interaction live here (a server the operator
+ * serves, server only, not while shutting down), and one policy decides what a failure looks like to the member.
  */
 export function routeInteractions(
   client: Client,
@@ -93,6 +93,8 @@ export function routeInteractions(
     return undefined;
   };
   const handle = async (interaction: RepliableInteraction): Promise<InteractionOutcome> => {
+    // A server the operator does not serve gets nothing but this answer: no task, no store read or write.
+    if (interaction.guildId !== null && !services.operator.servesGuild(interaction.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
     const handler = handlerFor(interaction);
     if (!handler) {
       services.logger.warn({ interactionType: interaction.type, ...describe(interaction) }, 'no handler for the interaction');

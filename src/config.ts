@@ -14,6 +14,12 @@ const snowflake = z.string().trim().regex(/^\d{1,22}$/, 'a Discord id (digits on
 const port = z.coerce.number({ error: 'a port number' }).int('a port number').min(1, 'a port number').max(65_535, 'a port number');
 
 const interfaceAddress = z.string().trim().regex(/^[\w.:-]+$/, 'an interface address such as 0.0.0.0 or 127.0.0.1');
+/** A comma-separated list of server ids ("1,2, 3"); an empty list is no list. */
+const snowflakeList = z
+  .string()
+  .trim()
+  .transform((value) => value.split(',').map((id) => id.trim()).filter((id) => id !== ''))
+  .pipe(z.array(z.string().regex(/^\d{1,22}$/, 'comma-separated Discord server ids (digits only)')).min(1, 'at least one Discord server id'));
 
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'a whole number' }).int('a whole number').positive('a number above 0').max(max, `at most ${max}`);
@@ -45,6 +51,10 @@ const configSchema = discordSchema.extend({
   HEALTH_HOST: interfaceAddress.default('127.0.0.1'),
   WEBHOOK_HMAC_KEY: z.string().trim().min(8, 'at least 8 characters').optional(),
   KIE_LOW_CREDITS: z.coerce.number({ error: 'a number of credits' }).positive('a number of credits above 0').max(1e12).optional(),
+  ALLOWED_GUILDS: snowflakeList.optional(),
+  OPERATOR_GUILDS: snowflakeList.optional(),
+  DAILY_IMAGE_BUDGET: positiveInt(10_000_000).optional(),
+  MAX_MEMBER_DAILY: positiveInt(100_000).optional(),
   SHARDS: z
     .string()
     .trim()
@@ -84,6 +94,20 @@ export interface Config extends DiscordConfig {
   readonly healthHost: string;
   /** Warn each server's log channel when KIE's credit balance falls under this; undefined = never. */
   readonly kieLowCredits: number | undefined;
+  /** The operator's limits on every server (ALLOWED_GUILDS, OPERATOR_GUILDS, DAILY_IMAGE_BUDGET, MAX_MEMBER_DAILY). */
+  readonly operator: OperatorLimits;
+}
+
+/** What the operator allows across all servers; undefined = no such limit. */
+export interface OperatorLimits {
+  /** The only servers the bot serves; undefined = every server it is in. */
+  readonly allowedGuilds: ReadonlySet<string> | undefined;
+  /** Servers whose admins see KIE's credits and get low-credit warnings; undefined = every server. */
+  readonly operatorGuilds: ReadonlySet<string> | undefined;
+  /** Images per UTC day, all servers together. */
+  readonly dailyBudget: number | undefined;
+  /** The most images per day any admin-set limit can give one member. */
+  readonly maxMemberDaily: number | undefined;
 }
 
 export const DEFAULT_CALLBACK_PORT = 8080;
@@ -171,6 +195,13 @@ function toConfig(env: Env): Config {
     kieLowCredits: env.KIE_LOW_CREDITS,
     healthPort: env.HEALTH_PORT,
     healthHost: env.HEALTH_HOST,
+    operator: Object.freeze({
+      allowedGuilds: setOf(env.ALLOWED_GUILDS),
+      // Without a list of its own, the operator's servers are the allowed ones (or every server).
+      operatorGuilds: setOf(env.OPERATOR_GUILDS ?? env.ALLOWED_GUILDS),
+      dailyBudget: env.DAILY_IMAGE_BUDGET,
+      maxMemberDaily: env.MAX_MEMBER_DAILY,
+    }),
   });
 }
 
@@ -181,4 +212,8 @@ export function configSecrets(config: Config): string[] {
   const storagePassword = URL.canParse(config.storageUrl) ? new URL(config.storageUrl).password : '';
   if (storagePassword !== '') secrets.push(storagePassword, decodeURIComponent(storagePassword));
   return secrets;
+}
+
+function setOf(ids: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  return ids === undefined ? undefined : new Set(ids);
 }

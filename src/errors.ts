@@ -26,7 +26,19 @@ export type RefusalReason =
   | { code: 'not_an_image'; contentType: string | null }
   | { code: 'image_too_large'; bytes: number; max: number }
   | { code: 'delete_not_allowed' }
-  | { code: 'wrong_channel'; allowed: readonly string[] };
+  | { code: 'wrong_channel'; allowed: readonly string[] }
+  /** The operator's ALLOWED_GUILDS does not list the server (the interaction's, or a DM press's image's). */
+  | { code: 'guild_not_enabled' }
+  /** The operator's DAILY_IMAGE_BUDGET (all servers together) is used up for the day. */
+  | { code: 'budget_spent'; resetsAt: number }
+  /** A press in a DM by someone who is no longer a member of the image's server. */
+  | { code: 'not_a_member' }
+  /** A press in a DM on an image from a server the bot is no longer in. */
+  | { code: 'bot_not_in_server' }
+  /** A press in a DM on someone else's image. */
+  | { code: 'not_your_image' }
+  /** An operator-only admin command in a server that is not one of the operator's (OPERATOR_GUILDS). */
+  | { code: 'operator_only' };
 
 export type RefusalCode = RefusalReason['code'];
 

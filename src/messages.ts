@@ -79,6 +79,15 @@ export const messages = {
         : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
   serverCapReached: (cap: number, resetsAt: number) =>
     `This server has used its ${plural(cap, 'image')} for today (a limit for all members together, set by its admins). It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  guildNotEnabled: 'The image bot is not enabled in this server. Its operator runs it for other servers only.',
+  budgetSpent: (resetsAt: number) =>
+    `The bot has made all the images its operator pays for today, across all servers. It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  notAMember: "You are no longer a member of the server this image was made in, so its buttons don't work for you any more.",
+  botNotInServer: "The bot is no longer in the server this image was made in, so its buttons don't work any more.",
+  notYourImage: 'Only the member who made this image can use its buttons here.',
+  operatorOnly: "KIE's credit balance is shown only in the bot operator's own servers.",
+  limitOverCeiling: (ceiling: number) =>
+    `The bot's operator allows at most ${plural(ceiling, 'image')} per member per day, so a limit can be at most ${ceiling}.`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -121,6 +130,18 @@ export const messages = {
         return messages.imageTooLarge(reason.bytes, reason.max);
       case 'delete_not_allowed':
         return messages.deleteNotAllowed;
+      case 'guild_not_enabled':
+        return messages.guildNotEnabled;
+      case 'budget_spent':
+        return messages.budgetSpent(reason.resetsAt);
+      case 'not_a_member':
+        return messages.notAMember;
+      case 'bot_not_in_server':
+        return messages.botNotInServer;
+      case 'not_your_image':
+        return messages.notYourImage;
+      case 'operator_only':
+        return messages.operatorOnly;
       case 'wrong_channel':
         return messages.wrongChannel(reason.allowed);
     }

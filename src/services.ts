@@ -17,6 +17,8 @@ import type { ModerationLog } from './moderation/mod-log.js';
 import type { SpendCounter } from './spend/spend.js';
 import type { GuildSettingsStore } from './moderation/settings.js';
 import type { QuotaService } from './quota/quota-service.js';
+import type { MembershipCheck } from './discord/membership.js';
+import type { OperatorPolicy } from './policy/operator.js';
 
 /** What interaction handlers may use; built once in app.ts and injected. No secrets: handlers never need them. */
 export interface Services {
@@ -35,6 +37,10 @@ export interface Services {
   /** KIE's remaining credits (`/imagine-admin credits`). */
   credits: () => Promise<number>;
   spend: Pick<SpendCounter, 'days'>;
+  /** The operator's servers: which the bot serves (ALLOWED_GUILDS), which see KIE's credits (OPERATOR_GUILDS). */
+  operator: Pick<OperatorPolicy, 'servesGuild' | 'isOperatorGuild'>;
+  /** Whether the presser of a button in a DM is still a member of the image's server, and their roles. */
+  membership: Pick<MembershipCheck, 'check'>;
 }
 
 /** A slash command used in a server: the router has already refused it anywhere else. */

@@ -57,18 +57,28 @@ export const imageLoop: ComponentHandlers = {
   },
 };
 
-/** The button's image, if it is still in the history and belongs to the server the button was pressed in. */
+/**
+ * The button's image, if it is still in the history and belongs to the server the button was pressed in.
+ * In a DM the image's server must be one the operator serves, and only the image's own member may press
+ * (membership and roles are checked by admission, for presses that start a job).
+ */
 async function historyEntry(interaction: Repliable, jobId: string, services: Services): Promise<HistoryEntry> {
   const entry = await services.history.get(jobId, services.clock.now());
   if (!entry || (interaction.guildId !== null && interaction.guildId !== entry.guildId)) throw new Refusal({ code: 'image_expired' });
+  if (interaction.guildId === null) {
+    if (!services.operator.servesGuild(entry.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
+    if (interaction.user.id !== entry.userId) throw new Refusal({ code: 'not_your_image' });
+  }
   return entry;
 }
 
-/** Same prompt and settings, a new task, paid by whoever pressed. */
+/** Same prompt and settings, a new task, paid by whoever pressed; an edit's picture is looked up only once admitted. */
 async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  await services.startJob(jobInteractionOf(interaction, entry.guildId), { ...parsed.request, ...(await rerollPicture(interaction, entry, services)) });
+  await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), parsed.request, {
+    complete: async (request) => ({ ...request, ...(await rerollPicture(interaction, entry, services)) }),
+  });
 }
 
 /** The picture an edit started from, at a URL KIE can still fetch (Discord's expire after about a day). */
@@ -93,7 +103,7 @@ async function startEdit(interaction: ModalSubmitInteraction, guildId: string, i
   const parsed = parseImagineRequest({ prompt: input.text, aspect: input.aspect, quality: input.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
   const source = input.imageSource === undefined ? {} : { imageSource: input.imageSource };
-  await services.startJob(jobInteractionOf(interaction, guildId), { ...parsed.request, imageUrls: [input.imageUrl], ...source });
+  await services.startJob(jobInteractionOf(interaction, guildId, services.membership), { ...parsed.request, imageUrls: [input.imageUrl], ...source });
 }
 
 /**

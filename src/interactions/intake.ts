@@ -7,6 +7,7 @@ import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
 import type { Logger } from '../log.js';
 import type { QuotaScope } from '../quota/counter.js';
+import type { MemberCheck } from '../jobs/admission.js';
 
 /** Discord's documented default when an interaction does not say (10 MiB). */
 export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
@@ -29,6 +30,11 @@ export interface JobInteraction {
   readonly memberRoleIds: readonly string[];
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
   readonly inDirectMessages?: boolean;
+  /**
+   * A press in a DM: whether the presser is still a member of the image's server (which the bot is still in),
+   * and their roles there now. Asked by admission after every other check.
+   */
+  currentMember?(): Promise<MemberCheck>;
   /** The channel the interaction's thread belongs to, or undefined outside a thread. */
   parentChannelId?(): Promise<string | undefined>;
   readonly createdTimestamp: number;
@@ -52,11 +58,19 @@ export interface JobIntakeDeps extends AdmissionDeps {
  * Starts a job for an interaction: admission, the public "thinking…" defer, the job record. A refusal is
  * thrown as a Refusal and a store outage as the store's error; the interaction error policy answers both.
  */
-export type JobIntake = (interaction: JobInteraction, request: ImagineRequest) => Promise<void>;
+export type JobIntake = (interaction: JobInteraction, request: ImagineRequest, options?: IntakeOptions) => Promise<void>;
+
+export interface IntakeOptions {
+  /**
+   * What the request still needs from Discord or the network (a reroll's fresh picture URL). It runs only
+   * once admission has passed and the reply is deferred, so a refused press reads nothing.
+   */
+  complete?: (request: ImagineRequest) => Promise<ImagineRequest>;
+}
 
 export function createJobIntake(deps: JobIntakeDeps): JobIntake {
   const deadlineMs = deps.admissionDeadlineMs ?? ADMISSION_DEADLINE_MS;
-  return async (interaction, request) => {
+  return async (interaction, request, options = {}) => {
     const { guildId } = interaction;
     const userId = interaction.user.id;
     const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
@@ -73,6 +87,7 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       roleIds: interaction.memberRoleIds,
       channelId: interaction.inDirectMessages ? undefined : interaction.channelId,
       parentChannelId: interaction.parentChannelId?.bind(interaction),
+      currentMember: interaction.currentMember?.bind(interaction),
       prompt: request.prompt,
     });
     let deferred = false;
@@ -89,10 +104,18 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       deps.onRefused?.(interaction, request, verdict.refusal);
       throw new Refusal(verdict.refusal);
     }
-    const job = jobFor(interaction, request, verdict.reservation.scope);
+    let job = jobFor(interaction, request, verdict.reservation.scope);
     if (!deferred && !(await defer('could not acknowledge the interaction; refunding'))) {
       await deps.settle(job, 'refunded');
       return;
+    }
+    if (options.complete) {
+      try {
+        job = { ...job, request: await options.complete(request) };
+      } catch (error) {
+        await deps.settle(job, 'refunded');
+        throw error;
+      }
     }
     log.info({ jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
     await deps.jobs.start(job);

@@ -1,14 +1,22 @@
 import type { ButtonInteraction, ChatInputCommandInteraction, Client, ModalSubmitInteraction } from 'discord.js';
 import type { JobInteraction } from './intake.js';
 import { memberRoleIds } from './member.js';
+import type { MembershipCheck } from '../discord/membership.js';
 
 /**
  * A slash command, button or modal submission as the intake sees it, in the image's server `guildId`
- * (which a button pressed in a DM does not carry itself).
+ * (which a button pressed in a DM does not carry itself). A press in a DM is held to that server through
+ * `membership`: the presser must still be a member, and their roles there now set their limit.
  */
-export function jobInteractionOf(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction, guildId: string): JobInteraction {
+export function jobInteractionOf(
+  interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
+  guildId: string,
+  membership?: Pick<MembershipCheck, 'check'>,
+): JobInteraction {
   const { channelId } = interaction;
   if (channelId === null) throw new Error('an interaction without a channel cannot start a job');
+  const inDirectMessages = interaction.guildId === null;
+  if (inDirectMessages && membership === undefined) throw new Error('a press in a DM needs a membership check');
   return {
     id: interaction.id,
     token: interaction.token,
@@ -17,7 +25,8 @@ export function jobInteractionOf(interaction: ChatInputCommandInteraction | Butt
     channelId,
     user: interaction.user,
     memberRoleIds: memberRoleIds(interaction),
-    inDirectMessages: interaction.guildId === null,
+    inDirectMessages,
+    ...(inDirectMessages && membership ? { currentMember: () => membership.check(guildId, interaction.user.id) } : {}),
     createdTimestamp: interaction.createdTimestamp,
     attachmentSizeLimit: interaction.attachmentSizeLimit,
     parentChannelId: () => threadParentId(interaction.client, channelId),

@@ -19,14 +19,21 @@ export interface AdmissionRequest {
   /** The channel a thread belongs to; asked only when the channel itself is not on the allow list. */
   parentChannelId?: (() => Promise<string | undefined>) | undefined;
   prompt: string;
+  /**
+   * For a press in a DM: the member's current roles in the image's server, asked of Discord only once every
+   * other check has passed, or the reason they may no longer press (not a member, the bot left the server).
+   */
+  currentMember?: (() => Promise<MemberCheck>) | undefined;
 }
+
+export type MemberCheck = { member: true; roleIds: readonly string[] } | { member: false; refusal: RefusalReason };
 
 /**
  * Decides whether a member may start a job, cheapest refusals first; a unit of quota is reserved only when
  * every other check has passed, so a refusal never costs the member anything.
  */
 export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Promise<Admission> {
-  const { guildId, userId, roleIds, prompt } = request;
+  const { guildId, userId, prompt } = request;
   const [settings, blocked] = await Promise.all([deps.settings.get(guildId), deps.settings.isBlocked(guildId, userId)]);
   if (settings.paused) return { admitted: false, refusal: { code: 'paused' } };
   if (blocked) return { admitted: false, refusal: { code: 'blocked' } };
@@ -35,6 +42,12 @@ export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Pro
   }
   const banned = findBannedWord(prompt, settings.bannedWords);
   if (banned !== undefined) return { admitted: false, refusal: { code: 'banned_word', word: banned } };
+  let { roleIds } = request;
+  if (request.currentMember) {
+    const member = await request.currentMember();
+    if (!member.member) return { admitted: false, refusal: member.refusal };
+    roleIds = member.roleIds;
+  }
   const reservation = await deps.quota.reserve(guildId, userId, roleIds);
   if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation) };
   return { admitted: true, reservation };
@@ -52,5 +65,6 @@ function quotaRefusal(reservation: Reservation): RefusalReason {
   if (reservation.refusedBy === 'guild' && status.guildCap !== undefined) {
     return { code: 'server_cap_reached', cap: status.guildCap, resetsAt: status.resetsAt };
   }
+  if (reservation.refusedBy === 'budget') return { code: 'budget_spent', resetsAt: status.resetsAt };
   return { code: 'quota_exceeded', quota: status };
 }

@@ -1,4 +1,5 @@
 import type { Keyv } from 'keyv';
+import { messages } from '../messages.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from './words.js';
 
@@ -16,7 +17,7 @@ export const MAX_DAILY_LIMIT = 100_000;
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
 
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'too-many-channels';
+export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels';
 
 /** A rejected admin change; the message is written to be shown to the admin as is. */
 export class SettingsError extends Error {
@@ -47,11 +48,23 @@ export class GuildSettingsStore {
   readonly #cache = new Map<string, { value: Promise<unknown>; expiresAt: number }>();
   readonly #cacheTtlMs: number;
   readonly #now: () => number;
+  /** The operator's MAX_MEMBER_DAILY: the highest member, role or server limit an admin may set. */
+  readonly #memberCeiling: number | undefined;
 
-  constructor(kv: Keyv, options: { cacheTtlMs?: number; now?: () => number } = {}) {
+  constructor(kv: Keyv, options: { cacheTtlMs?: number; now?: () => number; maxMemberDaily?: number | undefined } = {}) {
     this.#kv = kv;
     this.#cacheTtlMs = options.cacheTtlMs ?? 2_000;
     this.#now = options.now ?? Date.now;
+    this.#memberCeiling = options.maxMemberDaily;
+  }
+
+  /** A member, role or server limit an admin may set: checked against the bounds and the operator's ceiling. */
+  #memberLimit(limit: number | undefined): number | undefined {
+    const checked = checkedLimit(limit);
+    if (checked !== undefined && this.#memberCeiling !== undefined && checked > this.#memberCeiling) {
+      throw new SettingsError('over-ceiling', messages.limitOverCeiling(this.#memberCeiling));
+    }
+    return checked;
   }
 
   #read(key: string): Promise<unknown> {
@@ -125,7 +138,7 @@ export class GuildSettingsStore {
   }
 
   async setRoleLimit(guildId: string, roleId: string, limit: number | undefined): Promise<void> {
-    await this.#updateMemberMap(keys.roleLimits(guildId), roleId, checkedLimit(limit));
+    await this.#updateMemberMap(keys.roleLimits(guildId), roleId, this.#memberLimit(limit));
   }
 
   async setPaused(guildId: string, paused: boolean): Promise<void> {
@@ -137,7 +150,7 @@ export class GuildSettingsStore {
   }
 
   async setDefaultLimit(guildId: string, limit: number | undefined): Promise<void> {
-    await this.#setOrDelete(keys.defaultLimit(guildId), checkedLimit(limit));
+    await this.#setOrDelete(keys.defaultLimit(guildId), this.#memberLimit(limit));
   }
 
   /** The server-wide daily cap on images (all members together); undefined = no cap. */
@@ -157,8 +170,7 @@ export class GuildSettingsStore {
   }
 
   async setUserLimit(guildId: string, userId: string, limit: number | undefined): Promise<void> {
-    const checked = checkedLimit(limit);
-    await this.#updateMemberMap(keys.userLimits(guildId), userId, checked);
+    await this.#updateMemberMap(keys.userLimits(guildId), userId, this.#memberLimit(limit));
   }
 
   async isBlocked(guildId: string, userId: string): Promise<boolean> {

@@ -12,21 +12,30 @@ export interface QuotaReserveResult {
   used: number;
   /** The guild's total for the day (all members) after the call. */
   guildUsed: number;
-  /** Which limit refused, when not granted; 'member' when both would have. */
-  refusedBy?: 'member' | 'guild';
+  /** Which limit refused, when not granted; the member's own first, then the server's cap, then the bot's budget. */
+  refusedBy?: RefusingLimit;
 }
+
+/** The member's daily limit, the server's daily cap, or the operator's daily budget (all servers together). */
+export type RefusingLimit = 'member' | 'guild' | 'budget';
 
 /** Per-member daily counters whose updates are atomic in the backing store, even across processes. */
 export interface QuotaCounter {
   /**
-   * If used < limit and the guild's total that day < guildCap, then used += 1 (granted), as one atomic
-   * step: both checks and the increment, or nothing. A guildCap of 0 or undefined means no server cap.
+   * If used < limit, the guild's total that day < guildCap and the bot's total that day (every guild) <
+   * dailyBudget, then used += 1 and both totals with it (granted), as one atomic step: every check and
+   * every increment, or nothing. A guildCap or dailyBudget of 0 or undefined means no such limit.
    */
-  reserve(scope: QuotaScope, limit: number, guildCap?: number): Promise<QuotaReserveResult>;
-  /** Gives one unit back, never going below 0; returns the new usage. */
+  reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult>;
+  /** Gives one unit back (to the member, the guild and the bot's day), never going below 0; returns the new usage. */
   release(scope: QuotaScope): Promise<number>;
-  /** Sets usage back to 0. */
+  /**
+   * Sets the member's usage back to 0. The bot's daily total keeps the units: an admin's reset gives a
+   * member more images, never the server more of the operator's budget.
+   */
   reset(scope: QuotaScope): Promise<void>;
+  /** The bot's total that day over every guild, as the daily budget counts it. */
+  budgetUsed(day: string): Promise<number>;
   used(scope: QuotaScope): Promise<number>;
   /** Usage on each of `days`, in the same order. */
   usedOnDays(guildId: string, userId: string, days: readonly string[]): Promise<number[]>;
@@ -48,14 +57,31 @@ export function assertLimit(limit: number): void {
   if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`quota limit must be a whole number ≥ 0, got ${limit}`);
 }
 
-/** Undefined (no server cap) for 0 or undefined; else the cap, checked like a limit. */
+/** Undefined (no such limit) for 0 or undefined; else the cap or budget, checked like a limit. */
 export function effectiveGuildCap(guildCap: number | undefined): number | undefined {
   if (guildCap === undefined || guildCap === 0) return undefined;
   assertLimit(guildCap);
   return guildCap;
 }
 
-/** Which limit refused a reservation, from the usage read after it: the member's own limit wins. */
-export function refusingLimit(used: number, limit: number, guildCap: number | undefined): 'member' | 'guild' {
-  return used >= limit || guildCap === undefined ? 'member' : 'guild';
+export interface UsageAfterRefusal {
+  used: number;
+  limit: number;
+  guildUsed: number;
+  guildCap: number | undefined;
+  budgetUsed: number;
+  dailyBudget: number | undefined;
+}
+
+/**
+ * Which limit refused a reservation, from the usage read after it: the member's own limit wins, then the
+ * server's cap, then the bot's budget. (Under concurrency a total may have dropped again since; then the
+ * narrowest limit that was set is named.)
+ */
+export function refusingLimit(usage: UsageAfterRefusal): RefusingLimit {
+  if (usage.used >= usage.limit) return 'member';
+  if (usage.guildCap !== undefined && usage.guildUsed >= usage.guildCap) return 'guild';
+  if (usage.dailyBudget !== undefined && usage.budgetUsed >= usage.dailyBudget) return 'budget';
+  if (usage.guildCap !== undefined) return 'guild';
+  return usage.dailyBudget !== undefined ? 'budget' : 'member';
 }

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { LimitRuleView } from '../messages.js';
 import type { GuildSettingsStore } from '../moderation/settings.js';
-import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope } from './counter.js';
+import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope, type RefusingLimit } from './counter.js';
 import { lastDays, nextUtcMidnight, utcDay } from './day.js';
 
 /** Which rule gave a member their daily limit, most specific first. */
@@ -28,8 +28,8 @@ export interface Reservation {
   /** The day is fixed at reservation time, so a refund after midnight goes back to the right day. */
   scope: QuotaScope;
   granted: boolean;
-  /** Which limit refused, when not granted: the member's own or the server's daily cap. */
-  refusedBy?: 'member' | 'guild';
+  /** Which limit refused, when not granted: the member's own, the server's daily cap or the operator's daily budget. */
+  refusedBy?: RefusingLimit;
   status: QuotaStatus;
 }
 
@@ -44,6 +44,10 @@ export interface QuotaServiceOptions {
   settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit' | 'roleLimits' | 'dailyCap'>;
   /** The bot-wide daily limit (QUOTA_DAILY) used when neither the member nor the guild has one. */
   defaultDaily: number;
+  /** The operator's MAX_MEMBER_DAILY: no limit gives a member more than this; undefined = no ceiling. */
+  maxMemberDaily?: number | undefined;
+  /** The operator's DAILY_IMAGE_BUDGET (all servers together), reserved with every unit; undefined = none. */
+  dailyBudget?: number | undefined;
   clock?: Clock;
 }
 
@@ -56,20 +60,30 @@ export class QuotaService {
   readonly #counter: QuotaCounter;
   readonly #settings: QuotaServiceOptions['settings'];
   readonly #defaultDaily: number;
+  readonly #ceiling: number;
+  readonly #dailyBudget: number | undefined;
   readonly #clock: Clock;
 
   constructor(options: QuotaServiceOptions) {
     this.#counter = options.counter;
     this.#settings = options.settings;
     this.#defaultDaily = options.defaultDaily;
+    this.#ceiling = options.maxMemberDaily ?? Number.POSITIVE_INFINITY;
+    this.#dailyBudget = options.dailyBudget;
     this.#clock = options.clock ?? systemClock;
   }
 
   /**
    * The member's own limit if an admin set one, else the highest limit among their roles, else the server's
-   * limit, else the bot-wide default (QUOTA_DAILY).
+   * limit, else the bot-wide default (QUOTA_DAILY); never more than the operator's ceiling (a limit stored
+   * before the ceiling was set counts as the ceiling).
    */
   async allowanceFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Allowance> {
+    const allowance = await this.#uncappedAllowance(guildId, userId, roleIds);
+    return allowance.limit > this.#ceiling ? { ...allowance, limit: this.#ceiling } : allowance;
+  }
+
+  async #uncappedAllowance(guildId: string, userId: string, roleIds: readonly string[]): Promise<Allowance> {
     const [userLimit, roleLimits, guildLimit] = await Promise.all([
       this.#settings.userLimit(guildId, userId),
       roleIds.length > 0 ? this.#settings.roleLimits(guildId) : Promise.resolve({} as Record<string, number>),
@@ -95,7 +109,7 @@ export class QuotaService {
     const now = this.#clock.now();
     const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
     const [allowance, guildCap] = await Promise.all([this.allowanceFor(guildId, userId, roleIds), this.#settings.dailyCap(guildId)]);
-    const { granted, used, guildUsed, refusedBy } = await this.#counter.reserve(scope, allowance.limit, guildCap);
+    const { granted, used, guildUsed, refusedBy } = await this.#counter.reserve(scope, allowance.limit, guildCap, this.#dailyBudget);
     const status = toStatus(used, allowance, now);
     const withCap = guildCap === undefined || guildCap === 0 ? status : { ...status, guildCap, guildUsed };
     return refusedBy === undefined ? { scope, granted, status: withCap } : { scope, granted, refusedBy, status: withCap };

@@ -5,6 +5,7 @@ import {
   effectiveGuildCap,
   type QuotaCounter,
   type QuotaReserveResult,
+  type RefusingLimit,
   type QuotaScope,
 } from './counter.js';
 
@@ -42,17 +43,24 @@ local function store_total(total)
 end
 `;
 
-// ARGV: user id, limit, guild cap (0 = none), expiry in seconds. Reply: {granted, used, guild total, refused by}
-// with refused by 0 (granted), 1 (member) or 2 (guild).
+// KEYS[3] is the bot's total that day over every guild (the operator's daily budget): every reservation
+// counts in it, whether a budget is set or not, and a release gives its unit back. A reset does not: an
+// admin's reset gives a member more images, never the server more of the operator's budget.
+// ARGV: user id, limit, guild cap (0 = none), expiry in seconds, daily budget (0 = none).
+// Reply: {granted, used, guild total, refused by} with refused by 0 (granted), 1 (member), 2 (guild) or 3 (budget).
 const RESERVE_SCRIPT = `${GUILD_TOTAL}
 local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local total = guild_total()
 local cap = tonumber(ARGV[3])
+local budget = tonumber(ARGV[5])
 if used >= tonumber(ARGV[2]) then return {0, used, total, 1} end
 if cap > 0 and total >= cap then return {0, used, total, 2} end
+if budget > 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= budget then return {0, used, total, 3} end
 used = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 store_total(total + 1)
+redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[4])
 return {1, used, total + 1, 0}`;
 
 // ARGV: user id. Reply: the member's usage after it.
@@ -65,6 +73,7 @@ end
 local total = guild_total()
 if used == 1 then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HINCRBY', KEYS[1], ARGV[1], -1) end
 store_total(total - 1)
+if tonumber(redis.call('GET', KEYS[3]) or '0') > 0 then redis.call('DECR', KEYS[3]) end
 return used - 1`;
 
 // ARGV: user id.
@@ -80,6 +89,8 @@ return guild_total()`;
 
 const RETENTION_SECONDS = String(QUOTA_RETENTION_DAYS * 86_400);
 
+const REFUSED_BY: Readonly<Record<number, RefusingLimit>> = { 1: 'member', 2: 'guild', 3: 'budget' };
+
 /**
  * Quota counters as one Redis hash per guild-day (`${prefix}quota:${guildId}:${day}`, field = user id)
  * and the guild-day's total beside it (`${prefix}quota-total:${guildId}:${day}`).
@@ -93,14 +104,19 @@ export class RedisQuotaCounter implements QuotaCounter {
     this.#keyPrefix = options.keyPrefix;
   }
 
-  async reserve(scope: QuotaScope, limit: number, guildCap?: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult> {
     assertLimit(limit);
     const cap = String(effectiveGuildCap(guildCap) ?? 0);
-    const reply = await this.#eval(RESERVE_SCRIPT, scope.guildId, scope.day, [scope.userId, String(limit), cap, RETENTION_SECONDS]);
+    const budget = String(effectiveGuildCap(dailyBudget) ?? 0);
+    const reply = await this.#eval(RESERVE_SCRIPT, scope.guildId, scope.day, [scope.userId, String(limit), cap, RETENTION_SECONDS, budget]);
     if (!Array.isArray(reply) || reply.length !== 4) throw new TypeError('quota reserve script: unexpected reply');
     const result = { granted: toCount(reply[0]) === 1, used: toCount(reply[1]), guildUsed: toCount(reply[2]) };
-    const refusedBy = toCount(reply[3]);
-    return refusedBy === 0 ? result : { ...result, refusedBy: refusedBy === 1 ? 'member' : 'guild' };
+    const refusedBy = REFUSED_BY[toCount(reply[3])];
+    return refusedBy === undefined ? result : { ...result, refusedBy };
+  }
+
+  async budgetUsed(day: string): Promise<number> {
+    return toCount(await this.#client.sendCommand(['GET', this.#budgetKey(day)]));
   }
 
   async release(scope: QuotaScope): Promise<number> {
@@ -139,9 +155,14 @@ export class RedisQuotaCounter implements QuotaCounter {
     return `${this.#keyPrefix}quota-total:${guildId}:${day}`;
   }
 
-  /** Runs a script over one guild-day's hash and total. */
+  #budgetKey(day: string): string {
+    return `${this.#keyPrefix}quota-budget:${day}`;
+  }
+
+  /** Runs a script over one guild-day's hash and total and the bot's total that day. */
   #eval(script: string, guildId: string, day: string, args: readonly string[]): Promise<unknown> {
-    return this.#client.sendCommand(['EVAL', script, '2', this.#key(guildId, day), this.#totalKey(guildId, day), ...args]);
+    const keys = [this.#key(guildId, day), this.#totalKey(guildId, day), this.#budgetKey(day)];
+    return this.#client.sendCommand(['EVAL', script, String(keys.length), ...keys, ...args]);
   }
 }
 

@@ -26,20 +26,45 @@ const SCHEMA = [
    )`,
   'CREATE INDEX IF NOT EXISTS quota_usage_guild_day ON quota_usage (guild_id, day)',
   'CREATE INDEX IF NOT EXISTS quota_usage_day ON quota_usage (day)',
+  // The bot's total per day over every guild (the operator's DAILY_IMAGE_BUDGET). Triggers keep it in step
+  // with every change of a member's count inside the same statement, so a reservation takes the member's
+  // unit, the guild's and the budget's atomically. (No OR IGNORE inside them: the outer statement's conflict
+  // policy would override it.) A reset deletes the member's row and fires none of them:
+  // the budget keeps what was spent.
+  `CREATE TABLE IF NOT EXISTS quota_budget (
+     day TEXT PRIMARY KEY,
+     used INTEGER NOT NULL DEFAULT 0
+   )`,
+  // Days counted before the budget table existed (idempotent: a day already in it is left alone).
+  'INSERT OR IGNORE INTO quota_budget (day, used) SELECT day, SUM(used) FROM quota_usage GROUP BY day',
+  `CREATE TRIGGER IF NOT EXISTS quota_budget_on_insert AFTER INSERT ON quota_usage BEGIN
+     INSERT INTO quota_budget (day, used) SELECT NEW.day, 0 WHERE NOT EXISTS (SELECT 1 FROM quota_budget WHERE day = NEW.day);
+     UPDATE quota_budget SET used = used + NEW.used WHERE day = NEW.day;
+   END`,
+  `CREATE TRIGGER IF NOT EXISTS quota_budget_on_update AFTER UPDATE OF used ON quota_usage BEGIN
+     INSERT INTO quota_budget (day, used) SELECT NEW.day, 0 WHERE NOT EXISTS (SELECT 1 FROM quota_budget WHERE day = NEW.day);
+     UPDATE quota_budget SET used = MAX(0, used + NEW.used - OLD.used) WHERE day = NEW.day;
+   END`,
 ];
 
 // The guild's total that day is below the cap (a cap of 0 binds as "no cap"). Parameters: cap, guild, day, cap.
 const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) < ?)';
 
-// One statement checks the member's limit and the guild's cap and counts, so SQLite's write lock makes it
-// atomic across connections and processes: both checks pass and the unit is taken, or nothing changes.
+// The bot's total that day is below the budget (0 binds as "no budget"). Parameters: budget, day, budget.
+const UNDER_BUDGET = '(? = 0 OR COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) < ?)';
+
+// One statement checks the member's limit, the guild's cap and the bot's budget and counts (the budget's
+// total through its trigger), so SQLite's write lock makes it atomic across connections and processes:
+// every check passes and the unit is taken, or nothing changes.
 // INSERT … SELECT … WHERE ? > 0 inserts nothing for limit 0; the WHERE also keeps SQLite's
 // parser from reading ON CONFLICT as a join clause.
 const RESERVE = `
   INSERT INTO quota_usage (guild_id, user_id, day, used)
-  SELECT ?, ?, ?, 1 WHERE ? > 0 AND ${UNDER_GUILD_CAP}
-  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ? AND ${UNDER_GUILD_CAP}
+  SELECT ?, ?, ?, 1 WHERE ? > 0 AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
+  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
   RETURNING used`;
+
+const BUDGET_USED = 'SELECT COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) AS total';
 
 const GUILD_USED = 'SELECT COALESCE(SUM(used), 0) AS total FROM quota_usage WHERE guild_id = ? AND day = ?';
 
@@ -65,24 +90,32 @@ export class SqliteQuotaCounter implements QuotaCounter {
     return new SqliteQuotaCounter(db, options);
   }
 
-  async reserve(scope: QuotaScope, limit: number, guildCap?: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult> {
     assertLimit(limit);
-    const cap = effectiveGuildCap(guildCap) ?? 0;
-    const capParams = [cap, scope.guildId, scope.day, cap];
-    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...capParams, limit, ...capParams);
+    const cap = effectiveGuildCap(guildCap);
+    const budget = effectiveGuildCap(dailyBudget);
+    const capParams = [cap ?? 0, scope.guildId, scope.day, cap ?? 0];
+    const budgetParams = [budget ?? 0, scope.day, budget ?? 0];
+    const limits = [...capParams, ...budgetParams];
+    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...limits, limit, ...limits);
     this.#pruneOccasionally(scope.day);
     const row = rows[0];
     // Read after the statement: under concurrency the total may already include other members' units.
     const guildUsed = await this.guildUsed(scope.guildId, scope.day);
     if (row === undefined) {
-      const used = await this.used(scope);
-      return { granted: false, used, guildUsed, refusedBy: refusingLimit(used, limit, effectiveGuildCap(guildCap)) };
+      const [used, budgetUsed] = await Promise.all([this.used(scope), this.budgetUsed(scope.day)]);
+      return { granted: false, used, guildUsed, refusedBy: refusingLimit({ used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget }) };
     }
     return { granted: true, used: readCount(row, 'used'), guildUsed };
   }
 
   async guildUsed(guildId: string, day: string): Promise<number> {
     const rows = await this.#db.query(GUILD_USED, guildId, day);
+    return rows[0] === undefined ? 0 : readCount(rows[0], 'total');
+  }
+
+  async budgetUsed(day: string): Promise<number> {
+    const rows = await this.#db.query(BUDGET_USED, day);
     return rows[0] === undefined ? 0 : readCount(rows[0], 'total');
   }
 
@@ -133,6 +166,7 @@ export class SqliteQuotaCounter implements QuotaCounter {
     if (cutoff <= this.#prunedBefore) return;
     this.#prunedBefore = cutoff;
     this.#db.query('DELETE FROM quota_usage WHERE day < ?', cutoff).catch(this.#onError);
+    this.#db.query('DELETE FROM quota_budget WHERE day < ?', cutoff).catch(this.#onError);
   }
 }
 

@@ -261,5 +261,73 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       ]);
       expect(await counter.used(scope())).toBe(20);
     });
+
+    // The budget counts every guild's units of one day, so each of these tests has a day of its own.
+    const budgetDay = (n: number) => `2024-04-${String(10 + n).padStart(2, '0')}`;
+    const otherGuild = () => `g${randomBytes(4).toString('hex')}`;
+
+    it('budget: grants until the bot\'s total over all guilds reaches it, then refuses every member everywhere without counting', async () => {
+      newGuild();
+      const day = budgetDay(1);
+      const second = otherGuild();
+      expect(await counter.reserve(scope('a', day), 5, 0, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+      expect(await counter.reserve({ guildId: second, userId: 'b', day }, 5, 0, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+      expect(await counter.reserve(scope('a', day), 5, 10, 3)).toEqual({ granted: true, used: 2, guildUsed: 2 });
+      expect(await counter.reserve({ guildId: second, userId: 'c', day }, 5, 10, 3)).toEqual({ granted: false, used: 0, guildUsed: 1, refusedBy: 'budget' });
+      expect(await counter.reserve(scope('a', day), 5, 0, 3)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'budget' });
+      expect(await counter.budgetUsed(day)).toBe(3);
+      expect(await counter.guildDay(second, day)).toEqual([{ userId: 'b', used: 1 }]);
+      // Another day has a budget of its own.
+      expect(await counter.reserve(scope('a', budgetDay(2)), 5, 0, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
+    });
+
+    it('budget: the member\'s limit, then the server\'s cap, are named before the budget when several would refuse', async () => {
+      newGuild();
+      const day = budgetDay(3);
+      await counter.reserve(scope('a', day), 1, 0, 1);
+      expect(await counter.reserve(scope('a', day), 1, 1, 1)).toMatchObject({ granted: false, refusedBy: 'member' });
+      expect(await counter.reserve(scope('b', day), 5, 1, 1)).toMatchObject({ granted: false, refusedBy: 'guild' });
+      expect(await counter.reserve(scope('b', day), 5, 0, 1)).toMatchObject({ granted: false, refusedBy: 'budget' });
+    });
+
+    it('budget: a release gives the unit back to the budget; an admin\'s reset does not', async () => {
+      newGuild();
+      const day = budgetDay(4);
+      await counter.reserve(scope('a', day), 5, 0, 2);
+      await counter.reserve(scope('b', day), 5, 0, 2);
+      expect(await counter.reserve(scope('c', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      await counter.release(scope('a', day));
+      expect(await counter.budgetUsed(day)).toBe(1);
+      expect(await counter.reserve(scope('c', day), 5, 0, 2)).toMatchObject({ granted: true, used: 1 });
+      await counter.reset(scope('b', day));
+      expect(await counter.used(scope('b', day))).toBe(0);
+      expect(await counter.budgetUsed(day)).toBe(2);
+      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      // A release after a reset finds nothing to give back, and the budget keeps its unit.
+      await counter.release(scope('b', day));
+      expect(await counter.budgetUsed(day)).toBe(2);
+    });
+
+    it('budget 0 or undefined means none, and units are counted towards it all the same', async () => {
+      newGuild();
+      const day = budgetDay(5);
+      await counter.reserve(scope('a', day), 5);
+      await counter.reserve(scope('a', day), 5, 0, 0);
+      expect(await counter.budgetUsed(day)).toBe(2);
+      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+    });
+
+    it('budget: grants exactly 5 of 50 concurrent reserves from 50 members of two guilds', async () => {
+      newGuild();
+      const day = budgetDay(6);
+      const second = otherGuild();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, index) => counter.reserve({ guildId: index % 2 === 0 ? guildId : second, userId: `m${index}`, day }, 3, 0, 5)),
+      );
+      expect(results.filter((result) => result.granted)).toHaveLength(5);
+      expect(results.filter((result) => !result.granted).every((result) => result.refusedBy === 'budget' && result.used === 0)).toBe(true);
+      expect(await counter.budgetUsed(day)).toBe(5);
+      expect((await counter.guildUsed(guildId, day)) + (await counter.guildUsed(second, day))).toBe(5);
+    });
   });
 }

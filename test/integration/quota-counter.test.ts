@@ -12,6 +12,7 @@ describeQuotaCounterContract('SQLite file', async () => {
     counter: storage.counters,
     clean: async () => {
       await sqliteOf(storage).query('DELETE FROM quota_usage');
+      await sqliteOf(storage).query('DELETE FROM quota_budget');
     },
     close: async () => {
       await storage.close();

@@ -29,6 +29,8 @@ export const unauthorized = () => apiError(401, 0, '401: Unauthorized');
 export const notFound = () => apiError(404, 0, '404: Not Found');
 export const methodNotAllowed = () => apiError(405, 0, '405: Method Not Allowed');
 export const unknownChannel = () => apiError(404, 10003, 'Unknown Channel');
+export const unknownGuild = () => apiError(404, 10004, 'Unknown Guild');
+export const unknownMember = () => apiError(404, 10007, 'Unknown Member');
 export const unknownMessage = () => apiError(404, 10008, 'Unknown Message');
 export const unknownUser = () => apiError(404, 10013, 'Unknown User');
 export const unknownWebhook = () => apiError(404, 10015, 'Unknown Webhook');

@@ -342,6 +342,8 @@ export class FakeDiscord {
     const { state } = this;
     const { config, ids } = state;
     state.rememberUser(input.user);
+    // Only a member can use an interaction in a server: from now on the member route knows them, with these roles.
+    if (input.guildId !== undefined) state.setMember(input.guildId, input.user.id, input.memberRoles ?? []);
     const guild = input.guildId === undefined ? undefined : state.guilds.get(input.guildId);
     const id = ids.next();
     const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('base64url')}`).toString('base64url');
@@ -392,6 +394,23 @@ export class FakeDiscord {
 
   channelMessages(channelId: string): FakeMessage[] {
     return (this.state.channelMessages.get(channelId) ?? []).map(snapshotMessage);
+  }
+
+  /** A member leaves (or is kicked from) a server: GET /guilds/{guild}/members/{user} answers Unknown Member. */
+  removeMember(guildId: string, userId: string): void {
+    this.state.members.get(guildId)?.delete(userId);
+  }
+
+  /** A member's roles change in a server (or a member joins with them). */
+  setMemberRoles(guildId: string, user: FakeUserSpec, roles: readonly string[]): void {
+    this.state.rememberUser(user);
+    this.state.setMember(guildId, user.id, roles);
+  }
+
+  /** The server removes the bot: GUILD_DELETE reaches its shard, and the server's routes answer Unknown Guild. */
+  removeBotFromGuild(guildId: string): void {
+    this.state.departedGuilds.add(guildId);
+    this.gateway.dispatch(shardOfGuild(guildId, this.state.config.shardCount), 'GUILD_DELETE', { id: guildId });
   }
 
   dmChannelOf(userId: string): string | undefined {

@@ -1,5 +1,5 @@
 /** Gateway discovery, the bot's user and application, channels, channel messages and DM channels. */
-import { FormErrors, unknownChannel, unknownMessage, unknownUser } from './errors.js';
+import { FormErrors, unknownChannel, unknownGuild, unknownMember, unknownMessage, unknownUser } from './errors.js';
 import { isRecord } from './json.js';
 import { createMessage, editMessage, MessageFlag, MessageType, type MessageWrite } from './messages.js';
 import { channelJson, DEFAULT_ATTACHMENT_SIZE_LIMIT, type ChannelState } from './payloads.js';
@@ -73,7 +73,7 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
           description: '',
           summary: '',
           type: null,
-          bot_public: false,
+          bot_public: config.botPublic,
           bot_require_code_grant: false,
           verify_key: '0'.repeat(64),
           flags: 0,
@@ -87,6 +87,35 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
           interactions_endpoint_url: null,
         },
       }),
+    },
+    {
+      method: 'GET',
+      pattern: '/guilds/:guild/members/:user',
+      auth: true,
+      handle: (req) => {
+        const guild = state.botGuild(param(req, 0));
+        if (!guild) throw unknownGuild();
+        const userId = param(req, 1);
+        const roles = state.members.get(guild.id)?.get(userId);
+        if (roles === undefined) throw unknownMember();
+        return {
+          status: 200,
+          body: {
+            user: state.userJson(userId),
+            roles: [...roles],
+            joined_at: guild.joinedAt,
+            deaf: false,
+            mute: false,
+            flags: 0,
+            nick: null,
+            avatar: null,
+            banner: null,
+            premium_since: null,
+            pending: false,
+            communication_disabled_until: null,
+          },
+        };
+      },
     },
     {
       method: 'POST',

@@ -26,6 +26,7 @@ export interface FakeConfig {
   heartbeatIntervalMs: number;
   privilegedIntents: number;
   now: () => number;
+  botPublic: boolean;
 }
 
 export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerator): FakeConfig {
@@ -43,6 +44,7 @@ export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerat
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     privilegedIntents: options.privilegedIntents ?? 0,
     now: options.now ?? (() => performance.now()),
+    botPublic: options.botPublic ?? false,
   };
 }
 
@@ -70,6 +72,10 @@ export class DiscordState {
   readonly interactionsById = new Map<string, FakeInteraction>();
   readonly interactionsByToken = new Map<string, FakeInteraction>();
   readonly channelMessages = new Map<string, MessageState[]>();
+  /** guild id → member user id → role ids: everyone who used an interaction there, and those a test adds. */
+  readonly members = new Map<string, Map<string, readonly string[]>>();
+  /** Guilds the bot was removed from: their REST routes answer Unknown Guild. */
+  readonly departedGuilds = new Set<string>();
   /** recipient user id → DM channel id */
   readonly dmChannels = new Map<string, string>();
   /** `${channelId}/${attachmentId}` → every attachment ever uploaded */
@@ -107,6 +113,17 @@ export class DiscordState {
         joinedAt,
       });
     }
+  }
+
+  /** The guild, if the bot is in it. */
+  botGuild(guildId: string): GuildState | undefined {
+    return this.departedGuilds.has(guildId) ? undefined : this.guilds.get(guildId);
+  }
+
+  setMember(guildId: string, userId: string, roles: readonly string[]): void {
+    const members = this.members.get(guildId) ?? new Map<string, readonly string[]>();
+    members.set(userId, [...roles]);
+    this.members.set(guildId, members);
   }
 
   rememberUser(user: FakeUserSpec): void {

@@ -48,6 +48,8 @@ export interface FakeDiscordOptions {
   privilegedIntents?: number;
   /** Monotonic clock in ms used for deadlines and `at` stamps (default performance.now). */
   now?: () => number;
+  /** The application's Public Bot switch, as GET /applications/@me reports it (default false). */
+  botPublic?: boolean;
 }
 
 export interface RecordedFile {
