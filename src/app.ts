@@ -57,6 +57,8 @@ export interface AppTuning
   /** The naive benchmark baseline only: poll every task on this fixed schedule instead of the planner. */
   baselinePollSchedule?: (elapsedMs: number) => number;
   healthIntervalMs?: number;
+  /** How long a DM press's membership answer is reused (default MEMBERSHIP_CACHE_MS). */
+  membershipCacheMs?: number;
   /** KIE credit checks: how often, and the least time between a check and one after a 402. */
   creditCheck?: { intervalMs?: number; afterPaymentRequiredMs?: number };
 }
@@ -106,7 +108,7 @@ export function createApp({
   metrics = createBotMetrics(),
   tuning = {},
 }: AppOptions): App {
-  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, ...runnerOptions } = tuning;
+  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, membershipCacheMs, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
@@ -242,7 +244,7 @@ export function createApp({
     credits: readCredits,
     spend: storage.spend,
     operator,
-    membership: new MembershipCheck({ rest: client.rest, now: () => clock.now() }),
+    membership: new MembershipCheck({ rest: client.rest, now: () => clock.now(), ...(membershipCacheMs === undefined ? {} : { cacheMs: membershipCacheMs }) }),
   };
   const router = routeInteractions(client, {
     commands: commandMap(commands),

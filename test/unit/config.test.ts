@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       shards: 1,
       healthPort: undefined,
       healthHost: '127.0.0.1',
+      operator: { allowedGuilds: undefined, operatorGuilds: undefined, dailyBudget: undefined, maxMemberDaily: undefined },
     });
   });
 
@@ -69,6 +70,16 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ ...required, HEALTH_PORT: '70000' })).toThrow(/^HEALTH_PORT is invalid/);
     expect(() => loadConfig({ ...required, HEALTH_HOST: 'a b' })).toThrow(/^HEALTH_HOST is invalid/);
+  });
+
+  it('reads the operator limits; OPERATOR_GUILDS defaults to ALLOWED_GUILDS', () => {
+    const config = loadConfig({ ...required, ALLOWED_GUILDS: '111, 222', DAILY_IMAGE_BUDGET: '500', MAX_MEMBER_DAILY: '20' });
+    expect(config.operator).toEqual({ allowedGuilds: new Set(['111', '222']), operatorGuilds: new Set(['111', '222']), dailyBudget: 500, maxMemberDaily: 20 });
+    expect(loadConfig({ ...required, ALLOWED_GUILDS: '111,222', OPERATOR_GUILDS: '111' }).operator.operatorGuilds).toEqual(new Set(['111']));
+    expect(() => loadConfig({ ...required, ALLOWED_GUILDS: '111,abc' })).toThrow(/^ALLOWED_GUILDS is invalid: expected comma-separated Discord server ids/);
+    expect(() => loadConfig({ ...required, DAILY_IMAGE_BUDGET: '0' })).toThrow(/^DAILY_IMAGE_BUDGET is invalid/);
+    expect(() => loadConfig({ ...required, MAX_MEMBER_DAILY: '-1' })).toThrow(/^MAX_MEMBER_DAILY is invalid/);
+    expect(() => loadConfig({ ...required, OPERATOR_GUILDS: ',' })).toThrow(/^OPERATOR_GUILDS is invalid/);
   });
 
   it('reads the callback and sharding settings', () => {
@@ -275,7 +286,7 @@ describe('.env.example', () => {
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
         'DISCORD_TOKEN', 'HEALTH_HOST', 'HEALTH_PORT', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_FORMAT',
         'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
-        'STORAGE_URL', 'WEBHOOK_HMAC_KEY',
+        'STORAGE_URL', 'WEBHOOK_HMAC_KEY', 'ALLOWED_GUILDS', 'DAILY_IMAGE_BUDGET', 'MAX_MEMBER_DAILY', 'OPERATOR_GUILDS',
       ].sort(),
     );
     const config = loadConfig({ ...example, DISCORD_TOKEN: 'token', DISCORD_CLIENT_ID: '123456789012345678', KIE_API_KEY: 'key' });
