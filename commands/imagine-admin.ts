@@ -1,7 +1,7 @@
 import { MessageFlags, PermissionFlagsBits } from 'discord.js';
 import { Refusal } from '../src/errors.js';
 import { messages } from '../src/messages.js';
-import { SettingsError } from '../src/moderation/settings.js';
+import { SettingsError } from '../src/policy/settings-store.js';
 import type { Command, GuildCommandInteraction, Services } from '../src/services.js';
 import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
 import { imagesFor } from '../src/kie/credit-monitor.js';

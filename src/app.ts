@@ -35,7 +35,7 @@ import {
   type RequestBudget,
 } from './kie/index.js';
 import type { Logger } from './log.js';
-import { GuildSettingsStore } from './moderation/settings.js';
+import { GuildSettingsStore } from './policy/settings-store.js';
 import { checkHealth, gatewayConnected, type HealthReport } from './ops/health.js';
 import { createBotMetrics, type BotMetrics } from './ops/metrics.js';
 import { MembershipCheck } from './discord/membership.js';

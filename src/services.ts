@@ -15,7 +15,7 @@ import type { JobService } from './jobs/service.js';
 import type { Logger } from './log.js';
 import type { ModerationLog } from './moderation/mod-log.js';
 import type { SpendCounter } from './spend/spend.js';
-import type { GuildSettingsStore } from './moderation/settings.js';
+import type { GuildSettingsStore } from './policy/settings-store.js';
 import type { QuotaService } from './quota/quota-service.js';
 import type { MembershipCheck } from './discord/membership.js';
 import type { OperatorPolicy } from './policy/operator.js';

@@ -1,6 +1,6 @@
 import type { RefusalReason } from '../errors.js';
 import { findBannedWord } from '../moderation/words.js';
-import type { GuildSettingsStore } from '../moderation/settings.js';
+import type { GuildSettingsStore } from '../policy/settings-store.js';
 import type { QuotaService, Reservation } from '../quota/quota-service.js';
 
 export type Admission = { admitted: true; reservation: Reservation } | { admitted: false; refusal: RefusalReason };

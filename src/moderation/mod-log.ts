@@ -6,7 +6,7 @@ import { promptForEmbed } from '../jobs/result-message.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
-import type { GuildSettingsStore } from './settings.js';
+import type { GuildSettingsStore } from '../policy/settings-store.js';
 
 const COLORS = { generation: 0x57f287, refusal: 0xed4245, admin: 0x5865f2, warning: 0xfee75c } as const;
 

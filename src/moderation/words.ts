@@ -34,17 +34,43 @@ export function normalizeForMatching(text: string): string {
  * after it), and the words of a phrase may be separated by any run of non-word characters.
  */
 export function findBannedWord(prompt: string, bannedWords: readonly string[]): string | undefined {
-  const haystack = normalizeForMatching(prompt);
-  if (haystack === '') return undefined;
-  return bannedWords.find((word) => {
-    const needle = normalizeForMatching(word);
-    return needle !== '' && wholeWordPattern(needle).test(haystack);
-  });
+  return compileBannedWords(bannedWords).find(prompt);
 }
 
-function wholeWordPattern(needle: string): RegExp {
-  const body = needle.split(' ').map(escapeRegExp).join(NOT_WORD_CHARS);
-  return new RegExp(`(?<!${WORD_CHAR})${body}(?!${WORD_CHAR})`, 'u');
+/** A server's banned-word list, compiled once (per list change) and matched against any number of prompts. */
+export interface BannedWordMatcher {
+  /** The first listed word or phrase found in the prompt, as the admin stored it, or undefined. */
+  find(prompt: string): string | undefined;
+}
+
+/**
+ * Compiles the list: one pattern per word, and one alternation of them all that rejects a clean prompt in a
+ * single pass (the common case); only a prompt it matches is tried word by word, so the word named is the
+ * first listed, as before.
+ */
+export function compileBannedWords(bannedWords: readonly string[]): BannedWordMatcher {
+  const compiled = bannedWords.flatMap((word) => {
+    const needle = normalizeForMatching(word);
+    return needle === '' ? [] : [{ word, body: patternBody(needle) }];
+  });
+  if (compiled.length === 0) return { find: () => undefined };
+  const any = wholeWord(compiled.map(({ body }) => body).join('|'));
+  const each = compiled.map(({ word, body }) => ({ word, pattern: wholeWord(body) }));
+  return {
+    find(prompt) {
+      const haystack = normalizeForMatching(prompt);
+      if (haystack === '' || !any.test(haystack)) return undefined;
+      return each.find(({ pattern }) => pattern.test(haystack))?.word;
+    },
+  };
+}
+
+function patternBody(needle: string): string {
+  return needle.split(' ').map(escapeRegExp).join(NOT_WORD_CHARS);
+}
+
+function wholeWord(body: string): RegExp {
+  return new RegExp(`(?<!${WORD_CHAR})(?:${body})(?!${WORD_CHAR})`, 'u');
 }
 
 function escapeRegExp(text: string): string {

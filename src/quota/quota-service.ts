@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { LimitRuleView } from '../messages.js';
-import type { GuildSettingsStore } from '../moderation/settings.js';
+import type { GuildSettingsStore } from '../policy/settings-store.js';
 import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope, type RefusingLimit } from './counter.js';
 import { lastDays, nextUtcMidnight, utcDay } from './day.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { openStorage, StorageError, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { redisOf } from '../helpers/storage.js';

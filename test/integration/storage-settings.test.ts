@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GuildSettingsStore, MAX_BANNED_WORDS, SettingsError } from '../../src/moderation/settings.js';
+import { GuildSettingsStore, MAX_BANNED_WORDS, SettingsError } from '../../src/policy/settings-store.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { openTestRedisStorage, redisTestUrl } from '../helpers/redis.js';
 import { createTempDir } from '../helpers/tmp.js';

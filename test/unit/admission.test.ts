@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { admit } from '../../src/jobs/admission.js';
-import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';

@@ -5,7 +5,7 @@ import type { JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { createSettlement } from '../../src/jobs/settlement.js';
 import { createLogger } from '../../src/log.js';
-import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { isStoreError, openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';

@@ -11,7 +11,7 @@ import { createSettlement } from '../../src/jobs/settlement.js';
 import { KieError, type KieClient, type TaskRecord, type TextToImageInput } from '../../src/kie/index.js';
 import { createLogger } from '../../src/log.js';
 import { messages } from '../../src/messages.js';
-import { GuildSettingsStore } from '../../src/moderation/settings.js';
+import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';

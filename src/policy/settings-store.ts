@@ -1,7 +1,7 @@
 import type { Keyv } from 'keyv';
 import { messages } from '../messages.js';
-import { KeyedMutex } from './keyed-mutex.js';
-import { cleanBannedWord, normalizeForMatching } from './words.js';
+import { KeyedMutex } from '../moderation/keyed-mutex.js';
+import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
 
 export interface GuildSettings {
   paused: boolean;
