@@ -10,9 +10,9 @@ export const editImage: MessageCommand = {
   async execute(interaction, services) {
     const message = interaction.targetMessage;
     // A member the server refuses anyway stores nothing: the picture waits only for someone who may edit it.
-    const [settings, blocked] = await Promise.all([services.settings.get(interaction.guildId), services.settings.isBlocked(interaction.guildId, interaction.user.id)]);
-    if (settings.paused) throw new Refusal({ code: 'paused' });
-    if (blocked) throw new Refusal({ code: 'blocked' });
+    const policy = await services.settings.policy(interaction.guildId);
+    if (policy.paused) throw new Refusal({ code: 'paused' });
+    if (policy.blocked.has(interaction.user.id)) throw new Refusal({ code: 'blocked' });
     const picture = checkPicture(pictureOf([...message.attachments.values()]));
     if (!picture.ok) throw new Refusal(picture.refusal);
     // The modal's custom_id can hold only a key: the picture waits in the store for the submission.

@@ -93,6 +93,9 @@ export interface AppOptions {
 /** How often records past the history's retention are deleted (each process does it; it is idempotent). */
 const HISTORY_PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
 
+/** How often a process on Redis compares its cached server policies' versions with the store's. */
+const POLICY_WATCH_INTERVAL_MS = 400;
+
 /** The poll rate the shared budget grants (KIE allows 10 per second; the budget keeps a margin). */
 const POLLS_PER_SECOND = 9;
 
@@ -113,7 +116,12 @@ export function createApp({
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
   const client = createClient(config, { sharded, http: discordHttp });
-  const settings = new GuildSettingsStore(storage.kv, { maxMemberDaily: config.operator.maxMemberDaily });
+  const settings = new GuildSettingsStore(storage.kv, {
+    maxMemberDaily: config.operator.maxMemberDaily,
+    // Several processes share a Redis store: each sees another's change of a server's policy within a second.
+    ...(storage.kind === 'redis' ? { watchIntervalMs: POLICY_WATCH_INTERVAL_MS } : {}),
+    onError: (error) => logger.warn({ err: error }, 'could not check server settings for changes'),
+  });
   const quota = new QuotaService({
     counter: storage.counters,
     settings,
@@ -318,6 +326,7 @@ export function createApp({
       stopHealth?.();
       clearInterval(pruneTimer);
       credits.stop();
+      settings.close();
       await client.destroy();
       await closeDiscordHttpAgent(discordHttp);
       await downloads.close();

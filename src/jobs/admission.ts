@@ -1,13 +1,12 @@
 import type { RefusalReason } from '../errors.js';
-import { findBannedWord } from '../moderation/words.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 import type { QuotaService, Reservation } from '../quota/quota-service.js';
 
 export type Admission = { admitted: true; reservation: Reservation } | { admitted: false; refusal: RefusalReason };
 
 export interface AdmissionDeps {
-  settings: Pick<GuildSettingsStore, 'get' | 'isBlocked'>;
-  quota: Pick<QuotaService, 'reserve'>;
+  settings: Pick<GuildSettingsStore, 'policy' | 'cachedPolicy'>;
+  quota: Pick<QuotaService, 'reserveUnder'>;
 }
 
 export interface AdmissionRequest {
@@ -30,17 +29,19 @@ export type MemberCheck = { member: true; roleIds: readonly string[] } | { membe
 
 /**
  * Decides whether a member may start a job, cheapest refusals first; a unit of quota is reserved only when
- * every other check has passed, so a refusal never costs the member anything.
+ * every other check has passed, so a refusal never costs the member anything. The server's policy is read
+ * once (in memory once cached); the reservation is the one store operation awaited. Only a thread outside
+ * the allow list, or a press in a DM, asks Discord anything, and only after the in-memory checks.
  */
 export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Promise<Admission> {
   const { guildId, userId, prompt } = request;
-  const [settings, blocked] = await Promise.all([deps.settings.get(guildId), deps.settings.isBlocked(guildId, userId)]);
-  if (settings.paused) return { admitted: false, refusal: { code: 'paused' } };
-  if (blocked) return { admitted: false, refusal: { code: 'blocked' } };
-  if (!(await inAllowedChannel(request, settings.allowedChannels))) {
-    return { admitted: false, refusal: { code: 'wrong_channel', allowed: settings.allowedChannels } };
+  const policy = deps.settings.cachedPolicy(guildId) ?? (await deps.settings.policy(guildId));
+  if (policy.paused) return { admitted: false, refusal: { code: 'paused' } };
+  if (policy.blocked.has(userId)) return { admitted: false, refusal: { code: 'blocked' } };
+  if (!(await inAllowedChannel(request, policy.allowedChannels))) {
+    return { admitted: false, refusal: { code: 'wrong_channel', allowed: policy.allowedChannels } };
   }
-  const banned = findBannedWord(prompt, settings.bannedWords);
+  const banned = policy.bannedWordMatcher.find(prompt);
   if (banned !== undefined) return { admitted: false, refusal: { code: 'banned_word', word: banned } };
   let { roleIds } = request;
   if (request.currentMember) {
@@ -48,7 +49,7 @@ export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Pro
     if (!member.member) return { admitted: false, refusal: member.refusal };
     roleIds = member.roleIds;
   }
-  const reservation = await deps.quota.reserve(guildId, userId, roleIds);
+  const reservation = await deps.quota.reserveUnder(policy, guildId, userId, roleIds);
   if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation) };
   return { admitted: true, reservation };
 }
@@ -56,6 +57,7 @@ export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Pro
 /** With an allow list, a channel on it or a thread inside one; anywhere without a list or outside the server. */
 async function inAllowedChannel({ channelId, parentChannelId }: AdmissionRequest, allowed: readonly string[]): Promise<boolean> {
   if (channelId === undefined || allowed.length === 0 || allowed.includes(channelId)) return true;
+  // Only a channel off the list may be a thread inside a listed one: the one case that asks Discord.
   const parent = await parentChannelId?.();
   return parent !== undefined && allowed.includes(parent);
 }

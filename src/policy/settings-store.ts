@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
+import { policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
+import { PolicyCache } from './policy-cache.js';
 import { messages } from '../messages.js';
 import { KeyedMutex } from '../moderation/keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
@@ -31,31 +34,152 @@ export class SettingsError extends Error {
 }
 
 /**
- * Per-guild moderation settings in Keyv: a few keys per guild (paused, default limit, banned words,
- * blocked members, member limits), each read once and cached briefly, so that admitting an /imagine costs
- * no per-member query. The lists and maps are read-modify-write: updates are serialised per key within
- * this process, and a guild's commands all reach the one process that runs its shard; only two unsharded
- * bot processes editing the same guild's list at the same instant could lose one of the edits.
+ * Per-server settings in Keyv, a few keys per server (paused, limits, banned words, blocked members, …).
+ * Admission reads them as one GuildPolicy: one `getMany` of every key per load, cached per server with
+ * single flight (any number of simultaneous misses make one store read), dropped by every change made
+ * through this store and, with `watchIntervalMs` (Redis, several processes), by a change of the server's
+ * version key that another process's store wrote. The lists and maps are read-modify-write: updates are
+ * serialised per key within this process, and a guild's commands all reach the one process that runs its
+ * shard; only two unsharded bot processes editing the same guild's list at the same instant could lose one
+ * of the edits.
  */
 export class GuildSettingsStore {
   readonly #kv: Keyv;
   readonly #editLock = new KeyedMutex();
-  /**
-   * Reads are cached briefly (and concurrent reads of one key share a single store query), because every
-   * /imagine reads several settings before Discord's 3 s deadline. Writes through this store update the
-   * cache at once; another process's write is seen within cacheTtlMs.
-   */
-  readonly #cache = new Map<string, { value: Promise<unknown>; expiresAt: number }>();
-  readonly #cacheTtlMs: number;
-  readonly #now: () => number;
+  readonly #policies: PolicyCache<GuildPolicy>;
   /** The operator's MAX_MEMBER_DAILY: the highest member, role or server limit an admin may set. */
   readonly #memberCeiling: number | undefined;
 
-  constructor(kv: Keyv, options: { cacheTtlMs?: number; now?: () => number; maxMemberDaily?: number | undefined } = {}) {
+  constructor(
+    kv: Keyv,
+    options: { cacheTtlMs?: number; now?: () => number; maxMemberDaily?: number | undefined; watchIntervalMs?: number | undefined; onError?: (error: unknown) => void } = {},
+  ) {
     this.#kv = kv;
-    this.#cacheTtlMs = options.cacheTtlMs ?? 2_000;
-    this.#now = options.now ?? Date.now;
     this.#memberCeiling = options.maxMemberDaily;
+    this.#policies = new PolicyCache<GuildPolicy>({
+      load: (guildId) => this.#loadPolicy(guildId),
+      versions: async (guildIds) => this.#kv.getMany<unknown>(guildIds.map((guildId) => keys.version(guildId))),
+      ttlMs: options.cacheTtlMs ?? DEFAULT_POLICY_TTL_MS,
+      watchIntervalMs: options.watchIntervalMs,
+      now: options.now ?? Date.now,
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+  }
+
+  /** The server's policy: from the cache, or one store read shared by every caller that missed at once. */
+  policy(guildId: string): Promise<GuildPolicy> {
+    return this.#policies.get(guildId);
+  }
+
+  /** The cached policy without waiting, when there is one. */
+  cachedPolicy(guildId: string): GuildPolicy | undefined {
+    return this.#policies.peek(guildId);
+  }
+
+  /** Forgets the server's cached policy (after a change written around this store). */
+  invalidate(guildId: string): void {
+    this.#policies.invalidate(guildId);
+  }
+
+  close(): void {
+    this.#policies.close();
+  }
+
+  async #loadPolicy(guildId: string): Promise<{ value: GuildPolicy; version: unknown }> {
+    const names = POLICY_KEYS.map((name) => keys[name](guildId));
+    const [version, ...values] = await this.#kv.getMany<unknown>([keys.version(guildId), ...names]);
+    const stored = Object.fromEntries(POLICY_KEYS.map((name, index) => [name, values[index]])) as unknown as StoredSettings;
+    return { value: policyFrom(stored), version };
+  }
+
+  async get(guildId: string): Promise<GuildSettings> {
+    const policy = await this.policy(guildId);
+    return { paused: policy.paused, defaultLimit: policy.serverLimit, bannedWords: [...policy.bannedWords], allowedChannels: [...policy.allowedChannels] };
+  }
+
+  /** The moderation log channel, if an admin set one. */
+  async logChannel(guildId: string): Promise<string | undefined> {
+    return (await this.policy(guildId)).logChannel;
+  }
+
+  async setLogChannel(guildId: string, channelId: string | undefined): Promise<void> {
+    await this.#setOrDelete(guildId, keys.logChannel(guildId), channelId);
+  }
+
+  async allowedChannels(guildId: string): Promise<string[]> {
+    return [...(await this.policy(guildId)).allowedChannels];
+  }
+
+  /** Adds a channel to the list /imagine is limited to; false when it was listed already. */
+  async allowChannel(guildId: string, channelId: string): Promise<boolean> {
+    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
+      const channels = await this.#freshStringList(keys.allowedChannels(guildId));
+      if (channels.includes(channelId)) return false;
+      if (channels.length >= MAX_ALLOWED_CHANNELS) {
+        throw new SettingsError('too-many-channels', `At most ${MAX_ALLOWED_CHANNELS} channels can be allowed.`);
+      }
+      await this.#setOrDelete(guildId, keys.allowedChannels(guildId), [...channels, channelId]);
+      return true;
+    });
+  }
+
+  /** Takes a channel off the list; false when it was not listed. */
+  async removeChannel(guildId: string, channelId: string): Promise<boolean> {
+    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
+      const channels = await this.#freshStringList(keys.allowedChannels(guildId));
+      if (!channels.includes(channelId)) return false;
+      const remaining = channels.filter((id) => id !== channelId);
+      await this.#setOrDelete(guildId, keys.allowedChannels(guildId), remaining.length > 0 ? remaining : undefined);
+      return true;
+    });
+  }
+
+  /** Daily limits given to roles: role id → images per day. */
+  async roleLimits(guildId: string): Promise<Record<string, number>> {
+    return { ...(await this.policy(guildId)).roleLimits };
+  }
+
+  async setRoleLimit(guildId: string, roleId: string, limit: number | undefined): Promise<void> {
+    await this.#updateMemberMap(guildId, keys.roleLimits(guildId), roleId, this.#memberLimit(limit));
+  }
+
+  async setPaused(guildId: string, paused: boolean): Promise<void> {
+    await this.#setOrDelete(guildId, keys.paused(guildId), paused ? true : undefined);
+  }
+
+  async defaultLimit(guildId: string): Promise<number | undefined> {
+    return (await this.policy(guildId)).serverLimit;
+  }
+
+  async setDefaultLimit(guildId: string, limit: number | undefined): Promise<void> {
+    await this.#setOrDelete(guildId, keys.serverLimit(guildId), this.#memberLimit(limit));
+  }
+
+  /** The server-wide daily cap on images (all members together); undefined = no cap. */
+  async dailyCap(guildId: string): Promise<number | undefined> {
+    return (await this.policy(guildId)).dailyCap;
+  }
+
+  /** 0 or undefined removes the cap. */
+  async setDailyCap(guildId: string, cap: number | undefined): Promise<void> {
+    const checked = checkedLimit(cap);
+    await this.#setOrDelete(guildId, keys.dailyCap(guildId), checked === 0 ? undefined : checked);
+  }
+
+  async userLimit(guildId: string, userId: string): Promise<number | undefined> {
+    return (await this.policy(guildId)).memberLimits[userId];
+  }
+
+  async setUserLimit(guildId: string, userId: string, limit: number | undefined): Promise<void> {
+    await this.#updateMemberMap(guildId, keys.memberLimits(guildId), userId, this.#memberLimit(limit));
+  }
+
+  async isBlocked(guildId: string, userId: string): Promise<boolean> {
+    return (await this.policy(guildId)).blocked.has(userId);
+  }
+
+  async setBlocked(guildId: string, userId: string, blocked: boolean): Promise<void> {
+    await this.#updateMemberMap(guildId, keys.blocked(guildId), userId, blocked ? true : undefined);
   }
 
   /** A member, role or server limit an admin may set: checked against the bounds and the operator's ceiling. */
@@ -65,120 +189,6 @@ export class GuildSettingsStore {
       throw new SettingsError('over-ceiling', messages.limitOverCeiling(this.#memberCeiling));
     }
     return checked;
-  }
-
-  #read(key: string): Promise<unknown> {
-    const now = this.#now();
-    const cached = this.#cache.get(key);
-    if (cached && cached.expiresAt > now) return cached.value;
-    const value = this.#kv.get<unknown>(key);
-    this.#cache.set(key, { value, expiresAt: now + this.#cacheTtlMs });
-    // A failed read must not be served from the cache.
-    value.catch(() => this.#cache.delete(key));
-    if (this.#cache.size > 10_000) this.#evictExpired(now);
-    return value;
-  }
-
-  #evictExpired(now: number): void {
-    for (const [key, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(key);
-  }
-
-  async get(guildId: string): Promise<GuildSettings> {
-    const [paused, defaultLimit, bannedWords, allowedChannels] = await Promise.all([
-      this.#read(keys.paused(guildId)),
-      this.defaultLimit(guildId),
-      this.#bannedWords(guildId),
-      this.allowedChannels(guildId),
-    ]);
-    return { paused: paused === true, defaultLimit, bannedWords, allowedChannels };
-  }
-
-  /** The moderation log channel, if an admin set one. */
-  async logChannel(guildId: string): Promise<string | undefined> {
-    const stored = await this.#read(keys.logChannel(guildId));
-    return typeof stored === 'string' ? stored : undefined;
-  }
-
-  async setLogChannel(guildId: string, channelId: string | undefined): Promise<void> {
-    await this.#setOrDelete(keys.logChannel(guildId), channelId);
-  }
-
-  async allowedChannels(guildId: string): Promise<string[]> {
-    return this.#stringList(keys.allowedChannels(guildId));
-  }
-
-  /** Adds a channel to the list /imagine is limited to; false when it was listed already. */
-  async allowChannel(guildId: string, channelId: string): Promise<boolean> {
-    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
-      const channels = await this.#stringList(keys.allowedChannels(guildId), true);
-      if (channels.includes(channelId)) return false;
-      if (channels.length >= MAX_ALLOWED_CHANNELS) {
-        throw new SettingsError('too-many-channels', `At most ${MAX_ALLOWED_CHANNELS} channels can be allowed.`);
-      }
-      await this.#setOrDelete(keys.allowedChannels(guildId), [...channels, channelId]);
-      return true;
-    });
-  }
-
-  /** Takes a channel off the list; false when it was not listed. */
-  async removeChannel(guildId: string, channelId: string): Promise<boolean> {
-    return this.#editLock.run(keys.allowedChannels(guildId), async () => {
-      const channels = await this.#stringList(keys.allowedChannels(guildId), true);
-      if (!channels.includes(channelId)) return false;
-      const remaining = channels.filter((id) => id !== channelId);
-      await this.#setOrDelete(keys.allowedChannels(guildId), remaining.length > 0 ? remaining : undefined);
-      return true;
-    });
-  }
-
-  /** Daily limits given to roles: role id → images per day. */
-  async roleLimits(guildId: string): Promise<Record<string, number>> {
-    const map = await this.#memberMap(keys.roleLimits(guildId));
-    return Object.fromEntries(Object.entries(map).flatMap(([roleId, limit]) => (asLimit(limit) === undefined ? [] : [[roleId, limit as number]])));
-  }
-
-  async setRoleLimit(guildId: string, roleId: string, limit: number | undefined): Promise<void> {
-    await this.#updateMemberMap(keys.roleLimits(guildId), roleId, this.#memberLimit(limit));
-  }
-
-  async setPaused(guildId: string, paused: boolean): Promise<void> {
-    await this.#setOrDelete(keys.paused(guildId), paused ? true : undefined);
-  }
-
-  async defaultLimit(guildId: string): Promise<number | undefined> {
-    return asLimit(await this.#read(keys.defaultLimit(guildId)));
-  }
-
-  async setDefaultLimit(guildId: string, limit: number | undefined): Promise<void> {
-    await this.#setOrDelete(keys.defaultLimit(guildId), this.#memberLimit(limit));
-  }
-
-  /** The server-wide daily cap on images (all members together); undefined = no cap. */
-  async dailyCap(guildId: string): Promise<number | undefined> {
-    const cap = asLimit(await this.#read(keys.dailyCap(guildId)));
-    return cap === 0 ? undefined : cap;
-  }
-
-  /** 0 or undefined removes the cap. */
-  async setDailyCap(guildId: string, cap: number | undefined): Promise<void> {
-    const checked = checkedLimit(cap);
-    await this.#setOrDelete(keys.dailyCap(guildId), checked === 0 ? undefined : checked);
-  }
-
-  async userLimit(guildId: string, userId: string): Promise<number | undefined> {
-    return asLimit((await this.#memberMap(keys.userLimits(guildId)))[userId]);
-  }
-
-  async setUserLimit(guildId: string, userId: string, limit: number | undefined): Promise<void> {
-    await this.#updateMemberMap(keys.userLimits(guildId), userId, this.#memberLimit(limit));
-  }
-
-  async isBlocked(guildId: string, userId: string): Promise<boolean> {
-    return (await this.#memberMap(keys.blocked(guildId)))[userId] === true;
-  }
-
-  async setBlocked(guildId: string, userId: string, blocked: boolean): Promise<void> {
-    await this.#updateMemberMap(keys.blocked(guildId), userId, blocked ? true : undefined);
   }
 
   /**
@@ -193,14 +203,14 @@ export class GuildSettingsStore {
       throw new SettingsError('word-too-long', `A banned word can be at most ${MAX_BANNED_WORD_LENGTH} characters long.`);
     }
     return this.#editLock.run(keys.bannedWords(guildId), async () => {
-      const words = await this.#bannedWords(guildId, true);
+      const words = await this.#freshStringList(keys.bannedWords(guildId));
       const existing = words.find((listed) => normalizeForMatching(listed) === matchKey);
       if (existing !== undefined) return { added: false, word: existing, words };
       if (words.length >= MAX_BANNED_WORDS) {
         throw new SettingsError('too-many-words', `This server already has the maximum of ${MAX_BANNED_WORDS} banned words.`);
       }
       const updated = [...words, cleaned];
-      await this.#setOrDelete(keys.bannedWords(guildId), updated);
+      await this.#setOrDelete(guildId, keys.bannedWords(guildId), updated);
       return { added: true, word: cleaned, words: updated };
     });
   }
@@ -213,61 +223,58 @@ export class GuildSettingsStore {
     const cleaned = cleanBannedWord(word);
     const matchKey = normalizeForMatching(cleaned);
     return this.#editLock.run(keys.bannedWords(guildId), async () => {
-      const words = await this.#bannedWords(guildId, true);
+      const words = await this.#freshStringList(keys.bannedWords(guildId));
       const listed = words.find((existing) => normalizeForMatching(existing) === matchKey);
       if (listed === undefined) return { removed: false, word: cleaned, words };
       const remaining = words.filter((existing) => normalizeForMatching(existing) !== matchKey);
-      await this.#setOrDelete(keys.bannedWords(guildId), remaining.length > 0 ? remaining : undefined);
+      await this.#setOrDelete(guildId, keys.bannedWords(guildId), remaining.length > 0 ? remaining : undefined);
       return { removed: true, word: listed, words: remaining };
     });
   }
 
-  /**
-   * Per-member facts of a guild (blocked members, member limits) live in one map per guild, so that an
-   * /imagine reads them with one cached query per guild instead of queries per member. Edits are a
-   * read-modify-write under the guild's lock; a guild's commands all reach one process (its shard).
-   */
-  async #memberMap(key: string): Promise<Record<string, unknown>> {
-    const stored = await this.#read(key);
-    return typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
-  }
-
-  async #updateMemberMap(key: string, userId: string, value: unknown): Promise<void> {
+  /** A per-server map (blocked members, member or role limits) edited as a read-modify-write under its lock. */
+  async #updateMemberMap(guildId: string, key: string, id: string, value: unknown): Promise<void> {
     await this.#editLock.run(key, async () => {
-      const stored = await this.#kv.get<unknown>(key);
-      const current = typeof stored === 'object' && stored !== null && !Array.isArray(stored) ? (stored as Record<string, unknown>) : {};
-      const { [userId]: _previous, ...others } = current;
-      const updated = value === undefined ? others : { ...others, [userId]: value };
-      await this.#setOrDelete(key, Object.keys(updated).length > 0 ? updated : undefined);
+      const current = record(await this.#kv.get<unknown>(key));
+      const { [id]: _previous, ...others } = current;
+      const updated = value === undefined ? others : { ...others, [id]: value };
+      await this.#setOrDelete(guildId, key, Object.keys(updated).length > 0 ? updated : undefined);
     });
   }
 
-  /** `fresh` for read-modify-write under the edit lock: a cached list could drop another edit. */
-  async #bannedWords(guildId: string, fresh = false): Promise<string[]> {
-    return this.#stringList(keys.bannedWords(guildId), fresh);
+  /** A stored list of strings read from the store itself, for a read-modify-write under the edit lock. */
+  async #freshStringList(key: string): Promise<string[]> {
+    return stringList(await this.#kv.get<unknown>(key));
   }
 
-  /** A stored list of strings (anything else in it is ignored); `fresh` skips the cache. */
-  async #stringList(key: string, fresh = false): Promise<string[]> {
-    const stored = fresh ? await this.#kv.get<unknown>(key) : await this.#read(key);
-    return Array.isArray(stored) ? stored.filter((item): item is string => typeof item === 'string') : [];
-  }
-
-  async #setOrDelete(key: string, value: unknown): Promise<void> {
-    this.#cache.delete(key);
-    if (value === undefined) await this.#kv.delete(key);
-    // Keyv reports a failed write as `false` unless it was built with throwOnErrors.
-    else if (!(await this.#kv.set(key, value))) throw new Error(`settings: could not save ${key}`);
-    this.#cache.set(key, { value: Promise.resolve(value), expiresAt: this.#now() + this.#cacheTtlMs });
+  /** Writes one setting, then the server's new version (other processes' caches watch it), and drops the cached policy. */
+  async #setOrDelete(guildId: string, key: string, value: unknown): Promise<void> {
+    this.#policies.invalidate(guildId);
+    try {
+      if (value === undefined) await this.#kv.delete(key);
+      // Keyv reports a failed write as `false` unless it was built with throwOnErrors.
+      else if (!(await this.#kv.set(key, value))) throw new Error(`settings: could not save ${key}`);
+      await this.#kv.set(keys.version(guildId), randomUUID());
+    } finally {
+      this.#policies.invalidate(guildId);
+    }
   }
 }
 
+/** How long a server's policy is kept without a change being seen (changes through the store drop it at once). */
+export const DEFAULT_POLICY_TTL_MS = 60_000;
+
+/** The settings a policy is built from, each under its own key. */
+const POLICY_KEYS = ['paused', 'serverLimit', 'dailyCap', 'bannedWords', 'memberLimits', 'blocked', 'logChannel', 'allowedChannels', 'roleLimits'] as const satisfies readonly (keyof StoredSettings)[];
+
 const keys = {
+  /** Changes with every write through a store: other processes drop their cached policy when it does. */
+  version: (guildId: string) => `guild:${guildId}:policy-version`,
   paused: (guildId: string) => `guild:${guildId}:paused`,
-  defaultLimit: (guildId: string) => `guild:${guildId}:default-limit`,
+  serverLimit: (guildId: string) => `guild:${guildId}:default-limit`,
   dailyCap: (guildId: string) => `guild:${guildId}:daily-cap`,
   bannedWords: (guildId: string) => `guild:${guildId}:banned-words`,
-  userLimits: (guildId: string) => `guild:${guildId}:user-limits`,
+  memberLimits: (guildId: string) => `guild:${guildId}:user-limits`,
   blocked: (guildId: string) => `guild:${guildId}:blocked`,
   logChannel: (guildId: string) => `guild:${guildId}:log-channel`,
   allowedChannels: (guildId: string) => `guild:${guildId}:allowed-channels`,
@@ -282,6 +289,4 @@ function checkedLimit(limit: number | undefined): number | undefined {
   return limit;
 }
 
-function asLimit(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
+

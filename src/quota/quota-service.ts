@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { LimitRuleView } from '../messages.js';
+import { allowanceOf, type Allowance, type GuildPolicy } from '../policy/guild-policy.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope, type RefusingLimit } from './counter.js';
 import { lastDays, nextUtcMidnight, utcDay } from './day.js';
@@ -7,10 +8,7 @@ import { lastDays, nextUtcMidnight, utcDay } from './day.js';
 /** Which rule gave a member their daily limit, most specific first. */
 export type LimitRule = LimitRuleView;
 
-export interface Allowance {
-  limit: number;
-  rule: LimitRule;
-}
+export type { Allowance };
 
 export interface QuotaStatus {
   used: number;
@@ -41,7 +39,7 @@ export interface GuildUsage {
 
 export interface QuotaServiceOptions {
   counter: QuotaCounter;
-  settings: Pick<GuildSettingsStore, 'userLimit' | 'defaultLimit' | 'roleLimits' | 'dailyCap'>;
+  settings: Pick<GuildSettingsStore, 'policy'>;
   /** The bot-wide daily limit (QUOTA_DAILY) used when neither the member nor the guild has one. */
   defaultDaily: number;
   /** The operator's MAX_MEMBER_DAILY: no limit gives a member more than this; undefined = no ceiling. */
@@ -60,7 +58,7 @@ export class QuotaService {
   readonly #counter: QuotaCounter;
   readonly #settings: QuotaServiceOptions['settings'];
   readonly #defaultDaily: number;
-  readonly #ceiling: number;
+  readonly #ceiling: number | undefined;
   readonly #dailyBudget: number | undefined;
   readonly #clock: Clock;
 
@@ -68,36 +66,18 @@ export class QuotaService {
     this.#counter = options.counter;
     this.#settings = options.settings;
     this.#defaultDaily = options.defaultDaily;
-    this.#ceiling = options.maxMemberDaily ?? Number.POSITIVE_INFINITY;
+    this.#ceiling = options.maxMemberDaily;
     this.#dailyBudget = options.dailyBudget;
     this.#clock = options.clock ?? systemClock;
   }
 
-  /**
-   * The member's own limit if an admin set one, else the highest limit among their roles, else the server's
-   * limit, else the bot-wide default (QUOTA_DAILY); never more than the operator's ceiling (a limit stored
-   * before the ceiling was set counts as the ceiling).
-   */
+  /** The member's daily limit and the rule it comes from (see allowanceOf, where that is decided). */
   async allowanceFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Allowance> {
-    const allowance = await this.#uncappedAllowance(guildId, userId, roleIds);
-    return allowance.limit > this.#ceiling ? { ...allowance, limit: this.#ceiling } : allowance;
+    return this.#allowance(await this.#settings.policy(guildId), userId, roleIds);
   }
 
-  async #uncappedAllowance(guildId: string, userId: string, roleIds: readonly string[]): Promise<Allowance> {
-    const [userLimit, roleLimits, guildLimit] = await Promise.all([
-      this.#settings.userLimit(guildId, userId),
-      roleIds.length > 0 ? this.#settings.roleLimits(guildId) : Promise.resolve({} as Record<string, number>),
-      this.#settings.defaultLimit(guildId),
-    ]);
-    if (userLimit !== undefined) return { limit: userLimit, rule: { kind: 'member' } };
-    let best: Allowance | undefined;
-    for (const roleId of roleIds) {
-      const limit = roleLimits[roleId];
-      if (limit !== undefined && (best === undefined || limit > best.limit)) best = { limit, rule: { kind: 'role', roleId } };
-    }
-    if (best) return best;
-    if (guildLimit !== undefined) return { limit: guildLimit, rule: { kind: 'server' } };
-    return { limit: this.#defaultDaily, rule: { kind: 'default' } };
+  #allowance(policy: GuildPolicy, userId: string, roleIds: readonly string[]): Allowance {
+    return allowanceOf(policy, { defaultDaily: this.#defaultDaily, maxMemberDaily: this.#ceiling }, userId, roleIds);
   }
 
   async limitFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<number> {
@@ -106,12 +86,21 @@ export class QuotaService {
 
   /** Takes one unit of today's quota if the member has one left and the server's daily cap is not reached. */
   async reserve(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
+    return this.reserveUnder(await this.#settings.policy(guildId), guildId, userId, roleIds);
+  }
+
+  /**
+   * `reserve` under a policy already read: the limit, cap and budget are decided in memory and the unit is
+   * taken in one atomic store operation, the only thing awaited.
+   */
+  async reserveUnder(policy: GuildPolicy, guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
     const now = this.#clock.now();
     const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
-    const [allowance, guildCap] = await Promise.all([this.allowanceFor(guildId, userId, roleIds), this.#settings.dailyCap(guildId)]);
+    const allowance = this.#allowance(policy, userId, roleIds);
+    const guildCap = policy.dailyCap;
     const { granted, used, guildUsed, refusedBy } = await this.#counter.reserve(scope, allowance.limit, guildCap, this.#dailyBudget);
     const status = toStatus(used, allowance, now);
-    const withCap = guildCap === undefined || guildCap === 0 ? status : { ...status, guildCap, guildUsed };
+    const withCap = guildCap === undefined ? status : { ...status, guildCap, guildUsed };
     return refusedBy === undefined ? { scope, granted, status: withCap } : { scope, granted, refusedBy, status: withCap };
   }
 

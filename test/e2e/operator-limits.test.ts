@@ -213,7 +213,7 @@ describe('MAX_MEMBER_DAILY', () => {
     // A limit stored before the ceiling was set (or by hand) gives no more than the ceiling.
     await h.storage.kv.set(`guild:${GUILD_ID}:default-limit`, 50);
     await h.storage.kv.set(`guild:${GUILD_ID}:role-limits`, { [ARTISTS]: 80 });
-    await h.app.services.settings.setPaused(GUILD_ID, false);
+    h.app.services.settings.invalidate(GUILD_ID);
     expect((await h.app.services.quota.allowanceFor(GUILD_ID, MEMBER.id, [ARTISTS])).limit).toBe(3);
     const answers = [];
     for (let index = 0; index < 4; index++) answers.push(await firstReply(imagineIn(h.discord, GUILD_ID, CHANNEL_ID, MEMBER, `cat ${index}`, [ARTISTS])));

@@ -38,10 +38,12 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
     expect(await new GuildSettingsStore(second.kv).get('g1')).toEqual({ paused: true, defaultLimit: undefined, bannedWords: ['dragon'], allowedChannels: [] });
     expect(await second.counters.used(scope)).toBe(1);
     expect(await keysWithPrefix(redisOf(second), keyPrefix)).toEqual([
+      `${keyPrefix}quota-budget:2024-03-10`,
       `${keyPrefix}quota-total:g1:2024-03-10`,
       `${keyPrefix}quota:g1:2024-03-10`,
       `${keyPrefix}settings::guild:g1:banned-words`,
       `${keyPrefix}settings::guild:g1:paused`,
+      `${keyPrefix}settings::guild:g1:policy-version`,
     ]);
     for (const key of [`${keyPrefix}quota:g1:2024-03-10`, `${keyPrefix}quota-total:g1:2024-03-10`]) {
       const ttl = await redisOf(second).ttl(key);

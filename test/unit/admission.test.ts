@@ -13,7 +13,7 @@ describe('admission: which quota refused (on a real SQLite file)', () => {
   let dir: TempDir;
   let storage: Storage;
   let settings: GuildSettingsStore;
-  let deps: Parameters<typeof admit>[0];
+  let deps: Parameters<typeof admit>[0] & { quota: QuotaService };
 
   beforeEach(async () => {
     dir = await createTempDir('admission');

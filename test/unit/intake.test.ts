@@ -62,7 +62,7 @@ describe('the job intake', () => {
     const ledger = new SqliteJobLedger(sqliteOf(storage));
     const slow = overrides.slowSettings;
     return createJobIntake({
-      settings: slow ? { get: async (guildId) => (await slow, settings.get(guildId)), isBlocked: (g, u) => settings.isBlocked(g, u) } : settings,
+      settings: slow ? { policy: async (guildId: string) => (await slow, settings.policy(guildId)), cachedPolicy: () => undefined } : settings,
       quota,
       jobs: { start: overrides.start ?? (async (job) => void started.push(job)) },
       settle: createSettlement({ ledger, release: (scope) => quota.refund(scope), logger }),

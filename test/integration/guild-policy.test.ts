@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { admit } from '../../src/jobs/admission.js';
+import { GuildSettingsStore } from '../../src/policy/settings-store.js';
+import { QuotaService } from '../../src/quota/quota-service.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
+import { redisOf } from '../helpers/storage.js';
+import { createTempDir } from '../helpers/tmp.js';
+
+const GUILD = '1500000000000000001';
+const AT_ONCE = 200;
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sqliteStorage(): Promise<Storage> {
+  const dir = await createTempDir('policy');
+  const storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
+  cleanups.push(() => dir.remove(), () => storage.close());
+  return storage;
+}
+
+async function redisStorage(keyPrefix: string): Promise<Storage> {
+  const storage = await openStorage(redisTestUrl()!, { keyPrefix });
+  cleanups.push(() => storage.close());
+  return storage;
+}
+
+/** 200 members of one server ask at once, on a store nobody has read yet: how many policy reads reach the store. */
+async function expectOneReadForConcurrentAdmissions(storage: Storage): Promise<void> {
+  const settings = new GuildSettingsStore(storage.kv);
+  cleanups.push(async () => settings.close());
+  await settings.addBannedWord(GUILD, 'dragon');
+  settings.invalidate(GUILD);
+  const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: 5 });
+  const reads = vi.spyOn(storage.kv, 'getMany');
+  const verdicts = await Promise.all(
+    Array.from({ length: AT_ONCE }, (_, index) =>
+      admit({ settings, quota }, { guildId: GUILD, userId: `member-${index}`, roleIds: [], channelId: 'general', prompt: index % 10 === 0 ? 'a DRAGON' : 'a lighthouse' }),
+    ),
+  );
+  expect(reads).toHaveBeenCalledTimes(1);
+  expect(verdicts.filter((verdict) => verdict.admitted)).toHaveLength(AT_ONCE - AT_ONCE / 10);
+  expect(verdicts.filter((verdict) => !verdict.admitted).every((verdict) => !verdict.admitted && verdict.refusal.code === 'banned_word')).toBe(true);
+  // Cached now: further admissions read nothing but reserve.
+  await admit({ settings, quota }, { guildId: GUILD, userId: 'late', roleIds: [], channelId: 'general', prompt: 'a boat' });
+  expect(reads).toHaveBeenCalledTimes(1);
+}
+
+describe('the server policy cache', () => {
+  it('SQLite: 200 concurrent admissions on a cold cache make one store read', async () => {
+    await expectOneReadForConcurrentAdmissions(await sqliteStorage());
+  });
+
+  it('an admin change through the store applies to the next admission at once, and the banned words are compiled once per list', async () => {
+    const storage = await sqliteStorage();
+    const settings = new GuildSettingsStore(storage.kv);
+    const first = await settings.policy(GUILD);
+    expect(await settings.policy(GUILD)).toBe(first);
+    await settings.addBannedWord(GUILD, 'kraken');
+    const second = await settings.policy(GUILD);
+    expect(second.bannedWordMatcher).not.toBe(first.bannedWordMatcher);
+    expect(second.bannedWordMatcher.find('a KR4KEN rises')).toBe('kraken');
+    await settings.setPaused(GUILD, true);
+    expect((await settings.policy(GUILD)).paused).toBe(true);
+    expect((await settings.policy(GUILD)).bannedWordMatcher).toBe((await settings.policy(GUILD)).bannedWordMatcher);
+  });
+
+  describe.skipIf(!redisTestUrl())('Redis', () => {
+    const prefixed = () => {
+      const keyPrefix = uniqueKeyPrefix();
+      cleanups.push(async () => {
+        const cleaner = await openStorage(redisTestUrl()!, { keyPrefix });
+        try {
+          await deleteKeysWithPrefix(redisOf(cleaner), keyPrefix);
+        } finally {
+          await cleaner.close();
+        }
+      });
+      return keyPrefix;
+    };
+
+    it('200 concurrent admissions on a cold cache make one store read', async () => {
+      await expectOneReadForConcurrentAdmissions(await redisStorage(prefixed()));
+    });
+
+    it('a change made by another process (its own connection and store) is seen within 1 s', async () => {
+      const keyPrefix = prefixed();
+      const [mine, theirs] = [await redisStorage(keyPrefix), await redisStorage(keyPrefix)];
+      const watching = new GuildSettingsStore(mine.kv, { watchIntervalMs: 400 });
+      const other = new GuildSettingsStore(theirs.kv, { watchIntervalMs: 400 });
+      cleanups.push(async () => watching.close(), async () => other.close());
+      expect((await watching.policy(GUILD)).paused).toBe(false);
+      expect(await watching.isBlocked(GUILD, 'u1')).toBe(false);
+
+      const changedAt = Date.now();
+      await other.setPaused(GUILD, true);
+      await vi.waitFor(async () => expect((await watching.policy(GUILD)).paused).toBe(true), { timeout: 1_000, interval: 20 });
+      const seenAfterMs = Date.now() - changedAt;
+      expect(seenAfterMs).toBeLessThan(1_000);
+
+      await other.setBlocked(GUILD, 'u1', true);
+      await vi.waitFor(async () => expect(await watching.isBlocked(GUILD, 'u1')).toBe(true), { timeout: 1_000, interval: 20 });
+    });
+  });
+});
