@@ -6,6 +6,10 @@ import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeImages, FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
+import { redisOf } from '../test/helpers/storage.js';
+import { GuildSettingsStore } from '../src/policy/settings-store.js';
+import { openStorage } from '../src/storage/index.js';
+import { DEFAULT_KEY_PREFIX } from '../src/storage/types.js';
 import { DEFER_RATIO_TARGET, deferVerdict, median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
@@ -13,6 +17,12 @@ const CHANNEL = '1400000000000000002';
 
 interface Options {
   jobs: number;
+  /** Where the bot keeps its state: a fresh SQLite file per run, or this Redis URL (its `imagine:` keys are deleted before each run). */
+  store: { kind: 'sqlite' } | { kind: 'redis'; url: string };
+  /** Banned words set in the bench server before each run (none = 0). */
+  bannedWords: number;
+  /** Every prompt is padded to this many characters (0 = the short prompt as it is). */
+  promptLength: number;
   large: boolean;
   timeoutMs: number;
   /** Runs of each configuration; with more than one, the table shows the median and the range. */
@@ -95,7 +105,37 @@ async function bundle(entry: string, outdir: string): Promise<string> {
   return outfile;
 }
 
-const promptOf = (i: number) => `bench job ${i}: a lighthouse at dusk, oil painting`;
+const shortPromptOf = (i: number) => `bench job ${i}: a lighthouse at dusk, oil painting`;
+const FILLER = ' with soft light over calm water, gulls, a distant ship and warm windows';
+
+/** The prompt of job i, padded with words no banned word matches to the configured length. */
+function promptOf(i: number, length = currentPromptLength): string {
+  let prompt = shortPromptOf(i);
+  while (prompt.length < length) prompt += FILLER;
+  return prompt.slice(0, Math.max(length, shortPromptOf(i).length));
+}
+let currentPromptLength = 0;
+
+/**
+ * The bot's store for one run: a fresh SQLite file, or the Redis URL emptied of the bot's keys (`imagine:*`,
+ * SCAN and DEL, never FLUSHDB), with the bench server's banned words written through the bot's own store.
+ */
+async function prepareStore(options: Options, dir: string): Promise<string> {
+  const url = options.store.kind === 'redis' ? options.store.url : `sqlite://${join(dir, 'bot.sqlite')}`;
+  const storage = await openStorage(url);
+  try {
+    const redis = options.store.kind === 'redis' ? redisOf(storage) : undefined;
+    if (redis) {
+      for await (const batch of redis.scanIterator({ MATCH: `${DEFAULT_KEY_PREFIX}*`, COUNT: 500 })) if (batch.length > 0) await redis.del(batch);
+    }
+    const settings = new GuildSettingsStore(storage.kv);
+    for (let i = 0; i < options.bannedWords; i += 1) await settings.addBannedWord(GUILD, `forbidden${i}word`);
+    settings.close();
+  } finally {
+    await storage.close();
+  }
+  return url;
+}
 
 /** N /imagine from distinct members of one guild, in one synchronous burst. */
 function dispatchBurst(discord: FakeDiscord, options: Options): FakeInteraction[] {
@@ -152,6 +192,34 @@ async function measureDeferFloor(entry: string, options: Options): Promise<Floor
   }
 }
 
+/**
+ * Defer latency of a configuration (ours or the naive baseline) on its own: the bot, its store (with the
+ * run's banned words) and a fake KIE, one burst of /imagine, and only the acknowledgements measured.
+ */
+async function measureDefer(entry: string, options: Options): Promise<Floor> {
+  const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
+  const kie = await FakeKie.start({ defaultScenario: { durationMs: 60_000 } });
+  const dir = await mkdtemp(join(tmpdir(), 'imagine-bench-'));
+  const storageUrl = await prepareStore(options, dir);
+  const bot = startBotProcess(
+    { ...fakeServicesEnv(discord, kie), STORAGE_URL: storageUrl, QUOTA_DAILY: String(options.jobs + 10), LOG_LEVEL: 'info', ...options.start.env },
+    { nodeArgs: [...options.start.nodeArgs, entry] },
+  );
+  try {
+    await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
+    const interactions = dispatchBurst(discord, options);
+    await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
+    const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
+    const refused = interactions.filter((interaction) => interaction.responses[0]!.type !== 5).length;
+    if (refused > 0) throw new Error(`bench: ${refused} of the burst were refused, not deferred (a banned word in a prompt?)`);
+    return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers) };
+  } finally {
+    await bot.kill('SIGKILL');
+    await Promise.all([discord.close(), kie.close()]);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** `images`: the fake KIE's PNGs, drawn once for the whole benchmark (see main). */
 async function runOnce(label: string, entry: string, options: Options, images: FakeImages): Promise<Result> {
   const discord = await FakeDiscord.start({ now: Date.now, guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
@@ -166,10 +234,11 @@ async function runOnce(label: string, entry: string, options: Options, images: F
   let bot: BotProcess | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
+    const storageUrl = await prepareStore(options, dir);
     bot = startBotProcess(
       {
         ...fakeServicesEnv(discord, kie),
-        STORAGE_URL: `sqlite://${join(dir, 'bot.sqlite')}`,
+        STORAGE_URL: storageUrl,
         QUOTA_DAILY: String(options.jobs + 10),
         LOG_LEVEL: 'debug',
         // Both configurations run with the allocator settings and node flags of `npm start`.
@@ -335,19 +404,36 @@ async function main(): Promise<void> {
       'ours-only': { type: 'boolean', default: false },
       small: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
+      // Only the acknowledgement: ours and the naive baseline, one burst each per pass, no deliveries (seconds, not minutes).
+      'defer-only': { type: 'boolean', default: false },
+      store: { type: 'string', default: 'sqlite' },
+      'redis-url': { type: 'string' },
+      'banned-words': { type: 'string', default: '0' },
+      'prompt-length': { type: 'string', default: '0' },
       'timeout-seconds': { type: 'string', default: '900' },
       profile: { type: 'string' },
     },
   });
   const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
+  if (values.store !== 'sqlite' && values.store !== 'redis') throw new Error('bench: --store is sqlite or redis');
+  if (values.store === 'redis' && !values['redis-url']) throw new Error('bench: --store redis needs --redis-url redis://HOST:PORT/DB (its imagine:* keys are deleted before each run)');
   const options: Options = {
     jobs: Number(values.jobs),
+    store: values.store === 'redis' ? { kind: 'redis', url: values['redis-url']! } : { kind: 'sqlite' },
+    bannedWords: Math.max(0, Math.trunc(Number(values['banned-words'])) || 0),
+    promptLength: Math.max(0, Math.trunc(Number(values['prompt-length'])) || 0),
     large: !values.small,
     timeoutMs: Number(values['timeout-seconds']) * 1000,
     repeat: Math.max(1, Math.trunc(Number(values.repeat)) || 1),
     profileDir: values.profile,
     start: parseStartScript(pkg.scripts.start),
   };
+  currentPromptLength = options.promptLength;
+  const load = `${options.store.kind}${options.bannedWords > 0 ? `, ${options.bannedWords} banned words` : ''}${options.promptLength > 0 ? `, ${options.promptLength}-character prompts` : ''}`;
+  if (values['defer-only']) {
+    await deferOnly(options, load);
+    return;
+  }
   // KIE's files exist before anyone asks. Drawing the 4K PNG takes seconds of CPU and leaves a 48 MB pixel
   // buffer to collect in this process, which also runs the fake Discord: drawn once, here, neither can
   // land in a measured burst.
@@ -389,12 +475,56 @@ async function main(): Promise<void> {
     console.log(`\ndefer target${medians}:`);
     console.log(`  defer p99 ratio ours/floor = ${verdict.ratio} (${oursP99} ms / ${floorP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${mark(verdict.withinRatio)}`);
     console.log(`  ours vs naive baseline: ${oursP99} ms vs ${naiveP99 ?? '–'} ms (target: not above): ${mark(verdict.notAboveNaive)}`);
+    if (naiveP99 !== undefined) console.log(`  ${naiveRatioLine(oursP99, naiveP99)}`);
     console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries }));
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
 }
 
+/** `defer p99 ours/naive`, judged against the same 1.25 target. */
+function naiveRatioLine(oursP99: number, naiveP99: number): string {
+  const ratio = naiveP99 > 0 ? oursP99 / naiveP99 : Number.POSITIVE_INFINITY;
+  return `defer p99 ours/naive = ${round(ratio, 2)} (${oursP99} ms / ${naiveP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${ratio <= DEFER_RATIO_TARGET ? 'PASS' : 'MISS'}`;
+}
+
+/** The acknowledgement alone, ours against the naive baseline, `repeat` passes in alternating order; medians. */
+async function deferOnly(options: Options, load: string): Promise<void> {
+  console.log(`imagine defer benchmark: ${options.jobs} concurrent /imagine (${load}); ${cpus().length} cores, Node ${process.version}`);
+  const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
+  try {
+    // The naive baseline runs our admission with none of our KIE pacing; the floor defers before doing
+    // anything at all (discord.js configured as ours), the acknowledgement of a bot that checks nothing.
+    const configurations = [
+      { label: 'ours', entry: await bundle('src/main.ts', outdir), measure: measureDefer },
+      { label: 'naive', entry: await bundle('bench/naive-bot.ts', outdir), measure: measureDefer },
+      { label: 'floor', entry: await bundle('bench/floor-bot.ts', outdir), measure: measureDeferFloor },
+    ];
+    const runs = new Map<string, Floor[]>(configurations.map(({ label }) => [label, []]));
+    // One burst of each first, not counted: the first bot process started pays for cold disk caches and
+    // the fakes' first connections, whichever configuration it is.
+    for (const { entry, measure } of configurations) await measure(entry, options);
+    for (let pass = 0; pass < options.repeat; pass += 1) {
+      const order = pass % 2 === 0 ? configurations : [...configurations].reverse();
+      for (const { label, entry, measure } of order) {
+        const measured = await measure(entry, options);
+        runs.get(label)!.push(measured);
+        console.log(`run ${pass + 1}/${options.repeat} ${label}: defer p50 ${round(measured.p50)} ms, p99 ${round(measured.p99)} ms, max ${round(measured.max)} ms`);
+      }
+    }
+    for (const [label, measured] of runs) console.log(`  ${label.padEnd(6)} ${describeFloor(measured.map((m) => ({ p50: round(m.p50), p99: round(m.p99), max: round(m.max) })))}`);
+    const oursP99 = round(median(runs.get('ours')!.map((m) => m.p99)));
+    const naiveP99 = round(median(runs.get('naive')!.map((m) => m.p99)));
+    const floorP99 = round(median(runs.get('floor')!.map((m) => m.p99)));
+    const medians = options.repeat > 1 ? ` (medians of ${options.repeat} runs)` : '';
+    console.log(`${naiveRatioLine(oursP99, naiveP99)}${medians}`);
+    const floorRatio = deferVerdict({ oursP99, floorP99 });
+    console.log(`defer p99 ours/floor = ${floorRatio.ratio} (${oursP99} ms / ${floorP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${floorRatio.withinRatio ? 'PASS' : 'MISS'}${medians}`);
+    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, load, jobs: options.jobs, repeat: options.repeat, oursP99, naiveP99, floorP99, runs: Object.fromEntries(runs) }));
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
 
 main().catch((error: unknown) => {
   console.error(error);
