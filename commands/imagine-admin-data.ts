@@ -1,3 +1,4 @@
+import { MAX_DAILY_LIMIT } from '../src/policy/guild-policy.js';
 import {
   ApplicationCommandOptionType,
   ApplicationIntegrationType,
@@ -95,7 +96,7 @@ export const imagineAdminCommand = {
       type: ApplicationCommandOptionType.Subcommand,
       name: 'cap',
       description: "Cap the server's images per day, all members together",
-      options: [{ type: ApplicationCommandOptionType.Integer, name: 'images', description: 'Images per day (0 = no cap)', required: true, min_value: 0, max_value: 100_000 }],
+      options: [{ type: ApplicationCommandOptionType.Integer, name: 'images', description: 'Images per day (0 = no cap)', required: true, min_value: 0, max_value: MAX_DAILY_LIMIT }],
     },
     { type: ApplicationCommandOptionType.Subcommand, name: 'credits', description: "KIE's remaining credits and about how many images they pay for" },
     { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause image generation in this server' },

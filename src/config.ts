@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_DAILY_LIMIT } from './policy/guild-policy.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -42,7 +43,7 @@ const configSchema = discordSchema.extend({
     .trim()
     .regex(/^(sqlite|redis|rediss):\/\/.+/, 'sqlite://PATH or redis://HOST:PORT')
     .default('sqlite://data/bot.sqlite'),
-  QUOTA_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(100_000).default(10),
+  QUOTA_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(MAX_DAILY_LIMIT).default(10),
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
   CALLBACK_URL: httpUrl.optional(),
   CALLBACK_HOST: interfaceAddress.default('127.0.0.1'),
@@ -54,7 +55,7 @@ const configSchema = discordSchema.extend({
   ALLOWED_GUILDS: snowflakeList.optional(),
   OPERATOR_GUILDS: snowflakeList.optional(),
   DAILY_IMAGE_BUDGET: positiveInt(10_000_000).optional(),
-  MAX_MEMBER_DAILY: positiveInt(100_000).optional(),
+  MAX_MEMBER_DAILY: positiveInt(MAX_DAILY_LIMIT).optional(),
   SHARDS: z
     .string()
     .trim()

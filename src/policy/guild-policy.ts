@@ -1,6 +1,9 @@
 import type { LimitRuleView } from '../messages.js';
 import { compileBannedWords, type BannedWordMatcher } from '../moderation/words.js';
 
+/** The largest daily limit or cap anyone can set (admins, QUOTA_DAILY, MAX_MEMBER_DAILY): decided here only. */
+export const MAX_DAILY_LIMIT = 100_000;
+
 /**
  * Everything a server's admins decided, as admission reads it: read once per admission (from the
  * per-server cache), never key by key. Each fact here is decided in one place: "0 = none" for the cap when

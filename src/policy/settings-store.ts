@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
-import { policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
+import { MAX_DAILY_LIMIT, policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
 import { PolicyCache } from './policy-cache.js';
 import { messages } from '../messages.js';
 import { KeyedMutex } from '../moderation/keyed-mutex.js';
@@ -16,7 +16,7 @@ export interface GuildSettings {
 
 export const MAX_BANNED_WORDS = 200;
 export const MAX_BANNED_WORD_LENGTH = 64;
-export const MAX_DAILY_LIMIT = 100_000;
+export { MAX_DAILY_LIMIT };
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
 
