@@ -1,0 +1,58 @@
+import type { ButtonInteraction } from 'discord.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Refusal } from '../../src/errors.js';
+import type { HistoryEntry } from '../../src/history/history.js';
+import { imageLoop } from '../../src/interactions/image-loop.js';
+import type { Services } from '../../src/services.js';
+
+const entry: HistoryEntry = {
+  jobId: '00000000-0000-4000-8000-000000000001',
+  guildId: '1100000000000000001',
+  channelId: '1100000000000000002',
+  messageId: '1100000000000000003',
+  userId: '1200000000000000001',
+  prompt: 'a kite',
+  aspect: '1:1',
+  quality: 'basic',
+  model: 'seedream/4.5-text-to-image',
+  inputImageUrls: [],
+  resultUrl: 'https://files.example/result.png',
+  createdAt: 0,
+};
+
+/** A press in a DM (no guild) by `userId` on the image above. */
+function dmPress(userId: string) {
+  return { guildId: null, channelId: '1300000000000000001', user: { id: userId } } as unknown as ButtonInteraction;
+}
+
+function services(serves: boolean) {
+  const startJob = vi.fn(async () => {});
+  const membership = { check: vi.fn() };
+  const stub = {
+    clock: { now: () => 1 },
+    history: { get: async () => entry },
+    operator: { servesGuild: () => serves, isOperatorGuild: () => true },
+    membership,
+    startJob,
+  } as unknown as Services;
+  return { stub, startJob, membership };
+}
+
+const refusalOf = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => (error instanceof Refusal ? error.reason.code : error));
+
+describe('a button pressed in a DM', () => {
+  it('is refused to anyone but the image\'s own member, before anything is started or asked of Discord', async () => {
+    const { stub, startJob, membership } = services(true);
+    for (const action of ['reroll', 'edit', 'delete'] as const) {
+      expect(await refusalOf(imageLoop.button(dmPress('1200000000000000002'), { kind: 'image', action, jobId: entry.jobId }, stub))).toBe('not_your_image');
+    }
+    expect(startJob).not.toHaveBeenCalled();
+    expect(membership.check).not.toHaveBeenCalled();
+  });
+
+  it('is refused when the image\'s server is not one the operator serves', async () => {
+    const { stub, startJob } = services(false);
+    expect(await refusalOf(imageLoop.button(dmPress(entry.userId), { kind: 'image', action: 'reroll', jobId: entry.jobId }, stub))).toBe('guild_not_enabled');
+    expect(startJob).not.toHaveBeenCalled();
+  });
+});
