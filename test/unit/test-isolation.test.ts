@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { loadEnvFile } from '../../src/env-file.js';
 import { childEnv } from '../helpers/child-env.js';
+import { awayFromMidnight } from '../helpers/away-from-midnight.js';
 import { findTestRedis } from '../helpers/global-setup.js';
 import { createTempDir } from '../helpers/tmp.js';
 
@@ -75,5 +76,21 @@ describe('loadEnvFile', () => {
 
   it('refuses an ENV_FILE that does not exist, naming it', () => {
     expect(() => loadEnvFile({ ENV_FILE: '/nonexistent/imagine.env' })).toThrow(new ConfigError('ENV_FILE names /nonexistent/imagine.env, which does not exist'));
+  });
+});
+
+describe('awayFromMidnight (tests never straddle a UTC day)', () => {
+  const at = (iso: string) => () => Date.parse(iso);
+
+  it('lets a test start at once when midnight is further than the margin', async () => {
+    const slept: number[] = [];
+    expect(await awayFromMidnight(at('2026-12-07T23:57:00.000Z'), async (ms) => slept.push(ms))).toBe(0);
+    expect(slept).toEqual([]);
+  });
+
+  it('waits until a second past midnight when it is nearer than the margin', async () => {
+    const slept: number[] = [];
+    expect(await awayFromMidnight(at('2026-12-07T23:59:00.000Z'), async (ms) => slept.push(ms))).toBe(61_000);
+    expect(slept).toEqual([61_000]);
   });
 });
