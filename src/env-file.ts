@@ -10,6 +10,6 @@ import { ConfigError } from './config.js';
 export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): void {
   const named = env.ENV_FILE?.trim();
   if (named === 'none') return;
-  if (named && !existsSync(named)) throw new ConfigError(`ENV_FILE names ${named}, which does not exist`);
+  if (named && !existsSync(named)) throw new ConfigError([`ENV_FILE names ${named}, which does not exist`]);
   loadDotenv({ quiet: true, processEnv: env as Record<string, string>, ...(named ? { path: named } : {}) });
 }

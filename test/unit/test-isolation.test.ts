@@ -75,7 +75,7 @@ describe('loadEnvFile', () => {
   });
 
   it('refuses an ENV_FILE that does not exist, naming it', () => {
-    expect(() => loadEnvFile({ ENV_FILE: '/nonexistent/imagine.env' })).toThrow(new ConfigError('ENV_FILE names /nonexistent/imagine.env, which does not exist'));
+    expect(() => loadEnvFile({ ENV_FILE: '/nonexistent/imagine.env' })).toThrow(new ConfigError(['ENV_FILE names /nonexistent/imagine.env, which does not exist']));
   });
 });
 
