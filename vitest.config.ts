@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/setup-each.ts'],
     pool: 'forks',
     // Most e2e time is spent waiting on fakes and KIE windows, not computing: overlap files beyond the core count.
     maxWorkers: 3,

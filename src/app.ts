@@ -270,12 +270,21 @@ export function createApp({
   let receiver: CallbackReceiver | undefined;
   let stopHealth: (() => void) | undefined;
   const pruneHistory = () =>
-    storage.history.prune(clock.now()).then(
-      (count) => {
-        if (count > 0) logger.info({ count }, 'pruned images older than the history retention');
-      },
-      (error: unknown) => logger.warn({ err: error }, 'could not prune the image history'),
-    );
+    Promise.all([
+      storage.history.prune(clock.now()).then(
+        (count) => {
+          if (count > 0) logger.info({ count }, 'pruned images older than the history retention');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'could not prune the image history'),
+      ),
+      // Expired "Edit image" sources and other kv entries past their TTL (SQLite keeps them until deleted).
+      storage.pruneExpiredValues().then(
+        (count) => {
+          if (count > 0) logger.info({ count }, 'deleted expired stored values');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'could not delete expired stored values'),
+      ),
+    ]);
   let pruneTimer: NodeJS.Timeout | undefined;
 
   return {

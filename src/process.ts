@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { config as loadDotenv } from 'dotenv';
 import { createApp, type AppTuning } from './app.js';
+import { loadEnvFile } from './env-file.js';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.js';
 import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';
 import { createLogger, type Logger } from './log.js';
@@ -17,7 +17,7 @@ const SHUTDOWN_DEADLINE_MS = 10_000;
  * run this same file. Exits within 10 s of SIGINT/SIGTERM; open jobs stay in the ledger for the next start.
  */
 export async function runProcess(options: { tuning?: AppTuning; entryFile?: string } = {}): Promise<void> {
-  loadDotenv({ quiet: true });
+  loadEnvFile();
   const config = loadConfig();
   // With shards, several processes write to one stream: the pid tells their lines apart.
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: configSecrets(config) }).child({

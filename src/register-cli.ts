@@ -1,6 +1,6 @@
 import { REST } from 'discord.js';
-import { config as loadDotenv } from 'dotenv';
 import { commandData } from '../commands/index.js';
+import { loadEnvFile } from './env-file.js';
 import { ConfigError, loadDiscordConfig } from './config.js';
 import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';
 import { createLogger } from './log.js';
@@ -8,7 +8,7 @@ import { registerCommands } from './register.js';
 
 /** `npm run register`: publish the commands without starting the bot. Needs only the Discord variables. */
 async function main(): Promise<void> {
-  loadDotenv({ quiet: true });
+  loadEnvFile();
   const config = loadDiscordConfig();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [config.discordToken] });
   const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);

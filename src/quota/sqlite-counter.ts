@@ -6,7 +6,7 @@ import {
   refusingLimit,
   type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
 
-/** The one thing the counter needs from SQLite: run a statement and get its rows (KeyvSqlite's `query`). */
+/** The one thing the counter needs from SQLite: run a statement and get its rows (SqliteHandle's `query`). */
 export interface SqlQuery {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }

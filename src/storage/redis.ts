@@ -84,6 +84,7 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     spend: new RedisSpendCounter(client, keyPrefix),
     // Every bot process on this Redis shares one window, whatever their number.
     budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
+    pruneExpiredValues: () => Promise.resolve(0),
     redis: client,
     close: once(async () => {
       // close() lets queued commands finish; while reconnecting it could wait indefinitely.

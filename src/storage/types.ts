@@ -23,6 +23,11 @@ export interface Storage {
    * shared in the store where it can hold one (Redis), else an equal part of KIE's limits for each process.
    */
   budgets(processes: number, onError: (error: unknown) => void): KieBudgets;
+  /**
+   * Deletes kv entries whose TTL has passed, by the wall clock Keyv reads, and resolves to how many went
+   * (Redis expires its keys itself: 0).
+   */
+  pruneExpiredValues(): Promise<number>;
   close(): Promise<void>;
 }
 

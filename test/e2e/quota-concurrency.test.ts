@@ -6,8 +6,8 @@ import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { it } from '../helpers/fixtures.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
-import { claimRedisDatabase } from '../helpers/redis-db.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { ownRedisServer } from '../helpers/redis-server.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstReply } from '../helpers/replies.js';
 
 const AT_ONCE = 50;
@@ -72,8 +72,9 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
     });
 
     it('Redis, two bot processes sharing it, 25 commands each', async ({ defer }) => {
-      const database = await claimRedisDatabase(redisTestUrl()!);
-      defer(() => database.release());
+      // The processes use the default key prefix: they get a Redis of their own.
+      const database = await ownRedisServer();
+      defer(() => database.stop());
       const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
       defer(() => kie.close());
       const discords = await Promise.all(

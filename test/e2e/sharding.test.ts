@@ -5,7 +5,7 @@ import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/d
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
 import { redisTestUrl } from '../helpers/redis.js';
-import { claimRedisDatabase, type ClaimedRedisDatabase } from '../helpers/redis-db.js';
+import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js';
 import { freePort } from '../helpers/ports.js';
 
 const SHARDS = 2;
@@ -41,7 +41,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number, what: stri
   }
 }
 
-/** The bot started with SHARDS=2 against fakes and a whole Redis database, with every pid it ever ran. */
+/** The bot started with SHARDS=2 against fakes and a Redis of its own, with every pid it ever ran. */
 interface ShardedBot {
   bot: BotProcess;
   startedInMs: number;
@@ -77,13 +77,13 @@ async function killAll(sharded: ShardedBot | undefined): Promise<void> {
 describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, one Redis store', () => {
   let discord: FakeDiscord;
   let kie: FakeKie;
-  let database: ClaimedRedisDatabase;
+  let database: OwnRedisServer;
   let env: Record<string, string>;
   let sharded: ShardedBot | undefined;
 
   beforeAll(async () => {
     expect(GUILDS.map((guild) => shardOfGuild(guild.id, SHARDS))).toEqual([0, 1]);
-    database = await claimRedisDatabase(redisTestUrl()!);
+    database = await ownRedisServer();
     discord = await FakeDiscord.start({
       shards: SHARDS,
       maxConcurrency: SHARDS,
@@ -109,7 +109,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
   afterAll(async () => {
     await killAll(sharded);
     await Promise.all([discord?.close(), kie?.close()]);
-    await database?.release();
+    await database?.stop();
   });
 
   const imagine = (guildIndex: number, prompt: string, user: FakeUserSpec = MEMBER): FakeInteraction =>

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { childEnv } from './child-env.js';
 
 export interface LogLine {
   level: number;
@@ -21,13 +22,13 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 
 /**
  * Runs the bot as `npm start` does (tsx on src/main.ts), as a real child process with only the given
- * environment, and parses its JSON log lines so tests can wait for a step of a job's life.
+ * environment (see childEnv: no `.env`, nothing else of the runner's), and parses its JSON log lines so tests can wait for a step of a job's life.
  */
 export function startBotProcess(
   env: Record<string, string>,
   options: { viaNpm?: boolean; entry?: string; nodeArgs?: string[] } = {},
 ): BotProcess {
-  const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'debug', ...env };
+  const baseEnv = childEnv({ LOG_LEVEL: 'debug', ...env });
   const child = options.viaNpm
     ? spawn('npm', ['start', '--silent'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     : spawn(process.execPath, options.nodeArgs ?? ['--import', 'tsx', options.entry ?? 'src/main.ts'], { cwd: ROOT, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { childEnv } from './child-env.js';
 
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -17,7 +18,7 @@ export interface Worker<Result> {
  * be released at the same instant. The caller kills `worker.process` in its cleanup.
  */
 export function startWorker<Result>(script: string, args: readonly string[]): Worker<Result> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout });

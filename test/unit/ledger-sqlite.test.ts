@@ -1,19 +1,20 @@
-import KeyvSqlite from '@keyv/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
+import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite-database.js';
+import { SqliteKeyvStore } from '../../src/storage/sqlite-keyv-store.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { ledgerJob as job } from '../helpers/ledger-jobs.js';
 
 describe('SqliteJobLedger', () => {
   let dir: TempDir;
   let file: string;
-  const opened: KeyvSqlite[] = [];
+  const opened: SqliteDatabase[] = [];
 
-  const connect = () => {
-    const store = new KeyvSqlite({ uri: `sqlite://${file}` });
-    opened.push(store);
-    return store;
+  const connect = async () => {
+    const db = await openSqliteDatabase(file);
+    opened.push(db);
+    return db;
   };
   const ids = (jobs: readonly JobRecord[]) => jobs.map((record) => record.id);
 
@@ -23,16 +24,16 @@ describe('SqliteJobLedger', () => {
   });
 
   afterEach(async () => {
-    for (const store of opened.splice(0)) await store.disconnect();
+    for (const db of opened.splice(0)) await db.close();
     await dir.remove();
   });
 
   it('starts empty', async () => {
-    expect(await new SqliteJobLedger(connect()).openJobs()).toEqual({ jobs: [], quarantined: [] });
+    expect(await new SqliteJobLedger(await connect()).openJobs()).toEqual({ jobs: [], quarantined: [] });
   });
 
   it('lists open jobs oldest first, whatever the insertion order', async () => {
-    const ledger = new SqliteJobLedger(connect());
+    const ledger = new SqliteJobLedger(await connect());
     await ledger.open(job('c', 3000));
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
@@ -40,7 +41,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('round-trips every field of a record', async () => {
-    const ledger = new SqliteJobLedger(connect());
+    const ledger = new SqliteJobLedger(await connect());
     const record: JobRecord = {
       ...job('full', 1000),
       phase: 'delivering',
@@ -54,7 +55,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('updates a record in place, keeping its position', async () => {
-    const ledger = new SqliteJobLedger(connect());
+    const ledger = new SqliteJobLedger(await connect());
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
     const watching: JobRecord = { ...job('a', 1000), phase: 'watching', taskId: 'task-a', submittedAt: 1100 };
@@ -66,7 +67,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('forgets a closed job and ignores closing an unknown one', async () => {
-    const ledger = new SqliteJobLedger(connect());
+    const ledger = new SqliteJobLedger(await connect());
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
     await ledger.close('a');
@@ -77,24 +78,24 @@ describe('SqliteJobLedger', () => {
   });
 
   it('refuses to open the same job twice', async () => {
-    const ledger = new SqliteJobLedger(connect());
+    const ledger = new SqliteJobLedger(await connect());
     await ledger.open(job('a', 1000));
     await expect(ledger.open(job('a', 1000))).rejects.toThrow(/UNIQUE|constraint/i);
     expect((await ledger.openJobs()).jobs).toHaveLength(1);
   });
 
   it('survives closing and reopening the file', async () => {
-    const first = connect();
+    const first = await connect();
     const ledger = new SqliteJobLedger(first);
     const watching: JobRecord = { ...job('b', 2000), phase: 'watching', taskId: 'task-b', submittedAt: 2100 };
     await ledger.open(job('a', 1000));
     await ledger.open(watching);
     await ledger.open(job('c', 3000));
     await ledger.close('c');
-    await first.disconnect();
+    await first.close();
     opened.splice(opened.indexOf(first), 1);
 
-    const reopened = new SqliteJobLedger(connect());
+    const reopened = new SqliteJobLedger(await connect());
     const { jobs } = await reopened.openJobs();
     expect(ids(jobs)).toEqual(['a', 'b']);
     expect(jobs[1]).toEqual(watching);
@@ -103,16 +104,17 @@ describe('SqliteJobLedger', () => {
   });
 
   it('shares the file with the key-value store without interfering', async () => {
-    const store = connect();
+    const db = await connect();
+    const store = new SqliteKeyvStore(db);
     await store.set('keyv:some-key', JSON.stringify({ value: 1 }));
-    const ledger = new SqliteJobLedger(store);
+    const ledger = new SqliteJobLedger(db);
     await ledger.open(job('a', 1000));
     expect(await store.get('keyv:some-key')).toBe(JSON.stringify({ value: 1 }));
     expect((await ledger.openJobs()).jobs).toHaveLength(1);
   });
 
   it('moves a row that is not a job to the quarantine, keeps it there and resumes the others', async () => {
-    const store = connect();
+    const store = await connect();
     const ledger = new SqliteJobLedger(store);
     await ledger.open(job('good', 1000));
     await store.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{"id":"torn","pha');
