@@ -11,7 +11,7 @@ import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { customIdOf, hasImage, privateAnswer } from '../helpers/image-loop.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { claimRedisDatabase } from '../helpers/redis-db.js';
+import { ownRedisServer } from '../helpers/redis-server.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
 
@@ -158,8 +158,9 @@ describe('DAILY_IMAGE_BUDGET', () => {
 
   describe.skipIf(!redisTestUrl())('Redis', () => {
     it('two bot processes sharing one Redis, 25 requests each across two servers: exactly the budget of tasks', async ({ defer }) => {
-      const database = await claimRedisDatabase(redisTestUrl()!);
-      defer(() => database.release());
+      // Both processes use the default key prefix, so they get a whole Redis of their own.
+      const database = await ownRedisServer();
+      defer(() => database.stop());
       const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
       defer(() => kie.close());
       const discords = await Promise.all([0, 1].map(() => FakeDiscord.start(twoServers().discord!)));
