@@ -204,7 +204,15 @@ export function createApp({
     options: runnerOptions,
   });
   const acknowledgements = new PendingAcknowledgements();
-  const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
+  const jobs = new JobService({
+    runner,
+    ledger,
+    settle,
+    acknowledgements,
+    logger,
+    // A restarted process knows the tasks its predecessor started: KIE still counts them, and so does the fair order.
+    rememberStarted: (job) => budgets.create.rememberStart?.({ guildId: job.guildId, userId: job.userId }, job.submittedAt),
+  });
   metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: createBudget.waiting }));
   const startJob = createJobIntake({
     settings,

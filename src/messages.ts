@@ -19,6 +19,24 @@ export function formatDuration(ms: number): string {
   return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
 }
 
+/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st… */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * A wait estimate, rounded so that it does not change with every second (a status is edited only when its
+ * text changes): "about 5 s" (steps of 5 s under a minute), "about 2 min".
+ */
+export function aboutWait(ms: number): string {
+  const seconds = Math.max(0, ms / 1000);
+  if (seconds < 2.5) return 'any moment now';
+  if (seconds < 60) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  return `about ${Math.round(seconds / 60)} min`;
+}
+
 export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
 
 function limitRule(rule: LimitRuleView): string {
@@ -50,9 +68,10 @@ const STATE_LABELS: Record<string, string> = {
 };
 
 export const messages = {
-  progress(state: string, elapsedMs: number, queuePosition?: number): string {
+  progress(state: string, elapsedMs: number, queuePosition?: number, etaMs?: number): string {
     if (queuePosition !== undefined && queuePosition > 0) {
-      return `⏳ Waiting for a free slot: #${queuePosition} in line · ${formatDuration(elapsedMs)}`;
+      const wait = etaMs === undefined ? '' : `, ${aboutWait(etaMs)}`;
+      return `⏳ Waiting for a free slot: ${ordinal(queuePosition)} in line${wait} · ${formatDuration(elapsedMs)}`;
     }
     const label = STATE_LABELS[state] ?? 'Working on it';
     return `🎨 ${label}… · ${formatDuration(elapsedMs)}`;

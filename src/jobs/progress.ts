@@ -3,6 +3,8 @@ import type { Logger } from '../log.js';
 export interface ProgressState {
   state: string;
   queuePosition?: number;
+  /** About how long until the job's createTask slot (ms), while it waits. */
+  etaMs?: number;
 }
 
 export interface ProgressReporterOptions {

@@ -126,7 +126,9 @@ export class JobRunner {
     const input = { prompt, aspect_ratio: aspect, quality, ...(imageUrls === undefined ? {} : { image_urls: imageUrls }) };
     const taskId = await this.deps.kie.createTask(input, {
       signal,
-      onQueuePosition: (queuePosition: number) => progress.update({ state: 'submitting', queuePosition }),
+      onQueuePosition: (queuePosition, etaMs) => progress.update({ state: 'submitting', queuePosition, ...(etaMs === undefined ? {} : { etaMs }) }),
+      // The job's place among everyone waiting for KIE: its member, server and arrival (kept in the ledger).
+      claimant: { userId: job.userId, guildId: job.guildId, arrivedAt: job.createdAt, priority: job.priority === true },
       // Recorded before the request leaves: after a crash we must know a billed task may exist.
       beforeSend: async () => {
         if (current.phase === 'submitting') return;
@@ -272,7 +274,7 @@ export class JobRunner {
   private progressFor(job: JobRecord): ProgressReporter {
     const { clock } = this.deps;
     return new ProgressReporter({
-      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition),
+      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
       send: async (content) => {
         await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } });
       },

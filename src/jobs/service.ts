@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { Refusal } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PendingAcknowledgements } from './acknowledgements.js';
-import type { JobRecord } from './job.js';
+import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
 import type { JobRunner } from './runner.js';
 import type { Settle } from './settlement.js';
@@ -16,6 +16,8 @@ export interface JobServiceDeps {
   settle: Settle;
   /** Interactions waiting for their first answer; a new job's KIE work waits for them. */
   acknowledgements: Pick<PendingAcknowledgements, 'settled'>;
+  /** Told at start-up of each job whose KIE task an earlier process started (KIE's window, the fair order). */
+  rememberStarted?: (job: SubmittedJob) => void;
   logger: Logger;
 }
 
@@ -67,6 +69,7 @@ export class JobService {
       this.deps.logger.error({ jobId: row.id, problem: row.problem }, 'job ledger row is not a valid job; quarantined');
     }
     const owned = jobs.filter(owns);
+    for (const job of owned) if (job.phase === 'watching' || job.phase === 'delivering') this.deps.rememberStarted?.(job);
     for (const job of owned) {
       if (this.running.has(job.id)) continue;
       this.deps.logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined, phase: job.phase }, 'resuming job');

@@ -22,6 +22,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   discord?: FakeDiscordOptions;
   kie?: FakeKieOptions;
+  /** A fake KIE shared with other bots of the test (the caller closes it); `kie` options are then ignored. */
+  sharedKie?: FakeKie;
   /** Defaults to a fresh SQLite file in a temp folder. */
   storageUrl?: string;
   storageKeyPrefix?: string;
@@ -56,7 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'general' }] }],
     ...options.discord,
   });
-  const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie });
+  const kie = options.sharedKie ?? (await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie }));
   const config = loadConfig({
     ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD_ID,
@@ -91,7 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await app.stop();
       await storage.close();
-      await Promise.all([discord.close(), kie.close()]);
+      await Promise.all([discord.close(), options.sharedKie ? undefined : kie.close()]);
       await rm(dataDir, { recursive: true, force: true });
       if (!options.allowSpecViolations) discord.assertConformingRequests();
     },

@@ -1,0 +1,81 @@
+import { describe, expect } from 'vitest';
+import type { FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeKie } from '../fakes/kie/index.js';
+import type { Harness } from '../helpers/harness.js';
+import { it } from '../helpers/fixtures.js';
+import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+
+/**
+ * One member sends 40 requests at once; a second later ten other members send one each. KIE takes 20
+ * createTask per 10 s (the fake enforces it), so the first member's requests fill the window that is free when
+ * they arrive; from then on every slot goes to the waiting job whose member started the fewest tasks in the
+ * last ten minutes, so the ten others all get theirs before the first member's 21st.
+ */
+
+const HEAVY: FakeUserSpec = { id: '1310000000000000001', username: 'heavy' };
+const LIGHT: FakeUserSpec[] = Array.from({ length: 10 }, (_, i) => ({ id: `13100000000000001${String(i).padStart(2, '0')}`, username: `light${i}` }));
+const ENV = { QUOTA_DAILY: '100', MAX_ACTIVE_PER_MEMBER: '100' };
+
+interface Sent {
+  interaction: FakeInteraction;
+  prompt: string;
+  sentAt: number;
+}
+
+/** The accepted creates' prompts, in the order KIE took them, with when. */
+function acceptedPrompts(kie: FakeKie): Array<{ prompt: string; at: number }> {
+  return kie.creates
+    .filter((call) => call.taskId !== undefined)
+    .map((call) => ({ prompt: (call.body as { input: { prompt: string } }).input.prompt, at: call.at }));
+}
+
+async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: readonly Harness[], label: string): Promise<void> {
+  const heavy: Sent[] = Array.from({ length: 40 }, (_, i) => ({ prompt: `heavy ${i}`, sentAt: Date.now(), interaction: heavyBot.imagine({ prompt: `heavy ${i}`, user: HEAVY }) }));
+  await kie.waitFor(() => acceptedPrompts(kie).length >= 20, 15_000);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const light: Sent[] = LIGHT.map((user, i) => {
+    const bot = lightBots[i % lightBots.length]!;
+    return { prompt: `light ${i}`, sentAt: Date.now(), interaction: bot.imagine({ prompt: `light ${i}`, user }) };
+  });
+  // The ten light creates and the heavy member's 21st.
+  await kie.waitFor(() => acceptedPrompts(kie).length >= 31, 30_000);
+  const order = acceptedPrompts(kie);
+  const heavy21st = order.filter((create) => create.prompt.startsWith('heavy'))[20]!;
+  const lightCreates = order.filter((create) => create.prompt.startsWith('light'));
+  const figures = light.map((sent) => {
+    const created = order.find((create) => create.prompt === sent.prompt);
+    return created === undefined ? 'none' : `${((created.at - sent.sentAt) / 1000).toFixed(1)} s`;
+  });
+  console.info(`[fair-queue ${label}] the ten light members' createTask after their request: ${figures.join(', ')}; heavy's 21st at +${((heavy21st.at - heavy[0]!.sentAt) / 1000).toFixed(1)} s`);
+
+  expect(order.slice(0, 20).every((create) => create.prompt.startsWith('heavy'))).toBe(true);
+  expect(lightCreates).toHaveLength(10);
+  // Two bots granted one after the other may reach KIE within the same millisecond, in either order.
+  for (const create of lightCreates) expect(create.at).toBeLessThanOrEqual(heavy21st.at);
+  expect(order.indexOf(heavy21st)).toBeGreaterThanOrEqual(lightBots.length > 1 ? 29 : 30);
+  expect(kie.rejected429.create).toBe(0);
+  // The light members each saw their place while they waited.
+  for (const sent of light) {
+    const places = sent.interaction.edits.map((edit) => edit.content).filter((content) => content.startsWith('⏳'));
+    expect(places.length, sent.prompt).toBeGreaterThan(0);
+    for (const place of places) expect(place).toMatch(/^⏳ Waiting for a free slot: \d+(st|nd|rd|th) in line, (about \d+ (s|min)|any moment now) · \d+s$/);
+  }
+}
+
+describe('fair order for createTask slots', () => {
+  it('on SQLite: after the free window, the ten others all start before the first member’s 21st', async ({ bot }) => {
+    const h = await bot({ env: ENV });
+    await expectFairOrder(h.kie, h, [h], 'sqlite');
+  }, 60_000);
+
+  describe.skipIf(!redisTestUrl())('on Redis', () => {
+    it('two bot processes share one fair line: the others, on either bot, start before the first member’s 21st', async ({ bot, defer }) => {
+      const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
+      defer(() => kie.close());
+      const store = redisBotStorage(defer);
+      const first = await bot({ env: ENV, sharedKie: kie, ...store });
+      const second = await bot({ env: ENV, sharedKie: kie, ...store });
+      await expectFairOrder(kie, first, [first, second], 'redis, two bots');
+    }, 60_000);
+  });
+});
