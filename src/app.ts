@@ -16,6 +16,7 @@ import { EditSourceStore } from './interactions/edit-sources.js';
 import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
+import { JobCancellations } from './jobs/cancellation.js';
 import { ImageRelay } from './jobs/relay.js';
 import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -180,6 +181,7 @@ export function createApp({
     },
     failed: (job) => storage.history.remove(job.id),
   };
+  const cancels = new JobCancellations();
   const runner = new JobRunner({
     kie: {
       // A refusal for lack of credits (KIE's 402) is the moment to look at the balance.
@@ -197,6 +199,7 @@ export function createApp({
     polling,
     deliveries,
     waker,
+    cancels,
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
@@ -233,6 +236,7 @@ export function createApp({
     settings,
     quota,
     jobs,
+    cancels,
     startJob,
     history: storage.history,
     editSources,

@@ -26,6 +26,12 @@ export type RefusalReason =
   | { code: 'not_an_image'; contentType: string | null }
   | { code: 'image_too_large'; bytes: number; max: number }
   | { code: 'delete_not_allowed' }
+  /** Cancel pressed by someone who is neither the job's member nor a moderator. */
+  | { code: 'cancel_not_allowed' }
+  /** Cancel pressed after the job's createTask left: KIE bills a started task and cannot stop it. */
+  | { code: 'cancel_too_late' }
+  /** Cancel pressed for a job this process does not run (ended, or another bot process's). */
+  | { code: 'cancel_unknown' }
   | { code: 'wrong_channel'; allowed: readonly string[] };
 
 export type RefusalCode = RefusalReason['code'];

@@ -140,6 +140,12 @@ export const messages = {
         return messages.imageTooLarge(reason.bytes, reason.max);
       case 'delete_not_allowed':
         return messages.deleteNotAllowed;
+      case 'cancel_not_allowed':
+        return messages.cancelNotAllowed;
+      case 'cancel_too_late':
+        return messages.cancelTooLate;
+      case 'cancel_unknown':
+        return messages.cancelUnknown;
       case 'wrong_channel':
         return messages.wrongChannel(reason.allowed);
     }
@@ -182,6 +188,16 @@ export const messages = {
   wrongChannel: (allowed: readonly string[]) =>
     `Images can be made only in ${allowed.map((id) => `<#${id}>`).join(', ')} in this server. Please use /imagine there.`,
   deleteNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can delete it.',
+
+  // Cancel, while a job waits for the image service
+  cancelLabel: 'Cancel',
+  cancelled: (byModerator: boolean) =>
+    byModerator
+      ? '✖️ Cancelled by a moderator before it started. The quota unit was given back.'
+      : '✖️ Cancelled before it started. Your quota unit was given back.',
+  cancelNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can cancel it.',
+  cancelTooLate: 'Too late to cancel: the image service has already started this image, and a started image cannot be stopped.',
+  cancelUnknown: 'This image is not waiting any more, so there is nothing to cancel.',
   editModalTitle: 'Edit the image',
   editModalLabel: 'What should change?',
   editModalPlaceholder: 'e.g. make it night time, add snow on the roofs',

@@ -11,6 +11,7 @@ import type { CustomId } from './discord/custom-ids.js';
 import type { HistoryStore } from './history/history.js';
 import type { EditSourceStore } from './interactions/edit-sources.js';
 import type { JobIntake } from './interactions/intake.js';
+import type { JobCancellations } from './jobs/cancellation.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './log.js';
 import type { ModerationLog } from './moderation/mod-log.js';
@@ -25,6 +26,8 @@ export interface Services {
   settings: GuildSettingsStore;
   quota: QuotaService;
   jobs: Pick<JobService, 'inFlightFor'>;
+  /** Cancel presses against the jobs this process runs. */
+  cancels: Pick<JobCancellations, 'cancel'>;
   /** The one way an interaction starts a job. */
   startJob: JobIntake;
   /** Delivered images, read by their buttons and /history. */

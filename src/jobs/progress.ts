@@ -9,7 +9,8 @@ export interface ProgressState {
 
 export interface ProgressReporterOptions {
   render: (state: ProgressState) => string;
-  send: (text: string) => Promise<void>;
+  /** Sends the rendered text; `state` is what it was rendered from (e.g. whether a Cancel button goes with it). */
+  send: (text: string, state: ProgressState) => Promise<void>;
   /** False once the interaction token is too old to edit the reply. */
   canSend: () => boolean;
   minIntervalMs: number;
@@ -57,12 +58,13 @@ export class ProgressReporter {
 
   private flush(): void {
     if (this.stopped || !this.latest || !this.options.canSend()) return;
-    const text = this.options.render(this.latest);
+    const state = this.latest;
+    const text = this.options.render(state);
     if (text === this.lastText) return;
     this.lastText = text;
     this.lastSentAt = this.options.now();
     this.inFlight = this.inFlight
-      .then(() => this.options.send(text))
+      .then(() => this.options.send(text, state))
       .catch((error: unknown) => this.options.logger.debug({ err: error }, 'progress edit failed'));
   }
 }
