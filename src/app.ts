@@ -17,6 +17,7 @@ import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import { JobCancellations } from './jobs/cancellation.js';
+import { ActiveJobCap } from './jobs/member-cap.js';
 import { ImageRelay } from './jobs/relay.js';
 import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -200,6 +201,7 @@ export function createApp({
     deliveries,
     waker,
     cancels,
+    onState: (jobId, state) => jobs.noteState(jobId, state),
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
@@ -221,6 +223,7 @@ export function createApp({
     settings,
     quota,
     jobs,
+    cap: new ActiveJobCap(config.maxActivePerMember, (guildId, userId) => jobs.inFlightFor(guildId, userId)),
     settle,
     logger,
     clock,

@@ -26,6 +26,8 @@ export type RefusalReason =
   | { code: 'not_an_image'; contentType: string | null }
   | { code: 'image_too_large'; bytes: number; max: number }
   | { code: 'delete_not_allowed' }
+  /** The member has MAX_ACTIVE_PER_MEMBER images in progress in this server already. */
+  | { code: 'too_many_in_progress'; inProgress: number; max: number }
   /** Cancel pressed by someone who is neither the job's member nor a moderator. */
   | { code: 'cancel_not_allowed' }
   /** Cancel pressed after the job's createTask left: KIE bills a started task and cannot stop it. */

@@ -37,6 +37,19 @@ export function aboutWait(ms: number): string {
   return `about ${Math.round(seconds / 60)} min`;
 }
 
+/** One of a member's images in progress (see JobService.inProgressFor). */
+export interface InProgressView {
+  prompt: string;
+  state: { state: string; queuePosition?: number; etaMs?: number } | undefined;
+}
+
+/** A prompt cut short for a list line, with nothing in it that Discord would format or link. */
+function shortPrompt(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ').trim();
+  const cut = flat.length > 60 ? `${[...flat].slice(0, 57).join('')}…` : flat;
+  return cut.replace(/[\\`*_~|>#[\]()<@]/g, (char) => `\\${char}`);
+}
+
 export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
 
 function limitRule(rule: LimitRuleView): string {
@@ -98,6 +111,8 @@ export const messages = {
         : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
   serverCapReached: (cap: number, resetsAt: number) =>
     `This server has used its ${plural(cap, 'image')} for today (a limit for all members together, set by its admins). It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  tooManyInProgress: (inProgress: number, max: number) =>
+    `You have ${plural(inProgress, 'image')} in progress in this server, the most you can have at once (${max}). Wait for one to finish, or cancel one that is still waiting, then try again. Nothing was counted.`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -140,6 +155,8 @@ export const messages = {
         return messages.imageTooLarge(reason.bytes, reason.max);
       case 'delete_not_allowed':
         return messages.deleteNotAllowed;
+      case 'too_many_in_progress':
+        return messages.tooManyInProgress(reason.inProgress, reason.max);
       case 'cancel_not_allowed':
         return messages.cancelNotAllowed;
       case 'cancel_too_late':
@@ -219,15 +236,25 @@ export const messages = {
     `⚠️ The bot could not post to the log channel <#${channelId}>: give it **View Channel**, **Send Messages** and **Embed Links** there, or pick another with \`/imagine-admin log\`.`,
 
   // /quota
-  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inFlight: number) =>
+  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inProgress: readonly InProgressView[]) =>
     [
       `**Today:** ${quota.used}/${quota.limit} images used, ${Math.max(0, quota.limit - quota.used)} left.`,
       quota.rule === undefined ? undefined : `**Your limit:** ${plural(quota.limit, 'image')} a day, ${limitRule(quota.rule)}.`,
       `**Resets:** ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
-      inFlight > 0 ? `**In progress:** ${plural(inFlight, 'image')}.` : undefined,
+      inProgress.length > 0 ? `**In progress:** ${plural(inProgress.length, 'image')}.` : undefined,
+      ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
     ]
       .filter(Boolean)
       .join('\n'),
+
+  /** What an image in progress is doing, in a few words. */
+  jobState(state: InProgressView['state']): string {
+    if (state === undefined) return 'about to start';
+    if (state.queuePosition !== undefined && state.queuePosition > 0) {
+      return `waiting for a free slot, ${ordinal(state.queuePosition)} in line${state.etaMs === undefined ? '' : `, ${aboutWait(state.etaMs)}`}`;
+    }
+    return (STATE_LABELS[state.state] ?? 'Working on it').toLowerCase();
+  },
 
   // /imagine-admin
   adminOnly: 'You need the **Manage Server** permission to use this command.',

@@ -25,7 +25,7 @@ export interface Services {
   clock: Clock;
   settings: GuildSettingsStore;
   quota: QuotaService;
-  jobs: Pick<JobService, 'inFlightFor'>;
+  jobs: Pick<JobService, 'inFlightFor' | 'inProgressFor'>;
   /** Cancel presses against the jobs this process runs. */
   cancels: Pick<JobCancellations, 'cancel'>;
   /** The one way an interaction starts a job. */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { Refusal, type RefusalReason } from '../errors.js';
 import { admit, type AdmissionDeps } from '../jobs/admission.js';
 import type { ImagineRequest, JobIn } from '../jobs/job.js';
+import type { ActiveJobCap } from '../jobs/member-cap.js';
 import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
 import type { Logger } from '../log.js';
@@ -38,6 +39,8 @@ export interface JobInteraction {
 
 export interface JobIntakeDeps extends AdmissionDeps {
   jobs: Pick<JobService, 'start'>;
+  /** MAX_ACTIVE_PER_MEMBER: checked first, so a refused request reserves nothing. */
+  cap?: Pick<ActiveJobCap, 'claim'>;
   settle: Settle;
   logger: Logger;
   clock: Clock;
@@ -56,6 +59,20 @@ export type JobIntake = (interaction: JobInteraction, request: ImagineRequest) =
 
 export function createJobIntake(deps: JobIntakeDeps): JobIntake {
   const deadlineMs = deps.admissionDeadlineMs ?? ADMISSION_DEADLINE_MS;
+  const intake = startJob(deps, deadlineMs);
+  return async (interaction, request) => {
+    const claim = deps.cap?.claim(interaction.guildId, interaction.user.id);
+    if (claim && !claim.ok) throw new Refusal(claim.refusal);
+    try {
+      await intake(interaction, request);
+    } finally {
+      // By now the job runs (and counts as running) or was refused.
+      claim?.release();
+    }
+  };
+}
+
+function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
   return async (interaction, request) => {
     const { guildId } = interaction;
     const userId = interaction.user.id;

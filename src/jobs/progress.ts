@@ -18,6 +18,8 @@ export interface ProgressReporterOptions {
   firstEditDelayMs?: number;
   now: () => number;
   logger: Logger;
+  /** Told of every state at once, whether or not an edit goes out (e.g. what /quota lists). */
+  onUpdate?: (state: ProgressState) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export class ProgressReporter {
 
   update(state: ProgressState): void {
     if (this.stopped) return;
+    this.options.onUpdate?.(state);
     this.latest = state;
     if (this.timer) return;
     const wait = Math.max(0, this.lastSentAt + this.options.minIntervalMs - this.options.now());

@@ -66,6 +66,8 @@ export interface JobRunnerDeps {
   deliveries?: DeliveryRecorder;
   /** Lets a KIE callback cut a watch's pause short. */
   waker?: TaskWaker;
+  /** Told of each job's status as it changes (what /quota lists). */
+  onState?: (jobId: string, state: ProgressState) => void;
   /** Cancel presses: a job may be called off until its createTask leaves. */
   cancels?: Pick<JobCancellations, 'register'>;
   logger: Logger;
@@ -311,6 +313,7 @@ export class JobRunner {
       firstEditDelayMs: this.options.firstProgressEditMs * (1 + this.options.random()),
       now: () => clock.now(),
       logger: this.deps.logger,
+      ...(this.deps.onState ? { onUpdate: (state: ProgressState) => this.deps.onState?.(job.id, state) } : {}),
     });
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import type { PendingAcknowledgements } from './acknowledgements.js';
 import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
+import type { ProgressState } from './progress.js';
 import type { JobRunner } from './runner.js';
 import type { Settle } from './settlement.js';
 
@@ -24,6 +25,16 @@ export interface JobServiceDeps {
 interface RunningJob {
   job: JobRecord;
   done: Promise<void>;
+  /** What its status shows now (undefined until the runner first says). */
+  state?: ProgressState;
+}
+
+/** One of a member's images in progress, as /quota lists it. */
+export interface JobInProgress {
+  jobId: string;
+  prompt: string;
+  createdAt: number;
+  state: ProgressState | undefined;
 }
 
 /** Runs jobs: starts admitted ones, resumes the ledger's at start-up, parks them all on shutdown. */
@@ -40,6 +51,20 @@ export class JobService {
     let count = 0;
     for (const { job } of this.running.values()) if (job.guildId === guildId && job.userId === userId) count += 1;
     return count;
+  }
+
+  /** The member's images in progress in this server (waiting or running in this process), oldest first. */
+  inProgressFor(guildId: string, userId: string): JobInProgress[] {
+    return [...this.running.values()]
+      .filter(({ job }) => job.guildId === guildId && job.userId === userId)
+      .map(({ job, state }) => ({ jobId: job.id, prompt: job.request.prompt, createdAt: job.createdAt, state }))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The runner tells what a job's status shows, for /quota. */
+  noteState(jobId: string, state: ProgressState): void {
+    const entry = this.running.get(jobId);
+    if (entry) entry.state = state;
   }
 
   get inFlight(): number {

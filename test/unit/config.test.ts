@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       storageUrl: 'sqlite://data/bot.sqlite',
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
+      maxActivePerMember: 4,
       logLevel: 'info',
       logFormat: 'json',
       callbackUrl: undefined,
