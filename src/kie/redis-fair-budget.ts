@@ -113,7 +113,8 @@ export interface RedisFairBudgetOptions {
   onError?: (error: unknown) => void;
 }
 
-const DEFAULT_LEASE_MS = 3_000;
+/** Long enough for a busy process's event loop, short enough that a dead one's waiters soon stop blocking the line. */
+const DEFAULT_LEASE_MS = 5_000;
 /** How soon to look again when the window has room but the head of the line is another process's. */
 const OTHERS_TURN_MS = 25;
 
