@@ -41,6 +41,7 @@ import { GuildSettingsStore } from './moderation/settings.js';
 import { checkHealth, gatewayConnected, type HealthReport } from './ops/health.js';
 import { createBotMetrics, type BotMetrics } from './ops/metrics.js';
 import { QuotaService } from './quota/quota-service.js';
+import { PriorityRoles } from './queue/priority-roles.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
 import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
@@ -219,10 +220,12 @@ export function createApp({
     rememberStarted: (job) => budgets.create.rememberStart?.({ guildId: job.guildId, userId: job.userId }, job.submittedAt),
   });
   metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: createBudget.waiting }));
+  const priorityRoles = new PriorityRoles(storage.kv);
   const startJob = createJobIntake({
     settings,
     quota,
     jobs,
+    hasPriority: (guildId, roleIds) => priorityRoles.hasPriority(guildId, roleIds),
     cap: new ActiveJobCap(config.maxActivePerMember, (guildId, userId) => jobs.inFlightFor(guildId, userId)),
     settle,
     logger,
@@ -240,6 +243,7 @@ export function createApp({
     quota,
     jobs,
     cancels,
+    priorityRoles,
     startJob,
     history: storage.history,
     editSources,

@@ -8,6 +8,7 @@ export const MAX_MESSAGE_CONTENT = 2000;
 const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
 const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
 const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+const roleList = (ids: readonly string[]): string => ids.map((id) => `<@&${id}>`).join(', ');
 const channelList = (ids: readonly string[]): string => ids.map((id) => `<#${id}>`).join(', ');
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -274,6 +275,15 @@ export const messages = {
     all.length === 0 ? `<#${channelId}> is off the list; /imagine works in every channel again.` : `<#${channelId}> is off the list. Allowed channels: ${channelList(all)}.`,
   channelNotAllowed: (channelId: string) => `<#${channelId}> was not on the list.`,
   channelsList: (all: readonly string[]) => (all.length === 0 ? '/imagine works in every channel (no list).' : `/imagine works only in: ${channelList(all)}.`),
+  priorityRoleAdded: (roleId: string, all: readonly string[]) =>
+    `Members with <@&${roleId}> now come first when images wait for the image service (fair among themselves). Priority roles: ${roleList(all)}.`,
+  priorityRoleAlready: (roleId: string) => `<@&${roleId}> already had priority.`,
+  priorityRolesFull: (max: number) => `At most ${max} roles can have priority.`,
+  priorityRoleRemoved: (roleId: string, all: readonly string[]) =>
+    all.length === 0 ? `<@&${roleId}> no longer has priority; no role has.` : `<@&${roleId}> no longer has priority. Priority roles: ${roleList(all)}.`,
+  priorityRoleNotListed: (roleId: string) => `<@&${roleId}> did not have priority.`,
+  priorityRolesList: (all: readonly string[]) =>
+    all.length === 0 ? 'No role has priority: waiting images go in the fair order for everyone.' : `Members with these roles come first: ${roleList(all)}.`,
   creditsBalance: (credits: number, images: number) =>
     `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at 6.5 credits each (about $0.0325 an image).`,
   creditsUnavailable: 'The bot could not read the KIE credit balance right now. Please try again in a minute.',

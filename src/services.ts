@@ -18,6 +18,7 @@ import type { ModerationLog } from './moderation/mod-log.js';
 import type { SpendCounter } from './spend/spend.js';
 import type { GuildSettingsStore } from './moderation/settings.js';
 import type { QuotaService } from './quota/quota-service.js';
+import type { PriorityRoles } from './queue/priority-roles.js';
 
 /** What interaction handlers may use; built once in app.ts and injected. No secrets: handlers never need them. */
 export interface Services {
@@ -26,6 +27,8 @@ export interface Services {
   settings: GuildSettingsStore;
   quota: QuotaService;
   jobs: Pick<JobService, 'inFlightFor' | 'inProgressFor'>;
+  /** The roles whose members come first in the waiting line (/imagine-admin priority). */
+  priorityRoles: Pick<PriorityRoles, 'add' | 'remove' | 'list'>;
   /** Cancel presses against the jobs this process runs. */
   cancels: Pick<JobCancellations, 'cancel'>;
   /** The one way an interaction starts a job. */

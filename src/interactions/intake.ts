@@ -39,6 +39,8 @@ export interface JobInteraction {
 
 export interface JobIntakeDeps extends AdmissionDeps {
   jobs: Pick<JobService, 'start'>;
+  /** Whether a member with these roles comes first in the waiting line (a priority role). */
+  hasPriority?: (guildId: string, roleIds: readonly string[]) => Promise<boolean>;
   /** MAX_ACTIVE_PER_MEMBER: checked first, so a refused request reserves nothing. */
   cap?: Pick<ActiveJobCap, 'claim'>;
   settle: Settle;
@@ -92,6 +94,11 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       parentChannelId: interaction.parentChannelId?.bind(interaction),
       prompt: request.prompt,
     });
+    // Read beside admission (cached per server); a failed read only costs the member their priority.
+    const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not read the priority roles');
+      return false;
+    });
     let deferred = false;
     if (!(await settlesWithin(admission, deadlineMs))) {
       deferred = await defer('could not acknowledge the interaction while admission was slow');
@@ -106,7 +113,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       deps.onRefused?.(interaction, request, verdict.refusal);
       throw new Refusal(verdict.refusal);
     }
-    const job = jobFor(interaction, request, verdict.reservation.scope);
+    const job = { ...jobFor(interaction, request, verdict.reservation.scope), ...((await priority) ? { priority: true } : {}) };
     if (!deferred && !(await defer('could not acknowledge the interaction; refunding'))) {
       await deps.settle(job, 'refunded');
       return;
