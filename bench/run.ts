@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeImages, FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
+import { runFairness } from './fairness.js';
 import { DEFER_RATIO_TARGET, deferVerdict, median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
@@ -337,6 +338,9 @@ async function main(): Promise<void> {
       repeat: { type: 'string', default: '1' },
       'timeout-seconds': { type: 'string', default: '900' },
       profile: { type: 'string' },
+      // The fairness run (FIFO vs fair, see bench/fairness.ts) follows the load run; these pick one of them.
+      'fairness-only': { type: 'boolean', default: false },
+      'skip-fairness': { type: 'boolean', default: false },
     },
   });
   const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
@@ -360,6 +364,20 @@ async function main(): Promise<void> {
   // Bundles live inside the project so that their bare imports resolve to its node_modules.
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
+    const fairness = async () =>
+      runFairness(
+        [
+          { label: 'naive', entry: await bundle('bench/naive-bot.ts', outdir) },
+          { label: 'FIFO', entry: await bundle('bench/fifo-bot.ts', outdir) },
+          { label: 'fair (ours)', entry: await bundle('src/main.ts', outdir) },
+        ],
+        options.start,
+        images,
+      );
+    if (values['fairness-only']) {
+      console.log(JSON.stringify({ fairness: await fairness() }));
+      return;
+    }
     const floorEntries = { 'discord.js': await bundle('bench/floor-bot.ts', outdir), 'no library': await bundle('bench/raw-floor-bot.ts', outdir) };
     const configurations = [{ label: 'ours', entry: await bundle('src/main.ts', outdir) }];
     if (values.baseline && !values['ours-only']) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
@@ -389,7 +407,10 @@ async function main(): Promise<void> {
     console.log(`\ndefer target${medians}:`);
     console.log(`  defer p99 ratio ours/floor = ${verdict.ratio} (${oursP99} ms / ${floorP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${mark(verdict.withinRatio)}`);
     console.log(`  ours vs naive baseline: ${oursP99} ms vs ${naiveP99 ?? '–'} ms (target: not above): ${mark(verdict.notAboveNaive)}`);
-    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries }));
+    const fair = values['skip-fairness'] ? undefined : await fairness();
+    console.log(
+      JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries, fairness: fair }),
+    );
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
