@@ -35,6 +35,9 @@ interface FairnessResult {
   /** When the heavy member's 40th create reached KIE, after their burst (s). */
   heavyLastCreateS: number | undefined;
   rejected429: number;
+  /** Of the heavy member's 40: how many were deferred (admitted) and how many reached KIE as a task. */
+  heavyDeferred: number;
+  heavyCreated: number;
 }
 
 function durationFor(prompt: string): number {
@@ -58,7 +61,7 @@ async function runOne({ label, entry }: FairnessEntry, start: { env: Record<stri
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const heavyAt = Date.now();
-    for (let i = 0; i < 40; i += 1) imagine(discord, `heavy ${i}: a lighthouse at dusk`, HEAVY);
+    const heavy = Array.from({ length: 40 }, (_, i) => imagine(discord, `heavy ${i}: a lighthouse at dusk`, HEAVY));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const lightAt = Date.now();
     const light = LIGHT.map((user, i) => imagine(discord, `light ${i}: a lighthouse at dusk`, user));
@@ -77,6 +80,8 @@ async function runOne({ label, entry }: FairnessEntry, start: { env: Record<stri
       })),
       heavyLastCreateS: heavyCreates.length === 40 ? seconds(Math.max(...heavyCreates), heavyAt) : undefined,
       rejected429: kie.rejected429.create,
+      heavyDeferred: heavy.filter((interaction) => interaction.responses[0]?.type === 5).length,
+      heavyCreated: heavyCreates.length,
     };
   } finally {
     await bot?.kill('SIGKILL');
@@ -105,6 +110,7 @@ export async function runFairness(entries: FairnessEntry[], start: { env: Record
   ];
   rows.push(stat('median', median), stat('max', (values) => Math.max(...values)));
   rows.push(['heavy 40th create', ...results.map((result) => show(result.heavyLastCreateS))]);
+  rows.push(['heavy deferred / created', ...results.map((result) => `${result.heavyDeferred} / ${result.heavyCreated}`)]);
   rows.push(['KIE 429s (create)', ...results.map((result) => String(result.rejected429))]);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i]!.length)));
   const format = (row: string[]) => row.map((text, i) => (i === 0 ? text.padEnd(widths[i]!) : text.padStart(widths[i]!))).join('  ');
