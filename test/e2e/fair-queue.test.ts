@@ -32,7 +32,7 @@ function acceptedPrompts(kie: FakeKie): Array<{ prompt: string; at: number }> {
 
 async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: readonly Harness[], label: string): Promise<void> {
   const heavy: Sent[] = Array.from({ length: 40 }, (_, i) => ({ prompt: `heavy ${i}`, sentAt: Date.now(), interaction: heavyBot.imagine({ prompt: `heavy ${i}`, user: HEAVY }) }));
-  await kie.waitFor(() => acceptedPrompts(kie).length >= 20, 15_000);
+  await kie.waitFor(() => acceptedPrompts(kie).length >= 20, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const light: Sent[] = LIGHT.map((user, i) => {
     const bot = lightBots[i % lightBots.length]!;
