@@ -16,6 +16,10 @@ import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 const HEAVY: FakeUserSpec = { id: '1310000000000000001', username: 'heavy' };
 const LIGHT: FakeUserSpec[] = Array.from({ length: 10 }, (_, i) => ({ id: `13100000000000001${String(i).padStart(2, '0')}`, username: `light${i}` }));
 const ENV = { QUOTA_DAILY: '100', MAX_ACTIVE_PER_MEMBER: '100' };
+/** Status edits of 50 waiting jobs at the harness's usual 200 ms would load the test process itself. */
+const TUNING = { progressIntervalMs: 1_000 };
+/** How far apart two requests granted together may reach KIE in the wrong order (see expectFairOrder). */
+const SWAP_SLACK_MS = 250;
 
 interface Sent {
   interaction: FakeInteraction;
@@ -39,7 +43,8 @@ async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: reado
     return { prompt: `light ${i}`, sentAt: Date.now(), interaction: bot.imagine({ prompt: `light ${i}`, user }) };
   });
   // The ten light creates and the heavy member's 21st.
-  await kie.waitFor(() => acceptedPrompts(kie).length >= 31, 30_000);
+  const count = (prefix: string) => acceptedPrompts(kie).filter((create) => create.prompt.startsWith(prefix)).length;
+  await kie.waitFor(() => count('light') >= 10 && count('heavy') >= 21, 30_000);
   const order = acceptedPrompts(kie);
   const heavy21st = order.filter((create) => create.prompt.startsWith('heavy'))[20]!;
   const lightCreates = order.filter((create) => create.prompt.startsWith('light'));
@@ -51,11 +56,10 @@ async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: reado
 
   expect(order.slice(0, 20).every((create) => create.prompt.startsWith('heavy'))).toBe(true);
   expect(lightCreates).toHaveLength(10);
-  // Two bots (here in one busy test process) granted one after the other may reach KIE a few ms apart, in
-  // either order: the store's grant order is fair, the arrival at KIE of two processes' requests may swap.
-  const slackMs = lightBots.length > 1 ? 250 : 0;
-  for (const create of lightCreates) expect(create.at).toBeLessThanOrEqual(heavy21st.at + slackMs);
-  expect(order.indexOf(heavy21st)).toBeGreaterThanOrEqual(lightBots.length > 1 ? 28 : 30);
+  // When the window reopens, several slots free within milliseconds and the jobs granted them send their
+  // requests together: the grant order is fair, but two requests granted a few ms apart may reach KIE swapped
+  // (more so with two bots in one busy test process). So a light create may trail the 21st by that much.
+  for (const create of lightCreates) expect(create.at).toBeLessThanOrEqual(heavy21st.at + SWAP_SLACK_MS);
   expect(kie.rejected429.create).toBe(0);
   // The light members each saw their place while they waited.
   for (const sent of light) {
@@ -67,7 +71,7 @@ async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: reado
 
 describe('fair order for createTask slots', () => {
   it('on SQLite: after the free window, the ten others all start before the first member’s 21st', async ({ bot }) => {
-    const h = await bot({ env: ENV });
+    const h = await bot({ env: ENV, tuning: TUNING });
     await expectFairOrder(h.kie, h, [h], 'sqlite');
   }, 60_000);
 
@@ -81,7 +85,7 @@ describe('fair order for createTask slots', () => {
     const kie = await FakeKie.start({ defaultScenario: { outcome: 'never' } });
     defer(() => kie.close());
     const dir = await tempDir('fair-restart');
-    const shared = { env: ENV, sharedKie: kie, sharedDiscord: discord, storageUrl: `sqlite://${dir.file('bot.sqlite')}` };
+    const shared = { env: ENV, tuning: TUNING, sharedKie: kie, sharedDiscord: discord, storageUrl: `sqlite://${dir.file('bot.sqlite')}` };
     const before = await bot(shared);
     const heavy = Array.from({ length: 25 }, (_, i) => before.imagine({ prompt: `heavy ${String(i).padStart(2, '0')}`, user: HEAVY }));
     await kie.waitFor(() => acceptedPrompts(kie).length >= 20, 15_000);
@@ -97,11 +101,15 @@ describe('fair order for createTask slots', () => {
     const restartedAt = Date.now();
     await bot(shared);
     await kie.waitFor(() => acceptedPrompts(kie).length >= 28, 20_000);
-    const after = acceptedPrompts(kie).slice(20).map((create) => create.prompt);
-    console.info(`[fair-queue restart] after the restart, the first create came ${((acceptedPrompts(kie)[20]!.at - restartedAt) / 1000).toFixed(1)} s later: ${after.join(', ')}`);
-    // The three light members first (no starts), then the heavy member's five (20 starts in the last ten minutes).
-    expect(after.slice(0, 3).sort()).toEqual(['light 0', 'light 1', 'light 2']);
-    expect(after.slice(3).every((prompt) => prompt.startsWith('heavy') && !started.has(prompt))).toBe(true);
+    const after = acceptedPrompts(kie).slice(20);
+    console.info(`[fair-queue restart] after the restart, the first create came ${((after[0]!.at - restartedAt) / 1000).toFixed(1)} s later: ${after.map((create) => create.prompt).join(', ')}`);
+    // The three light members first (no starts), then the heavy member's five (20 starts in the last ten
+    // minutes), up to requests granted together reaching KIE swapped.
+    const firstHeavy = Math.min(...after.filter((create) => create.prompt.startsWith('heavy')).map((create) => create.at));
+    const lights = after.filter((create) => create.prompt.startsWith('light'));
+    expect(lights.map((create) => create.prompt).sort()).toEqual(['light 0', 'light 1', 'light 2']);
+    for (const create of lights) expect(create.at).toBeLessThanOrEqual(firstHeavy + SWAP_SLACK_MS);
+    expect(after.filter((create) => create.prompt.startsWith('heavy')).every((create) => !started.has(create.prompt))).toBe(true);
     // The restarted bot knew KIE's window was still full: it waited instead of being refused.
     expect(kie.rejected429.create).toBe(0);
     expect(kie.creates.length - createsBefore).toBe(8);
@@ -112,8 +120,8 @@ describe('fair order for createTask slots', () => {
       const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
       defer(() => kie.close());
       const store = redisBotStorage(defer);
-      const first = await bot({ env: ENV, sharedKie: kie, ...store });
-      const second = await bot({ env: ENV, sharedKie: kie, ...store });
+      const first = await bot({ env: ENV, tuning: TUNING, sharedKie: kie, ...store });
+      const second = await bot({ env: ENV, tuning: TUNING, sharedKie: kie, ...store });
       await expectFairOrder(kie, first, [first, second], 'redis, two bots');
     }, 60_000);
   });

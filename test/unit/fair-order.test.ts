@@ -91,3 +91,35 @@ describe('a fair SlidingWindowBudget', () => {
     expect(order).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'a4']);
   });
 });
+
+describe('a fair SlidingWindowBudget after a restart', () => {
+  it('counts the started tasks it is told of: in the window, and against their member', async () => {
+    let time = 50_000;
+    const timers: Array<{ at: number; fire: () => void }> = [];
+    const setTimer: SetTimer = (fire, ms) => {
+      const timer = { at: time + ms, fire };
+      timers.push(timer);
+      return () => {
+        const index = timers.indexOf(timer);
+        if (index >= 0) timers.splice(index, 1);
+      };
+    };
+    const budget = new SlidingWindowBudget({ limit: 4, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    for (let i = 0; i < 4; i += 1) budget.rememberStart({ guildId: 'g1', userId: 'heavy' }, 49_500 + i * 10);
+    const order: string[] = [];
+    const all = [
+      ...[1, 2, 3].map((i) => budget.acquire({ claimant: claimant('heavy', 40_000 + i) }).then(() => order.push(`heavy${i}`))),
+      ...[1, 2].map((i) => budget.acquire({ claimant: claimant(`light${i}`, 49_000 + i) }).then(() => order.push(`light${i}`))),
+    ];
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    while (timers.length > 0) {
+      const next = timers.sort((x, y) => x.at - y.at).shift()!;
+      time = next.at;
+      next.fire();
+      await Promise.resolve();
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['light1', 'light2', 'heavy1', 'heavy2', 'heavy3']);
+  });
+});
