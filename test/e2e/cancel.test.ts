@@ -37,9 +37,10 @@ describe('cancel a waiting image', () => {
     const first = h.imagine({ prompt: 'first', user: member(1) });
     await h.kie.waitFor(() => createdPrompts(h).length === 1);
     const second = h.imagine({ prompt: 'second', user: member(2) });
-    const third = h.imagine({ prompt: 'third', user: member(3) });
     const status = await waitingStatus(second);
     expect(status.content).toMatch(/^⏳ Waiting for a free slot: 1st in line, (about \d+ s|any moment now) · \d+s$/);
+    const third = h.imagine({ prompt: 'third', user: member(3) });
+    await waitingStatus(third);
 
     // Someone else may not cancel it.
     const refused = press(h.discord, status, 'Cancel', STRANGER);
