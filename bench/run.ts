@@ -10,6 +10,7 @@ import { redisOf } from '../test/helpers/storage.js';
 import { GuildSettingsStore } from '../src/policy/settings-store.js';
 import { openStorage } from '../src/storage/index.js';
 import { DEFAULT_KEY_PREFIX } from '../src/storage/types.js';
+import { runFairness } from './fairness.js';
 import { DEFER_RATIO_TARGET, deferVerdict, median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
@@ -412,6 +413,9 @@ async function main(): Promise<void> {
       'prompt-length': { type: 'string', default: '0' },
       'timeout-seconds': { type: 'string', default: '900' },
       profile: { type: 'string' },
+      // The fairness run (FIFO vs fair, see bench/fairness.ts) follows the load run; these pick one of them.
+      'fairness-only': { type: 'boolean', default: false },
+      'skip-fairness': { type: 'boolean', default: false },
     },
   });
   const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
@@ -446,6 +450,20 @@ async function main(): Promise<void> {
   // Bundles live inside the project so that their bare imports resolve to its node_modules.
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
+    const fairness = async () =>
+      runFairness(
+        [
+          { label: 'naive', entry: await bundle('bench/naive-bot.ts', outdir) },
+          { label: 'FIFO', entry: await bundle('bench/fifo-bot.ts', outdir) },
+          { label: 'fair (ours)', entry: await bundle('src/main.ts', outdir) },
+        ],
+        options.start,
+        images,
+      );
+    if (values['fairness-only']) {
+      console.log(JSON.stringify({ fairness: await fairness() }));
+      return;
+    }
     const floorEntries = { 'discord.js': await bundle('bench/floor-bot.ts', outdir), 'no library': await bundle('bench/raw-floor-bot.ts', outdir) };
     const configurations = [{ label: 'ours', entry: await bundle('src/main.ts', outdir) }];
     if (values.baseline && !values['ours-only']) configurations.push({ label: 'baseline', entry: await bundle('bench/naive-bot.ts', outdir) });
@@ -476,7 +494,10 @@ async function main(): Promise<void> {
     console.log(`  defer p99 ratio ours/floor = ${verdict.ratio} (${oursP99} ms / ${floorP99} ms; target ≤ ${DEFER_RATIO_TARGET}): ${mark(verdict.withinRatio)}`);
     console.log(`  ours vs naive baseline: ${oursP99} ms vs ${naiveP99 ?? '–'} ms (target: not above): ${mark(verdict.notAboveNaive)}`);
     if (naiveP99 !== undefined) console.log(`  ${naiveRatioLine(oursP99, naiveP99)}`);
-    console.log(JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries }));
+    const fair = values['skip-fairness'] ? undefined : await fairness();
+    console.log(
+      JSON.stringify({ machine: { cores: cpus().length, node: process.version }, options, deferFloorMs: floors, deferTarget: { oursP99, floorP99, naiveP99, ...verdict }, summaries, fairness: fair }),
+    );
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }

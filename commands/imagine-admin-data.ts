@@ -20,6 +20,7 @@ const channel = (description: string): APIApplicationCommandChannelOption => ({
   required: true,
   channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
 });
+const priorityRole = { type: ApplicationCommandOptionType.Role, name: 'role', description: 'The role', required: true } as const;
 const word = { type: ApplicationCommandOptionType.String, name: 'word', description: 'A word or short phrase', required: true, max_length: 64 } as const;
 
 export const imagineAdminCommand = {
@@ -97,6 +98,16 @@ export const imagineAdminCommand = {
       name: 'cap',
       description: "Cap the server's images per day, all members together",
       options: [{ type: ApplicationCommandOptionType.Integer, name: 'images', description: 'Images per day (0 = no cap)', required: true, min_value: 0, max_value: MAX_DAILY_LIMIT }],
+    },
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: 'priority',
+      description: 'Roles whose members come first when images wait for the image service',
+      options: [
+        { type: ApplicationCommandOptionType.Subcommand, name: 'add', description: 'Members with this role come first in the line', options: [priorityRole] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'remove', description: 'Take a role off the priority list', options: [priorityRole] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the priority roles' },
+      ],
     },
     { type: ApplicationCommandOptionType.Subcommand, name: 'credits', description: "KIE's remaining credits and about how many images they pay for" },
     { type: ApplicationCommandOptionType.Subcommand, name: 'pause', description: 'Pause image generation in this server' },

@@ -5,6 +5,7 @@ import { SettingsError } from '../src/policy/settings-store.js';
 import type { Command, GuildCommandInteraction, Services } from '../src/services.js';
 import { formatGuildUsage, formatMemberUsage } from '../src/admin/usage-report.js';
 import { imagesFor } from '../src/kie/credit-monitor.js';
+import { MAX_PRIORITY_ROLES } from '../src/queue/priority-roles.js';
 import { imagineAdminCommand } from './imagine-admin-data.js';
 
 type Action = (interaction: GuildCommandInteraction, services: Services, guildId: string) => Promise<string>;
@@ -80,6 +81,20 @@ const actions: Record<string, Action> = {
     const images = interaction.options.getInteger('images', true);
     await settings.setDailyCap(guildId, images);
     return images === 0 ? messages.capRemoved : messages.capSet(images);
+  },
+  async 'priority add'(interaction, { priorityRoles }, guildId) {
+    const role = interaction.options.getRole('role', true);
+    const result = await priorityRoles.add(guildId, role.id);
+    if (result === 'full') return messages.priorityRolesFull(MAX_PRIORITY_ROLES);
+    return result === 'added' ? messages.priorityRoleAdded(role.id, await priorityRoles.list(guildId)) : messages.priorityRoleAlready(role.id);
+  },
+  async 'priority remove'(interaction, { priorityRoles }, guildId) {
+    const role = interaction.options.getRole('role', true);
+    const removed = (await priorityRoles.remove(guildId, role.id)) === 'removed';
+    return removed ? messages.priorityRoleRemoved(role.id, await priorityRoles.list(guildId)) : messages.priorityRoleNotListed(role.id);
+  },
+  async 'priority list'(_interaction, { priorityRoles }, guildId) {
+    return messages.priorityRolesList(await priorityRoles.list(guildId));
   },
   async credits(_interaction, { credits, logger, operator }, guildId) {
     if (!operator.isOperatorGuild(guildId)) throw new Refusal({ code: 'operator_only' });

@@ -8,7 +8,7 @@ export const quota: Command = {
   data: quotaCommand,
   async execute(interaction, services) {
     const status = await services.quota.status(interaction.guildId, interaction.user.id, memberRoleIds(interaction));
-    const inFlight = services.jobs.inFlightFor(interaction.guildId, interaction.user.id);
-    await interaction.reply({ content: messages.quotaStatus(status, inFlight), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const inProgress = services.jobs.inProgressFor(interaction.guildId, interaction.user.id);
+    await interaction.reply({ content: messages.quotaStatus(status, inProgress), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

@@ -16,6 +16,8 @@ import { EditSourceStore } from './interactions/edit-sources.js';
 import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
+import { JobCancellations } from './jobs/cancellation.js';
+import { ActiveJobCap } from './jobs/member-cap.js';
 import { ImageRelay } from './jobs/relay.js';
 import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
@@ -41,6 +43,7 @@ import { createBotMetrics, type BotMetrics } from './ops/metrics.js';
 import { MembershipCheck } from './discord/membership.js';
 import { OperatorPolicy, publicBotWarning } from './policy/operator.js';
 import { QuotaService } from './quota/quota-service.js';
+import { PriorityRoles } from './queue/priority-roles.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
 import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
@@ -200,6 +203,7 @@ export function createApp({
     },
     failed: (job) => storage.history.remove(job.id),
   };
+  const cancels = new JobCancellations();
   const runner = new JobRunner({
     kie: {
       // A refusal for lack of credits (KIE's 402) is the moment to look at the balance.
@@ -217,6 +221,8 @@ export function createApp({
     polling,
     deliveries,
     waker,
+    cancels,
+    onState: (jobId, state) => jobs.noteState(jobId, state),
     logger,
     clock,
     jobTimeoutMs: config.jobTimeoutMs,
@@ -224,12 +230,23 @@ export function createApp({
     options: runnerOptions,
   });
   const acknowledgements = new PendingAcknowledgements();
-  const jobs = new JobService({ runner, ledger, settle, acknowledgements, logger });
+  const jobs = new JobService({
+    runner,
+    ledger,
+    settle,
+    acknowledgements,
+    logger,
+    // A restarted process knows the tasks its predecessor started: KIE still counts them, and so does the fair order.
+    rememberStarted: (job) => budgets.create.rememberStart?.({ guildId: job.guildId, userId: job.userId }, job.submittedAt),
+  });
   metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: createBudget.waiting }));
+  const priorityRoles = new PriorityRoles(storage.kv);
   const startJob = createJobIntake({
     settings,
     quota,
     jobs,
+    hasPriority: (guildId, roleIds) => priorityRoles.hasPriority(guildId, roleIds),
+    cap: new ActiveJobCap(config.maxActivePerMember, (guildId, userId) => jobs.inFlightFor(guildId, userId)),
     settle,
     logger,
     clock,
@@ -245,6 +262,8 @@ export function createApp({
     settings,
     quota,
     jobs,
+    cancels,
+    priorityRoles,
     startJob,
     history: storage.history,
     editSources,

@@ -45,6 +45,7 @@ const configSchema = discordSchema.extend({
     .default('sqlite://data/bot.sqlite'),
   QUOTA_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(MAX_DAILY_LIMIT).default(10),
   JOB_TIMEOUT_SECONDS: positiveInt(24 * 3600).default(600),
+  MAX_ACTIVE_PER_MEMBER: positiveInt(10_000).default(4),
   CALLBACK_URL: httpUrl.optional(),
   CALLBACK_HOST: interfaceAddress.default('127.0.0.1'),
   CALLBACK_PORT: port.optional(),
@@ -84,6 +85,8 @@ export interface Config extends DiscordConfig {
   readonly storageUrl: string;
   readonly quotaDaily: number;
   readonly jobTimeoutMs: number;
+  /** Images a member may have in progress (waiting or running) per server at once. */
+  readonly maxActivePerMember: number;
   /** Public URL KIE posts task results to; undefined = polling only. */
   readonly callbackUrl: string | undefined;
   readonly callbackPort: number;
@@ -186,6 +189,7 @@ function toConfig(env: Env): Config {
     storageUrl: env.STORAGE_URL,
     quotaDaily: env.QUOTA_DAILY,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
+    maxActivePerMember: env.MAX_ACTIVE_PER_MEMBER,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     callbackUrl: env.CALLBACK_URL,

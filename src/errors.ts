@@ -38,7 +38,15 @@ export type RefusalReason =
   /** A press in a DM on someone else's image. */
   | { code: 'not_your_image' }
   /** An operator-only admin command in a server that is not one of the operator's (OPERATOR_GUILDS). */
-  | { code: 'operator_only' };
+  | { code: 'operator_only' }
+  /** The member has MAX_ACTIVE_PER_MEMBER images in progress in this server already. */
+  | { code: 'too_many_in_progress'; inProgress: number; max: number }
+  /** Cancel pressed by someone who is neither the job's member nor a moderator. */
+  | { code: 'cancel_not_allowed' }
+  /** Cancel pressed after the job's createTask left: KIE bills a started task and cannot stop it. */
+  | { code: 'cancel_too_late' }
+  /** Cancel pressed for a job this process does not run (ended, or another bot process's). */
+  | { code: 'cancel_unknown' };
 
 export type RefusalCode = RefusalReason['code'];
 

@@ -8,6 +8,7 @@ export const MAX_MESSAGE_CONTENT = 2000;
 const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
 const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
 const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
+const roleList = (ids: readonly string[]): string => ids.map((id) => `<@&${id}>`).join(', ');
 const channelList = (ids: readonly string[]): string => ids.map((id) => `<#${id}>`).join(', ');
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
@@ -17,6 +18,37 @@ export function formatDuration(ms: number): string {
   const minutes = Math.floor(seconds / 60);
   const rest = seconds % 60;
   return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+}
+
+/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st… */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/**
+ * A wait estimate, rounded so that it does not change with every second (a status is edited only when its
+ * text changes): "about 5 s" (steps of 5 s under a minute), "about 2 min".
+ */
+export function aboutWait(ms: number): string {
+  const seconds = Math.max(0, ms / 1000);
+  if (seconds < 2.5) return 'any moment now';
+  if (seconds < 60) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  return `about ${Math.round(seconds / 60)} min`;
+}
+
+/** One of a member's images in progress (see JobService.inProgressFor). */
+export interface InProgressView {
+  prompt: string;
+  state: { state: string; queuePosition?: number; etaMs?: number } | undefined;
+}
+
+/** A prompt cut short for a list line, with nothing in it that Discord would format or link. */
+function shortPrompt(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ').trim();
+  const cut = flat.length > 60 ? `${[...flat].slice(0, 57).join('')}…` : flat;
+  return cut.replace(/[\\`*_~|>#[\]()<@]/g, (char) => `\\${char}`);
 }
 
 export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
@@ -50,9 +82,10 @@ const STATE_LABELS: Record<string, string> = {
 };
 
 export const messages = {
-  progress(state: string, elapsedMs: number, queuePosition?: number): string {
+  progress(state: string, elapsedMs: number, queuePosition?: number, etaMs?: number): string {
     if (queuePosition !== undefined && queuePosition > 0) {
-      return `⏳ Waiting for a free slot: #${queuePosition} in line · ${formatDuration(elapsedMs)}`;
+      const wait = etaMs === undefined ? '' : `, ${aboutWait(etaMs)}`;
+      return `⏳ Waiting for a free slot: ${ordinal(queuePosition)} in line${wait} · ${formatDuration(elapsedMs)}`;
     }
     const label = STATE_LABELS[state] ?? 'Working on it';
     return `🎨 ${label}… · ${formatDuration(elapsedMs)}`;
@@ -88,6 +121,8 @@ export const messages = {
   operatorOnly: "KIE's credit balance is shown only in the bot operator's own servers.",
   limitOverCeiling: (ceiling: number) =>
     `The bot's operator allows at most ${plural(ceiling, 'image')} per member per day, so a limit can be at most ${ceiling}.`,
+  tooManyInProgress: (inProgress: number, max: number) =>
+    `You have ${plural(inProgress, 'image')} in progress in this server, the most you can have at once (${max}). Wait for one to finish, or cancel one that is still waiting, then try again. Nothing was counted.`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -142,6 +177,14 @@ export const messages = {
         return messages.notYourImage;
       case 'operator_only':
         return messages.operatorOnly;
+      case 'too_many_in_progress':
+        return messages.tooManyInProgress(reason.inProgress, reason.max);
+      case 'cancel_not_allowed':
+        return messages.cancelNotAllowed;
+      case 'cancel_too_late':
+        return messages.cancelTooLate;
+      case 'cancel_unknown':
+        return messages.cancelUnknown;
       case 'wrong_channel':
         return messages.wrongChannel(reason.allowed);
     }
@@ -184,6 +227,16 @@ export const messages = {
   wrongChannel: (allowed: readonly string[]) =>
     `Images can be made only in ${allowed.map((id) => `<#${id}>`).join(', ')} in this server. Please use /imagine there.`,
   deleteNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can delete it.',
+
+  // Cancel, while a job waits for the image service
+  cancelLabel: 'Cancel',
+  cancelled: (byModerator: boolean) =>
+    byModerator
+      ? '✖️ Cancelled by a moderator before it started. The quota unit was given back.'
+      : '✖️ Cancelled before it started. Your quota unit was given back.',
+  cancelNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can cancel it.',
+  cancelTooLate: 'Too late to cancel: the image service has already started this image, and a started image cannot be stopped.',
+  cancelUnknown: 'This image is not waiting any more, so there is nothing to cancel.',
   editModalTitle: 'Edit the image',
   editModalLabel: 'What should change?',
   editModalPlaceholder: 'e.g. make it night time, add snow on the roofs',
@@ -205,15 +258,25 @@ export const messages = {
     `⚠️ The bot could not post to the log channel <#${channelId}>: give it **View Channel**, **Send Messages** and **Embed Links** there, or pick another with \`/imagine-admin log\`.`,
 
   // /quota
-  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inFlight: number) =>
+  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inProgress: readonly InProgressView[]) =>
     [
       `**Today:** ${quota.used}/${quota.limit} images used, ${Math.max(0, quota.limit - quota.used)} left.`,
       quota.rule === undefined ? undefined : `**Your limit:** ${plural(quota.limit, 'image')} a day, ${limitRule(quota.rule)}.`,
       `**Resets:** ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
-      inFlight > 0 ? `**In progress:** ${plural(inFlight, 'image')}.` : undefined,
+      inProgress.length > 0 ? `**In progress:** ${plural(inProgress.length, 'image')}.` : undefined,
+      ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
     ]
       .filter(Boolean)
       .join('\n'),
+
+  /** What an image in progress is doing, in a few words. */
+  jobState(state: InProgressView['state']): string {
+    if (state === undefined) return 'about to start';
+    if (state.queuePosition !== undefined && state.queuePosition > 0) {
+      return `waiting for a free slot, ${ordinal(state.queuePosition)} in line${state.etaMs === undefined ? '' : `, ${aboutWait(state.etaMs)}`}`;
+    }
+    return (STATE_LABELS[state.state] ?? 'Working on it').toLowerCase();
+  },
 
   // /imagine-admin
   adminOnly: 'You need the **Manage Server** permission to use this command.',
@@ -233,6 +296,15 @@ export const messages = {
     all.length === 0 ? `<#${channelId}> is off the list; /imagine works in every channel again.` : `<#${channelId}> is off the list. Allowed channels: ${channelList(all)}.`,
   channelNotAllowed: (channelId: string) => `<#${channelId}> was not on the list.`,
   channelsList: (all: readonly string[]) => (all.length === 0 ? '/imagine works in every channel (no list).' : `/imagine works only in: ${channelList(all)}.`),
+  priorityRoleAdded: (roleId: string, all: readonly string[]) =>
+    `Members with <@&${roleId}> now come first when images wait for the image service (fair among themselves). Priority roles: ${roleList(all)}.`,
+  priorityRoleAlready: (roleId: string) => `<@&${roleId}> already had priority.`,
+  priorityRolesFull: (max: number) => `At most ${max} roles can have priority.`,
+  priorityRoleRemoved: (roleId: string, all: readonly string[]) =>
+    all.length === 0 ? `<@&${roleId}> no longer has priority; no role has.` : `<@&${roleId}> no longer has priority. Priority roles: ${roleList(all)}.`,
+  priorityRoleNotListed: (roleId: string) => `<@&${roleId}> did not have priority.`,
+  priorityRolesList: (all: readonly string[]) =>
+    all.length === 0 ? 'No role has priority: waiting images go in the fair order for everyone.' : `Members with these roles come first: ${roleList(all)}.`,
   creditsBalance: (credits: number, images: number) =>
     `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at 6.5 credits each (about $0.0325 an image).`,
   creditsUnavailable: 'The bot could not read the KIE credit balance right now. Please try again in a minute.',

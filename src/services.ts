@@ -11,6 +11,7 @@ import type { CustomId } from './discord/custom-ids.js';
 import type { HistoryStore } from './history/history.js';
 import type { EditSourceStore } from './interactions/edit-sources.js';
 import type { JobIntake } from './interactions/intake.js';
+import type { JobCancellations } from './jobs/cancellation.js';
 import type { JobService } from './jobs/service.js';
 import type { Logger } from './log.js';
 import type { ModerationLog } from './moderation/mod-log.js';
@@ -19,6 +20,7 @@ import type { GuildSettingsStore } from './policy/settings-store.js';
 import type { QuotaService } from './quota/quota-service.js';
 import type { MembershipCheck } from './discord/membership.js';
 import type { OperatorPolicy } from './policy/operator.js';
+import type { PriorityRoles } from './queue/priority-roles.js';
 
 /** What interaction handlers may use; built once in app.ts and injected. No secrets: handlers never need them. */
 export interface Services {
@@ -26,7 +28,11 @@ export interface Services {
   clock: Clock;
   settings: GuildSettingsStore;
   quota: QuotaService;
-  jobs: Pick<JobService, 'inFlightFor'>;
+  jobs: Pick<JobService, 'inFlightFor' | 'inProgressFor'>;
+  /** The roles whose members come first in the waiting line (/imagine-admin priority). */
+  priorityRoles: Pick<PriorityRoles, 'add' | 'remove' | 'list'>;
+  /** Cancel presses against the jobs this process runs. */
+  cancels: Pick<JobCancellations, 'cancel'>;
   /** The one way an interaction starts a job. */
   startJob: JobIntake;
   /** Delivered images, read by their buttons and /history. */

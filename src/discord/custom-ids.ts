@@ -18,7 +18,9 @@ export type CustomId =
   /** The edit modal opened from the "Edit image" message command; the picture waits in the store under `sourceId`. */
   | { kind: 'edit_source'; sourceId: string }
   /** A page of /history. */
-  | { kind: 'history_page'; offset: number };
+  | { kind: 'history_page'; offset: number }
+  /** Cancel under the status of a job that has not reached KIE yet. */
+  | { kind: 'cancel'; jobId: string };
 
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -33,6 +35,8 @@ export function encodeCustomId(id: CustomId): string {
         return ['editsrc', id.sourceId];
       case 'history_page':
         return ['history', String(id.offset)];
+      case 'cancel':
+        return ['cancel', id.jobId];
     }
   })();
   const encoded = [CUSTOM_ID_VERSION, ...parts].join(':');
@@ -52,5 +56,6 @@ export function parseCustomId(text: string): CustomId | 'outdated' | undefined {
   if (verb === 'editjob' && ID.test(argument)) return { kind: 'edit_image', jobId: argument };
   if (verb === 'editsrc' && ID.test(argument)) return { kind: 'edit_source', sourceId: argument };
   if (verb === 'history' && /^\d{1,6}$/.test(argument)) return { kind: 'history_page', offset: Number(argument) };
+  if (verb === 'cancel' && ID.test(argument)) return { kind: 'cancel', jobId: argument };
   return 'outdated';
 }

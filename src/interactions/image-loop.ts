@@ -5,6 +5,7 @@ import type { HistoryEntry } from '../history/history.js';
 import type { ImagineRequest, PictureSource } from '../jobs/job.js';
 import { parseImagineRequest } from '../jobs/request.js';
 import type { ComponentHandlers, Services } from '../services.js';
+import { cancelJob } from './cancel-button.js';
 import { editModal, editText } from './edit-modal.js';
 import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
 import { jobInteractionOf } from './job-interaction.js';
@@ -27,6 +28,8 @@ export const imageLoop: ComponentHandlers = {
       }
       case 'history_page':
         return showHistoryPage(interaction, id.offset, services);
+      case 'cancel':
+        return cancelJob(interaction, id.jobId, services);
       default:
         throw new Refusal({ code: 'component_unknown', component: 'button' });
     }

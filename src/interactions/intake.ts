@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { Refusal, type RefusalReason } from '../errors.js';
 import { admit, type AdmissionDeps } from '../jobs/admission.js';
 import type { ImagineRequest, JobIn } from '../jobs/job.js';
+import type { ActiveJobCap } from '../jobs/member-cap.js';
 import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
 import type { Logger } from '../log.js';
@@ -44,6 +45,10 @@ export interface JobInteraction {
 
 export interface JobIntakeDeps extends AdmissionDeps {
   jobs: Pick<JobService, 'start'>;
+  /** Whether a member with these roles comes first in the waiting line (a priority role). */
+  hasPriority?: (guildId: string, roleIds: readonly string[]) => Promise<boolean>;
+  /** MAX_ACTIVE_PER_MEMBER: checked first, so a refused request reserves nothing. */
+  cap?: Pick<ActiveJobCap, 'claim'>;
   settle: Settle;
   logger: Logger;
   clock: Clock;
@@ -70,6 +75,20 @@ export interface IntakeOptions {
 
 export function createJobIntake(deps: JobIntakeDeps): JobIntake {
   const deadlineMs = deps.admissionDeadlineMs ?? ADMISSION_DEADLINE_MS;
+  const intake = startJob(deps, deadlineMs);
+  return async (interaction, request, options) => {
+    const claim = deps.cap?.claim(interaction.guildId, interaction.user.id);
+    if (claim && !claim.ok) throw new Refusal(claim.refusal);
+    try {
+      await intake(interaction, request, options);
+    } finally {
+      // By now the job runs (and counts as running) or was refused.
+      claim?.release();
+    }
+  };
+}
+
+function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
   return async (interaction, request, options = {}) => {
     const { guildId } = interaction;
     const userId = interaction.user.id;
@@ -89,6 +108,11 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       parentChannelId: interaction.parentChannelId?.bind(interaction),
       currentMember: interaction.currentMember?.bind(interaction),
       prompt: request.prompt,
+    });
+    // Read beside admission (cached per server); a failed read only costs the member their priority.
+    const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
+      log.warn({ err: error }, 'could not read the priority roles');
+      return false;
     });
     let deferred = false;
     if (!(await settlesWithin(admission, deadlineMs))) {
@@ -118,6 +142,8 @@ export function createJobIntake(deps: JobIntakeDeps): JobIntake {
       }
     }
     log.info({ jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
+    // Priority only orders the waiting line, so it is awaited after the defer, never before it.
+    if (await priority) job = { ...job, priority: true };
     await deps.jobs.start(job);
   };
 }

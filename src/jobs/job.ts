@@ -49,6 +49,8 @@ const jobBase = z.object({
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
   deliveryAttempts: z.number().int().nonnegative().optional(),
+  /** The member had one of the server's priority roles when they asked: first in the waiting line. */
+  priority: z.boolean().optional(),
 });
 
 const task = { taskId: z.string().min(1), submittedAt: moment };

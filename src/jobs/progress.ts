@@ -3,11 +3,14 @@ import type { Logger } from '../log.js';
 export interface ProgressState {
   state: string;
   queuePosition?: number;
+  /** About how long until the job's createTask slot (ms), while it waits. */
+  etaMs?: number;
 }
 
 export interface ProgressReporterOptions {
   render: (state: ProgressState) => string;
-  send: (text: string) => Promise<void>;
+  /** Sends the rendered text; `state` is what it was rendered from (e.g. whether a Cancel button goes with it). */
+  send: (text: string, state: ProgressState) => Promise<void>;
   /** False once the interaction token is too old to edit the reply. */
   canSend: () => boolean;
   minIntervalMs: number;
@@ -15,6 +18,8 @@ export interface ProgressReporterOptions {
   firstEditDelayMs?: number;
   now: () => number;
   logger: Logger;
+  /** Told of every state at once, whether or not an edit goes out (e.g. what /quota lists). */
+  onUpdate?: (state: ProgressState) => void;
 }
 
 /**
@@ -35,6 +40,7 @@ export class ProgressReporter {
 
   update(state: ProgressState): void {
     if (this.stopped) return;
+    this.options.onUpdate?.(state);
     this.latest = state;
     if (this.timer) return;
     const wait = Math.max(0, this.lastSentAt + this.options.minIntervalMs - this.options.now());
@@ -55,12 +61,13 @@ export class ProgressReporter {
 
   private flush(): void {
     if (this.stopped || !this.latest || !this.options.canSend()) return;
-    const text = this.options.render(this.latest);
+    const state = this.latest;
+    const text = this.options.render(state);
     if (text === this.lastText) return;
     this.lastText = text;
     this.lastSentAt = this.options.now();
     this.inFlight = this.inFlight
-      .then(() => this.options.send(text))
+      .then(() => this.options.send(text, state))
       .catch((error: unknown) => this.options.logger.debug({ err: error }, 'progress edit failed'));
   }
 }

@@ -86,10 +86,22 @@ export function imageButtons(jobId: string): APIActionRowComponent<APIButtonComp
   };
 }
 
+/** Under the status of a job that waits for KIE: its member (or a moderator) may still call it off. */
+export function cancelButton(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  return {
+    type: ComponentType.ActionRow,
+    components: [
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: messages.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
+    ],
+  };
+}
+
 export function failureNotice(job: JobRecord, reason: string, late: boolean): OutgoingMessage {
   return {
     content: late ? messages.lateFailure(job.userId, reason) : `⚠️ ${reason}`,
     embeds: [],
+    // A job that failed while it waited must not keep its Cancel button.
+    components: [],
     allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }

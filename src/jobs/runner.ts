@@ -6,11 +6,12 @@ import { messages } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type Delivered, type MessageBuilder } from './delivery.js';
 import { failureMessage } from './failure.js';
+import { JobCancelled, type CancelHandle, type JobCancellations } from './cancellation.js';
 import type { JobIn, JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
 import { ProgressReporter, type ProgressState } from './progress.js';
 import type { ImageRelay } from './relay.js';
-import { failureNotice } from './result-message.js';
+import { cancelButton, failureNotice } from './result-message.js';
 import type { Settle } from './settlement.js';
 
 /** How often polls come: a planner shared by every watched task, or a fixed schedule by task age (callback mode). */
@@ -65,6 +66,10 @@ export interface JobRunnerDeps {
   deliveries?: DeliveryRecorder;
   /** Lets a KIE callback cut a watch's pause short. */
   waker?: TaskWaker;
+  /** Told of each job's status as it changes (what /quota lists). */
+  onState?: (jobId: string, state: ProgressState) => void;
+  /** Cancel presses: a job may be called off until its createTask leaves. */
+  cancels?: Pick<JobCancellations, 'register'>;
   logger: Logger;
   clock: Clock;
   jobTimeoutMs: number;
@@ -76,6 +81,8 @@ interface RunContext {
   progress: ProgressReporter;
   signal: AbortSignal;
   log: Logger;
+  /** Until createTask leaves, the member may cancel. */
+  cancel?: CancelHandle | undefined;
 }
 
 /**
@@ -92,7 +99,8 @@ export class JobRunner {
 
   async run(initial: JobRecord, { resumed, signal }: { resumed: boolean; signal: AbortSignal }): Promise<void> {
     const log = this.deps.logger.child({ jobId: initial.id, guildId: initial.guildId, userId: initial.userId });
-    const context: RunContext = { progress: this.progressFor(initial), signal, log };
+    const cancel = initial.phase === 'queued' ? this.deps.cancels?.register(initial) : undefined;
+    const context: RunContext = { progress: this.progressFor(initial, cancel), signal, log, cancel };
     let job = initial;
     try {
       if (job.phase === 'submitting' && resumed) {
@@ -107,6 +115,12 @@ export class JobRunner {
       await this.deliver(job, context);
     } catch (error) {
       await context.progress.stop();
+      if (error instanceof JobCancelled || cancel?.signal.aborted) {
+        // No request left for KIE (claimSend decided that): the unit goes back, and the press edits the status.
+        log.info({ waitedMs: this.deps.clock.now() - job.createdAt }, 'job cancelled by the member before it reached KIE');
+        await this.deps.settle(job, 'refunded').catch((inner: unknown) => log.error({ err: inner }, 'could not refund a cancelled job'));
+        return;
+      }
       if (error instanceof Interrupted || signal.aborted) {
         log.info({ taskId: taskIdOf(job), phase: job.phase }, 'job left in the ledger for the next start');
         return;
@@ -115,20 +129,27 @@ export class JobRunner {
       await this.fail(job, failureMessage(error, this.deps.jobTimeoutMs), context).catch((inner: unknown) => {
         if (!(inner instanceof Interrupted)) log.error({ err: inner }, 'could not report the failure');
       });
+    } finally {
+      cancel?.done();
     }
   }
 
   /** queued → watching: creates the KIE task (the client waits while KIE refuses new tasks for now). */
-  private async submit(job: JobIn<'queued' | 'submitting'>, { progress, signal, log }: RunContext): Promise<JobIn<'watching'>> {
+  private async submit(job: JobIn<'queued' | 'submitting'>, { progress, signal: shutdown, log, cancel }: RunContext): Promise<JobIn<'watching'>> {
+    const signal = cancel ? AbortSignal.any([shutdown, cancel.signal]) : shutdown;
     const started = this.deps.clock.now();
     let current: JobIn<'queued' | 'submitting'> = job;
     const { prompt, aspect, quality, imageUrls } = job.request;
     const input = { prompt, aspect_ratio: aspect, quality, ...(imageUrls === undefined ? {} : { image_urls: imageUrls }) };
     const taskId = await this.deps.kie.createTask(input, {
       signal,
-      onQueuePosition: (queuePosition: number) => progress.update({ state: 'submitting', queuePosition }),
+      onQueuePosition: (queuePosition, etaMs) => progress.update({ state: 'submitting', queuePosition, ...(etaMs === undefined ? {} : { etaMs }) }),
+      // The job's place among everyone waiting for KIE: its member, server and arrival (kept in the ledger).
+      claimant: { userId: job.userId, guildId: job.guildId, arrivedAt: job.createdAt, priority: job.priority === true },
       // Recorded before the request leaves: after a crash we must know a billed task may exist.
       beforeSend: async () => {
+        // Decided in the same tick as the request leaves: a press from now on is told the task has started.
+        if (cancel && !cancel.claimSend()) throw new JobCancelled();
         if (current.phase === 'submitting') return;
         current = { ...current, phase: 'submitting' };
         await this.deps.ledger.update(current);
@@ -137,6 +158,7 @@ export class JobRunner {
       deadline: job.createdAt + this.deps.jobTimeoutMs,
       onRefused: async ({ attempt, waitMs, error }) => {
         log.warn({ attempt, retryInMs: waitMs, kind: error.kind }, 'KIE refused the task for now; retrying');
+        cancel?.reopen();
         current = { ...current, phase: 'queued' };
         await this.persist(current, log);
       },
@@ -269,12 +291,19 @@ export class JobRunner {
     });
   }
 
-  private progressFor(job: JobRecord): ProgressReporter {
+  private progressFor(job: JobRecord, cancel: CancelHandle | undefined): ProgressReporter {
     const { clock } = this.deps;
     return new ProgressReporter({
-      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition),
-      send: async (content) => {
-        await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, { content, embeds: [], allowedMentions: { parse: [] } });
+      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
+      send: async (content, state) => {
+        // A Cancel button while the job waits in line; every other status has none (KIE bills a started task).
+        const cancellable = cancel !== undefined && !cancel.signal.aborted && (state.queuePosition ?? 0) > 0;
+        await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, {
+          content,
+          embeds: [],
+          components: cancellable ? [cancelButton(job.id)] : [],
+          allowedMentions: { parse: [] },
+        });
       },
       canSend: () => tokenUsable(job, clock.now(), this.options.tokenLifetimeMs),
       minIntervalMs: this.options.progressIntervalMs,
@@ -284,6 +313,7 @@ export class JobRunner {
       firstEditDelayMs: this.options.firstProgressEditMs * (1 + this.options.random()),
       now: () => clock.now(),
       logger: this.deps.logger,
+      ...(this.deps.onState ? { onUpdate: (state: ProgressState) => this.deps.onState?.(job.id, state) } : {}),
     });
   }
 

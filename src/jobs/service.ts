@@ -2,8 +2,9 @@ import { setMaxListeners } from 'node:events';
 import { Refusal } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { PendingAcknowledgements } from './acknowledgements.js';
-import type { JobRecord } from './job.js';
+import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
+import type { ProgressState } from './progress.js';
 import type { JobRunner } from './runner.js';
 import type { Settle } from './settlement.js';
 
@@ -16,12 +17,24 @@ export interface JobServiceDeps {
   settle: Settle;
   /** Interactions waiting for their first answer; a new job's KIE work waits for them. */
   acknowledgements: Pick<PendingAcknowledgements, 'settled'>;
+  /** Told at start-up of each job whose KIE task an earlier process started (KIE's window, the fair order). */
+  rememberStarted?: (job: SubmittedJob) => void;
   logger: Logger;
 }
 
 interface RunningJob {
   job: JobRecord;
   done: Promise<void>;
+  /** What its status shows now (undefined until the runner first says). */
+  state?: ProgressState;
+}
+
+/** One of a member's images in progress, as /quota lists it. */
+export interface JobInProgress {
+  jobId: string;
+  prompt: string;
+  createdAt: number;
+  state: ProgressState | undefined;
 }
 
 /** Runs jobs: starts admitted ones, resumes the ledger's at start-up, parks them all on shutdown. */
@@ -38,6 +51,20 @@ export class JobService {
     let count = 0;
     for (const { job } of this.running.values()) if (job.guildId === guildId && job.userId === userId) count += 1;
     return count;
+  }
+
+  /** The member's images in progress in this server (waiting or running in this process), oldest first. */
+  inProgressFor(guildId: string, userId: string): JobInProgress[] {
+    return [...this.running.values()]
+      .filter(({ job }) => job.guildId === guildId && job.userId === userId)
+      .map(({ job, state }) => ({ jobId: job.id, prompt: job.request.prompt, createdAt: job.createdAt, state }))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The runner tells what a job's status shows, for /quota. */
+  noteState(jobId: string, state: ProgressState): void {
+    const entry = this.running.get(jobId);
+    if (entry) entry.state = state;
   }
 
   get inFlight(): number {
@@ -67,6 +94,7 @@ export class JobService {
       this.deps.logger.error({ jobId: row.id, problem: row.problem }, 'job ledger row is not a valid job; quarantined');
     }
     const owned = jobs.filter(owns);
+    for (const job of owned) if (job.phase === 'watching' || job.phase === 'delivering') this.deps.rememberStarted?.(job);
     for (const job of owned) {
       if (this.running.has(job.id)) continue;
       this.deps.logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined, phase: job.phase }, 'resuming job');

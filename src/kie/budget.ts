@@ -1,9 +1,15 @@
+import { compareClaims, estimateWaitMs, RecentStarts, type Claimant } from './fair-order.js';
 import { WaitingLine } from './waiting-line.js';
 
 export interface AcquireOptions {
   signal?: AbortSignal | undefined;
-  /** 1-based place in line whenever it changes while waiting; 0 once granted after having waited. */
-  onPosition?: ((position: number) => void) | undefined;
+  /**
+   * 1-based place in line whenever it changes while waiting, with about how long until the slot (ms) when the
+   * budget can tell; 0 once granted after having waited.
+   */
+  onPosition?: ((position: number, etaMs?: number) => void) | undefined;
+  /** Whose request this is: a fair budget serves waiting claimants in the fair order (see fair-order.ts). */
+  claimant?: Claimant | undefined;
   /**
    * Settles when the granted request is over. Until then the grant counts as happening now; afterwards it is
    * dated to when the answer came. The server saw the request before we saw its answer, so a window measured
@@ -38,6 +44,8 @@ export const MAX_GRANT_HOLD_MS = 60_000;
 /** Permission to send one HTTP request. */
 export interface RequestBudget {
   acquire(options?: AcquireOptions): Promise<void>;
+  /** Told at start-up of a task started before (from the ledger), so the window and the fair order count it. */
+  rememberStart?(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void;
 }
 
 /** Starts a timer; returns a function that cancels it. */
@@ -50,6 +58,8 @@ export interface SlidingWindowBudgetOptions {
   safetyMarginMs?: number;
   now?: () => number;
   setTimer?: SetTimer;
+  /** Serve waiters in the fair order (createTask) instead of first come, first served. */
+  fair?: boolean;
 }
 
 /** KIE's published limits per account/key: 20 createTask per 10 s, 10 recordInfo per second. */
@@ -64,7 +74,10 @@ const defaultSetTimer: SetTimer = (callback, ms) => {
 };
 
 
-/** At most `limit` grants in any window of `windowMs` (+ margin), handed out strictly first come, first served. */
+/**
+ * At most `limit` grants in any window of `windowMs` (+ margin). Waiters are served first come, first served,
+ * or, for a fair budget, in the fair order of their claimants.
+ */
 export class SlidingWindowBudget implements RequestBudget {
   readonly limit: number;
   readonly windowMs: number;
@@ -72,7 +85,8 @@ export class SlidingWindowBudget implements RequestBudget {
   private readonly setTimer: SetTimer;
   /** Grants still inside the window (an in-flight grant is dated in the future); never more than limit. */
   private readonly grants: Array<{ at: number }> = [];
-  private readonly line = new WaitingLine(() => this.pump());
+  private readonly starts: RecentStarts | undefined;
+  private readonly line: WaitingLine;
   private cancelTimer: (() => void) | undefined;
   private pumping = false;
   private pumpAgain = false;
@@ -86,6 +100,22 @@ export class SlidingWindowBudget implements RequestBudget {
     this.windowMs = options.windowMs + margin;
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? defaultSetTimer;
+    const starts = options.fair ? new RecentStarts() : undefined;
+    this.starts = starts;
+    this.line = new WaitingLine(
+      () => this.pump(),
+      starts ? (a, b) => compareClaims(a, b, (claimant) => starts.counts(claimant, this.now())) : undefined,
+    );
+  }
+
+  /**
+   * Counts a task started before this process (a job the ledger shows was submitted at `at`): it fills the
+   * window if recent enough, and it counts against its member in the fair order.
+   */
+  rememberStart(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void {
+    const now = this.now();
+    if (now - at < this.windowMs && this.grants.length < this.limit) this.grants.push({ at });
+    this.starts?.record(claimant, at);
   }
 
   /** How many callers are waiting. */
@@ -128,9 +158,11 @@ export class SlidingWindowBudget implements RequestBudget {
         };
         holdUntil.then(settle, settle);
       }
-      this.line.grantNext();
+      const granted = this.line.grantNext();
+      if (granted?.claimant) this.starts?.record(granted.claimant, now);
     }
-    this.line.reportPositions({ newcomers: true });
+    const grantTimes = this.grants.map((grant) => grant.at);
+    this.line.reportPositions({ newcomers: true, eta: (position) => estimateWaitMs(position, grantTimes, this.limit, this.windowMs, now) });
     this.schedule(now);
   }
 
@@ -166,6 +198,7 @@ export function createKieBudgets(
     create: new SlidingWindowBudget({
       ...KIE_CREATE_LIMIT,
       safetyMarginMs: options.createMarginMs ?? DEFAULT_CREATE_MARGIN_MS,
+      fair: true,
       ...clock,
     }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: options.pollMarginMs ?? DEFAULT_POLL_MARGIN_MS, ...clock }),
@@ -180,7 +213,7 @@ export function shareOfKieBudgets(processes: number): KieBudgets {
   if (processes <= 1) return createKieBudgets();
   const share = (limit: number) => Math.max(1, Math.floor(limit / processes));
   return {
-    create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
+    create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS, fair: true }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
 }

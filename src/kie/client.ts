@@ -1,6 +1,7 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import { KIE_CREATE_LIMIT, KIE_POLL_LIMIT, DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, SlidingWindowBudget } from './budget.js';
 import type { RequestBudget } from './budget.js';
+import type { Claimant } from './fair-order.js';
 import { KieError } from './errors.js';
 import { isJsonObject, parseTaskRecord } from './record.js';
 import { KieTransport, type Envelope, type ExchangeFailure, type KieOperation, type KieRequest } from './transport.js';
@@ -38,7 +39,9 @@ export interface CreateTaskOptions {
   callBackUrl?: string | undefined;
   /** Aborts waiting for the budget or a retry; a request already sent is let finish (it may bill a task). */
   signal?: AbortSignal | undefined;
-  onQueuePosition?: ((position: number) => void) | undefined;
+  onQueuePosition?: ((position: number, etaMs?: number) => void) | undefined;
+  /** Whose task it is: the create budget serves waiting claimants in the fair order. */
+  claimant?: Claimant | undefined;
   /** Awaited just before each attempt leaves this machine, e.g. to record in a ledger that it may exist. */
   beforeSend?: (() => Promise<void>) | undefined;
   /**
@@ -124,6 +127,7 @@ export class KieClient {
       budget: this.createBudget,
       signal: options.signal,
       onQueuePosition: options.onQueuePosition,
+      claimant: options.claimant,
       beforeSend: options.beforeSend,
       // Cutting a create mid-flight would leave a billed task nobody follows; let it answer.
       abortInFlight: false,

@@ -14,6 +14,8 @@ export {
   DEFAULT_POLL_MARGIN_MS,
 } from './budget.js';
 export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
+export { compareClaims, estimateWaitMs, RecentStarts, FAIR_WINDOW_MS } from './fair-order.js';
+export type { Claimant, StartCounts } from './fair-order.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';
 export { pollSchedule, safetyNetPollSchedule } from './poll-schedule.js';
 export type { SafetyNetPollScheduleOptions } from './poll-schedule.js';

@@ -1,5 +1,6 @@
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type KieBudgets, type RequestBudget } from './budget.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
+import { RedisFairBudget } from './redis-fair-budget.js';
 import { WaitingLine } from './waiting-line.js';
 
 /** What the budget needs from a Redis client (@redis/client's sendCommand). */
@@ -144,11 +145,14 @@ export class RedisSlidingWindowBudget implements RequestBudget {
   }
 }
 
-/** KIE's two limits as budgets shared through Redis (one window per kind, per key prefix). */
+/**
+ * KIE's two limits as budgets shared through Redis (one window per kind, per key prefix); createTask slots
+ * go through one fair waiting line shared by every process (redis-fair-budget.ts).
+ */
 export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
   const common = { redis, ...(onError ? { onError } : {}) };
   return {
-    create: new RedisSlidingWindowBudget({ ...common, key: `${keyPrefix}kie:budget:create`, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
+    create: new RedisFairBudget({ ...common, keyPrefix, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),
     poll: new RedisSlidingWindowBudget({ ...common, key: `${keyPrefix}kie:budget:poll`, ...KIE_POLL_LIMIT, safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
 }

@@ -1,4 +1,5 @@
 import type { RequestBudget } from './budget.js';
+import type { Claimant } from './fair-order.js';
 import { KieError, classifyHttpStatus, classifyKieCode, sanitizeKieMessage } from './errors.js';
 import { isJsonObject } from './record.js';
 import type { KieErrorKind } from './types.js';
@@ -30,7 +31,9 @@ export interface KieRequest {
   body?: string;
   budget: RequestBudget;
   signal: AbortSignal | undefined;
-  onQueuePosition: ((position: number) => void) | undefined;
+  onQueuePosition: ((position: number, etaMs?: number) => void) | undefined;
+  /** Whose request it is, for a fair budget. */
+  claimant?: Claimant | undefined;
   beforeSend?: (() => Promise<void>) | undefined;
   /** Whether aborting the signal also cuts a request in flight (false for createTask). */
   abortInFlight: boolean;
@@ -80,7 +83,7 @@ export class KieTransport {
     let finished!: () => void;
     const requestOver = new Promise<void>((resolve) => (finished = resolve));
     try {
-      await request.budget.acquire({ signal: request.signal, onPosition: request.onQueuePosition, holdUntil: requestOver });
+      await request.budget.acquire({ signal: request.signal, onPosition: request.onQueuePosition, holdUntil: requestOver, claimant: request.claimant });
       request.signal?.throwIfAborted();
       await request.beforeSend?.();
       return await this.send(request);

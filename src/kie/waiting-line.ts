@@ -1,37 +1,59 @@
 import type { AcquireOptions } from './budget.js';
+import type { Claimant, Ranked } from './fair-order.js';
 
 export interface Waiter {
   readonly holdUntil: Promise<unknown> | undefined;
+  readonly claimant: Claimant | undefined;
+  /** Unique within this line, in join order. */
+  readonly sequence: number;
   grant(): void;
 }
 
 interface Entry extends Waiter {
-  onPosition: ((position: number) => void) | undefined;
+  onPosition: ((position: number, etaMs?: number) => void) | undefined;
   reportedPosition: number;
+  reportedEta: number | undefined;
   detach(): void;
 }
 
+/** Orders two waiters: negative when `a` goes first. */
+export type LineOrder = (a: Ranked, b: Ranked) => number;
+
+const arrivalOrder: LineOrder = (a, b) => a.sequence - b.sequence;
+
 /**
- * The callers waiting for a budget, first come first served: joining, leaving on abort, being granted, and
- * hearing their place in line. Shared by the in-process and the Redis budgets, which differ only in how
- * they decide that the next caller may go.
+ * The callers waiting for a budget: joining, leaving on abort, being granted in the line's order, and hearing
+ * their place in line. Shared by the in-process and the Redis budgets, which differ only in how they decide
+ * that the next caller may go. Without an order it is first come, first served.
  */
 export class WaitingLine {
-  private readonly entries: Entry[] = [];
+  private entries: Entry[] = [];
+  private sequence = 0;
 
   /** `changed` runs after someone joins or leaves, so the budget can look again. */
-  constructor(private readonly changed: () => void) {}
+  constructor(
+    private readonly changed: () => void,
+    private readonly order: LineOrder = arrivalOrder,
+  ) {}
 
   get length(): number {
     return this.entries.length;
   }
 
+  /** The waiter that goes next. */
   get first(): Waiter | undefined {
+    this.sort();
     return this.entries[0];
   }
 
+  /** Every waiter, the next one first. */
+  get waiters(): readonly Waiter[] {
+    this.sort();
+    return this.entries;
+  }
+
   join(options: AcquireOptions): Promise<void> {
-    const { signal, onPosition, holdUntil } = options;
+    const { signal, onPosition, holdUntil, claimant } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
@@ -40,10 +62,14 @@ export class WaitingLine {
         reject(signal?.reason);
         this.changed();
       };
+      this.sequence += 1;
       const entry: Entry = {
         holdUntil,
+        claimant,
+        sequence: this.sequence,
         onPosition,
         reportedPosition: 0,
+        reportedEta: undefined,
         grant: resolve,
         detach: () => signal?.removeEventListener('abort', onAbort),
       };
@@ -53,33 +79,60 @@ export class WaitingLine {
     });
   }
 
-  /** Lets the first caller go; returns it (for its holdUntil), or undefined when nobody waits. */
+  /** Lets the next caller go; returns it (for its holdUntil), or undefined when nobody waits. */
   grantNext(): Waiter | undefined {
+    this.sort();
     const entry = this.entries.shift();
-    if (!entry) return undefined;
+    return entry && this.release(entry);
+  }
+
+  /** Lets one given caller go (the Redis line decides who); undefined if it left meanwhile. */
+  grant(sequence: number): Waiter | undefined {
+    const index = this.entries.findIndex((entry) => entry.sequence === sequence);
+    if (index < 0) return undefined;
+    const [entry] = this.entries.splice(index, 1);
+    return entry && this.release(entry);
+  }
+
+  /**
+   * Tells callers their place (and, with `eta`, about how long until their slot) when it changed. With
+   * `newcomers: false` only callers already told hear the change, so a caller granted at once never sees
+   * "1st in line". `places` overrides the line's own order (the Redis line ranks across processes).
+   */
+  reportPositions(options: { newcomers: boolean; eta?: (position: number) => number; places?: ReadonlyMap<number, number> }): void {
+    this.sort();
+    this.entries.forEach((entry, index) => {
+      const position = options.places?.get(entry.sequence) ?? index + 1;
+      const eta = options.eta?.(position);
+      if (entry.reportedPosition === position && sameEta(entry.reportedEta, eta)) return;
+      if (entry.reportedPosition === 0 && !options.newcomers) return;
+      report(entry, position, eta);
+    });
+  }
+
+  private release(entry: Entry): Waiter {
     entry.detach();
-    if (entry.reportedPosition !== 0) report(entry, 0);
+    if (entry.reportedPosition !== 0) report(entry, 0, undefined);
     entry.grant();
     return entry;
   }
 
-  /**
-   * Tells callers their place when it changed. With `newcomers: false` only callers already told hear the
-   * change, so a caller granted at once never sees "#1 in line".
-   */
-  reportPositions(options: { newcomers: boolean }): void {
-    this.entries.forEach((entry, index) => {
-      if (entry.reportedPosition === index + 1) return;
-      if (entry.reportedPosition === 0 && !options.newcomers) return;
-      report(entry, index + 1);
-    });
+  private sort(): void {
+    if (this.entries.length > 1) this.entries.sort(this.order);
   }
 }
 
-function report(entry: Entry, position: number): void {
+/** Estimates move every millisecond; only a change of a second or more is news. */
+function sameEta(a: number | undefined, b: number | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return Math.abs(a - b) < 1_000;
+}
+
+function report(entry: Entry, position: number, eta: number | undefined): void {
   entry.reportedPosition = position;
+  entry.reportedEta = eta;
   try {
-    entry.onPosition?.(position);
+    entry.onPosition?.(position, eta);
   } catch {
     // A failing progress display must not stall the line for everyone else.
   }

@@ -17,6 +17,8 @@ async function callbackHarness(options: { hmacKey: string }): Promise<{ harness:
       CALLBACK_HOST: '127.0.0.1',
       WEBHOOK_HMAC_KEY: options.hmacKey,
       QUOTA_DAILY: '50',
+      // One member sends five images a few hundred ms apart; the member cap is not what is tested here.
+      MAX_ACTIVE_PER_MEMBER: '10',
     },
     // One wall clock for both fakes, so a KIE completion time and a Discord edit time compare.
     discord: { now: Date.now },

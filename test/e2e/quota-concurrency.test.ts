@@ -13,6 +13,8 @@ import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstRe
 const AT_ONCE = 50;
 const LEFT = 3;
 const ACK_DEADLINE_MS = 3000;
+/** The quota alone decides here: MAX_ACTIVE_PER_MEMBER (tested in member-cap.test.ts) would refuse most of the 50 first. */
+const NO_MEMBER_CAP = { MAX_ACTIVE_PER_MEMBER: String(AT_ONCE) };
 
 const imagineOptions = (index: number) => [{ name: 'prompt', type: 3, value: `race ${index}` }];
 
@@ -52,7 +54,7 @@ async function expectTasks(kie: FakeKie, count: number, idle: () => Promise<void
 }
 
 describe('50 concurrent /imagine from one member with 3 units left create exactly 3 tasks', () => {
-  const withLeft = (options: HarnessOptions): HarnessOptions => ({ ...options, env: { QUOTA_DAILY: String(LEFT), ...options.env } });
+  const withLeft = (options: HarnessOptions): HarnessOptions => ({ ...options, env: { QUOTA_DAILY: String(LEFT), ...NO_MEMBER_CAP, ...options.env } });
 
   const fiftyAtOnce = (h: Harness) => Array.from({ length: AT_ONCE }, (_, index) => h.imagine({ prompt: `race ${index}` }));
 
@@ -88,6 +90,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
           DISCORD_GUILD_ID: GUILD_ID,
           STORAGE_URL: database.url,
           QUOTA_DAILY: String(LEFT),
+          ...NO_MEMBER_CAP,
           LOG_LEVEL: 'info',
         }),
       );

@@ -22,6 +22,10 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   discord?: FakeDiscordOptions;
   kie?: FakeKieOptions;
+  /** A fake Discord shared with a later bot of the test (a restart); the caller closes it and checks its requests. */
+  sharedDiscord?: FakeDiscord;
+  /** A fake KIE shared with other bots of the test (the caller closes it); `kie` options are then ignored. */
+  sharedKie?: FakeKie;
   /** Defaults to a fresh SQLite file in a temp folder. */
   storageUrl?: string;
   storageKeyPrefix?: string;
@@ -52,11 +56,13 @@ export interface Harness extends BotRig {
 /** A real bot (discord.js client included) wired to a fake Discord and a fake KIE on loopback, in this process. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'imagine-test-'));
-  const discord = await FakeDiscord.start({
-    guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'general' }] }],
-    ...options.discord,
-  });
-  const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie });
+  const discord =
+    options.sharedDiscord ??
+    (await FakeDiscord.start({
+      guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'general' }] }],
+      ...options.discord,
+    }));
+  const kie = options.sharedKie ?? (await FakeKie.start({ defaultScenario: { durationMs: 300 }, ...options.kie }));
   const config = loadConfig({
     ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD_ID,
@@ -77,6 +83,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await app.start();
   await discord.waitForReady();
 
+  let closing: Promise<void> | undefined;
   const commands = memberCommands(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID, defaultUser: MEMBER });
 
   return {
@@ -88,12 +95,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     downloadDir,
     ...commands,
-    async close() {
-      await app.stop();
-      await storage.close();
-      await Promise.all([discord.close(), kie.close()]);
-      await rm(dataDir, { recursive: true, force: true });
-      if (!options.allowSpecViolations) discord.assertConformingRequests();
+    // Idempotent: a test may stop a bot itself (a restart) before the fixture's teardown closes it again.
+    close() {
+      closing ??= (async () => {
+        await app.stop();
+        await storage.close();
+        await Promise.all([options.sharedDiscord ? undefined : discord.close(), options.sharedKie ? undefined : kie.close()]);
+        await rm(dataDir, { recursive: true, force: true });
+        if (!options.allowSpecViolations && !options.sharedDiscord) discord.assertConformingRequests();
+      })();
+      return closing;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createRedisKieBudgets, RedisSlidingWindowBudget, type RedisCommander } from '../../src/kie/index.js';
+import { RedisFairBudget } from '../../src/kie/redis-fair-budget.js';
 import { openStorage, type RedisClient } from '../../src/storage/index.js';
 import { keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { startWorker } from '../helpers/worker.js';
@@ -196,7 +197,11 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
     const started = Date.now();
     await budgets.create.acquire();
     const polls = await deferredTimes(11, () => budgets.poll.acquire());
-    expect(await keysWithPrefix(redis, prefix)).toEqual([`${prefix}kie:budget:create`, `${prefix}kie:budget:poll`]);
+    const keys = await keysWithPrefix(redis, prefix);
+    expect(keys).toContain(`${prefix}kie:budget:create`);
+    expect(keys).toContain(`${prefix}kie:budget:poll`);
+    // The create budget's fair line: its owner lease and the starts of the last ten minutes; the line itself is empty.
+    expect(keys.filter((key) => !key.includes(':budget:')).every((key) => /kie:(line:owner|starts):/.test(key))).toBe(true);
     // 10 recordInfo per second (+100 ms margin): the 11th waits for the first to leave the window.
     expect(polls.slice(0, 10).every((at) => at - started < 900)).toBe(true);
     expect(polls[10]! - started).toBeGreaterThanOrEqual(1_100 - CLOCK_SLACK_MS);
@@ -207,6 +212,50 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
   });
 });
 
+describe.skipIf(!redisTestUrl())('RedisFairBudget (real Redis)', () => {
+  const claimant = (userId: string, arrivedAt: number, priority = false) => ({ userId, guildId: '1', arrivedAt, priority });
+
+  it('one line for two instances: the member with the fewest recent starts goes next, whichever instance holds it', async () => {
+    const prefix = uniqueKeyPrefix();
+    const [first, second] = [await connect(prefix), await connect(prefix)];
+    const options = { keyPrefix: prefix, limit: 2, windowMs: 300 };
+    const a = new RedisFairBudget({ redis: first, ...options });
+    const b = new RedisFairBudget({ redis: second, ...options });
+    const order: string[] = [];
+    const heavy = Array.from({ length: 5 }, (_, i) => a.acquire({ claimant: claimant('10', 1_000 + i) }).then(() => order.push(`heavy${i}`)));
+    await waitUntil(() => order.length >= 2);
+    const light = [
+      b.acquire({ claimant: claimant('20', 2_000) }).then(() => order.push('light20')),
+      a.acquire({ claimant: claimant('30', 2_001) }).then(() => order.push('light30')),
+      b.acquire({ claimant: claimant('40', 2_002, true) }).then(() => order.push('priority40')),
+    ];
+    await Promise.all([...heavy, ...light]);
+    expect(order.slice(0, 2)).toEqual(['heavy0', 'heavy1']);
+    // The priority member first; then the two with no starts, by arrival; then the heavy member.
+    expect(order.slice(2, 5)).toEqual(['priority40', 'light20', 'light30']);
+    expect(order.slice(5)).toEqual(['heavy2', 'heavy3', 'heavy4']);
+  });
+
+  it('drops the waiters of a process that stopped calling (its lease lapsed), so they block nobody', async () => {
+    const prefix = uniqueKeyPrefix();
+    const live = await connect(prefix);
+    let reachable = true;
+    const flaky: RedisCommander = {
+      sendCommand: (args) => (reachable ? live.sendCommand(args) : Promise.reject(new Error('gone'))),
+    };
+    const options = { keyPrefix: prefix, limit: 1, windowMs: 200, leaseMs: 300 };
+    const dying = new RedisFairBudget({ redis: flaky, ...options, sleep: () => new Promise(() => undefined) });
+    const healthy = new RedisFairBudget({ redis: live, ...options });
+    await healthy.acquire({ claimant: claimant('1', 0) });
+    // The dying process's waiter arrived first and has no starts: it would be next, but its process goes away.
+    void dying.acquire({ claimant: claimant('2', 1) }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    reachable = false;
+    const started = Date.now();
+    await healthy.acquire({ claimant: claimant('3', 2) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

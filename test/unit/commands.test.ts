@@ -117,7 +117,7 @@ describe('command definitions', () => {
 
   it('defines the admin subcommands with the right option types', () => {
     const options = imagineAdminCommand.options as readonly JsonOption[];
-    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'cap', 'credits', 'pause', 'resume']);
+    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'cap', 'priority', 'credits', 'pause', 'resume']);
     const limit = optionNamed(options, 'limit');
     expect(limit.type).toBe(ApplicationCommandOptionType.Subcommand);
     expect(optionNamed(limit.options, 'limit')).toMatchObject({ type: ApplicationCommandOptionType.Integer, required: true, min_value: 0 });
@@ -132,6 +132,12 @@ describe('command definitions', () => {
       type: ApplicationCommandOptionType.String,
       required: true,
     });
+    const priority = optionNamed(options, 'priority');
+    expect(priority.type).toBe(ApplicationCommandOptionType.SubcommandGroup);
+    expect(priority.options?.map((option) => option.name)).toEqual(['add', 'remove', 'list']);
+    for (const name of ['add', 'remove']) {
+      expect(optionNamed(optionNamed(priority.options, name).options, 'role')).toMatchObject({ type: ApplicationCommandOptionType.Role, required: true });
+    }
   });
 
   it('is plain JSON that survives serialisation unchanged', () => {

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       storageUrl: 'sqlite://data/bot.sqlite',
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
+      maxActivePerMember: 4,
       logLevel: 'info',
       logFormat: 'json',
       callbackUrl: undefined,
@@ -207,6 +208,8 @@ describe('loadConfig', () => {
     ['JOB_TIMEOUT_SECONDS', '1.5'],
     ['JOB_TIMEOUT_SECONDS', 'soon'],
     ['JOB_TIMEOUT_SECONDS', String(24 * 3600 + 1)],
+    ['MAX_ACTIVE_PER_MEMBER', '0'],
+    ['MAX_ACTIVE_PER_MEMBER', 'many'],
     ['LOG_LEVEL', 'verbose'],
   ];
 
@@ -224,6 +227,7 @@ describe('loadConfig', () => {
     'STORAGE_URL',
     'QUOTA_DAILY',
     'JOB_TIMEOUT_SECONDS',
+    'MAX_ACTIVE_PER_MEMBER',
     'LOG_LEVEL',
     'KIE_LOW_CREDITS',
   ])('does not echo an invalid %s value', (name) => {
@@ -285,7 +289,7 @@ describe('.env.example', () => {
       [
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
         'DISCORD_TOKEN', 'HEALTH_HOST', 'HEALTH_PORT', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_FORMAT',
-        'LOG_LEVEL', 'QUOTA_DAILY', 'SHARDS',
+        'LOG_LEVEL', 'MAX_ACTIVE_PER_MEMBER', 'QUOTA_DAILY', 'SHARDS',
         'STORAGE_URL', 'WEBHOOK_HMAC_KEY', 'ALLOWED_GUILDS', 'DAILY_IMAGE_BUDGET', 'MAX_MEMBER_DAILY', 'OPERATOR_GUILDS',
       ].sort(),
     );

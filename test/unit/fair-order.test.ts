@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { compareClaims, estimateWaitMs, RecentStarts, SlidingWindowBudget, type SetTimer } from '../../src/kie/index.js';
+import { aboutWait, ordinal } from '../../src/messages.js';
+
+const claimant = (userId: string, arrivedAt: number, guildId = 'g1', priority = false) => ({ userId, guildId, arrivedAt, priority });
+
+describe('the fair order', () => {
+  it('puts priority first, then the fewest recent starts of the member, then of the server, then arrival', () => {
+    const starts = new RecentStarts(600_000);
+    for (let i = 0; i < 3; i += 1) starts.record({ guildId: 'g1', userId: 'busy' }, 0);
+    starts.record({ guildId: 'g1', userId: 'other' }, 0);
+    const counts = (c: { guildId: string; userId: string }) => starts.counts(c, 1_000);
+    const waiters = [
+      { claimant: claimant('busy', 1), sequence: 1 },
+      { claimant: claimant('quiet', 5), sequence: 2 },
+      { claimant: claimant('quiet-elsewhere', 9, 'g2'), sequence: 3 },
+      { claimant: claimant('vip', 20, 'g1', true), sequence: 4 },
+      { claimant: claimant('early', 2), sequence: 5 },
+    ];
+    const sorted = [...waiters].sort((a, b) => compareClaims(a, b, counts)).map((w) => w.claimant.userId);
+    // g1 started 4 tasks, g2 none: among members with no starts, the quieter server goes first.
+    expect(sorted).toEqual(['vip', 'quiet-elsewhere', 'early', 'quiet', 'busy']);
+  });
+
+  it('forgets starts older than its window', () => {
+    const starts = new RecentStarts(10_000);
+    starts.record({ guildId: 'g', userId: 'u' }, 0);
+    starts.record({ guildId: 'g', userId: 'u' }, 5_000);
+    expect(starts.counts({ guildId: 'g', userId: 'u' }, 9_999)).toEqual({ member: 2, guild: 2 });
+    expect(starts.counts({ guildId: 'g', userId: 'u' }, 10_000)).toEqual({ member: 1, guild: 1 });
+    expect(starts.counts({ guildId: 'g', userId: 'u' }, 15_000)).toEqual({ member: 0, guild: 0 });
+  });
+
+  it('estimates the wait from the window: its slots free up in grant order, then a window per round', () => {
+    const grants = [1_000, 2_000, 3_000];
+    expect(estimateWaitMs(1, grants, 3, 10_000, 5_000)).toBe(6_000);
+    expect(estimateWaitMs(3, grants, 3, 10_000, 5_000)).toBe(8_000);
+    expect(estimateWaitMs(4, grants, 3, 10_000, 5_000)).toBe(16_000);
+    // A free slot is now; a grant in flight (dated ahead) counts as now.
+    expect(estimateWaitMs(1, [2_000], 2, 10_000, 5_000)).toBe(0);
+    expect(estimateWaitMs(2, [65_000, 2_000], 2, 10_000, 5_000)).toBe(10_000);
+  });
+
+  it('words the place and the wait for the status', () => {
+    expect([1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111].map(ordinal)).toEqual(['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '22nd', '101st', '111th']);
+    expect([0, 2_000, 3_000, 19_000, 21_000, 59_000, 90_000].map(aboutWait)).toEqual([
+      'any moment now',
+      'any moment now',
+      'about 5 s',
+      'about 20 s',
+      'about 20 s',
+      'about 60 s',
+      'about 2 min',
+    ]);
+  });
+});
+
+describe('a fair SlidingWindowBudget', () => {
+  it('gives the next slot to the member with the fewest recent starts, whatever the arrival order', async () => {
+    let time = 0;
+    const timers: Array<{ at: number; fire: () => void }> = [];
+    const setTimer: SetTimer = (fire, ms) => {
+      const timer = { at: time + ms, fire };
+      timers.push(timer);
+      return () => {
+        const index = timers.indexOf(timer);
+        if (index >= 0) timers.splice(index, 1);
+      };
+    };
+    const budget = new SlidingWindowBudget({ limit: 2, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    const order: string[] = [];
+    const places: Record<string, Array<[number, number | undefined]>> = {};
+    const ask = (name: string, userId: string, arrivedAt: number) =>
+      budget
+        .acquire({ claimant: claimant(userId, arrivedAt), onPosition: (place, eta) => (places[name] ??= []).push([place, eta]) })
+        .then(() => order.push(name));
+    const all = [ask('a1', 'a', 1), ask('a2', 'a', 2), ask('a3', 'a', 3), ask('a4', 'a', 4), ask('b1', 'b', 5), ask('c1', 'c', 6)];
+    await Promise.resolve();
+    expect(order).toEqual(['a1', 'a2']);
+    // b and c have no starts: they wait ahead of a's later requests, and are told so.
+    expect(places['b1']).toEqual([[1, 1_000]]);
+    expect(places['c1']).toEqual([[2, 1_000]]);
+    expect(places['a3']?.at(-1)).toEqual([3, 2_000]);
+    while (timers.length > 0) {
+      const next = timers.sort((x, y) => x.at - y.at).shift()!;
+      time = next.at;
+      next.fire();
+      await Promise.resolve();
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'a4']);
+  });
+});
+
+describe('a fair SlidingWindowBudget after a restart', () => {
+  it('counts the started tasks it is told of: in the window, and against their member', async () => {
+    let time = 50_000;
+    const timers: Array<{ at: number; fire: () => void }> = [];
+    const setTimer: SetTimer = (fire, ms) => {
+      const timer = { at: time + ms, fire };
+      timers.push(timer);
+      return () => {
+        const index = timers.indexOf(timer);
+        if (index >= 0) timers.splice(index, 1);
+      };
+    };
+    const budget = new SlidingWindowBudget({ limit: 4, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    for (let i = 0; i < 4; i += 1) budget.rememberStart({ guildId: 'g1', userId: 'heavy' }, 49_500 + i * 10);
+    const order: string[] = [];
+    const all = [
+      ...[1, 2, 3].map((i) => budget.acquire({ claimant: claimant('heavy', 40_000 + i) }).then(() => order.push(`heavy${i}`))),
+      ...[1, 2].map((i) => budget.acquire({ claimant: claimant(`light${i}`, 49_000 + i) }).then(() => order.push(`light${i}`))),
+    ];
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    while (timers.length > 0) {
+      const next = timers.sort((x, y) => x.at - y.at).shift()!;
+      time = next.at;
+      next.fire();
+      await Promise.resolve();
+    }
+    await Promise.all(all);
+    expect(order).toEqual(['light1', 'light2', 'heavy1', 'heavy2', 'heavy3']);
+  });
+});
