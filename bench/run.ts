@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { FakeDiscord, type FakeInteraction } from '../test/fakes/discord/index.js';
 import { FakeImages, FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
+import { ownRedisServer } from '../test/helpers/redis-server.js';
 import { redisOf } from '../test/helpers/storage.js';
 import { GuildSettingsStore } from '../src/policy/settings-store.js';
 import { openStorage } from '../src/storage/index.js';
@@ -396,8 +397,10 @@ function printTable(summaries: Summary[]): void {
   for (const line of lines) console.log(format(line));
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
+type BenchValues = ReturnType<typeof parseBenchArgs>['values'];
+
+function parseBenchArgs() {
+  return parseArgs({
     options: {
       jobs: { type: 'string', default: '200' },
       // The naive baseline runs by default: the defer target compares against it in the same run.
@@ -418,12 +421,25 @@ async function main(): Promise<void> {
       'skip-fairness': { type: 'boolean', default: false },
     },
   });
-  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseBenchArgs();
   if (values.store !== 'sqlite' && values.store !== 'redis') throw new Error('bench: --store is sqlite or redis');
-  if (values.store === 'redis' && !values['redis-url']) throw new Error('bench: --store redis needs --redis-url redis://HOST:PORT/DB (its imagine:* keys are deleted before each run)');
+  // Without --redis-url the bench starts a redis-server of its own: it never empties a Redis it was not given.
+  const ownRedis = values.store === 'redis' && !values['redis-url'] ? await ownRedisServer() : undefined;
+  try {
+    await runBench(values, ownRedis?.url);
+  } finally {
+    await ownRedis?.stop();
+  }
+}
+
+async function runBench(values: BenchValues, ownRedisUrl: string | undefined): Promise<void> {
+  const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } };
   const options: Options = {
     jobs: Number(values.jobs),
-    store: values.store === 'redis' ? { kind: 'redis', url: values['redis-url']! } : { kind: 'sqlite' },
+    store: values.store === 'redis' ? { kind: 'redis', url: values['redis-url'] ?? ownRedisUrl! } : { kind: 'sqlite' },
     bannedWords: Math.max(0, Math.trunc(Number(values['banned-words'])) || 0),
     promptLength: Math.max(0, Math.trunc(Number(values['prompt-length'])) || 0),
     large: !values.small,
