@@ -39,7 +39,7 @@ interface StartCommand {
   nodeArgs: string[];
 }
 
-/** The environment and node flags of package.json's `start` script (`A=1 B=2 node --flag … dist/main.js`). */
+/** The environment and node flags of package.json's `start` script (`A=1 B=2 [exec] node --flag … dist/main.js`). */
 function parseStartScript(script: string): StartCommand {
   const words = script.trim().split(/\s+/);
   const env: Record<string, string> = {};
@@ -48,6 +48,8 @@ function parseStartScript(script: string): StartCommand {
     const [name, ...value] = words[i]!.split('=');
     env[name!] = value.join('=');
   }
+  // `exec` hands npm's signals straight to node (see package.json); it changes nothing the bench measures.
+  if (words[i] === 'exec') i += 1;
   if (words[i] !== 'node') throw new Error(`bench: cannot read the start script: ${script}`);
   const nodeArgs = words.slice(i + 1).filter((word) => word.startsWith('--'));
   return { env, nodeArgs };

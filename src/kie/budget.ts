@@ -1,4 +1,4 @@
-import { compareClaims, estimateWaitMs, RecentStarts, type Claimant } from './fair-order.js';
+import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
 import { WaitingLine } from './waiting-line.js';
 
 export interface AcquireOptions {
@@ -162,7 +162,7 @@ export class SlidingWindowBudget implements RequestBudget {
       if (granted?.claimant) this.starts?.record(granted.claimant, now);
     }
     const grantTimes = this.grants.map((grant) => grant.at);
-    this.line.reportPositions({ newcomers: true, eta: (position) => estimateWaitMs(position, grantTimes, this.limit, this.windowMs, now) });
+    this.line.reportPositions({ newcomers: true, eta: waitEstimator(grantTimes, this.limit, this.windowMs, now) });
     this.schedule(now);
   }
 

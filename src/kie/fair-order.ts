@@ -53,13 +53,28 @@ export class RecentStarts {
 
   constructor(private readonly windowMs = FAIR_WINDOW_MS) {}
 
+  /** Counts already worked out at `memoAt`: sorting a line of N asks for each claimant's about log N times. */
+  private readonly memo = new Map<string, StartCounts>();
+  private memoAt = Number.NaN;
+
   record(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void {
     push(this.members, memberKey(claimant), at);
     push(this.guilds, claimant.guildId, at);
+    this.memo.clear();
   }
 
   counts(claimant: Pick<Claimant, 'guildId' | 'userId'>, now: number): StartCounts {
-    return { member: this.count(this.members, memberKey(claimant), now), guild: this.count(this.guilds, claimant.guildId, now) };
+    if (now !== this.memoAt) {
+      this.memo.clear();
+      this.memoAt = now;
+    }
+    const key = memberKey(claimant);
+    let counts = this.memo.get(key);
+    if (counts === undefined) {
+      counts = { member: this.count(this.members, key, now), guild: this.count(this.guilds, claimant.guildId, now) };
+      this.memo.set(key, counts);
+    }
+    return counts;
   }
 
   private count(map: Map<string, number[]>, key: string, now: number): number {
@@ -87,11 +102,21 @@ function push(map: Map<string, number[]>, key: string, at: number): void {
  * then one window's worth of waiters goes every window.
  */
 export function estimateWaitMs(position: number, grantTimes: readonly number[], limit: number, windowMs: number, now: number): number {
-  if (position < 1) return 0;
+  return waitEstimator(grantTimes, limit, windowMs, now)(position);
+}
+
+/**
+ * estimateWaitMs for every place of one line at one moment: when the window's slots free up is worked out
+ * once, so reporting the places of a line of N waiters costs N look-ups, not N sorts.
+ */
+export function waitEstimator(grantTimes: readonly number[], limit: number, windowMs: number, now: number): (position: number) => number {
   // A grant still in flight is dated in the future until it settles; for an estimate it counts as now.
   const freeAt = grantTimes.map((at) => Math.min(at, now) + windowMs).sort((x, y) => x - y);
   while (freeAt.length < limit) freeAt.unshift(now);
-  const slot = freeAt[(position - 1) % limit] ?? now;
-  const rounds = Math.floor((position - 1) / limit);
-  return Math.max(0, slot + rounds * windowMs - now);
+  return (position) => {
+    if (position < 1) return 0;
+    const slot = freeAt[(position - 1) % limit] ?? now;
+    const rounds = Math.floor((position - 1) / limit);
+    return Math.max(0, slot + rounds * windowMs - now);
+  };
 }

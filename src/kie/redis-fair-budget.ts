@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
-import { estimateWaitMs, FAIR_WINDOW_MS } from './fair-order.js';
+import { FAIR_WINDOW_MS, waitEstimator } from './fair-order.js';
 import type { RedisCommander } from './redis-budget.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine, type Waiter } from './waiting-line.js';
@@ -185,7 +185,7 @@ export class RedisFairBudget implements RequestBudget {
         this.line.reportPositions({
           newcomers: blocked,
           places: reply.places,
-          eta: (position) => estimateWaitMs(position, grantTimes, this.options.limit, this.windowMs, now),
+          eta: waitEstimator(grantTimes, this.options.limit, this.windowMs, now),
         });
         if (!blocked || this.line.length === 0) continue;
         await this.sleep(reply.waitMs > 0 ? Math.min(250, Math.max(5, reply.waitMs)) : OTHERS_TURN_MS);
