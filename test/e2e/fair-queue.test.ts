@@ -2,8 +2,11 @@ import { describe, expect } from 'vitest';
 import type { FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
-import { CHANNEL_ID, GUILD_ID, type Harness } from '../helpers/harness.js';
+import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { memberCommands, type BotRig } from '../helpers/bot-rig.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
+import { ownRedisServer } from '../helpers/redis-server.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 
 /**
@@ -21,6 +24,9 @@ const TUNING = { progressIntervalMs: 1_000 };
 /** How far apart two requests granted together may reach KIE in the wrong order (see expectFairOrder). */
 const SWAP_SLACK_MS = 250;
 
+/** Sends one /imagine to a bot (in this process or another) through its fake Discord. */
+type Imagine = BotRig['imagine'];
+
 interface Sent {
   interaction: FakeInteraction;
   prompt: string;
@@ -34,13 +40,14 @@ function acceptedPrompts(kie: FakeKie): Array<{ prompt: string; at: number }> {
     .map((call) => ({ prompt: (call.body as { input: { prompt: string } }).input.prompt, at: call.at }));
 }
 
-async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: readonly Harness[], label: string): Promise<void> {
-  const heavy: Sent[] = Array.from({ length: 40 }, (_, i) => ({ prompt: `heavy ${i}`, sentAt: Date.now(), interaction: heavyBot.imagine({ prompt: `heavy ${i}`, user: HEAVY }) }));
+/** The heavy member's 40 requests go to `heavyBot`; the ten light members' go round `lightBots`. */
+async function expectFairOrder(kie: FakeKie, heavyBot: Imagine, lightBots: readonly Imagine[], label: string): Promise<void> {
+  const heavy: Sent[] = Array.from({ length: 40 }, (_, i) => ({ prompt: `heavy ${i}`, sentAt: Date.now(), interaction: heavyBot({ prompt: `heavy ${i}`, user: HEAVY }) }));
   await kie.waitFor(() => acceptedPrompts(kie).length >= 20, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   const light: Sent[] = LIGHT.map((user, i) => {
-    const bot = lightBots[i % lightBots.length]!;
-    return { prompt: `light ${i}`, sentAt: Date.now(), interaction: bot.imagine({ prompt: `light ${i}`, user }) };
+    const imagine = lightBots[i % lightBots.length]!;
+    return { prompt: `light ${i}`, sentAt: Date.now(), interaction: imagine({ prompt: `light ${i}`, user }) };
   });
   // The ten light creates and the heavy member's 21st.
   const count = (prefix: string) => acceptedPrompts(kie).filter((create) => create.prompt.startsWith(prefix)).length;
@@ -58,7 +65,8 @@ async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: reado
   expect(lightCreates).toHaveLength(10);
   // When the window reopens, several slots free within milliseconds and the jobs granted them send their
   // requests together: the grant order is fair, but two requests granted a few ms apart may reach KIE swapped
-  // (more so with two bots in one busy test process). So a light create may trail the 21st by that much.
+  // (more so with two bots in one busy test process, or two processes each asking the store in turn). So a
+  // light create may trail the 21st by that much.
   for (const create of lightCreates) expect(create.at).toBeLessThanOrEqual(heavy21st.at + SWAP_SLACK_MS);
   expect(kie.rejected429.create).toBe(0);
   // The light members each saw their place while they waited.
@@ -72,7 +80,7 @@ async function expectFairOrder(kie: FakeKie, heavyBot: Harness, lightBots: reado
 describe('fair order for createTask slots', () => {
   it('on SQLite: after the free window, the ten others all start before the first member’s 21st', async ({ bot }) => {
     const h = await bot({ env: ENV, tuning: TUNING });
-    await expectFairOrder(h.kie, h, [h], 'sqlite');
+    await expectFairOrder(h.kie, h.imagine, [h.imagine], 'sqlite');
   }, 60_000);
 
   it('a restart while jobs wait keeps their places: the ledger keeps arrival, and the tasks it shows started still count', async ({ bot, defer, tempDir }) => {
@@ -122,7 +130,36 @@ describe('fair order for createTask slots', () => {
       const store = redisBotStorage(defer);
       const first = await bot({ env: ENV, tuning: TUNING, sharedKie: kie, ...store });
       const second = await bot({ env: ENV, tuning: TUNING, sharedKie: kie, ...store });
-      await expectFairOrder(kie, first, [first, second], 'redis, two bots');
+      await expectFairOrder(kie, first.imagine, [first.imagine, second.imagine], 'redis, two bots');
     }, 60_000);
+
+    it('two bot OS processes, each with its own Discord, share one fair line: the others, on either process, start before the first member’s 21st', async ({ defer }) => {
+      // The processes use the default key prefix: they get a Redis of their own.
+      const database = await ownRedisServer();
+      defer(() => database.stop());
+      const kie = await FakeKie.start({ defaultScenario: { durationMs: 300 } });
+      defer(() => kie.close());
+      const discords = await Promise.all([0, 1].map(() => FakeDiscord.start({ guilds: [{ id: GUILD_ID, name: 'Test guild', channels: [{ id: CHANNEL_ID, name: 'general' }] }] })));
+      for (const discord of discords)
+        defer(async () => {
+          await discord.close();
+          discord.assertConformingRequests();
+        });
+      // TUNING has no environment variable: the processes keep the production status edits (every 5 s at
+      // most, the first 1-2 s after the defer), which is fewer edits still, and the production poll planner.
+      const bots: BotProcess[] = discords.map((discord) =>
+        startBotProcess({ ...fakeServicesEnv(discord, kie), DISCORD_GUILD_ID: GUILD_ID, STORAGE_URL: database.url, ...ENV, LOG_LEVEL: 'info' }),
+      );
+      for (const bot of bots) defer(() => bot.kill('SIGKILL'));
+      await Promise.all(discords.map((discord) => discord.waitForReady(30_000)));
+      await Promise.all(bots.map((bot) => bot.waitForLog((line) => line.msg === 'commands registered', 30_000)));
+
+      const [first, second] = discords.map((discord) => memberCommands(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID, defaultUser: MEMBER }).imagine) as [Imagine, Imagine];
+      await expectFairOrder(kie, first, [first, second], 'redis, two processes');
+      // Both processes took part: A received the heavy member's 40 and five light requests, B the other five.
+      const received = (bot: BotProcess) => bot.logs.filter((line) => line.msg === 'imagine received').length;
+      await expect.poll(() => bots.map(received)).toEqual([45, 5]);
+      for (const bot of bots) expect(await bot.kill('SIGTERM')).toBe(0);
+    }, 120_000);
   });
 });
