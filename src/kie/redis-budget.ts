@@ -1,6 +1,6 @@
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type KieBudgets, type RequestBudget } from './budget.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
-import { RedisFairBudget } from './redis-fair-budget.js';
+import { RedisFairBudget, SETTLE_SCRIPT } from './redis-fair-budget.js';
 import { WaitingLine } from './waiting-line.js';
 
 /** What the budget needs from a Redis client (@redis/client's sendCommand). */
@@ -24,14 +24,6 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
-`;
-
-const SETTLE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if score and tonumber(score) > now then redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1]) end
-return 0
 `;
 
 export interface RedisSlidingWindowBudgetOptions {

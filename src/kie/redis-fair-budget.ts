@@ -263,7 +263,8 @@ export class RedisFairBudget implements RequestBudget {
   }
 }
 
-const SETTLE_SCRIPT = `
+/** Dates a grant made with a hold (in the future) to now, once its request has left: both budgets use it. */
+export const SETTLE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])

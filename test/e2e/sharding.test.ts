@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOfGuild } from '../../src/sharding.js';
 import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
@@ -6,6 +5,7 @@ import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js';
+import { alive } from '../helpers/pids.js';
 import { freePort } from '../helpers/ports.js';
 
 const SHARDS = 2;
@@ -16,22 +16,6 @@ const GUILDS = [
   { id: ((300_000_000_001n << 22n) | 1n).toString(), channel: ((300_000_000_001n << 22n) | 2n).toString() },
 ] as const;
 const MEMBER: FakeUserSpec = { id: '1600000000000000001', username: 'painter' };
-
-
-/** True while the process exists and is not a zombie waiting to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc: trust kill(0)
-  }
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
