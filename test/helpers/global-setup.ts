@@ -11,7 +11,7 @@ declare module 'vitest' {
 /**
  * Gives the tests a Redis that holds nobody's data: TEST_REDIS_URL when set (a Redis handed to the tests),
  * else a throwaway redis-server on a free loopback port, without persistence, stopped in teardown. It never
- * reads REDIS_URL or STORAGE_URL and never probes 127.0.0.1:6379, where an owner's Redis may live. Without
+ * reads REDIS_URL or STORAGE_URL and never probes Redis's default port, where an owner's Redis may live. Without
  * either, the Redis tests skip, unless IMAGINE_REQUIRE_REDIS=1.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -167,7 +167,7 @@ describe('openStorage: unreachable Redis', () => {
   });
 
   it('rejects a Redis URL with a bad database number', async () => {
-    const error = await rejection(openStorage('redis://127.0.0.1:6379/not-a-number'));
-    expect(error.message).toMatch(/^STORAGE_URL: invalid URL for Redis at 127\.0\.0\.1:6379/);
+    const error = await rejection(openStorage('redis://127.0.0.1:6390/not-a-number'));
+    expect(error.message).toMatch(/^STORAGE_URL: invalid URL for Redis at 127\.0\.0\.1:6390/);
   });
 });

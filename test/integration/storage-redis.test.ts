@@ -91,7 +91,7 @@ describe.skipIf(redisTestUrl() === undefined)('openStorage: Redis', () => {
       (reason: unknown) => reason,
     );
     expect(error).toBeInstanceOf(StorageError);
-    expect((error as Error).message).toMatch(new RegExp(`^STORAGE_URL: cannot reach Redis at ${url.hostname}:${url.port || 6379} \\(`));
+    expect((error as Error).message).toMatch(new RegExp(`^STORAGE_URL: cannot reach Redis at ${url.hostname}:${url.port} \\(`));
     expect((error as Error).message).not.toContain('wrong-pass-123');
   });
 });

@@ -117,7 +117,7 @@ describe('loadConfig', () => {
       DISCORD_GUILD_ID: '987654321',
       DISCORD_API_URL: 'http://127.0.0.1:4000/api',
       KIE_API_URL: 'http://127.0.0.1:5000',
-      STORAGE_URL: 'redis://127.0.0.1:6379',
+      STORAGE_URL: 'redis://127.0.0.1:6390',
       QUOTA_DAILY: '0',
       JOB_TIMEOUT_SECONDS: '90',
       LOG_LEVEL: 'debug',
@@ -126,7 +126,7 @@ describe('loadConfig', () => {
       discordGuildId: '987654321',
       discordApiUrl: 'http://127.0.0.1:4000/api',
       kieApiUrl: 'http://127.0.0.1:5000',
-      storageUrl: 'redis://127.0.0.1:6379',
+      storageUrl: 'redis://127.0.0.1:6390',
       quotaDaily: 0,
       jobTimeoutMs: 90_000,
       logLevel: 'debug',
@@ -160,7 +160,7 @@ describe('loadConfig', () => {
   });
 
   it('accepts sqlite, redis and rediss storage URLs', () => {
-    for (const url of ['sqlite:///var/lib/bot.sqlite', 'redis://localhost:6379/0', 'rediss://user:pw@cache:6380']) {
+    for (const url of ['sqlite:///var/lib/bot.sqlite', 'redis://localhost:6390/0', 'rediss://user:pw@cache:6380']) {
       expect(loadConfig({ ...required, STORAGE_URL: url }).storageUrl).toBe(url);
     }
   });
