@@ -185,15 +185,21 @@ async function measureDeferFloor(entry: string, options: Options): Promise<Floor
     { nodeArgs: [...options.start.nodeArgs, entry] },
   );
   try {
-    await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
-    const interactions = dispatchBurst(discord, options);
-    await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
-    const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
-    return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers) };
+    return await burstDefers(bot, discord, options);
   } finally {
     await bot.kill('SIGKILL');
     await discord.close();
   }
+}
+
+/** One burst of /imagine once the bot is connected: its acknowledgements' latencies, and how many were not deferrals. */
+async function burstDefers(bot: BotProcess, discord: FakeDiscord, options: Options): Promise<Floor & { refused: number }> {
+  await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
+  const interactions = dispatchBurst(discord, options);
+  await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
+  const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
+  const refused = interactions.filter((interaction) => interaction.responses[0]!.type !== 5).length;
+  return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers), refused };
 }
 
 /**
@@ -210,13 +216,9 @@ async function measureDefer(entry: string, options: Options): Promise<Floor> {
     { nodeArgs: [...options.start.nodeArgs, entry] },
   );
   try {
-    await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
-    const interactions = dispatchBurst(discord, options);
-    await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
-    const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
-    const refused = interactions.filter((interaction) => interaction.responses[0]!.type !== 5).length;
-    if (refused > 0) throw new Error(`bench: ${refused} of the burst were refused, not deferred (a banned word in a prompt?)`);
-    return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers) };
+    const measured = await burstDefers(bot, discord, options);
+    if (measured.refused > 0) throw new Error(`bench: ${measured.refused} of the burst were refused, not deferred (a banned word in a prompt?)`);
+    return { p50: measured.p50, p99: measured.p99, max: measured.max };
   } finally {
     await bot.kill('SIGKILL');
     await Promise.all([discord.close(), kie.close()]);

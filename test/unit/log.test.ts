@@ -220,11 +220,11 @@ describe('redaction at any depth', () => {
 
   it('hides the password of a redis:// (or any) URL with credentials, in strings, fields and errors', () => {
     const scrub = secretScrubber([]);
-    expect(scrub(`connect to redis://default:${REDIS_PASSWORD}@10.0.0.5:6379/0 failed`)).toBe('connect to redis://default:[redacted]@10.0.0.5:6379/0 failed');
+    expect(scrub(`connect to redis://default:${REDIS_PASSWORD}@10.0.0.5:6390/0 failed`)).toBe('connect to redis://default:[redacted]@10.0.0.5:6390/0 failed');
     expect(scrub({ store: { url: `rediss://:${REDIS_PASSWORD}@cache:6380` } })).toEqual({ store: { url: 'rediss://:[redacted]@cache:6380' } });
     const error = new Error('ECONNREFUSED', { cause: new Error(`redis://u:${REDIS_PASSWORD}@h:1`) });
     expect(JSON.stringify((scrub(error) as Error).cause, ['message'])).not.toContain(REDIS_PASSWORD);
-    expect(scrub('https://example.com:8080/path@x and redis://host:6379')).toBe('https://example.com:8080/path@x and redis://host:6379');
+    expect(scrub('https://example.com:8080/path@x and redis://host:6390')).toBe('https://example.com:8080/path@x and redis://host:6390');
   });
 
   it('hides Authorization credentials quoted in messages, but not ordinary words', () => {
@@ -241,7 +241,7 @@ describe('redaction at any depth', () => {
       KIE_API_KEY: KIE_KEY,
       WEBHOOK_HMAC_KEY: HMAC_KEY,
       CALLBACK_URL: 'https://bot.example.com/kie/callback',
-      STORAGE_URL: `redis://user:${encodeURIComponent('p@ss/word!9')}@cache:6379`,
+      STORAGE_URL: `redis://user:${encodeURIComponent('p@ss/word!9')}@cache:6390`,
     });
     const { raw, destination } = collect();
     const logger = createLogger({ level: 'info', secrets: configSecrets(config), destination });

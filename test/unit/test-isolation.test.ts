@@ -7,7 +7,7 @@ import { awayFromMidnight } from '../helpers/away-from-midnight.js';
 import { findTestRedis } from '../helpers/global-setup.js';
 import { createTempDir } from '../helpers/tmp.js';
 
-const OWNERS = { REDIS_URL: 'redis://127.0.0.1:6379', STORAGE_URL: 'redis://127.0.0.1:6379/3' };
+const OWNERS = { REDIS_URL: 'redis://127.0.0.1:6390', STORAGE_URL: 'redis://127.0.0.1:6390/3' };
 
 describe('the tests own their Redis', () => {
   it('start a redis-server of their own even when REDIS_URL and STORAGE_URL name the owner', async () => {

@@ -1,6 +1,6 @@
 /** INTERACTION_CREATE payloads, and the state of each dispatched interaction as tests observe it. */
 import { MessageFlag, snapshotMessage, type MessageState } from './messages.js';
-import { channelJson, userJson, type ChannelState } from './payloads.js';
+import { channelJson, guildMemberJson, userJson, type ChannelState } from './payloads.js';
 import type { FakeUserSpec, FakeMessage, InteractionCallback, InteractionSpec } from './types.js';
 import { ChangeNotifier } from './waiting.js';
 
@@ -13,21 +13,7 @@ export const DEFAULT_APP_PERMISSIONS = String(
 export const DEFAULT_USER: FakeUserSpec = { id: '100000000000000001', username: 'tester', globalName: 'Tester' };
 
 function memberJson(joinedAt: string, permissions: string, user?: FakeUserSpec, roles: readonly string[] = []): Record<string, unknown> {
-  return {
-    ...(user ? { user: userJson(user) } : {}),
-    roles: [...roles],
-    permissions,
-    joined_at: joinedAt,
-    deaf: false,
-    mute: false,
-    flags: 0,
-    nick: null,
-    avatar: null,
-    banner: null,
-    premium_since: null,
-    pending: false,
-    communication_disabled_until: null,
-  };
+  return { ...guildMemberJson(joinedAt, roles, user ? userJson(user) : undefined), permissions };
 }
 
 /** Where an interaction happens and who sends it: the part every interaction type shares. */

@@ -23,6 +23,24 @@ export interface ThreadState {
   announced: boolean;
 }
 
+/** A guild member object as Discord sends it (GET /guilds/{g}/members/{u}, and inside interactions). */
+export function guildMemberJson(joinedAt: string, roles: readonly string[], user?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...(user ? { user } : {}),
+    roles: [...roles],
+    joined_at: joinedAt,
+    deaf: false,
+    mute: false,
+    flags: 0,
+    nick: null,
+    avatar: null,
+    banner: null,
+    premium_since: null,
+    pending: false,
+    communication_disabled_until: null,
+  };
+}
+
 export function userJson(user: FakeUserSpec): Record<string, unknown> {
   const username = user.username ?? `user${user.id.slice(-4)}`;
   return {

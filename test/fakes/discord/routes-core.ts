@@ -2,7 +2,7 @@
 import { FormErrors, unknownChannel, unknownGuild, unknownMember, unknownMessage, unknownUser } from './errors.js';
 import { isRecord } from './json.js';
 import { createMessage, editMessage, MessageFlag, MessageType, type MessageWrite } from './messages.js';
-import { channelJson, DEFAULT_ATTACHMENT_SIZE_LIMIT, type ChannelState } from './payloads.js';
+import { channelJson, DEFAULT_ATTACHMENT_SIZE_LIMIT, guildMemberJson, type ChannelState } from './payloads.js';
 import { param, type Route, type RouteRequest } from './router.js';
 import { isSnowflake } from './snowflake.js';
 import type { DiscordState, MessageSlot } from './state.js';
@@ -100,20 +100,7 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
         if (roles === undefined) throw unknownMember();
         return {
           status: 200,
-          body: {
-            user: state.userJson(userId),
-            roles: [...roles],
-            joined_at: guild.joinedAt,
-            deaf: false,
-            mute: false,
-            flags: 0,
-            nick: null,
-            avatar: null,
-            banner: null,
-            premium_since: null,
-            pending: false,
-            communication_disabled_until: null,
-          },
+          body: guildMemberJson(guild.joinedAt, [...roles], state.userJson(userId)),
         };
       },
     },
