@@ -1,4 +1,5 @@
 import { MAX_DAILY_LIMIT } from '../src/policy/guild-policy.js';
+import { MAX_STYLE_NAME_LENGTH, MAX_STYLE_TEXT_LENGTH } from '../src/policy/styles.js';
 import {
   ApplicationCommandOptionType,
   ApplicationIntegrationType,
@@ -21,6 +22,8 @@ const channel = (description: string): APIApplicationCommandChannelOption => ({
   channel_types: [ChannelType.GuildText, ChannelType.GuildAnnouncement],
 });
 const priorityRole = { type: ApplicationCommandOptionType.Role, name: 'role', description: 'The role', required: true } as const;
+const styleName = (autocomplete: boolean) =>
+  ({ type: ApplicationCommandOptionType.String, name: 'name', description: "The style's name", required: true, min_length: 1, max_length: MAX_STYLE_NAME_LENGTH, autocomplete }) as const;
 const word = { type: ApplicationCommandOptionType.String, name: 'word', description: 'A word or short phrase', required: true, max_length: 64 } as const;
 
 export const imagineAdminCommand = {
@@ -91,6 +94,24 @@ export const imagineAdminCommand = {
         { type: ApplicationCommandOptionType.Subcommand, name: 'allow', description: 'Allow /imagine in a channel (then only in listed ones)', options: [channel('The channel')] },
         { type: ApplicationCommandOptionType.Subcommand, name: 'remove', description: 'Take a channel off the list', options: [channel('The channel')] },
         { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: 'List the allowed channels' },
+      ],
+    },
+    {
+      type: ApplicationCommandOptionType.SubcommandGroup,
+      name: 'styles',
+      description: 'Named styles members can add to their prompts',
+      options: [
+        {
+          type: ApplicationCommandOptionType.Subcommand,
+          name: 'add',
+          description: 'Add a style, or change the text of one',
+          options: [
+            styleName(false),
+            { type: ApplicationCommandOptionType.String, name: 'text', description: 'Words added after the prompt, e.g. "oil painting, warm light"', required: true, max_length: MAX_STYLE_TEXT_LENGTH },
+          ],
+        },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'remove', description: 'Remove a style', options: [styleName(true)] },
+        { type: ApplicationCommandOptionType.Subcommand, name: 'list', description: "List the server's styles" },
       ],
     },
     {

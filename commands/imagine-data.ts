@@ -5,6 +5,28 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, QUALITY_LABELS } from '../src/kie/index.js';
+import { MAX_STYLE_NAME_LENGTH } from '../src/policy/styles.js';
+
+/** Options /imagine and /blend share: the shape, the resolution, and one of the server's styles. */
+export const aspectOption = {
+  type: ApplicationCommandOptionType.String,
+  name: 'aspect',
+  description: 'Aspect ratio (default 1:1, or your /settings default)',
+  choices: ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
+} as const;
+export const qualityOption = {
+  type: ApplicationCommandOptionType.String,
+  name: 'quality',
+  description: 'Resolution (default 2K, or your /settings default)',
+  choices: QUALITIES.map((quality) => ({ name: QUALITY_LABELS[quality], value: quality })),
+} as const;
+export const styleOption = {
+  type: ApplicationCommandOptionType.String,
+  name: 'style',
+  description: "One of this server's styles, added after your prompt",
+  max_length: MAX_STYLE_NAME_LENGTH,
+  autocomplete: true,
+} as const;
 
 export const imagineCommand = {
   name: 'imagine',
@@ -19,22 +41,13 @@ export const imagineCommand = {
       required: true,
       max_length: MAX_PROMPT_LENGTH,
     },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: 'aspect',
-      description: 'Aspect ratio (default 1:1)',
-      choices: ASPECT_RATIOS.map((ratio) => ({ name: ratio, value: ratio })),
-    },
-    {
-      type: ApplicationCommandOptionType.String,
-      name: 'quality',
-      description: 'Resolution (default 2K)',
-      choices: QUALITIES.map((quality) => ({ name: QUALITY_LABELS[quality], value: quality })),
-    },
+    aspectOption,
+    qualityOption,
     {
       type: ApplicationCommandOptionType.Attachment,
       name: 'image',
       description: 'A picture to start from (PNG, JPEG or WebP, up to 10 MB)',
     },
+    styleOption,
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

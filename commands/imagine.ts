@@ -1,7 +1,8 @@
 import { Refusal } from '../src/errors.js';
+import { effectiveRequest, memberChoices } from '../src/interactions/effective-options.js';
 import { jobInteractionOf } from '../src/interactions/job-interaction.js';
 import { checkPicture } from '../src/interactions/picture.js';
-import { parseImagineRequest } from '../src/jobs/request.js';
+import { suggestStyles } from '../src/interactions/style-autocomplete.js';
 import type { Command } from '../src/services.js';
 import { imagineCommand } from './imagine-data.js';
 
@@ -11,13 +12,22 @@ export const imagine: Command = {
     const attachment = interaction.options.getAttachment('image');
     const picture = attachment === null ? undefined : checkPicture(attachment);
     if (picture && !picture.ok) throw new Refusal(picture.refusal);
-    const parsed = parseImagineRequest({
-      prompt: interaction.options.getString('prompt'),
-      // Without an aspect of their own, an edit keeps the shape of the member's picture.
-      aspect: interaction.options.getString('aspect') ?? picture?.aspect ?? null,
-      quality: interaction.options.getString('quality'),
-    });
-    if (!parsed.ok) throw new Refusal(parsed.refusal);
-    await services.startJob(jobInteractionOf(interaction, interaction.guildId), picture ? { ...parsed.request, imageUrls: [picture.url] } : parsed.request);
+    const { defaults, styles } = await memberChoices(services, interaction.guildId, interaction.user.id);
+    const effective = effectiveRequest(
+      {
+        prompt: interaction.options.getString('prompt'),
+        aspect: interaction.options.getString('aspect'),
+        quality: interaction.options.getString('quality'),
+        style: interaction.options.getString('style'),
+        // Without an aspect of their own, an edit keeps the shape of the member's picture.
+        pictureAspect: picture?.aspect,
+      },
+      defaults,
+      styles,
+    );
+    if (!effective.ok) throw new Refusal(effective.refusal);
+    const { request } = effective;
+    await services.startJob(jobInteractionOf(interaction, interaction.guildId), picture ? { ...request, imageUrls: [picture.url] } : request);
   },
+  autocomplete: suggestStyles,
 };

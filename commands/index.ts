@@ -2,10 +2,12 @@ import type { Command, MessageCommand } from '../src/services.js';
 import { editImage } from './edit-image.js';
 import { history } from './history.js';
 import { imagine } from './imagine.js';
-import { imagineAdmin } from './imagine-admin.js';
+import { imagineAdmin } from './imagine-admin/index.js';
 import { quota } from './quota.js';
+import { blend } from './blend.js';
+import { settings } from './settings.js';
 
-export const commands: readonly Command[] = [imagine, quota, history, imagineAdmin];
+export const commands: readonly Command[] = [imagine, blend, settings, quota, history, imagineAdmin];
 export const messageCommands: readonly MessageCommand[] = [editImage];
 
 /** Looks commands up by name; refuses duplicates at load time rather than routing to the wrong one. */

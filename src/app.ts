@@ -13,6 +13,7 @@ import { createDownloadGuard } from './jobs/download-guard.js';
 import { discardDownload, downloadAgent, downloadImage, fitToUploadLimit, sweepStaleDownloads } from './jobs/image.js';
 import { historyEntryFor } from './history/history.js';
 import { EditSourceStore } from './interactions/edit-sources.js';
+import { MemberDefaultsStore } from './policy/member-defaults.js';
 import { imageLoop } from './interactions/image-loop.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
@@ -267,6 +268,7 @@ export function createApp({
     startJob,
     history: storage.history,
     editSources,
+    memberDefaults: new MemberDefaultsStore(storage.kv),
     modLog,
     credits: readCredits,
     spend: storage.spend,

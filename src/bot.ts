@@ -1,4 +1,4 @@
-import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Interaction, type RepliableInteraction } from 'discord.js';
+import { Client, Events, GatewayIntentBits, MessageFlags, Options, type AutocompleteInteraction, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import { Refusal } from './errors.js';
@@ -6,7 +6,8 @@ import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messages } from './messages.js';
 import { parseCustomId } from './discord/custom-ids.js';
-import type { Command, ComponentHandlers, GuildCommandInteraction, GuildMessageCommandInteraction, MessageCommand, Services } from './services.js';
+import { checkPermission, subcommandName } from './interactions/permissions.js';
+import type { Command, ComponentHandlers, GuildAutocompleteInteraction, GuildCommandInteraction, GuildMessageCommandInteraction, MessageCommand, Services } from './services.js';
 import { isStoreError } from './storage/index.js';
 
 /** A repliable interaction that came from a server (the router refuses the others). */
@@ -75,7 +76,10 @@ export function routeInteractions(
   const handlerFor = (interaction: RepliableInteraction): Handler | undefined => {
     if (interaction.isChatInputCommand()) {
       const command = commands.get(interaction.commandName);
-      return command && inGuildOnly((inGuild) => command.execute(inGuild as GuildCommandInteraction, services));
+      return command && inGuildOnly((inGuild) => {
+        permitted(command, inGuild as GuildCommandInteraction);
+        return command.execute(inGuild as GuildCommandInteraction, services);
+      });
     }
     if (interaction.isMessageContextMenuCommand()) {
       const command = messageCommands.get(interaction.commandName);
@@ -92,6 +96,17 @@ export function routeInteractions(
     }
     return undefined;
   };
+  /** The one check of what a command and its subcommands declare they need (see Command.permissions). */
+  const permitted = (command: Command, interaction: GuildCommandInteraction): void => {
+    const action = subcommandName(interaction);
+    const verdict = checkPermission(command, action, interaction.memberPermissions);
+    if (verdict.allowed) return;
+    services.logger.warn(
+      { audit: true, guildId: interaction.guildId, userId: interaction.user.id, command: command.data.name, action, permission: verdict.permission, at: new Date(services.clock.now()).toISOString() },
+      'command refused: missing permission',
+    );
+    throw new Refusal(verdict.refusal);
+  };
   const handle = async (interaction: RepliableInteraction): Promise<InteractionOutcome> => {
     // A server the operator does not serve gets nothing but this answer: no task, no store read or write.
     if (interaction.guildId !== null && !services.operator.servesGuild(interaction.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
@@ -106,6 +121,10 @@ export function routeInteractions(
   };
   client.on(Events.InteractionCreate, (interaction: Interaction) => {
     // Autocomplete cannot be answered with a message; every other interaction goes through one policy.
+    if (interaction.isAutocomplete()) {
+      void suggest(interaction, commands, services, accepting);
+      return;
+    }
     if (!interaction.isRepliable()) return;
     const answered = acknowledgements.begin();
     handle(interaction)
@@ -118,6 +137,23 @@ export function routeInteractions(
       accepting = false;
     },
   };
+}
+
+/**
+ * Answers an autocomplete with the command's suggestions; where there are none to give (not in a served server,
+ * shutting down, a failure), with an empty list, so the member's client stops waiting.
+ */
+async function suggest(interaction: AutocompleteInteraction, commands: ReadonlyMap<string, Command>, services: Services, accepting: boolean): Promise<void> {
+  const command = commands.get(interaction.commandName);
+  const context = { interactionId: interaction.id, guildId: interaction.guildId, command: interaction.commandName };
+  try {
+    const served = interaction.inGuild() && services.operator.servesGuild(interaction.guildId);
+    if (served && accepting && command?.autocomplete) return await command.autocomplete(interaction as GuildAutocompleteInteraction, services);
+    if (!interaction.responded) await interaction.respond([]);
+  } catch (error) {
+    services.logger.warn({ ...context, err: error }, 'could not answer an autocomplete');
+    if (!interaction.responded) await interaction.respond([]).catch(() => undefined);
+  }
 }
 
 /**

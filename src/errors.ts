@@ -46,7 +46,15 @@ export type RefusalReason =
   /** Cancel pressed after the job's createTask left: KIE bills a started task and cannot stop it. */
   | { code: 'cancel_too_late' }
   /** Cancel pressed for a job this process does not run (ended, or another bot process's). */
-  | { code: 'cancel_unknown' };
+  | { code: 'cancel_unknown' }
+  /** /blend with fewer pictures than it takes (a tampered client: Discord requires the first two). */
+  | { code: 'too_few_pictures'; min: number }
+  /** A reroll of a blend whose pictures' links have expired and that cannot be read again. */
+  | { code: 'pictures_expired' }
+  /** A style the server does not have (/imagine style:, /blend style:, /settings style:). */
+  | { code: 'unknown_style'; name: string }
+  /** The prompt followed by the style's text is over KIE's limit. */
+  | { code: 'styled_prompt_too_long'; length: number; max: number; style: string };
 
 export type RefusalCode = RefusalReason['code'];
 

@@ -51,6 +51,28 @@ function shortPrompt(prompt: string): string {
   return cut.replace(/[\\`*_~|>#[\]()<@]/g, (char) => `\\${char}`);
 }
 
+/** A name inside inline code: backticks would end it early. */
+function inlineText(text: string): string {
+  return text.replace(/`/g, "'");
+}
+
+/** A member's /settings defaults, as shown to them. */
+export interface DefaultsView {
+  aspect?: string;
+  quality?: string;
+  count?: number;
+  style?: string;
+}
+
+function defaultLines(defaults: DefaultsView): string {
+  return [
+    `• Aspect: ${defaults.aspect ?? '1:1 (the bot\'s default)'}`,
+    `• Quality: ${defaults.quality === undefined ? "2K (the bot's default)" : defaults.quality === 'high' ? '4K' : '2K'}`,
+    `• Images per request: ${defaults.count ?? "1 (the bot's default)"}`,
+    `• Style: ${defaults.style === undefined ? 'none' : `\`${inlineText(defaults.style)}\``}`,
+  ].join('\n');
+}
+
 export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
 
 function limitRule(rule: LimitRuleView): string {
@@ -187,8 +209,38 @@ export const messages = {
         return messages.cancelUnknown;
       case 'wrong_channel':
         return messages.wrongChannel(reason.allowed);
+      case 'too_few_pictures':
+        return messages.tooFewPictures(reason.min);
+      case 'pictures_expired':
+        return messages.picturesExpired;
+      case 'unknown_style':
+        return messages.unknownStyle(reason.name);
+      case 'styled_prompt_too_long':
+        return messages.styledPromptTooLong(reason.length, reason.max, reason.style);
     }
   },
+
+  // Styles and /settings, as members meet them
+  unknownStyle: (name: string) => `This server has no style called \`${inlineText(name)}\`. Pick one from the list as you type, or leave \`style\` empty.`,
+  styledPromptTooLong: (length: number, max: number, style: string) =>
+    `Your prompt with the style \`${inlineText(style)}\` added is ${length} characters long; the limit is ${max}. Shorten your prompt, or pick another style.`,
+  styleField: 'Style',
+  droppedStyle: (name: string) => `none: your default style \`${inlineText(name)}\` was removed by an admin, so it was left out. Pick another with \`/settings\`.`,
+  settingsShown: (defaults: DefaultsView) =>
+    defaults.aspect === undefined && defaults.quality === undefined && defaults.count === undefined && defaults.style === undefined
+      ? "You have no defaults in this server: `/imagine` uses 1:1, 2K and one image. Set yours with `/settings aspect: quality: count: style:`."
+      : `**Your defaults in this server** (options you give \`/imagine\` still win):\n${defaultLines(defaults)}`,
+  settingsSaved: (defaults: DefaultsView) => `Saved. **Your defaults in this server** now:\n${defaultLines(defaults)}`,
+  settingsReset: 'Your defaults in this server are cleared: `/imagine` uses 1:1, 2K and one image again.',
+  settingsStyleGone: (name: string) => `\n\n⚠️ The style \`${inlineText(name)}\` no longer exists in this server, so it is left out until you pick another.`,
+
+  // /blend
+  blendPrompt: 'Blend these pictures into one coherent image, combining their subjects and styles.',
+  blendField: 'Blend',
+  tooFewPictures: (min: number) => `A blend takes at least ${min} pictures.`,
+  picturesExpired:
+    'The pictures of this blend are no longer available from Discord (their links last about a day), so it cannot be made again. Run `/blend` with them again. Nothing was counted.',
+  blendedFrom: (count: number) => `Blended from ${plural(count, 'picture')}`,
 
   // Job failures
   outOfCredits: "The bot's image credits have run out. Please tell a server admin. Your quota was not used.",
@@ -327,6 +379,23 @@ export const messages = {
     let shown = quoted.length;
     const text = (count: number) =>
       head + quoted.slice(0, count).join(', ') + (count < quoted.length ? `, … and ${quoted.length - count} more not shown.` : '');
+    while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
+    return text(shown);
+  },
+  styleNameInvalid: (max: number) => `A style's name must be 1 to ${max} characters long.`,
+  styleTextInvalid: (max: number) => `A style's text must be 1 to ${max} characters long.`,
+  stylesFull: (max: number) => `This server already has the maximum of ${max} styles. Remove one first.`,
+  styleAdded: (name: string, count: number) =>
+    `Added the style \`${inlineText(name)}\` (${count} in all). Members can now pick it with \`/imagine style:\` and \`/blend style:\`.`,
+  styleReplaced: (name: string) => `The style \`${inlineText(name)}\` has a new text.`,
+  styleRemoved: (name: string) => `Removed the style \`${inlineText(name)}\`. Members who had it as their default get their images without it, and are told.`,
+  styleUnknown: (name: string) => `There is no style called \`${inlineText(name)}\`.`,
+  stylesList: (styles: readonly { name: string; text: string }[]) => {
+    if (styles.length === 0) return 'This server has no styles. Add one with `/imagine-admin styles add`.';
+    const head = `Styles (${styles.length}):`;
+    const lines = styles.map((style) => `• **${inlineText(style.name)}**: ${shortPrompt(style.text)}`);
+    let shown = lines.length;
+    const text = (count: number) => [head, ...lines.slice(0, count), ...(count < lines.length ? [`… and ${lines.length - count} more not shown.`] : [])].join('\n');
     while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
     return text(shown);
   },

@@ -1,4 +1,5 @@
 import type {
+  AutocompleteInteraction,
   ButtonInteraction,
   ChatInputCommandInteraction,
   MessageContextMenuCommandInteraction,
@@ -21,6 +22,7 @@ import type { QuotaService } from './quota/quota-service.js';
 import type { MembershipCheck } from './discord/membership.js';
 import type { OperatorPolicy } from './policy/operator.js';
 import type { PriorityRoles } from './queue/priority-roles.js';
+import type { MemberDefaultsStore } from './policy/member-defaults.js';
 
 /** What interaction handlers may use; built once in app.ts and injected. No secrets: handlers never need them. */
 export interface Services {
@@ -38,6 +40,8 @@ export interface Services {
   /** Delivered images, read by their buttons and /history. */
   history: Pick<HistoryStore, 'get' | 'listForMember' | 'remove'>;
   editSources: Pick<EditSourceStore, 'put' | 'get'>;
+  /** Each member's /settings defaults, per server. */
+  memberDefaults: Pick<MemberDefaultsStore, 'get' | 'update' | 'reset'>;
   /** Each server's moderation log channel. */
   modLog: ModerationLog;
   /** KIE's remaining credits (`/imagine-admin credits`). */
@@ -54,10 +58,28 @@ export type GuildCommandInteraction = ChatInputCommandInteraction<'cached' | 'ra
 /** A message command (right-click → Apps) used in a server. */
 export type GuildMessageCommandInteraction = MessageContextMenuCommandInteraction<'cached' | 'raw'>;
 
+/** A permission a command or subcommand may require of the member; the router checks it (see permissions.ts). */
+export type RequiredPermission = 'ManageGuild';
+
+/**
+ * Who may use a command, as data: the permission the whole command needs, and any subcommand (named
+ * "group sub" or "sub") that needs its own. The router checks it once, before the handler runs.
+ */
+export interface CommandPermissions {
+  command?: RequiredPermission;
+  subcommands?: Readonly<Record<string, RequiredPermission>>;
+}
+
+/** An autocomplete interaction of a slash command used in a server. */
+export type GuildAutocompleteInteraction = AutocompleteInteraction<'cached' | 'raw'>;
+
 export interface Command {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  permissions?: CommandPermissions;
   /** Answers the interaction, or throws a Refusal (or any error) for the interaction error policy to answer. */
   execute(interaction: GuildCommandInteraction, services: Services): Promise<void>;
+  /** Suggests values for an option with `autocomplete: true` (answered within Discord's 3 s, never refused). */
+  autocomplete?(interaction: GuildAutocompleteInteraction, services: Services): Promise<void>;
 }
 
 export interface MessageCommand {

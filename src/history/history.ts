@@ -25,6 +25,8 @@ export interface HistoryEntry {
   inputImageUrls: string[];
   /** The message the input picture was taken from, to read a fresh URL of it when the recorded one has expired. */
   inputSource?: PictureSource;
+  /** The server style the prompt ends with, to name it again on a reroll. */
+  style?: string;
   /** KIE's result URL. */
   resultUrl: string;
   /** The Discord attachment URL of the delivered image, when known. */
@@ -67,6 +69,7 @@ export const historyEntrySchema = z.object({
   model: z.enum(HISTORY_MODELS),
   inputImageUrls: z.array(z.url()),
   inputSource: pictureSourceSchema.exactOptional(),
+  style: z.string().min(1).max(64).exactOptional(),
   resultUrl: z.url(),
   imageUrl: z.url().exactOptional(),
   delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
@@ -102,7 +105,7 @@ export function assertPage(page: { offset: number; limit: number }): void {
  * delivered: then it names the message.
  */
 export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [], imageSource } = job.request;
+  const { prompt, aspect, quality, imageUrls = [], imageSource, style } = job.request;
   const message = delivered?.message;
   return {
     jobId: job.id,
@@ -116,6 +119,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     model: modelFor({ image_urls: job.request.imageUrls }),
     inputImageUrls: imageUrls,
     ...(imageSource === undefined ? {} : { inputSource: imageSource }),
+    ...(style === undefined ? {} : { style }),
     resultUrl: job.resultUrl,
     ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
     ...(delivered === undefined ? {} : { delivery: delivered.target }),

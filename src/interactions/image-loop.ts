@@ -9,7 +9,7 @@ import { cancelJob } from './cancel-button.js';
 import { editModal, editText } from './edit-modal.js';
 import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
 import { jobInteractionOf } from './job-interaction.js';
-import { currentPictureUrl } from './picture-source.js';
+import { currentPictureUrl, picturesOutOfReach } from './picture-source.js';
 
 type Repliable = ButtonInteraction | ModalSubmitInteraction;
 
@@ -79,7 +79,9 @@ async function historyEntry(interaction: Repliable, jobId: string, services: Ser
 async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), parsed.request, {
+  if (picturesOutOfReach(entry.inputImageUrls, entry.inputSource, services.clock.now())) throw new Refusal({ code: 'pictures_expired' });
+  const request = entry.style === undefined ? parsed.request : { ...parsed.request, style: entry.style };
+  await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), request, {
     complete: async (request) => ({ ...request, ...(await rerollPicture(interaction, entry, services)) }),
   });
 }

@@ -34,6 +34,15 @@ export async function currentPictureUrl(recordedUrl: string, source: PictureSour
   return recordedUrl;
 }
 
+/**
+ * Whether a picture to start from can no longer reach KIE: its link expires within the margin and there is no
+ * message to read it again from (only the first picture has one: an edit's; a blend's or an attached picture's
+ * were uploaded with the command, and Discord keeps them on no message).
+ */
+export function picturesOutOfReach(urls: readonly string[], firstSource: PictureSource | undefined, now: number): boolean {
+  return urls.some((url, index) => !(index === 0 && firstSource !== undefined) && expiresSoon(url, now));
+}
+
 /** Whether a Discord attachment URL expires within the margin; a URL without an expiry is taken as it is. */
 export function expiresSoon(url: string, now: number): boolean {
   let expiry: string | null;

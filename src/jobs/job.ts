@@ -10,6 +10,10 @@ export interface ImagineRequest {
   imageUrls?: string[];
   /** The Discord message the picture was taken from, when there is one to read it again from. */
   imageSource?: PictureSource;
+  /** The server style whose text follows the member's words in `prompt` (named on the result). */
+  style?: string;
+  /** The member's default style, left out because an admin removed it (the result says so). */
+  droppedStyle?: string;
 }
 
 /**
@@ -45,6 +49,8 @@ const jobBase = z.object({
     quality: z.enum(QUALITIES),
     imageUrls: z.array(z.url()).min(1).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
     imageSource: pictureSourceSchema.optional(),
+    style: z.string().min(1).max(64).optional(),
+    droppedStyle: z.string().min(1).max(64).optional(),
   }),
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),

@@ -46,6 +46,10 @@ export function successMessage({ job, image, elapsedMs, late }: DeliveredImage):
     { name: 'Took', value: formatDuration(elapsedMs), inline: true },
     { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
   ];
+  const { style, droppedStyle, imageUrls = [] } = job.request;
+  if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
+  else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
+  if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
   if (image.resized) {
     fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
   }

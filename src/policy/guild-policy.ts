@@ -1,5 +1,6 @@
 import type { LimitRuleView } from '../messages.js';
 import { compileBannedWords, type BannedWordMatcher } from '../moderation/words.js';
+import { storedStyles, type GuildStyle } from './styles.js';
 
 /** The largest daily limit or cap anyone can set (admins, QUOTA_DAILY, MAX_MEMBER_DAILY): decided here only. */
 export const MAX_DAILY_LIMIT = 100_000;
@@ -24,6 +25,8 @@ export interface GuildPolicy {
   /** Images per day for the whole server; undefined = no cap (a stored 0 means none too). */
   dailyCap: number | undefined;
   logChannel: string | undefined;
+  /** Named styles members may add to their prompts (/imagine style:), in the order they were added. */
+  styles: readonly GuildStyle[];
 }
 
 /** The policy of a server whose admins set nothing. */
@@ -38,6 +41,7 @@ export const DEFAULT_GUILD_POLICY = Object.freeze({
   memberLimits: {},
   dailyCap: undefined,
   logChannel: undefined,
+  styles: [],
 }) satisfies Required<GuildPolicy>;
 
 /** The operator's facts every server's limits answer to (environment). */
@@ -90,6 +94,7 @@ export interface StoredSettings {
   memberLimits: unknown;
   dailyCap: unknown;
   logChannel: unknown;
+  styles: unknown;
 }
 
 /** Builds the policy from what the store holds; the banned words are compiled here, once per load. */
@@ -107,6 +112,7 @@ export function policyFrom(stored: StoredSettings): GuildPolicy {
     memberLimits: limitMap(stored.memberLimits),
     dailyCap: cap === 0 ? undefined : cap,
     logChannel: typeof stored.logChannel === 'string' ? stored.logChannel : undefined,
+    styles: storedStyles(stored.styles),
   };
 }
 

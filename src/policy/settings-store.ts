@@ -5,6 +5,7 @@ import { PolicyCache } from './policy-cache.js';
 import { messages } from '../messages.js';
 import { KeyedMutex } from '../moderation/keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
+import { cleanStyleName, MAX_STYLE_NAME_LENGTH, MAX_STYLE_TEXT_LENGTH, MAX_STYLES, storedStyles, styleKey, type GuildStyle } from './styles.js';
 
 export interface GuildSettings {
   paused: boolean;
@@ -20,7 +21,7 @@ export { MAX_DAILY_LIMIT };
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
 
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels';
+export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-invalid' | 'too-many-styles';
 
 /** A rejected admin change; the message is written to be shown to the admin as is. */
 export class SettingsError extends Error {
@@ -232,6 +233,37 @@ export class GuildSettingsStore {
     });
   }
 
+  /**
+   * Adds a named style, or replaces the text of the one with that name (names compare without regard to case).
+   * `style` is the style as stored; `styles` the server's styles after the change.
+   */
+  async addStyle(guildId: string, name: string, text: string): Promise<{ added: boolean; style: GuildStyle; styles: GuildStyle[] }> {
+    const style = { name: cleanStyleName(name), text: text.trim() };
+    const nameLength = [...style.name].length;
+    if (nameLength < 1 || nameLength > MAX_STYLE_NAME_LENGTH) throw new SettingsError('style-invalid', messages.styleNameInvalid(MAX_STYLE_NAME_LENGTH));
+    if (style.text === '' || style.text.length > MAX_STYLE_TEXT_LENGTH) throw new SettingsError('style-invalid', messages.styleTextInvalid(MAX_STYLE_TEXT_LENGTH));
+    return this.#editLock.run(keys.styles(guildId), async () => {
+      const styles = storedStyles(await this.#kv.get<unknown>(keys.styles(guildId)));
+      const index = styles.findIndex((listed) => styleKey(listed.name) === styleKey(style.name));
+      if (index === -1 && styles.length >= MAX_STYLES) throw new SettingsError('too-many-styles', messages.stylesFull(MAX_STYLES));
+      const updated = index === -1 ? [...styles, style] : styles.map((listed, at) => (at === index ? style : listed));
+      await this.#setOrDelete(guildId, keys.styles(guildId), updated);
+      return { added: index === -1, style, styles: updated };
+    });
+  }
+
+  /** Removes the style of that name; `name` is the listed form removed, or the cleaned input when none was listed. */
+  async removeStyle(guildId: string, name: string): Promise<{ removed: boolean; name: string }> {
+    return this.#editLock.run(keys.styles(guildId), async () => {
+      const styles = storedStyles(await this.#kv.get<unknown>(keys.styles(guildId)));
+      const listed = styles.find((style) => styleKey(style.name) === styleKey(name));
+      if (listed === undefined) return { removed: false, name: cleanStyleName(name) };
+      const remaining = styles.filter((style) => style !== listed);
+      await this.#setOrDelete(guildId, keys.styles(guildId), remaining.length > 0 ? remaining : undefined);
+      return { removed: true, name: listed.name };
+    });
+  }
+
   /** A per-server map (blocked members, member or role limits) edited as a read-modify-write under its lock. */
   async #updateMemberMap(guildId: string, key: string, id: string, value: unknown): Promise<void> {
     await this.#editLock.run(key, async () => {
@@ -265,7 +297,7 @@ export class GuildSettingsStore {
 export const DEFAULT_POLICY_TTL_MS = 60_000;
 
 /** The settings a policy is built from, each under its own key. */
-const POLICY_KEYS = ['paused', 'serverLimit', 'dailyCap', 'bannedWords', 'memberLimits', 'blocked', 'logChannel', 'allowedChannels', 'roleLimits'] as const satisfies readonly (keyof StoredSettings)[];
+const POLICY_KEYS = ['paused', 'serverLimit', 'dailyCap', 'bannedWords', 'memberLimits', 'blocked', 'logChannel', 'allowedChannels', 'roleLimits', 'styles'] as const satisfies readonly (keyof StoredSettings)[];
 
 const keys = {
   /** Changes with every write through a store: other processes drop their cached policy when it does. */
@@ -279,6 +311,7 @@ const keys = {
   logChannel: (guildId: string) => `guild:${guildId}:log-channel`,
   allowedChannels: (guildId: string) => `guild:${guildId}:allowed-channels`,
   roleLimits: (guildId: string) => `guild:${guildId}:role-limits`,
+  styles: (guildId: string) => `guild:${guildId}:styles`,
 };
 
 function checkedLimit(limit: number | undefined): number | undefined {

@@ -266,8 +266,8 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
       expect(at).toBeGreaterThanOrEqual(before - 5);
       expect(at).toBeLessThanOrEqual(after + 5);
     }
-    const refused = logs.lines.filter((line) => line.msg === 'admin command refused: missing Manage Guild');
-    expect(refused).toEqual([expect.objectContaining({ userId: MEMBER.id, guildId: GUILD_ID, action: 'pause' })]);
+    const refused = logs.lines.filter((line) => line.msg === 'command refused: missing permission');
+    expect(refused).toEqual([expect.objectContaining({ userId: MEMBER.id, guildId: GUILD_ID, command: 'imagine-admin', action: 'pause', permission: 'ManageGuild' })]);
     expect(Date.parse(String(refused[0]!['at']))).toBeGreaterThanOrEqual(before - 5);
   });
 });

@@ -4,6 +4,7 @@ import { commandData, commandMap, commands, messageCommands } from '../../comman
 import { imagineAdminCommand } from '../../commands/imagine-admin-data.js';
 import { imagineCommand } from '../../commands/imagine-data.js';
 import { quotaCommand } from '../../commands/quota-data.js';
+import { blendCommand } from '../../commands/blend-data.js';
 
 // Discord's rule for command and option names (CHAT_INPUT commands must also be lowercase).
 const NAME = /^[-_\p{L}\p{N}]{1,32}$/u;
@@ -39,8 +40,8 @@ function* walk(node: JsonCommand | JsonOption, path: string): Generator<{ path: 
 }
 
 describe('command definitions', () => {
-  it('exports /imagine, /quota, /history and /imagine-admin, and the message command Edit image', () => {
-    expect(allData.map((data) => data.name).sort()).toEqual(['history', 'imagine', 'imagine-admin', 'quota']);
+  it('exports /imagine, /blend, /settings, /quota, /history and /imagine-admin, and the message command Edit image', () => {
+    expect(allData.map((data) => data.name).sort()).toEqual(['blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings']);
     expect(messageCommands.map((command) => command.data)).toEqual([{ name: 'Edit image', type: 3, contexts: [0], integration_types: [0] }]);
     expect(commandData().map((data) => data.name)).toEqual([...allData.map((data) => data.name), 'Edit image']);
   });
@@ -106,6 +107,25 @@ describe('command definitions', () => {
     ]);
   });
 
+  it('declares the permission of every admin subcommand as data, and none for member commands', () => {
+    const admin = commands.find((command) => command.data.name === 'imagine-admin');
+    expect(admin?.permissions?.command).toBe('ManageGuild');
+    const declared = Object.keys(admin?.permissions?.subcommands ?? {}).sort();
+    const leaves = [...walk(imagineAdminCommand as JsonCommand, '')]
+      .filter(({ node }) => 'type' in node && node.type === ApplicationCommandOptionType.Subcommand)
+      .map(({ path }) => path.trim())
+      .sort();
+    expect(declared).toEqual(leaves);
+    for (const command of commands.filter((candidate) => candidate.data.name !== 'imagine-admin')) expect(command.permissions).toBeUndefined();
+  });
+
+  it('gives /blend six pictures in order, the first two required, before its optional options', () => {
+    const options = blendCommand.options as readonly JsonOption[];
+    expect(options.map((option) => option.name)).toEqual(['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'prompt', 'aspect', 'quality', 'style']);
+    expect(options.filter((option) => option.required === true).map((option) => option.name)).toEqual(['image1', 'image2']);
+    expect(options.slice(0, 6).every((option) => option.type === ApplicationCommandOptionType.Attachment)).toBe(true);
+  });
+
   it('gives /quota no options', () => {
     expect((quotaCommand as JsonCommand).options ?? []).toEqual([]);
   });
@@ -117,7 +137,7 @@ describe('command definitions', () => {
 
   it('defines the admin subcommands with the right option types', () => {
     const options = imagineAdminCommand.options as readonly JsonOption[];
-    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'cap', 'priority', 'credits', 'pause', 'resume']);
+    expect(options.map((option) => option.name)).toEqual(['limit', 'reset', 'block', 'unblock', 'usage', 'words', 'log', 'channels', 'styles', 'cap', 'priority', 'credits', 'pause', 'resume']);
     const limit = optionNamed(options, 'limit');
     expect(limit.type).toBe(ApplicationCommandOptionType.Subcommand);
     expect(optionNamed(limit.options, 'limit')).toMatchObject({ type: ApplicationCommandOptionType.Integer, required: true, min_value: 0 });
@@ -132,6 +152,10 @@ describe('command definitions', () => {
       type: ApplicationCommandOptionType.String,
       required: true,
     });
+    const styles = optionNamed(options, 'styles');
+    expect(styles.options?.map((option) => option.name)).toEqual(['add', 'remove', 'list']);
+    expect(optionNamed(optionNamed(styles.options, 'add').options, 'name')).toMatchObject({ type: ApplicationCommandOptionType.String, required: true, max_length: 32 });
+    expect(optionNamed(optionNamed(styles.options, 'remove').options, 'name')).toMatchObject({ autocomplete: true });
     const priority = optionNamed(options, 'priority');
     expect(priority.type).toBe(ApplicationCommandOptionType.SubcommandGroup);
     expect(priority.options?.map((option) => option.name)).toEqual(['add', 'remove', 'list']);
@@ -148,7 +172,7 @@ describe('command definitions', () => {
 describe('commandMap', () => {
   it('maps each command by its name', () => {
     const map = commandMap(commands);
-    expect([...map.keys()].sort()).toEqual(['history', 'imagine', 'imagine-admin', 'quota']);
+    expect([...map.keys()].sort()).toEqual(['blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings']);
     for (const command of commands) expect(map.get(command.data.name)).toBe(command);
   });
 

@@ -24,6 +24,7 @@ import { formatSpecViolations, sharedSpecConformance, type SpecViolation } from 
 import { shardOfGuild, SnowflakeGenerator } from './snowflake.js';
 import { DiscordState, resolveConfig } from './state.js';
 import type {
+  CommandOptionSpec,
   ComponentSpec,
   FakeAttachment,
   FakeUpload,
@@ -179,6 +180,20 @@ export class FakeDiscord {
    * a slash command, or a message command when `targetMessageId` is given.
    */
   dispatchInteraction(spec: InteractionSpec): FakeInteraction {
+    return this.dispatchCommand(spec, 'command');
+  }
+
+  /**
+   * A member typing into an option with `autocomplete: true`: INTERACTION_CREATE of type 4, whose options say
+   * what is typed so far, the option being typed marked `focused: true` (Discord sends such options as strings).
+   */
+  dispatchAutocomplete(spec: InteractionSpec): FakeInteraction {
+    const focused = (options: readonly CommandOptionSpec[]): number => options.reduce((count, option) => count + (option.focused ? 1 : 0) + focused(option.options ?? []), 0);
+    if (focused(spec.options ?? []) !== 1) throw new Error('FakeDiscord: an autocomplete has exactly one focused option');
+    return this.dispatchCommand(spec, 'autocomplete');
+  }
+
+  private dispatchCommand(spec: InteractionSpec, kind: 'command' | 'autocomplete'): FakeInteraction {
     const { state } = this;
     const { ids } = state;
     const user = spec.user ?? DEFAULT_USER;
@@ -219,7 +234,7 @@ export class FakeDiscord {
       targetMessage,
     });
     return this.dispatch({
-      kind: 'command',
+      kind,
       commandType: targetMessage === undefined ? 1 : 3,
       name: spec.commandName,
       guildId: spec.guildId,

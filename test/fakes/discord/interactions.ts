@@ -132,10 +132,10 @@ export interface InteractionInit {
   delivered: boolean;
 }
 
-/** Discord's interaction types 2 (application command), 3 (message component) and 5 (modal submit). */
-export type InteractionKind = 'command' | 'component' | 'modal';
+/** Discord's interaction types 2 (application command), 3 (message component), 4 (autocomplete) and 5 (modal submit). */
+export type InteractionKind = 'command' | 'component' | 'autocomplete' | 'modal';
 
-export const INTERACTION_TYPES: Record<InteractionKind, number> = { command: 2, component: 3, modal: 5 };
+export const INTERACTION_TYPES: Record<InteractionKind, number> = { command: 2, component: 3, autocomplete: 4, modal: 5 };
 
 /** One dispatched interaction: its callbacks, @original message, edits and follow-ups. */
 export class FakeInteraction {
@@ -187,6 +187,14 @@ export class FakeInteraction {
   /** Resolves with the first callback attempt (accepted or not: see its `status`). */
   waitForResponse(timeoutMs = 5000): Promise<InteractionCallback> {
     return this.changes.waitFor(() => this.responses[0], timeoutMs, `a callback to interaction ${this.commandName}`);
+  }
+
+  /** The suggestions the bot answered an autocomplete with (callback type 8), once it did. */
+  async waitForChoices(timeoutMs = 5000): Promise<Array<{ name: string; value: string | number }>> {
+    const response = await this.waitForResponse(timeoutMs);
+    if (response.type !== 8 || response.status >= 300) throw new Error(`interaction ${this.commandName} was answered with callback ${response.type} (status ${response.status}), not autocomplete choices`);
+    const data = response.data as { choices?: Array<{ name: string; value: string | number }> } | undefined;
+    return data?.choices ?? [];
   }
 
   /** The modal the bot opened in answer (callback type 9), if it did. */

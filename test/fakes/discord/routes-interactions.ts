@@ -31,11 +31,29 @@ const Callback = {
 const ALLOWED_CALLBACKS: Record<InteractionKind, readonly number[]> = {
   command: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.Modal],
   component: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.DeferredUpdateMessage, Callback.UpdateMessage, Callback.Modal],
+  autocomplete: [Callback.AutocompleteResult],
   modal: [Callback.ChannelMessageWithSource, Callback.DeferredChannelMessageWithSource, Callback.DeferredUpdateMessage, Callback.UpdateMessage],
 };
 
 function isOriginal(messageId: string): boolean {
   return messageId === '@original';
+}
+
+/**
+ * What Discord checks of autocomplete choices beyond the published schema: `choices` is required, and a string
+ * choice's value is at most 100 characters (the schema's 6000 is the command option's limit).
+ */
+function checkAutocompleteChoices(data: Record<string, unknown>): void {
+  const errors = new FormErrors();
+  const choices = data['choices'];
+  if (!Array.isArray(choices)) errors.add(['data', 'choices'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  else {
+    choices.forEach((choice: unknown, index) => {
+      const value = isRecord(choice) ? choice['value'] : undefined;
+      if (typeof value === 'string' && [...value].length > 100) errors.add(['data', 'choices', index, 'value'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    });
+  }
+  errors.throwIfAny();
 }
 
 export function interactionRoutes(state: DiscordState): Route[] {
@@ -130,6 +148,10 @@ export function interactionRoutes(state: DiscordState): Route[] {
         slot.replace(editMessage(slot.message, validated(write, ['data']), editContext()));
         break;
       }
+      case Callback.AutocompleteResult:
+        // The body's shape (at most 25 choices, names of 1–100 characters) is held to the OpenAPI schema before this.
+        checkAutocompleteChoices(data);
+        break;
       case Callback.Modal: {
         const errors = new FormErrors();
         for (const key of ['custom_id', 'title', 'components'] as const) {
@@ -185,10 +207,10 @@ export function interactionRoutes(state: DiscordState): Route[] {
     }
   };
 
-  /** The interaction behind a webhook token, if it may still be used. */
+  /** The interaction behind a webhook token, if it may still be used (an autocomplete has no messages to edit or follow). */
   const webhookInteraction = (req: RouteRequest): FakeInteraction => {
     const interaction = state.interactionsByToken.get(param(req, 1));
-    if (!interaction || interaction.applicationId !== param(req, 0)) throw unknownWebhook();
+    if (!interaction || interaction.applicationId !== param(req, 0) || interaction.kind === 'autocomplete') throw unknownWebhook();
     if (config.now() - interaction.dispatchedAt > config.tokenLifetimeMs) throw invalidWebhookToken();
     return interaction;
   };
