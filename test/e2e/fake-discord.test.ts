@@ -467,6 +467,38 @@ describe('fake Discord with a real discord.js client', () => {
     expect(update.original()).toBeUndefined();
   });
 
+  it('sends autocomplete (type 4) with the focused option, and holds its answer to callback 8 with at most 25 valid choices', async () => {
+    const target = await startFake();
+    const client = await login(target);
+    const handled = new Promise<Array<number | string>>((resolve, reject) => {
+      client.once(Events.InteractionCreate, (interaction) => {
+        if (!interaction.isAutocomplete()) return reject(new Error('not an autocomplete'));
+        const focused = interaction.options.getFocused(true);
+        const post = (body: unknown) => client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body, auth: false }).then(() => 204, (error: unknown) => (error as DiscordAPIError).status);
+        const choice = (value: string) => ({ name: value.slice(0, 100), value });
+        void (async () => {
+          const outcomes: Array<number | string> = [`${focused.name}=${String(focused.value)}`];
+          outcomes.push(await post({ type: 8, data: { choices: Array.from({ length: 26 }, (_, index) => choice(`s${index}`)) } }));
+          outcomes.push(await post({ type: 8, data: { choices: [choice('x'.repeat(101))] } }));
+          outcomes.push(await post({ type: 8, data: {} }));
+          outcomes.push(await post({ type: 4, data: { content: 'not here' } }));
+          outcomes.push(await post({ type: 8, data: { choices: [choice('noir')] } }));
+          const followUp = client.rest.post(Routes.webhook(interaction.applicationId, interaction.token), { body: { content: 'no' }, auth: false });
+          outcomes.push(await followUp.then(() => 200, (error: unknown) => (error as DiscordAPIError).code as number));
+          resolve(outcomes);
+        })();
+      });
+    });
+    const typing = target.dispatchAutocomplete({
+      commandName: 'imagine',
+      guildId: GUILD,
+      options: [{ name: 'prompt', type: 3, value: 'a fox' }, { name: 'style', type: 3, value: 'no', focused: true }],
+    });
+    expect(await handled).toEqual(['style=no', 400, 400, 400, 400, 204, 10015]);
+    expect(await typing.waitForChoices()).toEqual([{ name: 'noir', value: 'noir' }]);
+    expect(() => target.dispatchAutocomplete({ commandName: 'imagine', guildId: GUILD, options: [{ name: 'prompt', type: 3, value: 'a' }] })).toThrow('exactly one focused option');
+  });
+
   it('answers raw REST mistakes like Discord: unknown route, missing auth, unknown webhook and interaction', async () => {
     const target = await startFake();
     const call = async (method: string, path: string, init: RequestInit = {}) => {

@@ -189,12 +189,11 @@ export class FakeInteraction {
     return this.changes.waitFor(() => this.responses[0], timeoutMs, `a callback to interaction ${this.commandName}`);
   }
 
-  /** The suggestions the bot answered an autocomplete with (callback type 8), once it did. */
+  /** The suggestions the bot answered an autocomplete with: its accepted callback 8. */
   async waitForChoices(timeoutMs = 5000): Promise<Array<{ name: string; value: string | number }>> {
-    const response = await this.waitForResponse(timeoutMs);
-    if (response.type !== 8 || response.status >= 300) throw new Error(`interaction ${this.commandName} was answered with callback ${response.type} (status ${response.status}), not autocomplete choices`);
-    const data = response.data as { choices?: Array<{ name: string; value: string | number }> } | undefined;
-    return data?.choices ?? [];
+    const accepted = await this.changes.waitFor(() => this.responses.find((response) => response.status < 300), timeoutMs, `an accepted callback to interaction ${this.commandName}`);
+    if (accepted.type !== 8) throw new Error(`interaction ${this.commandName} was answered with callback ${accepted.type}, not autocomplete choices`);
+    return (accepted.data as { choices?: Array<{ name: string; value: string | number }> } | undefined)?.choices ?? [];
   }
 
   /** The modal the bot opened in answer (callback type 9), if it did. */

@@ -1,0 +1,177 @@
+import { describe, expect } from 'vitest';
+import { messages } from '../../src/messages.js';
+import { utcDay } from '../../src/quota/day.js';
+import type { FakeInteraction, FakeMessage, FakeUpload, FakeUserSpec } from '../fakes/discord/index.js';
+import { it } from '../helpers/fixtures.js';
+import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from '../helpers/harness.js';
+import { hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+
+interface CreateBody {
+  model: string;
+  input: { prompt: string; aspect_ratio: string; quality: string; image_urls?: string[] };
+}
+
+const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
+const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
+const used = (h: Harness, userId = MEMBER.id) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
+const png = async (h: Harness, filename: string): Promise<FakeUpload> => ({ filename, contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
+const string = (name: string, value: string | boolean | number, type = 3) => ({ name, type, value });
+const fieldsOf = (message: FakeMessage) => (message.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
+
+/** `/imagine-admin <group> <sub>` by an admin; the private answer. */
+async function admin(h: Harness, group: string, sub: string, options: Array<ReturnType<typeof string>> = []): Promise<string> {
+  const interaction = h.command('imagine-admin', [{ name: group, type: 2, options: [{ name: sub, type: 1, options }] }], { user: ADMIN, memberPermissions: MANAGE_GUILD });
+  return privateAnswer(interaction);
+}
+
+/** `/blend` with these uploads as image1…imageN. */
+function blend(h: Harness, uploads: FakeUpload[], options: Array<ReturnType<typeof string>> = [], user = MEMBER): FakeInteraction {
+  return h.discord.dispatchInteraction({
+    commandName: 'blend',
+    guildId: GUILD_ID,
+    channelId: CHANNEL_ID,
+    user,
+    options,
+    attachments: Object.fromEntries(uploads.map((upload, index) => [`image${index + 1}`, upload])),
+  });
+}
+
+describe('/blend', () => {
+  it('one seedream/4.5-edit task with every picture in the order given, a default prompt, one unit', async ({ bot }) => {
+    const h = await bot();
+    const uploads = [await png(h, 'first.png'), await png(h, 'second.png'), await png(h, 'third.png')];
+    const interaction = blend(h, uploads, [string('quality', 'high')]);
+    expect((await interaction.waitForResponse()).type).toBe(5);
+    const delivered = await interaction.waitForOriginal(hasImage, 15_000);
+    const [create] = createBodies(h);
+    expect(create?.model).toBe('seedream/4.5-edit');
+    expect(create?.input).toMatchObject({ prompt: messages.blendPrompt, quality: 'high', aspect_ratio: '1:1' });
+    expect(create?.input.image_urls?.map((url) => /\/([^/?]+)\?/.exec(url)?.[1])).toEqual(['first.png', 'second.png', 'third.png']);
+    expect(fieldsOf(delivered)).toContainEqual(expect.objectContaining({ name: messages.blendField, value: messages.blendedFrom(3) }));
+    expect(await used(h)).toBe(1);
+
+    // Reroll blends the same pictures again, in the same order.
+    const rerolled = await press(h.discord, delivered, 'Reroll', MEMBER).waitForOriginal(hasImage, 15_000);
+    expect(rerolled.id).not.toBe(delivered.id);
+    expect(createBodies(h)[1]).toEqual(create);
+  });
+
+  it('one file that is not a picture refuses the whole blend privately: no task, nothing counted', async ({ bot }) => {
+    const h = await bot();
+    const notes = { filename: 'notes.txt', contentType: 'text/plain', bytes: Buffer.from('hello') };
+    const interaction = blend(h, [await png(h, 'a.png'), await png(h, 'b.png'), notes]);
+    expect(await privateAnswer(interaction)).toBe(messages.notAnImage('text/plain'));
+    const huge = { filename: 'huge.png', contentType: 'image/png', bytes: Buffer.from('x'), size: 10 * 1024 * 1024 + 1 };
+    expect(await privateAnswer(blend(h, [huge, await png(h, 'b.png')]))).toContain('at most 10 MB');
+    expect(h.kie.creates).toHaveLength(0);
+    expect(await used(h)).toBe(0);
+    expect(h.app.jobs.inFlight).toBe(0);
+  });
+
+  it("a reroll after the pictures' links expired is refused privately before anything is reserved", async ({ bot }) => {
+    const h = await bot({ discord: { attachmentUrlLifetimeMs: 1_500 } });
+    const delivered = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
+    const recorded = createBodies(h)[0]!.input.image_urls![0]!;
+    await expect.poll(async () => (await fetch(recorded)).status, { timeout: 5_000, interval: 200 }).toBe(404);
+    expect(await privateAnswer(press(h.discord, delivered, 'Reroll', MEMBER))).toBe(messages.picturesExpired);
+    expect(createBodies(h)).toHaveLength(1);
+    expect(await used(h)).toBe(1);
+  });
+});
+
+/** Styles and defaults, run against each store. */
+function stylesAndDefaults(stage: (defer: (cleanup: () => Promise<unknown>) => void) => { storageUrl?: string; storageKeyPrefix?: string }) {
+  it('an admin adds a style; /imagine style: sends prompt then style text, names the style, and checks banned words on the whole', async ({ bot, defer }) => {
+    const h = await bot(stage(defer));
+    expect(await admin(h, 'styles', 'add', [string('name', 'Watercolour'), string('text', 'soft watercolour, paper texture')])).toBe(messages.styleAdded('Watercolour', 1));
+    expect(await admin(h, 'styles', 'add', [string('name', 'noir'), string('text', 'black and white film noir')])).toBe(messages.styleAdded('noir', 2));
+    expect(await admin(h, 'styles', 'list')).toContain('**Watercolour**: soft watercolour, paper texture');
+
+    const styled = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', 'a fox'), string('style', 'watercolour')] });
+    const delivered = await styled.waitForOriginal(hasImage, 15_000);
+    expect(createBodies(h)[0]?.input.prompt).toBe('a fox, soft watercolour, paper texture');
+    expect(fieldsOf(delivered)).toContainEqual(expect.objectContaining({ name: messages.styleField, value: 'Watercolour' }));
+
+    await admin(h, 'words', 'add', [string('word', 'noir')]);
+    const banned = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', 'a detective'), string('style', 'noir')] });
+    expect(await privateAnswer(banned)).toBe(messages.bannedWord('noir'));
+    const unknown = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', 'a fox'), string('style', 'cubist')] });
+    expect(await privateAnswer(unknown)).toBe(messages.unknownStyle('cubist'));
+    expect(createBodies(h)).toHaveLength(1);
+    expect(await used(h)).toBe(1);
+  });
+
+  it('/settings stores defaults that /imagine uses, its own options win, a removed default style is left out and said', async ({ bot, defer }) => {
+    const h = await bot(stage(defer));
+    await admin(h, 'styles', 'add', [string('name', 'noir'), string('text', 'film noir')]);
+    expect(await privateAnswer(h.command('settings'))).toBe(messages.settingsShown({}));
+    const saved = await privateAnswer(h.command('settings', [string('aspect', '16:9'), string('quality', 'high'), string('count', 2, 4), string('style', 'NOIR')]));
+    expect(saved).toBe(messages.settingsSaved({ aspect: '16:9', quality: 'high', count: 2, style: 'noir' }));
+    // Another member's defaults are their own.
+    expect(await privateAnswer(h.command('settings', [], { user: OTHER }))).toBe(messages.settingsShown({}));
+
+    await h.imagine({ prompt: 'a street' }).waitForOriginal(hasImage, 15_000);
+    await h.imagine({ prompt: 'a bridge', aspect: '1:1', quality: 'basic' }).waitForOriginal(hasImage, 15_000);
+    expect(createBodies(h).map((body) => body.input)).toEqual([
+      { prompt: 'a street, film noir', aspect_ratio: '16:9', quality: 'high' },
+      { prompt: 'a bridge, film noir', aspect_ratio: '1:1', quality: 'basic' },
+    ]);
+
+    expect(await admin(h, 'styles', 'remove', [string('name', 'Noir')])).toBe(messages.styleRemoved('noir'));
+    const plain = await h.imagine({ prompt: 'a tower' }).waitForOriginal(hasImage, 15_000);
+    expect(createBodies(h)[2]?.input.prompt).toBe('a tower');
+    expect(fieldsOf(plain)).toContainEqual(expect.objectContaining({ name: messages.styleField, value: messages.droppedStyle('noir') }));
+    expect(await privateAnswer(h.command('settings'))).toContain(messages.settingsStyleGone('noir'));
+
+    expect(await privateAnswer(h.command('settings', [string('reset', true, 5)]))).toBe(messages.settingsReset);
+    expect(await privateAnswer(h.command('settings'))).toBe(messages.settingsShown({}));
+  });
+
+  it('a prompt that with its style is over 3000 characters is refused privately, with no task and nothing counted', async ({ bot, defer }) => {
+    const h = await bot(stage(defer));
+    await admin(h, 'styles', 'add', [string('name', 'long'), string('text', 'x'.repeat(1000))]);
+    const prompt = 'a'.repeat(2500);
+    const interaction = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', prompt), string('style', 'long')] });
+    expect(await privateAnswer(interaction)).toBe(messages.styledPromptTooLong(3502, 3000, 'long'));
+    expect(h.kie.creates).toHaveLength(0);
+    expect(await used(h)).toBe(0);
+  });
+
+  it('autocomplete offers the server\'s styles matching what is typed, within 3 s, on /imagine, /blend, /settings and styles remove', async ({ bot, defer }) => {
+    const h = await bot(stage(defer));
+    for (const name of ['Watercolour', 'Water lilies', 'Noir']) await admin(h, 'styles', 'add', [string('name', name), string('text', `${name} look`)]);
+    const typing = (commandName: string, options: unknown[]) => h.discord.dispatchAutocomplete({ commandName, guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: options as never });
+    const onImagine = typing('imagine', [string('prompt', 'a fox'), { ...string('style', 'wAt'), focused: true }]);
+    expect(await onImagine.waitForChoices()).toEqual([
+      { name: 'Watercolour', value: 'Watercolour' },
+      { name: 'Water lilies', value: 'Water lilies' },
+    ]);
+    expect((await onImagine.waitForResponse()).latencyMs).toBeLessThan(3000);
+    expect(await typing('blend', [{ ...string('style', ''), focused: true }]).waitForChoices()).toHaveLength(3);
+    expect(await typing('settings', [{ ...string('style', 'no'), focused: true }]).waitForChoices()).toEqual([{ name: 'Noir', value: 'Noir' }]);
+    const remove = typing('imagine-admin', [{ name: 'styles', type: 2, options: [{ name: 'remove', type: 1, options: [{ ...string('name', 'lil'), focused: true }] }] }]);
+    expect(await remove.waitForChoices()).toEqual([{ name: 'Water lilies', value: 'Water lilies' }]);
+    // Typing into the prompt itself gets no suggestions.
+    expect(await typing('imagine', [{ ...string('prompt', 'a f'), focused: true }]).waitForChoices()).toEqual([]);
+  });
+
+  it('at most 25 styles, names of 1 to 32 characters; only Manage Server may change them', async ({ bot, defer }) => {
+    const h = await bot(stage(defer));
+    for (let index = 1; index <= 25; index += 1) await admin(h, 'styles', 'add', [string('name', `style ${index}`), string('text', 'some look')]);
+    expect(await admin(h, 'styles', 'add', [string('name', 'one more'), string('text', 'look')])).toBe(messages.stylesFull(25));
+    expect(await admin(h, 'styles', 'add', [string('name', 'style 3'), string('text', 'another look')])).toBe(messages.styleReplaced('style 3'));
+    expect(await admin(h, 'styles', 'add', [string('name', '   '), string('text', 'look')])).toBe(messages.styleNameInvalid(32));
+    const member = h.command('imagine-admin', [{ name: 'styles', type: 2, options: [{ name: 'remove', type: 1, options: [string('name', 'style 1')] }] }], { user: MEMBER });
+    expect(await privateAnswer(member)).toBe(messages.adminOnly);
+    expect((await h.app.services.settings.policy(GUILD_ID)).styles).toHaveLength(25);
+  });
+}
+
+describe('styles and /settings on SQLite', () => {
+  stylesAndDefaults(() => ({}));
+});
+
+describe.skipIf(!redisTestUrl())('styles and /settings on Redis', () => {
+  stylesAndDefaults((defer) => redisBotStorage(defer));
+});
