@@ -1,4 +1,5 @@
 import { Refusal } from '../src/errors.js';
+import { blendParents } from '../src/interactions/blend-parents.js';
 import { effectiveRequest, memberChoices } from '../src/interactions/effective-options.js';
 import { jobInteractionOf } from '../src/interactions/job-interaction.js';
 import { checkPicture } from '../src/interactions/picture.js';
@@ -36,7 +37,14 @@ export const blend: Command = {
       styles,
     );
     if (!effective.ok) throw new Refusal(effective.refusal);
-    await services.startJob(jobInteractionOf(interaction, interaction.guildId), { ...effective.request, imageUrls: urls });
+    const names = attachments.map((attachment) => attachment.name);
+    await services.startJob(jobInteractionOf(interaction, interaction.guildId), { ...effective.request, imageUrls: urls }, {
+      // Which pictures are the bot's own images is looked up once the reply is deferred, off Discord's 3 s.
+      complete: async (request) => {
+        const parents = await blendParents(names, interaction.guildId, { history: services.history, logger: services.logger, now: services.clock.now() });
+        return parents.length === 0 ? request : { ...request, parents };
+      },
+    });
   },
   autocomplete: suggestStyles,
 };

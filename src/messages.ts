@@ -237,6 +237,8 @@ export const messages = {
   // /blend
   blendPrompt: 'Blend these pictures into one coherent image, combining their subjects and styles.',
   blendField: 'Blend',
+  parentsField: 'Made from',
+  parentLinks: (urls: readonly string[]) => urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · '),
   tooFewPictures: (min: number) => `A blend takes at least ${min} pictures.`,
   picturesExpired:
     'The pictures of this blend are no longer available from Discord (their links last about a day), so it cannot be made again. Run `/blend` with them again. Nothing was counted.',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
-import { pictureSourceSchema, type JobIn, type PictureSource } from '../jobs/job.js';
+import { imageParentSchema, pictureSourceSchema, type ImageParent, type JobIn, type PictureSource } from '../jobs/job.js';
 import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
@@ -27,6 +27,8 @@ export interface HistoryEntry {
   inputSource?: PictureSource;
   /** The server style the prompt ends with, to name it again on a reroll. */
   style?: string;
+  /** The bot's images this one was blended from (links to their messages). */
+  parents?: ImageParent[];
   /** KIE's result URL. */
   resultUrl: string;
   /** The Discord attachment URL of the delivered image, when known. */
@@ -70,6 +72,7 @@ export const historyEntrySchema = z.object({
   inputImageUrls: z.array(z.url()),
   inputSource: pictureSourceSchema.exactOptional(),
   style: z.string().min(1).max(64).exactOptional(),
+  parents: z.array(imageParentSchema).exactOptional(),
   resultUrl: z.url(),
   imageUrl: z.url().exactOptional(),
   delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
@@ -105,7 +108,7 @@ export function assertPage(page: { offset: number; limit: number }): void {
  * delivered: then it names the message.
  */
 export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [], imageSource, style } = job.request;
+  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [] } = job.request;
   const message = delivered?.message;
   return {
     jobId: job.id,
@@ -120,6 +123,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     inputImageUrls: imageUrls,
     ...(imageSource === undefined ? {} : { inputSource: imageSource }),
     ...(style === undefined ? {} : { style }),
+    ...(parents.length === 0 ? {} : { parents }),
     resultUrl: job.resultUrl,
     ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
     ...(delivered === undefined ? {} : { delivery: delivered.target }),

@@ -23,7 +23,8 @@ export function historyView(page: HistoryPage, offset: number): HistoryView {
     const prompt = promptForEmbed(truncate(entry.prompt.replace(/\s+/g, ' '), PROMPT_PREVIEW));
     const link = jumpLink(entry);
     const open = link === undefined ? '' : ` · [Open](${link})`;
-    return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}\n${prompt}`;
+    const from = entry.parents === undefined ? '' : ` · ${messages.parentsField}: ${messages.parentLinks(entry.parents.map((parent) => parent.url))}`;
+    return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}${from}\n${prompt}`;
   });
   const embed: APIEmbed = {
     title: messages.historyTitle,

@@ -80,7 +80,8 @@ async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, servi
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
   if (picturesOutOfReach(entry.inputImageUrls, entry.inputSource, services.clock.now())) throw new Refusal({ code: 'pictures_expired' });
-  const request = entry.style === undefined ? parsed.request : { ...parsed.request, style: entry.style };
+  // A reroll keeps naming the style, and a blend's reroll the images it was blended from.
+  const request = { ...parsed.request, ...(entry.style === undefined ? {} : { style: entry.style }), ...(entry.parents === undefined ? {} : { parents: entry.parents }) };
   await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), request, {
     complete: async (request) => ({ ...request, ...(await rerollPicture(interaction, entry, services)) }),
   });

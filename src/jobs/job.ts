@@ -14,6 +14,14 @@ export interface ImagineRequest {
   style?: string;
   /** The member's default style, left out because an admin removed it (the result says so). */
   droppedStyle?: string;
+  /** The bot's own images a blend was made of, each with a link to its message. */
+  parents?: ImageParent[];
+}
+
+/** An image another one was made from: its job and a jump link to its message. */
+export interface ImageParent {
+  jobId: string;
+  url: string;
 }
 
 /**
@@ -30,6 +38,8 @@ export interface PictureSource {
 
 const snowflake = z.string().regex(/^\d{1,22}$/);
 const moment = z.number().int().nonnegative();
+
+export const imageParentSchema = z.object({ jobId: z.string().min(1).max(64), url: z.url() });
 
 export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
 
@@ -51,6 +61,7 @@ const jobBase = z.object({
     imageSource: pictureSourceSchema.optional(),
     style: z.string().min(1).max(64).optional(),
     droppedStyle: z.string().min(1).max(64).optional(),
+    parents: z.array(imageParentSchema).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
   }),
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),

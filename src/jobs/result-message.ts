@@ -4,6 +4,7 @@ import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
 import type { FittedImage } from './image.js';
+import { deliveredImageFilename } from './image-filename.js';
 import type { JobIn, JobRecord } from './job.js';
 
 const EMBED_COLOR = 0x5865f2;
@@ -39,7 +40,7 @@ export interface DeliveredImage {
 }
 
 export function successMessage({ job, image, elapsedMs, late }: DeliveredImage): OutgoingMessage {
-  const filename = `imagine-${job.id.slice(0, 8)}.${EXTENSIONS[image.format]}`;
+  const filename = deliveredImageFilename(job.id, EXTENSIONS[image.format]);
   const fields: APIEmbed['fields'] = [
     { name: 'Aspect', value: job.request.aspect, inline: true },
     { name: 'Quality', value: `${QUALITY_LABELS[job.request.quality]} (${job.request.quality})`, inline: true },
@@ -50,6 +51,8 @@ export function successMessage({ job, image, elapsedMs, late }: DeliveredImage):
   if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
   else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
   if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
+  const { parents = [] } = job.request;
+  if (parents.length > 0) fields.push({ name: messages.parentsField, value: messages.parentLinks(parents.map((parent) => parent.url)) });
   if (image.resized) {
     fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
   }

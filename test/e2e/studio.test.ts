@@ -57,6 +57,25 @@ describe('/blend', () => {
     expect(createBodies(h)[1]).toEqual(create);
   });
 
+  it("a blend of the bot's own images (saved and attached again) links to their messages, here and in /history", async ({ bot }) => {
+    const h = await bot();
+    const first = await h.imagine({ prompt: 'a red fox' }).waitForOriginal(hasImage, 15_000);
+    const second = await h.imagine({ prompt: 'a snowy forest' }).waitForOriginal(hasImage, 15_000);
+    const saved = (message: FakeMessage): FakeUpload => {
+      const attachment = message.attachments[0]!;
+      return { filename: attachment.filename, contentType: 'image/png', bytes: attachment.bytes };
+    };
+    const link = (message: FakeMessage) => `https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${message.id}`;
+    const blended = await blend(h, [saved(first), await png(h, 'mine.png'), saved(second)]).waitForOriginal(hasImage, 15_000);
+    expect(fieldsOf(blended)).toContainEqual({ name: messages.parentsField, value: messages.parentLinks([link(first), link(second)]) });
+    const history = h.command('history');
+    await history.waitForResponse();
+    expect((history.original()!.embeds[0] as { description: string }).description).toContain(messages.parentLinks([link(first), link(second)]));
+    // A blend of pictures that are not the bot's has no such link.
+    const plain = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
+    expect(fieldsOf(plain).map((field) => field.name)).not.toContain(messages.parentsField);
+  });
+
   it('one file that is not a picture refuses the whole blend privately: no task, nothing counted', async ({ bot }) => {
     const h = await bot();
     const notes = { filename: 'notes.txt', contentType: 'text/plain', bytes: Buffer.from('hello') };

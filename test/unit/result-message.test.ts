@@ -90,7 +90,7 @@ describe('successMessage', () => {
     expect(message.allowedMentions).toEqual({ parse: [] });
     expect(message.files).toHaveLength(1);
     const file = message.files?.[0];
-    expect(file?.name).toBe('imagine-0f1e2d3c.png');
+    expect(file?.name).toBe('imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.png');
     expect(file?.contentType).toBe('image/png');
     expect(file?.data.equals(image().bytes)).toBe(true);
     const embed = message.embeds?.[0];
@@ -110,9 +110,9 @@ describe('successMessage', () => {
     const fitted = image({ bytes: Buffer.from('jpeg-bytes'), format: 'jpeg' });
     const message = successMessage({ job: job(), image: fitted, elapsedMs: 1000, late: false });
     expect(message.files?.[0]?.data).toBe(fitted.bytes);
-    expect(message.files?.[0]?.name).toBe('imagine-0f1e2d3c.jpg');
+    expect(message.files?.[0]?.name).toBe('imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg');
     expect(message.files?.[0]?.contentType).toBe('image/jpeg');
-    expect(message.embeds?.[0]?.image?.url).toBe('attachment://imagine-0f1e2d3c.jpg');
+    expect(message.embeds?.[0]?.image?.url).toBe('attachment://imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg');
   });
 
   it('keeps the embed description within 4096 units for the longest prompt', () => {
