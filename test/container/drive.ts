@@ -82,7 +82,7 @@ async function main(image: string): Promise<void> {
     follow(lines);
     await log((line) => line.msg === 'commands registered', 'commands registered', 60_000);
     const names = discord.commands().map((command) => command.name).sort();
-    if (names.join() !== ['Edit image', 'history', 'imagine', 'imagine-admin', 'quota'].join()) throw new Error(`registered: ${names.join(', ')}`);
+    if (names.join() !== ['Edit image', 'blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings'].join()) throw new Error(`registered: ${names.join(', ')}`);
     step(`registered ${names.length} commands (${Date.now() - started} ms after start)`);
 
     const imagine = (prompt: string) =>

@@ -43,7 +43,7 @@ describe('the bot as a process (npm start)', () => {
     const bot = track(startBotProcess(env, { viaNpm: true }));
     await discord.waitForReady(20_000);
     await bot.waitForLog((l) => l.msg === 'commands registered', 20_000);
-    expect(discord.commands().map((c) => c.name).sort()).toEqual(['Edit image', 'history', 'imagine', 'imagine-admin', 'quota']);
+    expect(discord.commands().map((c) => c.name).sort()).toEqual(['Edit image', 'blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings']);
 
     const interaction = discord.dispatchInteraction({
       commandName: 'imagine',

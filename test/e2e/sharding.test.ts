@@ -120,7 +120,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
     expect(starting).toEqual([0, 1]);
 
     await bot.waitForLog((line) => line.msg === 'commands registered', 10_000);
-    expect(discord.commands().map((command) => command.name).sort()).toEqual(['Edit image', 'history', 'imagine', 'imagine-admin', 'quota']);
+    expect(discord.commands().map((command) => command.name).sort()).toEqual(['Edit image', 'blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings']);
     const puts = discord.requests.filter((request) => request.method === 'PUT' && request.path.endsWith('/commands'));
     expect(puts).toHaveLength(1);
     const registrations = bot.logs.filter((line) => line.msg === 'commands registered' || line.msg === 'commands already registered');

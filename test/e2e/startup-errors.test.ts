@@ -73,7 +73,7 @@ describe('npm run register', () => {
     const run = register({ DISCORD_TOKEN: 'fake-bot-token', DISCORD_CLIENT_ID: APPLICATION_ID, DISCORD_API_URL: discord.apiUrl });
     expect(await run.exited).toBe(0);
     expect(run.stderr).toEqual(['Commands published.']);
-    expect(discord.commands().map((command) => command.name).sort()).toEqual(['Edit image', 'history', 'imagine', 'imagine-admin', 'quota']);
+    expect(discord.commands().map((command) => command.name).sort()).toEqual(['Edit image', 'blend', 'history', 'imagine', 'imagine-admin', 'quota', 'settings']);
   }, 30_000);
 
   it('names DISCORD_TOKEN when Discord refuses it, and publishes nothing', async () => {
