@@ -1,5 +1,5 @@
 import { Refusal } from '../src/errors.js';
-import { blendParents } from '../src/interactions/blend-parents.js';
+import { blendLineage } from '../src/interactions/blend-lineage.js';
 import { effectiveRequest, memberChoices } from '../src/interactions/effective-options.js';
 import { jobInteractionOf } from '../src/interactions/job-interaction.js';
 import { checkPicture } from '../src/interactions/picture.js';
@@ -41,8 +41,8 @@ export const blend: Command = {
     await services.startJob(jobInteractionOf(interaction, interaction.guildId), { ...effective.request, imageUrls: urls }, {
       // Which pictures are the bot's own images is looked up once the reply is deferred, off Discord's 3 s.
       complete: async (request) => {
-        const parents = await blendParents(names, interaction.guildId, { history: services.history, logger: services.logger, now: services.clock.now() });
-        return parents.length === 0 ? request : { ...request, parents };
+        const { parents, sources } = await blendLineage(names, interaction.guildId, { history: services.history, logger: services.logger, now: services.clock.now() });
+        return parents.length === 0 ? request : { ...request, parents, pictureSources: sources };
       },
     });
   },

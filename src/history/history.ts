@@ -25,6 +25,8 @@ export interface HistoryEntry {
   inputImageUrls: string[];
   /** The message the input picture was taken from, to read a fresh URL of it when the recorded one has expired. */
   inputSource?: PictureSource;
+  /** A blend's pictures' messages, by place in `inputImageUrls` (null: a picture on no message). */
+  inputSources?: Array<PictureSource | null>;
   /** The server style the prompt ends with, to name it again on a reroll. */
   style?: string;
   /** The bot's images this one was blended from (links to their messages). */
@@ -71,6 +73,7 @@ export const historyEntrySchema = z.object({
   model: z.enum(HISTORY_MODELS),
   inputImageUrls: z.array(z.url()),
   inputSource: pictureSourceSchema.exactOptional(),
+  inputSources: z.array(pictureSourceSchema.nullable()).exactOptional(),
   style: z.string().min(1).max(64).exactOptional(),
   parents: z.array(imageParentSchema).exactOptional(),
   resultUrl: z.url(),
@@ -108,7 +111,7 @@ export function assertPage(page: { offset: number; limit: number }): void {
  * delivered: then it names the message.
  */
 export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [] } = job.request;
+  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [], pictureSources } = job.request;
   const message = delivered?.message;
   return {
     jobId: job.id,
@@ -122,6 +125,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     model: modelFor({ image_urls: job.request.imageUrls }),
     inputImageUrls: imageUrls,
     ...(imageSource === undefined ? {} : { inputSource: imageSource }),
+    ...(pictureSources === undefined ? {} : { inputSources: pictureSources }),
     ...(style === undefined ? {} : { style }),
     ...(parents.length === 0 ? {} : { parents }),
     resultUrl: job.resultUrl,

@@ -9,7 +9,7 @@ import { cancelJob } from './cancel-button.js';
 import { editModal, editText } from './edit-modal.js';
 import { HISTORY_PAGE_SIZE, historyView } from './history-view.js';
 import { jobInteractionOf } from './job-interaction.js';
-import { currentPictureUrl, picturesOutOfReach } from './picture-source.js';
+import { currentPictureUrls, picturesOutOfReach, sourcesOf } from './picture-source.js';
 
 type Repliable = ButtonInteraction | ModalSubmitInteraction;
 
@@ -79,7 +79,9 @@ async function historyEntry(interaction: Repliable, jobId: string, services: Ser
 async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<void> {
   const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
   if (!parsed.ok) throw new Refusal(parsed.refusal);
-  if (picturesOutOfReach(entry.inputImageUrls, entry.inputSource, services.clock.now())) throw new Refusal({ code: 'pictures_expired' });
+  if (picturesOutOfReach(entry.inputImageUrls, sourcesOf(entry.inputImageUrls, entry.inputSource, entry.inputSources), services.clock.now())) {
+    throw new Refusal({ code: 'pictures_expired' });
+  }
   // A reroll keeps naming the style, and a blend's reroll the images it was blended from.
   const request = { ...parsed.request, ...(entry.style === undefined ? {} : { style: entry.style }), ...(entry.parents === undefined ? {} : { parents: entry.parents }) };
   await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), request, {
@@ -87,13 +89,17 @@ async function reroll(interaction: ButtonInteraction, entry: HistoryEntry, servi
   });
 }
 
-/** The picture an edit started from, at a URL KIE can still fetch (Discord's expire after about a day). */
-async function rerollPicture(interaction: ButtonInteraction, entry: HistoryEntry, services: Services): Promise<Pick<ImagineRequest, 'imageUrls' | 'imageSource'>> {
-  const [recorded, ...others] = entry.inputImageUrls;
-  if (recorded === undefined) return {};
-  const { inputSource } = entry;
-  const url = await currentPictureUrl(recorded, inputSource, { client: interaction.client, logger: services.logger, now: services.clock.now() });
-  return { imageUrls: [url, ...others], ...(inputSource === undefined ? {} : { imageSource: inputSource }) };
+/** The pictures an edit or a blend started from, at URLs KIE can still fetch (Discord's expire after about a day). */
+async function rerollPicture(
+  interaction: ButtonInteraction,
+  entry: HistoryEntry,
+  services: Services,
+): Promise<Pick<ImagineRequest, 'imageUrls' | 'imageSource' | 'pictureSources'>> {
+  const { inputImageUrls: urls, inputSource, inputSources } = entry;
+  if (urls.length === 0) return {};
+  const deps = { client: interaction.client, logger: services.logger, now: services.clock.now() };
+  const imageUrls = await currentPictureUrls(urls, sourcesOf(urls, inputSource, inputSources), deps);
+  return { imageUrls, ...(inputSource === undefined ? {} : { imageSource: inputSource }), ...(inputSources === undefined ? {} : { pictureSources: inputSources }) };
 }
 
 interface EditInput {

@@ -35,12 +35,22 @@ export async function currentPictureUrl(recordedUrl: string, source: PictureSour
 }
 
 /**
- * Whether a picture to start from can no longer reach KIE: its link expires within the margin and there is no
- * message to read it again from (only the first picture has one: an edit's; a blend's or an attached picture's
- * were uploaded with the command, and Discord keeps them on no message).
+ * Where each picture of a request can be read again: a blend's own list (its pictures that are the bot's
+ * images), else an edit's one source for its first picture. A picture attached to a command has none: Discord
+ * keeps it on no message.
  */
-export function picturesOutOfReach(urls: readonly string[], firstSource: PictureSource | undefined, now: number): boolean {
-  return urls.some((url, index) => !(index === 0 && firstSource !== undefined) && expiresSoon(url, now));
+export function sourcesOf(urls: readonly string[], first: PictureSource | undefined, each: ReadonlyArray<PictureSource | null> | undefined): Array<PictureSource | undefined> {
+  return urls.map((_, index) => each?.[index] ?? (index === 0 ? first : undefined));
+}
+
+/** Whether a picture can no longer reach KIE: its link expires within the margin and there is no message to read it again from. */
+export function picturesOutOfReach(urls: readonly string[], sources: ReadonlyArray<PictureSource | undefined>, now: number): boolean {
+  return urls.some((url, index) => sources[index] === undefined && expiresSoon(url, now));
+}
+
+/** Every picture's URL to hand KIE, each read again from its message where its link is about to expire. */
+export function currentPictureUrls(urls: readonly string[], sources: ReadonlyArray<PictureSource | undefined>, deps: PictureUrlDeps): Promise<string[]> {
+  return Promise.all(urls.map((url, index) => currentPictureUrl(url, sources[index], deps)));
 }
 
 /** Whether a Discord attachment URL expires within the margin; a URL without an expiry is taken as it is. */

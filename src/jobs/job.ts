@@ -16,6 +16,8 @@ export interface ImagineRequest {
   droppedStyle?: string;
   /** The bot's own images a blend was made of, each with a link to its message. */
   parents?: ImageParent[];
+  /** A blend's pictures' messages, by place in `imageUrls` (null: attached to the command, on no message). */
+  pictureSources?: Array<PictureSource | null>;
 }
 
 /** An image another one was made from: its job and a jump link to its message. */
@@ -62,6 +64,7 @@ const jobBase = z.object({
     style: z.string().min(1).max(64).optional(),
     droppedStyle: z.string().min(1).max(64).optional(),
     parents: z.array(imageParentSchema).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
+    pictureSources: z.array(pictureSourceSchema.nullable()).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
   }),
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),

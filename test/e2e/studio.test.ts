@@ -76,6 +76,21 @@ describe('/blend', () => {
     expect(fieldsOf(plain).map((field) => field.name)).not.toContain(messages.parentsField);
   });
 
+  it("a reroll of a blend of the bot's own images after the links expired reads each picture again from its message", async ({ bot }) => {
+    const h = await bot({ discord: { attachmentUrlLifetimeMs: 1_500 } });
+    const first = await h.imagine({ prompt: 'a red fox' }).waitForOriginal(hasImage, 15_000);
+    const second = await h.imagine({ prompt: 'a snowy forest' }).waitForOriginal(hasImage, 15_000);
+    const saved = (message: FakeMessage): FakeUpload => ({ filename: message.attachments[0]!.filename, contentType: 'image/png', bytes: message.attachments[0]!.bytes });
+    const blended = await blend(h, [saved(second), saved(first)]).waitForOriginal(hasImage, 15_000);
+    const recorded = createBodies(h)[2]!.input.image_urls!;
+    for (const url of recorded) await expect.poll(async () => (await fetch(url)).status, { timeout: 5_000, interval: 200 }).toBe(404);
+    await press(h.discord, blended, 'Reroll', MEMBER).waitForOriginal(hasImage, 15_000);
+    const fresh = createBodies(h)[3]!.input.image_urls!;
+    expect(fresh[0]).toContain(`/attachments/${CHANNEL_ID}/${second.attachments[0]!.id}/`);
+    expect(fresh[1]).toContain(`/attachments/${CHANNEL_ID}/${first.attachments[0]!.id}/`);
+    for (const url of fresh) expect((await fetch(url)).status).toBe(200);
+  });
+
   it('one file that is not a picture refuses the whole blend privately: no task, nothing counted', async ({ bot }) => {
     const h = await bot();
     const notes = { filename: 'notes.txt', contentType: 'text/plain', bytes: Buffer.from('hello') };
