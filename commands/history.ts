@@ -1,4 +1,4 @@
-import { replyHistory } from '../src/interactions/image-loop.js';
+import { replyHistory } from '../src/interactions/components/index.js';
 import type { Command } from '../src/services.js';
 import { historyCommand } from './history-data.js';
 

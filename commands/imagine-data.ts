@@ -4,6 +4,7 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
+import { MAX_SET_SIZE } from '../src/jobs/job.js';
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, QUALITY_LABELS } from '../src/kie/index.js';
 import { MAX_STYLE_NAME_LENGTH } from '../src/policy/styles.js';
 
@@ -47,6 +48,13 @@ export const imagineCommand = {
       type: ApplicationCommandOptionType.Attachment,
       name: 'image',
       description: 'A picture to start from (PNG, JPEG or WebP, up to 10 MB)',
+    },
+    {
+      type: ApplicationCommandOptionType.Integer,
+      name: 'count',
+      description: 'How many images, delivered together (default 1, or your /settings default; each costs one image)',
+      min_value: 1,
+      max_value: MAX_SET_SIZE,
     },
     styleOption,
   ],

@@ -18,6 +18,7 @@ export const imagine: Command = {
         prompt: interaction.options.getString('prompt'),
         aspect: interaction.options.getString('aspect'),
         quality: interaction.options.getString('quality'),
+        count: interaction.options.getInteger('count'),
         style: interaction.options.getString('style'),
         // Without an aspect of their own, an edit keeps the shape of the member's picture.
         pictureAspect: picture?.aspect,
@@ -26,8 +27,8 @@ export const imagine: Command = {
       styles,
     );
     if (!effective.ok) throw new Refusal(effective.refusal);
-    const { request } = effective;
-    await services.startJob(jobInteractionOf(interaction, interaction.guildId), picture ? { ...request, imageUrls: [picture.url] } : request);
+    const { request, count } = effective;
+    await services.startJob(jobInteractionOf(interaction, interaction.guildId), picture ? { ...request, imageUrls: [picture.url] } : request, { count });
   },
   autocomplete: suggestStyles,
 };

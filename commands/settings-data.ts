@@ -4,7 +4,7 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { MAX_COUNT } from '../src/policy/member-defaults.js';
+import { MAX_SET_SIZE } from '../src/jobs/job.js';
 import { aspectOption, qualityOption, styleOption } from './imagine-data.js';
 
 export const settingsCommand = {
@@ -15,7 +15,7 @@ export const settingsCommand = {
   options: [
     { ...aspectOption, description: 'Your default aspect ratio' },
     { ...qualityOption, description: 'Your default resolution' },
-    { type: ApplicationCommandOptionType.Integer, name: 'count', description: 'How many images a request makes', min_value: 1, max_value: MAX_COUNT },
+    { type: ApplicationCommandOptionType.Integer, name: 'count', description: 'How many images a request makes', min_value: 1, max_value: MAX_SET_SIZE },
     { ...styleOption, description: "One of this server's styles, added to every prompt" },
     { type: ApplicationCommandOptionType.Boolean, name: 'reset', description: 'Clear your defaults first' },
   ],

@@ -2,13 +2,14 @@ import { MessageFlags } from 'discord.js';
 import { Refusal } from '../src/errors.js';
 import { suggestStyles } from '../src/interactions/style-autocomplete.js';
 import { messages } from '../src/messages.js';
-import { MAX_COUNT, type MemberDefaults } from '../src/policy/member-defaults.js';
+import { MAX_SET_SIZE } from '../src/jobs/job.js';
+import type { MemberDefaults } from '../src/policy/member-defaults.js';
 import { findStyle } from '../src/policy/styles.js';
 import type { Command } from '../src/services.js';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../src/kie/index.js';
 import { settingsCommand } from './settings-data.js';
 
-const COUNTS = Array.from({ length: MAX_COUNT }, (_, index) => String(index + 1));
+const COUNTS = Array.from({ length: MAX_SET_SIZE }, (_, index) => String(index + 1));
 
 /** `/settings`: stores the member's defaults for this server, or shows them; `reset:true` clears them first. Always private. */
 export const settings: Command = {
@@ -28,7 +29,7 @@ export const settings: Command = {
     if (quality !== null && !(QUALITIES as readonly string[]).includes(quality)) throw new Refusal({ code: 'invalid_choice', option: 'quality', allowed: QUALITIES });
     if (aspect !== null) changes.aspect = aspect as AspectRatio;
     if (quality !== null) changes.quality = quality as Quality;
-    if (count !== null && (count < 1 || count > MAX_COUNT)) throw new Refusal({ code: 'invalid_choice', option: 'count', allowed: COUNTS });
+    if (count !== null && (count < 1 || count > MAX_SET_SIZE)) throw new Refusal({ code: 'invalid_choice', option: 'count', allowed: COUNTS });
     if (count !== null) changes.count = count;
     if (style !== null) {
       const listed = findStyle(policy.styles, style);

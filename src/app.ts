@@ -14,7 +14,7 @@ import { discardDownload, downloadAgent, downloadImage, fitToUploadLimit, sweepS
 import { historyEntryFor } from './history/history.js';
 import { EditSourceStore } from './interactions/edit-sources.js';
 import { MemberDefaultsStore } from './policy/member-defaults.js';
-import { imageLoop } from './interactions/image-loop.js';
+import { imageComponents } from './interactions/components/index.js';
 import { createJobIntake } from './interactions/intake.js';
 import { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import { JobCancellations } from './jobs/cancellation.js';
@@ -22,6 +22,7 @@ import { ActiveJobCap } from './jobs/member-cap.js';
 import { ImageRelay } from './jobs/relay.js';
 import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling } from './jobs/runner.js';
 import { JobService } from './jobs/service.js';
+import { SetAssembly } from './jobs/set-assembly.js';
 import { createSettlement } from './jobs/settlement.js';
 import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
 import { messages } from './messages.js';
@@ -194,9 +195,9 @@ export function createApp({
     ...creditCheck,
   });
   const deliveries: DeliveryRecorder = {
-    uploading: (job) => storage.history.record(historyEntryFor(job, undefined, clock.now())),
-    async delivered(job, delivered) {
-      const entry = historyEntryFor(job, delivered, clock.now());
+    uploading: (job, together) => storage.history.record(historyEntryFor(job, undefined, clock.now(), together)),
+    async delivered(job, delivered, together) {
+      const entry = historyEntryFor(job, delivered, clock.now(), together);
       metrics.delivered(clock.now() - job.createdAt);
       await storage.history.record(entry);
       void modLog.generation(entry);
@@ -205,6 +206,7 @@ export function createApp({
     failed: (job) => storage.history.remove(job.id),
   };
   const cancels = new JobCancellations();
+  const sets = new SetAssembly();
   const runner = new JobRunner({
     kie: {
       // A refusal for lack of credits (KIE's 402) is the moment to look at the balance.
@@ -223,6 +225,7 @@ export function createApp({
     deliveries,
     waker,
     cancels,
+    sets,
     onState: (jobId, state) => jobs.noteState(jobId, state),
     logger,
     clock,
@@ -236,6 +239,7 @@ export function createApp({
     ledger,
     settle,
     acknowledgements,
+    sets,
     logger,
     // A restarted process knows the tasks its predecessor started: KIE still counts them, and so does the fair order.
     rememberStarted: (job) => budgets.create.rememberStart?.({ guildId: job.guildId, userId: job.userId }, job.submittedAt),
@@ -278,7 +282,7 @@ export function createApp({
   const router = routeInteractions(client, {
     commands: commandMap(commands),
     messageCommands: commandMap(messageCommands),
-    components: imageLoop,
+    components: imageComponents,
     services,
     acknowledgements,
     onHandled: metrics.interaction,

@@ -202,7 +202,7 @@ export function kindOf(interaction: RepliableInteraction): string {
     const id = parseCustomId(interaction.customId);
     if (id === undefined) return `${prefix}:foreign`;
     if (id === 'outdated') return `${prefix}:outdated`;
-    return `${prefix}:${id.kind === 'image' ? id.action : id.kind}`;
+    return `${prefix}:${id.kind}`;
   }
   return 'other';
 }

@@ -54,7 +54,11 @@ export type RefusalReason =
   /** A style the server does not have (/imagine style:, /blend style:, /settings style:). */
   | { code: 'unknown_style'; name: string }
   /** The prompt followed by the style's text is over KIE's limit. */
-  | { code: 'styled_prompt_too_long'; length: number; max: number; style: string };
+  | { code: 'styled_prompt_too_long'; length: number; max: number; style: string }
+  /** /imagine count:N (or a Reroll of a set) with fewer than N units left under the member's, the server's or the bot's limit. */
+  | { code: 'not_enough_units'; requested: number; available: number; resetsAt: number }
+  /** Upscale pressed on an image that is 4K already (an upscale, or a 4K generation). */
+  | { code: 'upscale_unavailable' };
 
 export type RefusalCode = RefusalReason['code'];
 

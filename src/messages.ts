@@ -145,6 +145,9 @@ export const messages = {
     `The bot's operator allows at most ${plural(ceiling, 'image')} per member per day, so a limit can be at most ${ceiling}.`,
   tooManyInProgress: (inProgress: number, max: number) =>
     `You have ${plural(inProgress, 'image')} in progress in this server, the most you can have at once (${max}). Wait for one to finish, or cancel one that is still waiting, then try again. Nothing was counted.`,
+  notEnoughUnits: (requested: number, available: number, resetsAt: number) =>
+    `You asked for ${plural(requested, 'image')} but only ${plural(available, 'image')} ${available === 1 ? 'is' : 'are'} left today. Ask for ${available} or fewer, or wait until the reset ${relative(resetsAt)} (${shortTime(resetsAt)}). Nothing was counted.`,
+  upscaleUnavailable: 'This image is 4K already, the largest the bot makes, so it cannot be upscaled.',
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -217,6 +220,10 @@ export const messages = {
         return messages.unknownStyle(reason.name);
       case 'styled_prompt_too_long':
         return messages.styledPromptTooLong(reason.length, reason.max, reason.style);
+      case 'not_enough_units':
+        return messages.notEnoughUnits(reason.requested, reason.available, reason.resetsAt);
+      case 'upscale_unavailable':
+        return messages.upscaleUnavailable;
     }
   },
 
@@ -237,8 +244,6 @@ export const messages = {
   // /blend
   blendPrompt: 'Blend these pictures into one coherent image, combining their subjects and styles.',
   blendField: 'Blend',
-  parentsField: 'Made from',
-  parentLinks: (urls: readonly string[]) => urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · '),
   tooFewPictures: (min: number) => `A blend takes at least ${min} pictures.`,
   picturesExpired:
     'The pictures of this blend are no longer available from Discord (their links last about a day), so it cannot be made again. Run `/blend` with them again. Nothing was counted.',
@@ -264,6 +269,21 @@ export const messages = {
 
   // Delivery
   resultTitle: 'Your image',
+  setImageTitle: (position: number) => `Image ${position}`,
+  setFailed: (reasons: readonly string[]) =>
+    reasons.length === 1 ? (reasons[0] ?? '') : `None of the ${reasons.length} images could be made: ${[...new Set(reasons)].join(' ')}`,
+  setImageFailed: (reason: string) => `One image of this set could not be made: ${reason}`,
+  rerollLabel: 'Reroll',
+  deleteLabel: 'Delete',
+  editLabel: (position?: number) => (position === undefined ? 'Edit' : `Edit ${position}`),
+  upscaleLabel: (position?: number) => (position === undefined ? 'Upscale' : `Upscale ${position}`),
+  upscaledQuality: (factor: string) => `4K (upscaled ×${factor})`,
+  parentField: 'From',
+  /** Links to the images one came from: the one a reroll, edit or upscale was pressed on, or a blend's. */
+  parentLinks: (urls: readonly string[], upscale = false) =>
+    urls.length === 1
+      ? `[${upscale ? 'the image it upscales' : 'the image it came from'}](${urls[0] ?? ''})`
+      : urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · '),
   resized: (bytesLimit: number) => `Re-encoded to fit this server's ${Math.floor(bytesLimit / (1024 * 1024))} MB upload limit.`,
   originalLink: (url: string) => `[Full-size original](${url}) (link expires within 24 h)`,
   lateDelivery: (userId: string) => `<@${userId}>, here is the image you asked for.`,
@@ -300,6 +320,9 @@ export const messages = {
   historyPrevious: 'Newer',
   historyNext: 'Older',
   editedFrom: 'Edited from a picture',
+  upscaledFrom: 'Upscaled ×2',
+  historyParents: (urls: readonly string[]) =>
+    urls.length === 1 ? `[From](${urls[0] ?? ''})` : `From: ${urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · ')}`,
 
   // Moderation log
   logGenerationTitle: '🖼️ Image generated',

@@ -7,12 +7,13 @@ export const CUSTOM_ID_VERSION = 'img:v1';
 /** Discord's limit for a custom_id. */
 export const MAX_CUSTOM_ID_LENGTH = 100;
 
-export const IMAGE_ACTIONS = ['reroll', 'edit', 'delete'] as const;
+/** Buttons under delivered images, each naming one job: `img:v1:<kind>:<jobId>`. Upscale came later in v1; the others are as old as v1. */
+export const IMAGE_ACTIONS = ['reroll', 'edit', 'delete', 'upscale'] as const;
 export type ImageAction = (typeof IMAGE_ACTIONS)[number];
 
 export type CustomId =
-  /** A button under a delivered image. */
-  | { kind: 'image'; action: ImageAction; jobId: string }
+  /** A button under delivered images: Reroll and Delete name a message's first image, Edit and Upscale their own. */
+  | { kind: ImageAction; jobId: string }
   /** The edit modal opened from an image's Edit button. */
   | { kind: 'edit_image'; jobId: string }
   /** The edit modal opened from the "Edit image" message command; the picture waits in the store under `sourceId`. */
@@ -27,8 +28,11 @@ const ID = /^[A-Za-z0-9-]{1,64}$/;
 export function encodeCustomId(id: CustomId): string {
   const parts = ((): string[] => {
     switch (id.kind) {
-      case 'image':
-        return [id.action, id.jobId];
+      case 'reroll':
+      case 'edit':
+      case 'delete':
+      case 'upscale':
+        return [id.kind, id.jobId];
       case 'edit_image':
         return ['editjob', id.jobId];
       case 'edit_source':
@@ -51,7 +55,7 @@ export function parseCustomId(text: string): CustomId | 'outdated' | undefined {
   const [verb, argument = '', ...rest] = text.slice(CUSTOM_ID_VERSION.length + 1).split(':');
   if (rest.length > 0) return 'outdated';
   if ((IMAGE_ACTIONS as readonly string[]).includes(verb ?? '') && ID.test(argument)) {
-    return { kind: 'image', action: verb as ImageAction, jobId: argument };
+    return { kind: verb as ImageAction, jobId: argument };
   }
   if (verb === 'editjob' && ID.test(argument)) return { kind: 'edit_image', jobId: argument };
   if (verb === 'editsrc' && ID.test(argument)) return { kind: 'edit_source', sourceId: argument };

@@ -34,6 +34,8 @@ export interface SentMessage {
   channelId: string;
   /** The URL of its first attachment, when it has one. */
   attachmentUrl?: string;
+  /** Every attachment's URL by file name (a set's images). */
+  attachmentUrls?: Record<string, string>;
 }
 
 /** The three ways the bot can put a job's outcome in front of a member, behind one port for tests. */
@@ -83,7 +85,8 @@ export class RestReplies implements DiscordReplies {
 
 function sentMessage(message: APIMessage): SentMessage {
   const url = message.attachments[0]?.url;
-  return { id: message.id, channelId: message.channel_id, ...(url === undefined ? {} : { attachmentUrl: url }) };
+  const urls = Object.fromEntries(message.attachments.map((attachment) => [attachment.filename, attachment.url]));
+  return { id: message.id, channelId: message.channel_id, ...(url === undefined ? {} : { attachmentUrl: url, attachmentUrls: urls }) };
 }
 
 function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passThroughBody' | 'headers'> {

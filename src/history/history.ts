@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
-import { imageParentSchema, pictureSourceSchema, type ImageParent, type JobIn, type PictureSource } from '../jobs/job.js';
-import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
+import { imageParentSchema, MAX_SET_SIZE, pictureSourceSchema, type ImageParent, type JobIn, type PictureSource } from '../jobs/job.js';
+import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, TOPAZ_UPSCALE_MODEL, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
 /** Records live at least 30 days, then are pruned. */
 export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
-export const HISTORY_MODELS = [SEEDREAM_T2I_MODEL, SEEDREAM_EDIT_MODEL] as const;
+export const HISTORY_MODELS = [SEEDREAM_T2I_MODEL, SEEDREAM_EDIT_MODEL, TOPAZ_UPSCALE_MODEL] as const;
 
 /** One delivered image, kept so its member can find it again. */
 export interface HistoryEntry {
@@ -29,7 +29,7 @@ export interface HistoryEntry {
   inputSources?: Array<PictureSource | null>;
   /** The server style the prompt ends with, to name it again on a reroll. */
   style?: string;
-  /** The bot's images this one was blended from (links to their messages). */
+  /** The images it came from, with links to their messages: one for a reroll, edit or upscale; a blend's of the bot's own images. */
   parents?: ImageParent[];
   /** KIE's result URL. */
   resultUrl: string;
@@ -39,6 +39,12 @@ export interface HistoryEntry {
   delivery?: DeliveryTarget;
   /** When it was delivered (ms since epoch). */
   createdAt: number;
+  /** An upscale of `inputImageUrls[0]` by this factor. */
+  upscaleFactor?: typeof UPSCALE_FACTOR;
+  /** How many images its request asked for (/imagine count), when more than one: what a Reroll asks again. */
+  setSize?: number;
+  /** The jobs whose images share its message, in order, when more than one (Delete removes them all). */
+  setJobIds?: string[];
 }
 
 export interface HistoryPage {
@@ -80,6 +86,9 @@ export const historyEntrySchema = z.object({
   imageUrl: z.url().exactOptional(),
   delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
   createdAt: z.number().int().nonnegative(),
+  upscaleFactor: z.literal(UPSCALE_FACTOR).exactOptional(),
+  setSize: z.number().int().min(2).max(MAX_SET_SIZE).exactOptional(),
+  setJobIds: z.array(z.uuid()).min(2).max(MAX_SET_SIZE).exactOptional(),
 }) satisfies z.ZodType<HistoryEntry>;
 
 /** Reads one stored entry back; anything that is not an entry (corrupt, or from an incompatible version) is undefined, never trusted. */
@@ -110,8 +119,8 @@ export function assertPage(page: { offset: number; limit: number }): void {
  * The history entry of a job whose image is about to be uploaded (`delivered` undefined), or was just
  * delivered: then it names the message.
  */
-export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [], pictureSources } = job.request;
+export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number, together: readonly string[] = [job.id]): HistoryEntry {
+  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [], pictureSources, upscaleFactor } = job.request;
   const message = delivered?.message;
   return {
     jobId: job.id,
@@ -122,7 +131,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     prompt,
     aspect,
     quality,
-    model: modelFor({ image_urls: job.request.imageUrls }),
+    model: upscaleFactor === undefined ? modelFor({ image_urls: imageUrls.length > 0 ? imageUrls : undefined }) : TOPAZ_UPSCALE_MODEL,
     inputImageUrls: imageUrls,
     ...(imageSource === undefined ? {} : { inputSource: imageSource }),
     ...(pictureSources === undefined ? {} : { inputSources: pictureSources }),
@@ -132,6 +141,9 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
     ...(delivered === undefined ? {} : { delivery: delivered.target }),
     createdAt: now,
+    ...(upscaleFactor === undefined ? {} : { upscaleFactor }),
+    ...(job.set === undefined ? {} : { setSize: job.set.size }),
+    ...(together.length > 1 ? { setJobIds: [...together] } : {}),
   };
 }
 

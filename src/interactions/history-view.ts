@@ -19,12 +19,12 @@ export function historyView(page: HistoryPage, offset: number): HistoryView {
   if (page.total === 0) return { content: messages.historyEmpty, embeds: [], components: [] };
   const lines = page.entries.map((entry, index) => {
     const seconds = Math.floor(entry.createdAt / 1000);
-    const edited = entry.inputImageUrls.length > 0 ? ` · ${messages.editedFrom}` : '';
+    const edited = entry.upscaleFactor !== undefined ? ` · ${messages.upscaledFrom}` : entry.inputImageUrls.length > 0 ? ` · ${messages.editedFrom}` : '';
+    const parent = entry.parents === undefined ? '' : ` · ${messages.historyParents(entry.parents.map(({ url }) => url))}`;
     const prompt = promptForEmbed(truncate(entry.prompt.replace(/\s+/g, ' '), PROMPT_PREVIEW));
     const link = jumpLink(entry);
     const open = link === undefined ? '' : ` · [Open](${link})`;
-    const from = entry.parents === undefined ? '' : ` · ${messages.parentsField}: ${messages.parentLinks(entry.parents.map((parent) => parent.url))}`;
-    return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}${from}\n${prompt}`;
+    return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}${parent}\n${prompt}`;
   });
   const embed: APIEmbed = {
     title: messages.historyTitle,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { Refusal, type RefusalReason } from '../errors.js';
 import { admit, type AdmissionDeps } from '../jobs/admission.js';
-import type { ImagineRequest, JobIn } from '../jobs/job.js';
+import { MAX_SET_SIZE, type ImagineRequest, type JobIn } from '../jobs/job.js';
 import type { ActiveJobCap } from '../jobs/member-cap.js';
 import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
@@ -44,7 +44,7 @@ export interface JobInteraction {
 }
 
 export interface JobIntakeDeps extends AdmissionDeps {
-  jobs: Pick<JobService, 'start'>;
+  jobs: Pick<JobService, 'startAll'>;
   /** Whether a member with these roles comes first in the waiting line (a priority role). */
   hasPriority?: (guildId: string, roleIds: readonly string[]) => Promise<boolean>;
   /** MAX_ACTIVE_PER_MEMBER: checked first, so a refused request reserves nothing. */
@@ -71,13 +71,19 @@ export interface IntakeOptions {
    * once admission has passed and the reply is deferred, so a refused press reads nothing.
    */
   complete?: (request: ImagineRequest) => Promise<ImagineRequest>;
+  /**
+   * How many images (1 to MAX_SET_SIZE, default 1), already resolved by the caller: the command's option,
+   * else the member's default, else 1. Each is a task and a unit; the units are reserved all or none, and the
+   * images are delivered together in one message.
+   */
+  count?: number;
 }
 
 export function createJobIntake(deps: JobIntakeDeps): JobIntake {
   const deadlineMs = deps.admissionDeadlineMs ?? ADMISSION_DEADLINE_MS;
   const intake = startJob(deps, deadlineMs);
   return async (interaction, request, options) => {
-    const claim = deps.cap?.claim(interaction.guildId, interaction.user.id);
+    const claim = deps.cap?.claim(interaction.guildId, interaction.user.id, options?.count ?? 1);
     if (claim && !claim.ok) throw new Refusal(claim.refusal);
     try {
       await intake(interaction, request, options);
@@ -92,13 +98,15 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
   return async (interaction, request, options = {}) => {
     const { guildId } = interaction;
     const userId = interaction.user.id;
+    const count = options.count ?? 1;
+    if (!Number.isSafeInteger(count) || count < 1 || count > MAX_SET_SIZE) throw new RangeError(`count must be 1 to ${MAX_SET_SIZE}, got ${count}`);
     const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
     const defer = async (failure: string): Promise<boolean> => {
       const done = await deferReply(interaction, log, failure);
       if (done) deps.onDeferred?.(deps.clock.now() - interaction.createdTimestamp);
       return done;
     };
-    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
+    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length, count }, 'imagine received');
 
     const admission = admit(deps, {
       guildId,
@@ -108,6 +116,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       parentChannelId: interaction.parentChannelId?.bind(interaction),
       currentMember: interaction.currentMember?.bind(interaction),
       prompt: request.prompt,
+      units: count,
     });
     // Read beside admission (cached per server); a failed read only costs the member their priority.
     const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
@@ -119,7 +128,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       deferred = await defer('could not acknowledge the interaction while admission was slow');
       if (!deferred) {
         const late = await admission.catch(() => undefined);
-        if (late?.admitted) await deps.settle(jobFor(interaction, request, late.reservation.scope), 'refunded');
+        if (late?.admitted) for (const job of jobsFor(interaction, request, late.reservation.scope, count)) await deps.settle(job, 'refunded');
         return;
       }
     }
@@ -128,24 +137,35 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       deps.onRefused?.(interaction, request, verdict.refusal);
       throw new Refusal(verdict.refusal);
     }
-    let job = jobFor(interaction, request, verdict.reservation.scope);
+    let jobs = jobsFor(interaction, request, verdict.reservation.scope, count);
+    const refundAll = async (): Promise<void> => {
+      for (const job of jobs) await deps.settle(job, 'refunded');
+    };
     if (!deferred && !(await defer('could not acknowledge the interaction; refunding'))) {
-      await deps.settle(job, 'refunded');
+      await refundAll();
       return;
     }
     if (options.complete) {
       try {
-        job = { ...job, request: await options.complete(request) };
+        const completed = await options.complete(request);
+        jobs = jobs.map((job) => ({ ...job, request: completed }));
       } catch (error) {
-        await deps.settle(job, 'refunded');
+        await refundAll();
         throw error;
       }
     }
-    log.info({ jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
+    log.info({ jobIds: jobs.map(({ id }) => id), deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
     // Priority only orders the waiting line, so it is awaited after the defer, never before it.
-    if (await priority) job = { ...job, priority: true };
-    await deps.jobs.start(job);
+    if (await priority) jobs = jobs.map((job) => ({ ...job, priority: true }));
+    await deps.jobs.startAll(jobs);
   };
+}
+
+/** One job per image asked for; several make a set, delivered together. */
+function jobsFor(interaction: JobInteraction, request: ImagineRequest, reservation: QuotaScope, count: number): JobIn<'queued'>[] {
+  if (count === 1) return [jobFor(interaction, request, reservation)];
+  const setId = randomUUID();
+  return Array.from({ length: count }, (_, index) => ({ ...jobFor(interaction, request, reservation), set: { id: setId, index, size: count } }));
 }
 
 function jobFor(interaction: JobInteraction, request: ImagineRequest, reservation: QuotaScope): JobIn<'queued'> {

@@ -18,6 +18,8 @@ export interface AdmissionRequest {
   /** The channel a thread belongs to; asked only when the channel itself is not on the allow list. */
   parentChannelId?: (() => Promise<string | undefined>) | undefined;
   prompt: string;
+  /** Images asked for at once (/imagine count): that many units, all or none. Default 1. */
+  units?: number;
   /**
    * For a press in a DM: the member's current roles in the image's server, asked of Discord only once every
    * other check has passed, or the reason they may no longer press (not a member, the bot left the server).
@@ -49,8 +51,9 @@ export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Pro
     if (!member.member) return { admitted: false, refusal: member.refusal };
     roleIds = member.roleIds;
   }
-  const reservation = await deps.quota.reserveUnder(policy, guildId, userId, roleIds);
-  if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation) };
+  const units = request.units ?? 1;
+  const reservation = await deps.quota.reserveUnder(policy, guildId, userId, roleIds, units);
+  if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation, units) };
   return { admitted: true, reservation };
 }
 
@@ -62,8 +65,10 @@ async function inAllowedChannel({ channelId, parentChannelId }: AdmissionRequest
   return parent !== undefined && allowed.includes(parent);
 }
 
-function quotaRefusal(reservation: Reservation): RefusalReason {
-  const { status } = reservation;
+function quotaRefusal(reservation: Reservation, units: number): RefusalReason {
+  const { status, available = 0 } = reservation;
+  // Some left, but fewer than the set asks for: say how many, whichever limit it is.
+  if (units > 1 && available > 0) return { code: 'not_enough_units', requested: units, available, resetsAt: status.resetsAt };
   if (reservation.refusedBy === 'guild' && status.guildCap !== undefined) {
     return { code: 'server_cap_reached', cap: status.guildCap, resetsAt: status.resetsAt };
   }

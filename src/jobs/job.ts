@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
 export interface ImagineRequest {
@@ -14,7 +14,12 @@ export interface ImagineRequest {
   style?: string;
   /** The member's default style, left out because an admin removed it (the result says so). */
   droppedStyle?: string;
-  /** The bot's own images a blend was made of, each with a link to its message. */
+  /** An upscale (topaz/image-upscale) of `imageUrls[0]` by this factor; the prompt and settings are the parent's. */
+  upscaleFactor?: typeof UPSCALE_FACTOR;
+  /**
+   * The images this one came from, each with a link to its message: the one pressed on for a reroll, edit or
+   * upscale; for a blend, those of its pictures that are the bot's own images.
+   */
   parents?: ImageParent[];
   /** A blend's pictures' messages, by place in `imageUrls` (null: attached to the command, on no message). */
   pictureSources?: Array<PictureSource | null>;
@@ -24,6 +29,14 @@ export interface ImagineRequest {
 export interface ImageParent {
   jobId: string;
   url: string;
+}
+
+/** One image of a set asked for at once (/imagine count): all N are delivered together in one message. */
+export interface JobSet {
+  id: string;
+  /** 0-based place in the set. */
+  index: number;
+  size: number;
 }
 
 /**
@@ -41,9 +54,16 @@ export interface PictureSource {
 const snowflake = z.string().regex(/^\d{1,22}$/);
 const moment = z.number().int().nonnegative();
 
+export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
+
 export const imageParentSchema = z.object({ jobId: z.string().min(1).max(64), url: z.url() });
 
-export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
+/** The most images one request asks for (/imagine count), and so the largest /settings default count. */
+export const MAX_SET_SIZE = 4;
+
+const jobSetSchema = z
+  .object({ id: z.string().min(1).max(64), index: z.number().int().nonnegative(), size: z.number().int().min(2).max(MAX_SET_SIZE) })
+  .refine((set) => set.index < set.size, 'index must be below size');
 
 const jobBase = z.object({
   id: z.string().min(1),
@@ -63,6 +83,7 @@ const jobBase = z.object({
     imageSource: pictureSourceSchema.optional(),
     style: z.string().min(1).max(64).optional(),
     droppedStyle: z.string().min(1).max(64).optional(),
+    upscaleFactor: z.literal(UPSCALE_FACTOR).optional(),
     parents: z.array(imageParentSchema).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
     pictureSources: z.array(pictureSourceSchema.nullable()).max(EDIT_IMAGE_LIMITS.maxImages).optional(),
   }),
@@ -71,6 +92,8 @@ const jobBase = z.object({
   deliveryAttempts: z.number().int().nonnegative().optional(),
   /** The member had one of the server's priority roles when they asked: first in the waiting line. */
   priority: z.boolean().optional(),
+  /** One image of a set: delivered with the others of the set in one message. */
+  set: jobSetSchema.optional(),
 });
 
 const task = { taskId: z.string().min(1), submittedAt: moment };
@@ -89,7 +112,9 @@ const deliveredSchema = z.object({
  * - submitting: a createTask request may have reached KIE (never submitted again blindly);
  * - watching: the task id is known;
  * - delivering: the task succeeded and its image URL is known (a restart does not poll again); with
- *   `delivered`, the image reached the member and only the settlement is left (a restart does not deliver again).
+ *   `delivered`, the image reached the member and only the settlement is left (a restart does not deliver again);
+ * - failed: one image of a set whose task failed; its unit is back already, and it waits for the rest of its
+ *   set, whose message says it failed (a restart neither refunds it again nor runs it).
  */
 export const jobRecordSchema = z.discriminatedUnion('phase', [
   jobBase.extend({ phase: z.literal('queued') }),
@@ -102,6 +127,7 @@ export const jobRecordSchema = z.discriminatedUnion('phase', [
     creditsConsumed: z.number().nonnegative().optional(),
     delivered: deliveredSchema.optional(),
   }),
+  jobBase.extend({ phase: z.literal('failed'), failure: z.string().min(1), taskId: z.string().min(1).optional() }),
 ]);
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

@@ -16,19 +16,20 @@ export class ActiveJobCap {
     private readonly running: (guildId: string, userId: string) => number,
   ) {}
 
-  claim(guildId: string, userId: string): CapClaim {
+  /** Claims places for `images` (a set asks for several at once: all fit, or none is claimed). */
+  claim(guildId: string, userId: string, images = 1): CapClaim {
     const key = `${guildId}:${userId}`;
     const claimed = this.claims.get(key) ?? 0;
     const inProgress = this.running(guildId, userId) + claimed;
-    if (inProgress >= this.max) return { ok: false, refusal: { code: 'too_many_in_progress', inProgress, max: this.max } };
-    this.claims.set(key, claimed + 1);
+    if (inProgress + images > this.max) return { ok: false, refusal: { code: 'too_many_in_progress', inProgress, max: this.max } };
+    this.claims.set(key, claimed + images);
     let released = false;
     return {
       ok: true,
       release: () => {
         if (released) return;
         released = true;
-        const left = (this.claims.get(key) ?? 1) - 1;
+        const left = (this.claims.get(key) ?? images) - images;
         if (left > 0) this.claims.set(key, left);
         else this.claims.delete(key);
       },

@@ -23,52 +23,106 @@ export interface RelayHooks {
   log: Logger;
   /** Sends the finished message to the member (with the runner's retries). */
   send: (build: MessageBuilder) => Promise<Delivered>;
-  /** Runs once the image is ready, just before the upload (the runner stops its progress edits). */
+  /** Runs once the images are ready, just before the upload (the runner stops its progress edits). */
   beforeUpload: () => Promise<void>;
+  /** An image of a set whose download failed while others succeeded: it leaves the message (its unit goes back). */
+  onLost?: (job: JobIn<'delivering'>, error: unknown) => Promise<string>;
+  /** Why images of the set failed before (one sentence each), said in the message. */
+  failures?: readonly string[];
 }
 
-/** Takes a succeeded task's image from KIE to the member: download, fit to the server's upload limit, upload. */
+/** One image ready to upload. */
+export interface ReadyImage {
+  job: JobIn<'delivering'>;
+  image: FittedImage;
+}
+
+/** What reached the member: the message, and which images are in it. */
+export interface Relayed {
+  delivered: Delivered;
+  images: ReadyImage[];
+}
+
+/**
+ * Takes succeeded tasks' images from KIE to the member in one message: download, fit to the server's upload
+ * limit (shared out between the images), upload.
+ */
 export class ImageRelay {
   constructor(private readonly deps: ImageRelayDeps) {}
 
-  /** Resolves with the message the image reached the member in. */
-  async relay(job: JobIn<'delivering'>, hooks: RelayHooks): Promise<Delivered> {
+  /** Resolves with the message the images reached the member in. */
+  async relay(jobs: readonly JobIn<'delivering'>[], hooks: RelayHooks): Promise<Relayed> {
     const slot = this.deps.imageSlot ?? ((work) => work());
     const queuedAt = this.deps.clock.now();
-    return slot(() => this.relayInSlot(job, hooks, this.deps.clock.now() - queuedAt));
+    return slot(() => this.relayInSlot(jobs, hooks, this.deps.clock.now() - queuedAt));
   }
 
-  private async relayInSlot(job: JobIn<'delivering'>, hooks: RelayHooks, slotWaitMs: number): Promise<Delivered> {
+  private async relayInSlot(jobs: readonly JobIn<'delivering'>[], hooks: RelayHooks, slotWaitMs: number): Promise<Relayed> {
     const { clock } = this.deps;
+    const [first] = jobs;
+    if (first === undefined) throw new Error('nothing to relay');
     const started = clock.now();
-    let downloaded = started;
-    // The downloaded original is not kept during the upload (a 4K PNG is about 30 MB): in the rare case that
-    // Discord refuses the size, it is downloaded again.
-    let image = await this.downloadAndFit(job, job.attachmentSizeLimit, hooks, () => (downloaded = clock.now()));
+    // Discord's limit is for the whole message: each image gets its share.
+    const share = Math.floor(first.attachmentSizeLimit / jobs.length);
+    const failures = [...(hooks.failures ?? [])];
+    let images = await this.fitAll(jobs, share, hooks, failures);
     const fitted = clock.now();
     await hooks.beforeUpload();
-    const elapsedMs = clock.now() - job.createdAt;
+    const elapsedMs = clock.now() - first.createdAt;
+    const build = (ready: ReadyImage[]): MessageBuilder => (late) => successMessage({ images: ready, elapsedMs, late, failures });
     let delivered: Delivered;
     try {
-      delivered = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+      delivered = await hooks.send(build(images));
     } catch (error) {
       if (!(error instanceof DeliveryError && error.kind === 'too_large')) throw error;
       // The server's real limit is lower than the interaction said: try once more at half the size.
-      const smaller = Math.floor(Math.min(job.attachmentSizeLimit, image.bytes.length) / 2);
-      image = await this.downloadAndFit(job, smaller, hooks);
-      delivered = await hooks.send((late) => successMessage({ job, image, elapsedMs, late }));
+      const total = images.reduce((sum, { image }) => sum + image.bytes.length, 0);
+      const smaller = Math.floor(Math.min(first.attachmentSizeLimit, total) / 2 / images.length);
+      images = await this.fitAll(images.map(({ job }) => job), smaller, hooks, failures);
+      delivered = await hooks.send(build(images));
     }
-    const timings = { slotWaitMs, downloadMs: downloaded - started, fitMs: fitted - downloaded, uploadMs: clock.now() - fitted };
     hooks.log.info(
-      { taskId: job.taskId, target: delivered.target, messageId: delivered.message.id, bytes: image.bytes.length, resized: image.resized, ...timings, totalMs: clock.now() - job.createdAt },
-      'image delivered',
+      {
+        taskIds: images.map(({ job }) => job.taskId),
+        target: delivered.target,
+        messageId: delivered.message.id,
+        bytes: images.reduce((sum, { image }) => sum + image.bytes.length, 0),
+        resized: images.some(({ image }) => image.resized),
+        slotWaitMs,
+        fitMs: fitted - started,
+        uploadMs: clock.now() - fitted,
+        totalMs: clock.now() - first.createdAt,
+      },
+      images.length === 1 ? 'image delivered' : 'images delivered',
     );
-    return delivered;
+    return { delivered, images };
   }
 
-  /** Downloads the job's image and fits it to the limit; the downloaded file is deleted either way. */
-  private async downloadAndFit(job: JobIn<'delivering'>, limitBytes: number, hooks: RelayHooks, onDownloaded = () => {}): Promise<FittedImage> {
-    const downloaded = await this.deps.download(job.resultUrl, hooks.signal).finally(onDownloaded);
+  /**
+   * Downloads and fits each image; with several, one whose download fails leaves the set (told through
+   * onLost) as long as another succeeded. With one, or when all fail, the first failure is thrown.
+   */
+  private async fitAll(jobs: readonly JobIn<'delivering'>[], limitBytes: number, hooks: RelayHooks, failures: string[]): Promise<ReadyImage[]> {
+    const results = await Promise.allSettled(jobs.map((job) => this.downloadAndFit(job, limitBytes, hooks)));
+    const ready: ReadyImage[] = [];
+    const lost: Array<{ job: JobIn<'delivering'>; error: unknown }> = [];
+    results.forEach((result, index) => {
+      const job = jobs[index] as JobIn<'delivering'>;
+      if (result.status === 'fulfilled') ready.push({ job, image: result.value });
+      else lost.push({ job, error: result.reason });
+    });
+    const [firstLost] = lost;
+    if (firstLost !== undefined && (ready.length === 0 || hooks.onLost === undefined || hooks.signal.aborted)) throw firstLost.error;
+    for (const { job, error } of lost) {
+      const reason = await hooks.onLost?.(job, error);
+      if (reason !== undefined) failures.push(reason);
+    }
+    return ready;
+  }
+
+  /** Downloads a job's image and fits it to the limit; the downloaded file is deleted either way. */
+  private async downloadAndFit(job: JobIn<'delivering'>, limitBytes: number, hooks: RelayHooks): Promise<FittedImage> {
+    const downloaded = await this.deps.download(job.resultUrl, hooks.signal);
     try {
       return await this.deps.fit(downloaded, limitBytes);
     } finally {

@@ -1,5 +1,5 @@
 import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
-import { encodeCustomId, type ImageAction } from '../discord/custom-ids.js';
+import { encodeCustomId, type CustomId } from '../discord/custom-ids.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
@@ -31,66 +31,110 @@ export function promptForEmbed(prompt: string): string {
   return truncate(escaped, MAX_EMBED_DESCRIPTION);
 }
 
-export interface DeliveredImage {
-  job: JobIn<'delivering'>;
-  image: FittedImage;
+export interface DeliveredImages {
+  /** The images of the message, in their set's order (one for a single image). */
+  images: ReadonlyArray<{ job: JobIn<'delivering'>; image: FittedImage }>;
   elapsedMs: number;
   /** Whether the message goes somewhere other than the original reply (so it must say whom it is for). */
   late: boolean;
+  /** Why images of the set failed (their units are back), one sentence each. */
+  failures?: readonly string[];
 }
 
-export function successMessage({ job, image, elapsedMs, late }: DeliveredImage): OutgoingMessage {
-  const filename = deliveredImageFilename(job.id, EXTENSIONS[image.format]);
-  const fields: APIEmbed['fields'] = [
-    { name: 'Aspect', value: job.request.aspect, inline: true },
-    { name: 'Quality', value: `${QUALITY_LABELS[job.request.quality]} (${job.request.quality})`, inline: true },
-    { name: 'Took', value: formatDuration(elapsedMs), inline: true },
-    { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
-  ];
-  const { style, droppedStyle, imageUrls = [] } = job.request;
-  if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
-  else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
-  if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
-  const { parents = [] } = job.request;
-  if (parents.length > 0) fields.push({ name: messages.parentsField, value: messages.parentLinks(parents.map((parent) => parent.url)) });
-  if (image.resized) {
-    fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
-  }
-  const embed: APIEmbed = {
-    title: messages.resultTitle,
-    description: promptForEmbed(job.request.prompt),
-    color: EMBED_COLOR,
-    fields,
-    image: { url: `attachment://${filename}` },
-    footer: { text: 'Seedream 4.5' + (image.width && image.height ? ` · ${image.width}×${image.height}` : '') },
-  };
+export function successMessage({ images, elapsedMs, late, failures = [] }: DeliveredImages): OutgoingMessage {
+  const [first] = images;
+  if (first === undefined) throw new Error('a result message needs an image');
+  const { job } = first;
+  const files = images.map(({ job: each, image }) => ({ name: fileNameOf(each.id, image.format), data: image.bytes, contentType: `image/${image.format}` }));
+  const embeds = images.map(({ job: each, image }, index): APIEmbed => {
+    const name = files[index]?.name ?? '';
+    const footer = { text: footerOf(each, image) };
+    if (index > 0) return { title: messages.setImageTitle(index + 1), color: EMBED_COLOR, image: { url: `attachment://${name}` }, footer };
+    return { title: images.length > 1 ? messages.setImageTitle(1) : messages.resultTitle, description: promptForEmbed(job.request.prompt), color: EMBED_COLOR, fields: fieldsOf(images, elapsedMs), image: { url: `attachment://${name}` }, footer };
+  });
+  const notes = failures.map((reason) => `⚠️ ${messages.setImageFailed(reason)}`);
+  const mention = late ? [messages.lateDelivery(job.userId)] : [];
   return {
-    content: late ? messages.lateDelivery(job.userId) : '',
-    embeds: [embed],
-    files: [{ name: filename, data: image.bytes, contentType: `image/${image.format}` }],
-    components: [imageButtons(job.id)],
+    content: [...mention, ...notes].join('\n'),
+    embeds,
+    files,
+    components: imageButtons(images.map(({ job: each }) => each)),
     allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }
 
-const BUTTONS: ReadonlyArray<{ action: ImageAction; label: string; emoji: string; style: ButtonStyle.Secondary | ButtonStyle.Danger }> = [
-  { action: 'reroll', label: 'Reroll', emoji: '🔄', style: ButtonStyle.Secondary },
-  { action: 'edit', label: 'Edit', emoji: '✏️', style: ButtonStyle.Secondary },
-  { action: 'delete', label: 'Delete', emoji: '🗑️', style: ButtonStyle.Danger },
-];
+/** The file name of a job's image (it names the job in full): a press on one image of a set finds its attachment by it, and /blend its parent. */
+export function fileNameOf(jobId: string, format: FittedImage['format']): string {
+  return deliveredImageFilename(jobId, EXTENSIONS[format]);
+}
 
-/** Reroll, Edit and Delete under a delivered image; their custom_ids name only the job (see custom-ids.ts). */
-export function imageButtons(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
-  return {
-    type: ComponentType.ActionRow,
-    components: BUTTONS.map(({ action, label, emoji, style }) => ({
-      type: ComponentType.Button,
-      style,
-      label,
-      emoji: { name: emoji },
-      custom_id: encodeCustomId({ kind: 'image', action, jobId }),
-    })),
-  };
+function fieldsOf(images: DeliveredImages['images'], elapsedMs: number): NonNullable<APIEmbed['fields']> {
+  const [first] = images;
+  if (first === undefined) return [];
+  const { job } = first;
+  const fields: NonNullable<APIEmbed['fields']> = [
+    { name: 'Aspect', value: job.request.aspect, inline: true },
+    { name: 'Quality', value: qualityOf(job), inline: true },
+    { name: 'Took', value: formatDuration(elapsedMs), inline: true },
+    { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
+  ];
+  const { style, droppedStyle, imageUrls = [], parents = [], upscaleFactor } = job.request;
+  if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
+  else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
+  if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
+  if (parents.length > 0) fields.push({ name: messages.parentField, value: messages.parentLinks(parents.map((parent) => parent.url), upscaleFactor !== undefined) });
+  const resized = images.filter(({ image }) => image.resized);
+  if (resized.length > 0) {
+    const links = resized.map(({ job: each }) => messages.originalLink(each.resultUrl)).join(' ');
+    fields.push({ name: 'Original', value: truncate(`${messages.resized(job.attachmentSizeLimit)} ${links}`, 1024) });
+  }
+  return fields;
+}
+
+function qualityOf(job: JobIn<'delivering'>): string {
+  const { quality, upscaleFactor } = job.request;
+  if (upscaleFactor !== undefined) return messages.upscaledQuality(upscaleFactor);
+  return `${QUALITY_LABELS[quality]} (${quality})`;
+}
+
+function footerOf(job: JobIn<'delivering'>, image: FittedImage): string {
+  const model = job.request.upscaleFactor === undefined ? 'Seedream 4.5' : `Topaz upscale ×${job.request.upscaleFactor}`;
+  return model + (image.width && image.height ? ` · ${image.width}×${image.height}` : '');
+}
+
+type ButtonStyleOf = ButtonStyle.Secondary | ButtonStyle.Danger;
+
+function button(id: CustomId, label: string, emoji: string, style: ButtonStyleOf = ButtonStyle.Secondary): APIButtonComponentWithCustomId {
+  return { type: ComponentType.Button, style, label, emoji: { name: emoji }, custom_id: encodeCustomId(id) };
+}
+
+function row(components: APIButtonComponentWithCustomId[]): APIActionRowComponent<APIButtonComponentWithCustomId> {
+  return { type: ComponentType.ActionRow, components };
+}
+
+/** Whether an image may be upscaled: a 2K image that is not an upscale already (4K is the most the bot makes). */
+export function upscalable(request: Pick<JobIn<'delivering'>['request'], 'quality' | 'upscaleFactor'>): boolean {
+  return request.quality === 'basic' && request.upscaleFactor === undefined;
+}
+
+/**
+ * The buttons under delivered images; their custom_ids name only a job (see custom-ids.ts). Reroll and
+ * Delete act on the whole message and name its first image; Edit and Upscale act on one image each, and
+ * are numbered when there are several. Upscale only on 2K images.
+ */
+export function imageButtons(jobs: ReadonlyArray<Pick<JobIn<'delivering'>, 'id' | 'request'>>): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
+  const [first] = jobs;
+  if (first === undefined) return [];
+  const reroll = button({ kind: 'reroll', jobId: first.id }, messages.rerollLabel, '🔄');
+  const remove = button({ kind: 'delete', jobId: first.id }, messages.deleteLabel, '🗑️', ButtonStyle.Danger);
+  if (jobs.length === 1) {
+    const upscale = upscalable(first.request) ? [button({ kind: 'upscale', jobId: first.id }, messages.upscaleLabel(), '🔍')] : [];
+    return [row([reroll, button({ kind: 'edit', jobId: first.id }, messages.editLabel(), '✏️'), ...upscale, remove])];
+  }
+  const rows = [row([reroll, remove]), row(jobs.map((job, index) => button({ kind: 'edit', jobId: job.id }, messages.editLabel(index + 1), '✏️')))];
+  const upscales = jobs.flatMap((job, index) => (upscalable(job.request) ? [button({ kind: 'upscale', jobId: job.id }, messages.upscaleLabel(index + 1), '🔍')] : []));
+  if (upscales.length > 0) rows.push(row(upscales));
+  return rows;
 }
 
 /** Under the status of a job that waits for KIE: its member (or a moderator) may still call it off. */

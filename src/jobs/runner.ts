@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
-import { KieError, watchTask, type KieClient, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
+import { KieError, watchTask, type KieClient, type TaskInput, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messages } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
@@ -8,10 +8,11 @@ import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsab
 import { failureMessage } from './failure.js';
 import { JobCancelled, type CancelHandle, type JobCancellations } from './cancellation.js';
 import type { JobIn, JobRecord } from './job.js';
+import type { SetAssembly, SetMember } from './set-assembly.js';
 import type { JobLedger } from './ledger.js';
 import { ProgressReporter, type ProgressState } from './progress.js';
 import type { ImageRelay } from './relay.js';
-import { cancelButton, failureNotice } from './result-message.js';
+import { cancelButton, failureNotice, fileNameOf } from './result-message.js';
 import type { Settle } from './settlement.js';
 
 /** How often polls come: a planner shared by every watched task, or a fixed schedule by task age (callback mode). */
@@ -50,8 +51,9 @@ export const DefaultJobRunnerOptions = {
  * /history will miss it.
  */
 export interface DeliveryRecorder {
-  uploading(job: JobIn<'delivering'>): Promise<void>;
-  delivered(job: JobIn<'delivering'>, delivered: Delivered): Promise<void>;
+  /** `together`: the jobs whose images share the message (a set), in order; just this one otherwise. */
+  uploading(job: JobIn<'delivering'>, together: readonly string[]): Promise<void>;
+  delivered(job: JobIn<'delivering'>, delivered: Delivered, together: readonly string[]): Promise<void>;
   failed(job: JobIn<'delivering'>): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ export interface JobRunnerDeps {
   onState?: (jobId: string, state: ProgressState) => void;
   /** Cancel presses: a job may be called off until its createTask leaves. */
   cancels?: Pick<JobCancellations, 'register'>;
+  /** Where the images of a set wait for each other, to be delivered in one message. */
+  sets: Pick<SetAssembly, 'arrive'>;
   logger: Logger;
   clock: Clock;
   jobTimeoutMs: number;
@@ -99,10 +103,16 @@ export class JobRunner {
 
   async run(initial: JobRecord, { resumed, signal }: { resumed: boolean; signal: AbortSignal }): Promise<void> {
     const log = this.deps.logger.child({ jobId: initial.id, guildId: initial.guildId, userId: initial.userId });
-    const cancel = initial.phase === 'queued' ? this.deps.cancels?.register(initial) : undefined;
+    // A set's images are called off together or not at all: they have no Cancel button.
+    const cancel = initial.phase === 'queued' && initial.set === undefined ? this.deps.cancels?.register(initial) : undefined;
     const context: RunContext = { progress: this.progressFor(initial, cancel), signal, log, cancel };
     let job = initial;
     try {
+      if (job.phase === 'failed') {
+        // Its unit went back before the restart; it only waits for the rest of its set.
+        await this.finishInSet(job, context);
+        return;
+      }
       if (job.phase === 'submitting' && resumed) {
         // The crash came while createTask was in flight: a task may exist and be billed, but we cannot
         // know its id. Submitting again could bill twice, so tell the member instead.
@@ -112,7 +122,8 @@ export class JobRunner {
       }
       if (job.phase === 'queued' || job.phase === 'submitting') job = await this.submit(job, context);
       if (job.phase === 'watching') job = await this.follow(job, context);
-      await this.deliver(job, context);
+      if (job.set === undefined) await this.deliver(job, context);
+      else await this.finishInSet(job, context);
     } catch (error) {
       await context.progress.stop();
       if (error instanceof JobCancelled || cancel?.signal.aborted) {
@@ -139,8 +150,7 @@ export class JobRunner {
     const signal = cancel ? AbortSignal.any([shutdown, cancel.signal]) : shutdown;
     const started = this.deps.clock.now();
     let current: JobIn<'queued' | 'submitting'> = job;
-    const { prompt, aspect, quality, imageUrls } = job.request;
-    const input = { prompt, aspect_ratio: aspect, quality, ...(imageUrls === undefined ? {} : { image_urls: imageUrls }) };
+    const input = taskInputOf(job.request);
     const taskId = await this.deps.kie.createTask(input, {
       signal,
       onQueuePosition: (queuePosition, etaMs) => progress.update({ state: 'submitting', queuePosition, ...(etaMs === undefined ? {} : { etaMs }) }),
@@ -213,20 +223,105 @@ export class JobRunner {
       return;
     }
     context.progress.update({ state: 'downloading' });
-    const delivered = await this.deps.relay.relay(job, {
+    const { delivered } = await this.deps.relay.relay([job], {
       signal: context.signal,
       log: context.log,
       beforeUpload: async () => {
         await context.progress.stop();
-        await this.recordDelivery(() => this.deps.deliveries?.uploading(job), context);
+        await this.recordDelivery(() => this.deps.deliveries?.uploading(job, [job.id]), context);
       },
       send: (build) => this.send(job, build, context),
     });
     // From here on the member has the image: nothing below may refund the unit, tell of a failure or deliver again.
+    await this.markDelivered(job, delivered, [job.id], context);
+  }
+
+  /** Writes down where an image reached the member, records it in the history, keeps its unit and closes its entry. */
+  private async markDelivered(job: JobIn<'delivering'>, delivered: Delivered, together: readonly string[], context: RunContext): Promise<void> {
     const done: JobIn<'delivering'> = { ...job, delivered: { target: delivered.target, message: delivered.message } };
     await this.untilStored(() => this.deps.ledger.update(done), 'could not mark the job delivered in the ledger', context);
-    await this.recordDelivery(() => this.deps.deliveries?.delivered(done, delivered), context);
+    await this.recordDelivery(() => this.deps.deliveries?.delivered(done, delivered, together), context);
     await this.settleDelivered(done, context);
+  }
+
+  /**
+   * An image of a set is done (its task's image is known) or failed (its unit is back): it waits for the
+   * others, and the last to arrive delivers them all in one message.
+   */
+  private async finishInSet(member: SetMember, context: RunContext): Promise<void> {
+    await context.progress.stop();
+    const gathered = await this.deps.sets.arrive(member, context.signal);
+    if (gathered === undefined) return;
+    try {
+      await this.deliverSet(gathered.members, context);
+    } finally {
+      gathered.finished();
+    }
+  }
+
+  /** One message with every image of the set that has one; the failures are said in it (their units are back). */
+  private async deliverSet(members: SetMember[], context: RunContext): Promise<void> {
+    const images = members.filter((member): member is JobIn<'delivering'> => member.phase === 'delivering');
+    const failed = members.filter((member): member is JobIn<'failed'> => member.phase === 'failed');
+    const closeFailed = async (extra: readonly JobIn<'failed'>[] = []): Promise<void> => {
+      for (const member of [...failed, ...extra]) await this.untilStored(() => this.deps.settle(member, 'closed'), 'could not close a failed image of a set', context);
+    };
+    const earlier = images.find((image) => image.delivered !== undefined)?.delivered;
+    if (earlier !== undefined) {
+      // The message went out before a restart: only the bookkeeping is left.
+      context.log.info({ setId: members[0]?.set?.id }, 'set already delivered before the restart; settling');
+      const ids = images.map((image) => image.id);
+      const { id, channelId } = earlier.message;
+      for (const image of images) await this.markDelivered(image, { target: earlier.target, message: { id, channelId } }, ids, context);
+      await closeFailed();
+      return;
+    }
+    const [leader] = members;
+    if (leader === undefined) return;
+    if (images.length === 0) {
+      await this.send(leader, (late) => failureNotice(leader, messages.setFailed(failed.map((member) => member.failure)), late), context);
+      await closeFailed();
+      return;
+    }
+    const lost: JobIn<'failed'>[] = [];
+    try {
+      const relayed = await this.deps.relay.relay(images, {
+        signal: context.signal,
+        log: context.log,
+        failures: failed.map((member) => member.failure),
+        onLost: async (image, error) => {
+          const reason = failureMessage(error, this.deps.jobTimeoutMs);
+          const member = failedRecord(image, reason);
+          await this.deps.settle(member, 'refunded_in_set');
+          lost.push(member);
+          return reason;
+        },
+        beforeUpload: async () => {
+          await context.progress.stop();
+          for (const image of images) await this.recordDelivery(() => this.deps.deliveries?.uploading(image, images.map(({ id }) => id)), context);
+        },
+        send: (build) => this.send(leader, build, context),
+      });
+      const ids = relayed.images.map(({ job }) => job.id);
+      for (const { job, image } of relayed.images) {
+        const url = relayed.delivered.message.attachmentUrls?.[fileNameOf(job.id, image.format)];
+        const message = { ...relayed.delivered.message, ...(url === undefined ? {} : { attachmentUrl: url }) };
+        await this.markDelivered(job, { target: relayed.delivered.target, message }, ids, context);
+      }
+      await closeFailed(lost);
+    } catch (error) {
+      if (error instanceof Interrupted || context.signal.aborted) throw error;
+      // Nothing reached the member: every image's unit goes back, and they are told once.
+      context.log.warn({ err: error }, 'set failed at delivery');
+      const lostIds = new Set(lost.map(({ id }) => id));
+      for (const image of images) {
+        if (lostIds.has(image.id)) continue;
+        await this.deps.settle(image, 'refunded');
+        await this.recordDelivery(() => this.deps.deliveries?.failed(image), context);
+      }
+      await closeFailed(lost);
+      await this.send(leader, (late) => failureNotice(leader, failureMessage(error, this.deps.jobTimeoutMs), late), context);
+    }
   }
 
   /** Keeps the unit and closes the ledger entry, retrying while the store fails; a job left open is settled at the next start. */
@@ -267,8 +362,15 @@ export class JobRunner {
     }
   }
 
-  /** Any phase → settled: gives the unit back and tells the member why there is no image. */
+  /** Any phase → settled: gives the unit back and tells the member why there is no image (for a set's image, in the set's message). */
   private async fail(job: JobRecord, reason: string, context: RunContext): Promise<void> {
+    if (job.set !== undefined && job.phase !== 'failed') {
+      const member = failedRecord(job, reason);
+      await this.deps.settle(member, 'refunded_in_set');
+      if (job.phase === 'delivering') await this.recordDelivery(() => this.deps.deliveries?.failed(job), context);
+      await this.finishInSet(member, context);
+      return;
+    }
     await this.deps.settle(job, 'refunded');
     if (job.phase === 'delivering') await this.recordDelivery(() => this.deps.deliveries?.failed(job), context);
     try {
@@ -305,7 +407,8 @@ export class JobRunner {
           allowedMentions: { parse: [] },
         });
       },
-      canSend: () => tokenUsable(job, clock.now(), this.options.tokenLifetimeMs),
+      // The images of a set share one reply: its first image tells how things stand.
+      canSend: () => (job.set === undefined || job.set.index === 0) && tokenUsable(job, clock.now(), this.options.tokenLifetimeMs),
       minIntervalMs: this.options.progressIntervalMs,
       // The deferred reply ("thinking…") is the first thing shown. Holding the first edit back 1–2 s keeps
       // a burst of jobs from answering its burst of acknowledgements with a burst of edits while later
@@ -325,6 +428,29 @@ export class JobRunner {
       log.error({ err: error }, 'could not update the job ledger');
     }
   }
+}
+
+/** What KIE is asked: Seedream (text to image, or an edit of the pictures), or Topaz's upscale of the one picture. */
+export function taskInputOf(request: JobRecord['request']): TaskInput {
+  const { prompt, aspect, quality, imageUrls, upscaleFactor } = request;
+  const [picture] = imageUrls ?? [];
+  if (upscaleFactor !== undefined && picture !== undefined) return { image_url: picture, upscale_factor: upscaleFactor };
+  return { prompt, aspect_ratio: aspect, quality, ...(imageUrls === undefined ? {} : { image_urls: imageUrls }) };
+}
+
+/** An image of a set whose work ended without an image: what the ledger keeps until the set is settled. */
+function failedRecord(job: JobRecord, failure: string): JobIn<'failed'> {
+  const { id, guildId, channelId, userId, applicationId, interactionId, interactionToken, createdAt, request, attachmentSizeLimit, reservation, deliveryAttempts, priority, set } = job;
+  const taskId = taskIdOf(job);
+  return {
+    ...{ id, guildId, channelId, userId, applicationId, interactionId, interactionToken, createdAt, request, attachmentSizeLimit, reservation },
+    ...(deliveryAttempts === undefined ? {} : { deliveryAttempts }),
+    ...(priority === undefined ? {} : { priority }),
+    ...(set === undefined ? {} : { set }),
+    ...(taskId === undefined ? {} : { taskId }),
+    phase: 'failed',
+    failure,
+  };
 }
 
 function taskIdOf(job: JobRecord): string | undefined {

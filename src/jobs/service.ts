@@ -6,6 +6,7 @@ import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
 import type { ProgressState } from './progress.js';
 import type { JobRunner } from './runner.js';
+import type { SetAssembly } from './set-assembly.js';
 import type { Settle } from './settlement.js';
 
 /** The longest a new job holds back its KIE work while other members' commands wait for their answer. */
@@ -17,6 +18,8 @@ export interface JobServiceDeps {
   settle: Settle;
   /** Interactions waiting for their first answer; a new job's KIE work waits for them. */
   acknowledgements: Pick<PendingAcknowledgements, 'settled'>;
+  /** Told how many images of each set will meet to be delivered together. */
+  sets?: Pick<SetAssembly, 'expect'>;
   /** Told at start-up of each job whose KIE task an earlier process started (KIE's window, the fair order). */
   rememberStarted?: (job: SubmittedJob) => void;
   logger: Logger;
@@ -76,15 +79,27 @@ export class JobService {
    * stopping), its quota unit is given back and the error is thrown for the interaction layer to answer.
    */
   async start(job: JobRecord): Promise<void> {
+    await this.startAll([job]);
+  }
+
+  /**
+   * Records the jobs of one request (a set's images, or a single job) in the ledger and runs them. They
+   * run all or none: if one cannot be recorded, every unit is given back and the recorded ones closed.
+   */
+  async startAll(jobs: readonly JobRecord[]): Promise<void> {
     try {
       if (this.shutdown.signal.aborted) throw new Refusal({ code: 'restarting' });
-      await this.deps.ledger.open(job);
+      for (const job of jobs) await this.deps.ledger.open(job);
     } catch (error) {
-      await this.deps.settle(job, 'refunded');
+      // Closing an entry that was never written does nothing.
+      for (const job of jobs) await this.deps.settle(job, 'refunded');
       throw error;
     }
-    // Counted as running at once (quota views, shutdown), its KIE work waits for the burst's answers.
-    this.launch(job, false, this.deps.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS));
+    const setId = jobs[0]?.set?.id;
+    if (setId !== undefined) this.deps.sets?.expect(setId, jobs.length);
+    // Counted as running at once (quota views, shutdown), their KIE work waits for the burst's answers.
+    const after = this.deps.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS);
+    for (const job of jobs) this.launch(job, false, after);
   }
 
   /** Picks up every job the ledger still holds, e.g. after a crash or a restart; returns how many. */
@@ -95,6 +110,10 @@ export class JobService {
     }
     const owned = jobs.filter(owns);
     for (const job of owned) if (job.phase === 'watching' || job.phase === 'delivering') this.deps.rememberStarted?.(job);
+    // A set's images still in the ledger meet again; those already settled are not waited for.
+    const setSizes = new Map<string, number>();
+    for (const { set } of owned) if (set !== undefined) setSizes.set(set.id, (setSizes.get(set.id) ?? 0) + 1);
+    for (const [setId, count] of setSizes) this.deps.sets?.expect(setId, count);
     for (const job of owned) {
       if (this.running.has(job.id)) continue;
       this.deps.logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined, phase: job.phase }, 'resuming job');

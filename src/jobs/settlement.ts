@@ -3,11 +3,15 @@ import type { QuotaScope } from '../quota/counter.js';
 import type { JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
 
-/** delivered: the member got the image, the unit is spent; refunded: the job ended without one. */
-export type JobOutcome = 'delivered' | 'refunded';
+/**
+ * delivered: the member got the image, the unit is spent; refunded: the job ended without one.
+ * For an image of a set: `refunded_in_set` gives its unit back and keeps its (failed) record in the ledger
+ * until the set is delivered; `closed` then only closes that record.
+ */
+export type JobOutcome = 'delivered' | 'refunded' | 'refunded_in_set' | 'closed';
 
 export interface SettlementDeps {
-  ledger: Pick<JobLedger, 'close'>;
+  ledger: Pick<JobLedger, 'close' | 'update'>;
   release: (scope: QuotaScope) => Promise<void>;
   logger: Logger;
 }
@@ -21,10 +25,11 @@ export type Settle = (job: JobRecord, outcome: JobOutcome) => Promise<void>;
  */
 export function createSettlement({ ledger, release, logger }: SettlementDeps): Settle {
   return async (job, outcome) => {
-    if (outcome === 'refunded') {
+    if (outcome === 'refunded' || outcome === 'refunded_in_set') {
       await release(job.reservation);
       logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined }, 'quota refunded');
     }
-    await ledger.close(job.id);
+    if (outcome === 'refunded_in_set') await ledger.update(job);
+    else await ledger.close(job.id);
   };
 }

@@ -8,8 +8,8 @@ import { KieTransport, type Envelope, type ExchangeFailure, type KieOperation, t
 import { jitteredBackoff, retrying, type BackoffPolicy } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { Sleep } from '../util/sleep.js';
-import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, MAX_PROMPT_LENGTH, modelFor, QUALITIES } from './types.js';
-import type { ImageTaskInput, KieErrorKind, TaskRecord } from './types.js';
+import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, isUpscaleInput, MAX_PROMPT_LENGTH, modelFor, QUALITIES, UPSCALE_FACTOR } from './types.js';
+import type { ImageTaskInput, KieErrorKind, TaskInput, TaskRecord } from './types.js';
 
 export interface RetryPolicy extends BackoffPolicy {
   /** Attempts of a createTask that has no deadline. */
@@ -104,19 +104,21 @@ export class KieClient {
   }
 
   /**
-   * Submits one Seedream 4.5 task (text to image, or an edit of `image_urls`) and returns its id. Every
-   * successful call is billed.
+   * Submits one task (Seedream 4.5 text to image, an edit of `image_urls`, or Topaz's upscale of
+   * `image_url`) and returns its id. Every successful call is billed.
    */
-  async createTask(input: ImageTaskInput, options: CreateTaskOptions = {}): Promise<string> {
+  async createTask(input: TaskInput, options: CreateTaskOptions = {}): Promise<string> {
     assertValidInput(input, options.callBackUrl);
     const body: Record<string, unknown> = {
       model: modelFor(input),
-      input: {
-        prompt: input.prompt,
-        aspect_ratio: input.aspect_ratio,
-        quality: input.quality,
-        ...(input.image_urls === undefined ? {} : { image_urls: [...input.image_urls] }),
-      },
+      input: isUpscaleInput(input)
+        ? { image_url: input.image_url, upscale_factor: input.upscale_factor }
+        : {
+            prompt: input.prompt,
+            aspect_ratio: input.aspect_ratio,
+            quality: input.quality,
+            ...(input.image_urls === undefined ? {} : { image_urls: [...input.image_urls] }),
+          },
     };
     if (options.callBackUrl !== undefined) body['callBackUrl'] = options.callBackUrl;
     const request: KieRequest = {
@@ -269,7 +271,7 @@ function readTaskId(data: unknown): string | undefined {
   return typeof taskId === 'string' && taskId.trim() !== '' ? taskId : undefined;
 }
 
-function assertValidInput(input: ImageTaskInput, callBackUrl: string | undefined): void {
+function assertValidInput(input: TaskInput, callBackUrl: string | undefined): void {
   const problem = inputProblem(input, callBackUrl);
   if (problem !== undefined) {
     throw new KieError({ kind: 'validation', message: `KIE createTask: ${problem}`, transient: false });
@@ -277,12 +279,20 @@ function assertValidInput(input: ImageTaskInput, callBackUrl: string | undefined
 }
 
 /** The same checks KIE applies, done locally so an invalid job never costs a request. */
-export function inputProblem(input: ImageTaskInput, callBackUrl?: string): string | undefined {
+export function inputProblem(input: TaskInput, callBackUrl?: string): string | undefined {
+  if (callBackUrl !== undefined && !/^https?:\/\//i.test(callBackUrl)) return 'callBackUrl must be an http(s) URL';
+  if (isUpscaleInput(input)) {
+    if (!/^https?:\/\//i.test(input.image_url)) return 'image_url must be an http(s) URL';
+    return input.upscale_factor === UPSCALE_FACTOR ? undefined : `upscale_factor must be "${UPSCALE_FACTOR}"`;
+  }
+  return seedreamInputProblem(input);
+}
+
+function seedreamInputProblem(input: ImageTaskInput): string | undefined {
   if (typeof input.prompt !== 'string' || input.prompt.trim() === '') return 'the prompt is empty';
   if (input.prompt.length > MAX_PROMPT_LENGTH) return `the prompt is longer than ${MAX_PROMPT_LENGTH} characters`;
   if (!(ASPECT_RATIOS as readonly string[]).includes(input.aspect_ratio)) return 'aspect_ratio is not supported';
   if (!(QUALITIES as readonly string[]).includes(input.quality)) return 'quality is not supported';
-  if (callBackUrl !== undefined && !/^https?:\/\//i.test(callBackUrl)) return 'callBackUrl must be an http(s) URL';
   const urls = input.image_urls;
   if (urls !== undefined) {
     if (urls.length === 0 || urls.length > EDIT_IMAGE_LIMITS.maxImages) return `image_urls must hold 1 to ${EDIT_IMAGE_LIMITS.maxImages} URLs`;

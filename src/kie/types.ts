@@ -2,6 +2,11 @@ export const SEEDREAM_T2I_MODEL = 'seedream/4.5-text-to-image';
 /** The same model, starting from pictures given as URLs that KIE fetches itself. */
 export const SEEDREAM_EDIT_MODEL = 'seedream/4.5-edit';
 export type SeedreamModel = typeof SEEDREAM_T2I_MODEL | typeof SEEDREAM_EDIT_MODEL;
+/** Topaz's upscaler on the same jobs API: one picture in, the same picture at `upscale_factor` times the size. */
+export const TOPAZ_UPSCALE_MODEL = 'topaz/image-upscale';
+export type TaskModel = SeedreamModel | typeof TOPAZ_UPSCALE_MODEL;
+/** The factor the bot asks of the upscaler: a 2K image becomes 4K. KIE wants it as a string. */
+export const UPSCALE_FACTOR = '2';
 
 /** What seedream/4.5-edit accepts in `image_urls`: 1 to 14 pictures of these types, 10 MB each at most. */
 export const EDIT_IMAGE_LIMITS = {
@@ -31,8 +36,22 @@ export interface ImageTaskInput extends TextToImageInput {
   image_urls?: readonly string[];
 }
 
+/** topaz/image-upscale's input: one picture URL (JPEG, PNG or WebP, at most 10 MB) and the factor. */
+export interface UpscaleTaskInput {
+  image_url: string;
+  upscale_factor: typeof UPSCALE_FACTOR;
+}
+
+/** Any task the bot creates. */
+export type TaskInput = ImageTaskInput | UpscaleTaskInput;
+
+export function isUpscaleInput(input: TaskInput): input is UpscaleTaskInput {
+  return 'image_url' in input;
+}
+
 /** The model a task's input calls for. */
-export function modelFor(input: { image_urls?: readonly string[] | undefined }): SeedreamModel {
+export function modelFor(input: { image_urls?: readonly string[] | undefined; image_url?: string | undefined }): TaskModel {
+  if (input.image_url !== undefined) return TOPAZ_UPSCALE_MODEL;
   return input.image_urls === undefined ? SEEDREAM_T2I_MODEL : SEEDREAM_EDIT_MODEL;
 }
 

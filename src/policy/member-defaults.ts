@@ -1,11 +1,9 @@
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
+import { MAX_SET_SIZE } from '../jobs/job.js';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 import { MAX_STYLE_NAME_LENGTH } from './styles.js';
-
-/** The most images one request may ask for (/imagine count), and so the largest default count. */
-export const MAX_COUNT = 4;
 
 /** What a member chose with /settings for one server; each is used where their command leaves it out. */
 export interface MemberDefaults {
@@ -19,7 +17,7 @@ export interface MemberDefaults {
 const memberDefaultsSchema = z.object({
   aspect: z.enum(ASPECT_RATIOS).exactOptional(),
   quality: z.enum(QUALITIES).exactOptional(),
-  count: z.number().int().min(1).max(MAX_COUNT).exactOptional(),
+  count: z.number().int().min(1).max(MAX_SET_SIZE).exactOptional(),
   style: z.string().min(1).max(MAX_STYLE_NAME_LENGTH).exactOptional(),
 }) satisfies z.ZodType<MemberDefaults>;
 

@@ -14,6 +14,8 @@ export interface QuotaReserveResult {
   guildUsed: number;
   /** Which limit refused, when not granted; the member's own first, then the server's cap, then the bot's budget. */
   refusedBy?: RefusingLimit;
+  /** When not granted: how many units all three limits would still have given (fewer than asked). */
+  available?: number;
 }
 
 /** The member's daily limit, the server's daily cap, or the operator's daily budget (all servers together). */
@@ -22,11 +24,12 @@ export type RefusingLimit = 'member' | 'guild' | 'budget';
 /** Per-member daily counters whose updates are atomic in the backing store, even across processes. */
 export interface QuotaCounter {
   /**
-   * If used < limit, the guild's total that day < guildCap and the bot's total that day (every guild) <
-   * dailyBudget, then used += 1 and both totals with it (granted), as one atomic step: every check and
-   * every increment, or nothing. A guildCap or dailyBudget of 0 or undefined means no such limit.
+   * If used + units ≤ limit, the guild's total that day + units ≤ guildCap and the bot's total that day
+   * (every guild) + units ≤ dailyBudget, then used += units and both totals with it (granted), as one
+   * atomic step: every check and every increment, or nothing (all units or none). A guildCap or
+   * dailyBudget of 0 or undefined means no such limit. `units` defaults to 1.
    */
-  reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult>;
+  reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number, units?: number): Promise<QuotaReserveResult>;
   /** Gives one unit back (to the member, the guild and the bot's day), never going below 0; returns the new usage. */
   release(scope: QuotaScope): Promise<number>;
   /**
@@ -78,10 +81,23 @@ export interface UsageAfterRefusal {
  * server's cap, then the bot's budget. (Under concurrency a total may have dropped again since; then the
  * narrowest limit that was set is named.)
  */
-export function refusingLimit(usage: UsageAfterRefusal): RefusingLimit {
-  if (usage.used >= usage.limit) return 'member';
-  if (usage.guildCap !== undefined && usage.guildUsed >= usage.guildCap) return 'guild';
-  if (usage.dailyBudget !== undefined && usage.budgetUsed >= usage.dailyBudget) return 'budget';
+export function refusingLimit(usage: UsageAfterRefusal, units = 1): RefusingLimit {
+  if (usage.used + units > usage.limit) return 'member';
+  if (usage.guildCap !== undefined && usage.guildUsed + units > usage.guildCap) return 'guild';
+  if (usage.dailyBudget !== undefined && usage.budgetUsed + units > usage.dailyBudget) return 'budget';
   if (usage.guildCap !== undefined) return 'guild';
   return usage.dailyBudget !== undefined ? 'budget' : 'member';
+}
+
+/** How many units every limit would still give, from the usage read after a refusal. */
+export function availableUnits(usage: UsageAfterRefusal): number {
+  const left = [usage.limit - usage.used];
+  if (usage.guildCap !== undefined) left.push(usage.guildCap - usage.guildUsed);
+  if (usage.dailyBudget !== undefined) left.push(usage.dailyBudget - usage.budgetUsed);
+  return Math.max(0, Math.min(...left));
+}
+
+/** Units asked for at once: a whole number from 1 (anything else is a programming error). */
+export function assertUnits(units: number): void {
+  if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`quota units must be a whole number ≥ 1, got ${units}`);
 }

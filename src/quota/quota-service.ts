@@ -28,6 +28,8 @@ export interface Reservation {
   granted: boolean;
   /** Which limit refused, when not granted: the member's own, the server's daily cap or the operator's daily budget. */
   refusedBy?: RefusingLimit;
+  /** When not granted: how many units all the limits would still have given (fewer than asked). */
+  available?: number;
   status: QuotaStatus;
 }
 
@@ -90,18 +92,19 @@ export class QuotaService {
   }
 
   /**
-   * `reserve` under a policy already read: the limit, cap and budget are decided in memory and the unit is
-   * taken in one atomic store operation, the only thing awaited.
+   * `reserve` under a policy already read: the limit, cap and budget are decided in memory and the units
+   * (all of them or none) are taken in one atomic store operation, the only thing awaited.
    */
-  async reserveUnder(policy: GuildPolicy, guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
+  async reserveUnder(policy: GuildPolicy, guildId: string, userId: string, roleIds: readonly string[] = [], units = 1): Promise<Reservation> {
     const now = this.#clock.now();
     const scope: QuotaScope = { guildId, userId, day: utcDay(now) };
     const allowance = this.#allowance(policy, userId, roleIds);
     const guildCap = policy.dailyCap;
-    const { granted, used, guildUsed, refusedBy } = await this.#counter.reserve(scope, allowance.limit, guildCap, this.#dailyBudget);
+    const { granted, used, guildUsed, refusedBy, available } = await this.#counter.reserve(scope, allowance.limit, guildCap, this.#dailyBudget, units);
     const status = toStatus(used, allowance, now);
     const withCap = guildCap === undefined ? status : { ...status, guildCap, guildUsed };
-    return refusedBy === undefined ? { scope, granted, status: withCap } : { scope, granted, refusedBy, status: withCap };
+    const refused = { ...(refusedBy === undefined ? {} : { refusedBy }), ...(available === undefined ? {} : { available }) };
+    return { scope, granted, ...refused, status: withCap };
   }
 
   /**

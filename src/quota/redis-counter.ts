@@ -1,6 +1,7 @@
 import {
   QUOTA_RETENTION_DAYS,
   assertLimit,
+  assertUnits,
   byUsageDescending,
   effectiveGuildCap,
   type QuotaCounter,
@@ -46,22 +47,30 @@ end
 // KEYS[3] is the bot's total that day over every guild (the operator's daily budget): every reservation
 // counts in it, whether a budget is set or not, and a release gives its unit back. A reset does not: an
 // admin's reset gives a member more images, never the server more of the operator's budget.
-// ARGV: user id, limit, guild cap (0 = none), expiry in seconds, daily budget (0 = none).
-// Reply: {granted, used, guild total, refused by} with refused by 0 (granted), 1 (member), 2 (guild) or 3 (budget).
+// ARGV: user id, limit, guild cap (0 = none), expiry in seconds, daily budget (0 = none), units (all or none).
+// Reply: {granted, used, guild total, refused by, available} with refused by 0 (granted), 1 (member),
+// 2 (guild) or 3 (budget), and available the units every limit would still have given.
 const RESERVE_SCRIPT = `${GUILD_TOTAL}
 local used = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
 local total = guild_total()
+local limit = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
 local budget = tonumber(ARGV[5])
-if used >= tonumber(ARGV[2]) then return {0, used, total, 1} end
-if cap > 0 and total >= cap then return {0, used, total, 2} end
-if budget > 0 and tonumber(redis.call('GET', KEYS[3]) or '0') >= budget then return {0, used, total, 3} end
-used = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local units = tonumber(ARGV[6])
+local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
+local available = limit - used
+if cap > 0 then available = math.min(available, cap - total) end
+if budget > 0 then available = math.min(available, budget - spent) end
+available = math.max(0, available)
+if used + units > limit then return {0, used, total, 1, available} end
+if cap > 0 and total + units > cap then return {0, used, total, 2, available} end
+if budget > 0 and spent + units > budget then return {0, used, total, 3, available} end
+used = redis.call('HINCRBY', KEYS[1], ARGV[1], units)
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-store_total(total + 1)
-redis.call('INCR', KEYS[3])
+store_total(total + units)
+redis.call('INCRBY', KEYS[3], units)
 redis.call('EXPIRE', KEYS[3], ARGV[4])
-return {1, used, total + 1, 0}`;
+return {1, used, total + units, 0, available - units}`;
 
 // ARGV: user id. Reply: the member's usage after it.
 const RELEASE_SCRIPT = `${GUILD_TOTAL}
@@ -104,15 +113,16 @@ export class RedisQuotaCounter implements QuotaCounter {
     this.#keyPrefix = options.keyPrefix;
   }
 
-  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number, units = 1): Promise<QuotaReserveResult> {
     assertLimit(limit);
+    assertUnits(units);
     const cap = String(effectiveGuildCap(guildCap) ?? 0);
     const budget = String(effectiveGuildCap(dailyBudget) ?? 0);
-    const reply = await this.#eval(RESERVE_SCRIPT, scope.guildId, scope.day, [scope.userId, String(limit), cap, RETENTION_SECONDS, budget]);
-    if (!Array.isArray(reply) || reply.length !== 4) throw new TypeError('quota reserve script: unexpected reply');
+    const reply = await this.#eval(RESERVE_SCRIPT, scope.guildId, scope.day, [scope.userId, String(limit), cap, RETENTION_SECONDS, budget, String(units)]);
+    if (!Array.isArray(reply) || reply.length !== 5) throw new TypeError('quota reserve script: unexpected reply');
     const result = { granted: toCount(reply[0]) === 1, used: toCount(reply[1]), guildUsed: toCount(reply[2]) };
     const refusedBy = REFUSED_BY[toCount(reply[3])];
-    return refusedBy === undefined ? result : { ...result, refusedBy };
+    return refusedBy === undefined ? result : { ...result, refusedBy, available: toCount(reply[4]) };
   }
 
   async budgetUsed(day: string): Promise<number> {

@@ -2,6 +2,8 @@ import { addDays } from './day.js';
 import {
   QUOTA_RETENTION_DAYS,
   assertLimit,
+  assertUnits,
+  availableUnits,
   effectiveGuildCap,
   refusingLimit,
   type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
@@ -47,21 +49,23 @@ const SCHEMA = [
    END`,
 ];
 
-// The guild's total that day is below the cap (a cap of 0 binds as "no cap"). Parameters: cap, guild, day, cap.
-const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) < ?)';
+// The guild's total that day leaves room for the units under the cap (a cap of 0 binds as "no cap").
+// Parameters: cap, guild, day, units, cap.
+const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) + ? <= ?)';
 
-// The bot's total that day is below the budget (0 binds as "no budget"). Parameters: budget, day, budget.
-const UNDER_BUDGET = '(? = 0 OR COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) < ?)';
+// The bot's total that day leaves room for the units under the budget (0 binds as "no budget").
+// Parameters: budget, day, units, budget.
+const UNDER_BUDGET = '(? = 0 OR COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) + ? <= ?)';
 
 // One statement checks the member's limit, the guild's cap and the bot's budget and counts (the budget's
 // total through its trigger), so SQLite's write lock makes it atomic across connections and processes:
-// every check passes and the unit is taken, or nothing changes.
-// INSERT … SELECT … WHERE ? > 0 inserts nothing for limit 0; the WHERE also keeps SQLite's
-// parser from reading ON CONFLICT as a join clause.
+// every check passes and the units are all taken, or nothing changes.
+// INSERT … SELECT … WHERE ? >= units inserts nothing for a limit below the units; the WHERE also keeps
+// SQLite's parser from reading ON CONFLICT as a join clause.
 const RESERVE = `
   INSERT INTO quota_usage (guild_id, user_id, day, used)
-  SELECT ?, ?, ?, 1 WHERE ? > 0 AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
-  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
+  SELECT ?, ?, ?, ? WHERE ? >= ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
+  ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + ? WHERE used + ? <= ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
   RETURNING used`;
 
 const BUDGET_USED = 'SELECT COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) AS total';
@@ -90,21 +94,23 @@ export class SqliteQuotaCounter implements QuotaCounter {
     return new SqliteQuotaCounter(db, options);
   }
 
-  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number): Promise<QuotaReserveResult> {
+  async reserve(scope: QuotaScope, limit: number, guildCap?: number, dailyBudget?: number, units = 1): Promise<QuotaReserveResult> {
     assertLimit(limit);
+    assertUnits(units);
     const cap = effectiveGuildCap(guildCap);
     const budget = effectiveGuildCap(dailyBudget);
-    const capParams = [cap ?? 0, scope.guildId, scope.day, cap ?? 0];
-    const budgetParams = [budget ?? 0, scope.day, budget ?? 0];
+    const capParams = [cap ?? 0, scope.guildId, scope.day, units, cap ?? 0];
+    const budgetParams = [budget ?? 0, scope.day, units, budget ?? 0];
     const limits = [...capParams, ...budgetParams];
-    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...limits, limit, ...limits);
+    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, units, limit, units, ...limits, units, units, limit, ...limits);
     this.#pruneOccasionally(scope.day);
     const row = rows[0];
     // Read after the statement: under concurrency the total may already include other members' units.
     const guildUsed = await this.guildUsed(scope.guildId, scope.day);
     if (row === undefined) {
       const [used, budgetUsed] = await Promise.all([this.used(scope), this.budgetUsed(scope.day)]);
-      return { granted: false, used, guildUsed, refusedBy: refusingLimit({ used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget }) };
+      const usage = { used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget };
+      return { granted: false, used, guildUsed, refusedBy: refusingLimit(usage, units), available: availableUnits(usage) };
     }
     return { granted: true, used: readCount(row, 'used'), guildUsed };
   }

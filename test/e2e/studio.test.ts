@@ -67,13 +67,13 @@ describe('/blend', () => {
     };
     const link = (message: FakeMessage) => `https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${message.id}`;
     const blended = await blend(h, [saved(first), await png(h, 'mine.png'), saved(second)]).waitForOriginal(hasImage, 15_000);
-    expect(fieldsOf(blended)).toContainEqual({ name: messages.parentsField, value: messages.parentLinks([link(first), link(second)]) });
+    expect(fieldsOf(blended)).toContainEqual({ name: messages.parentField, value: messages.parentLinks([link(first), link(second)]) });
     const history = h.command('history');
     await history.waitForResponse();
     expect((history.original()!.embeds[0] as { description: string }).description).toContain(messages.parentLinks([link(first), link(second)]));
     // A blend of pictures that are not the bot's has no such link.
     const plain = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
-    expect(fieldsOf(plain).map((field) => field.name)).not.toContain(messages.parentsField);
+    expect(fieldsOf(plain).map((field) => field.name)).not.toContain(messages.parentField);
   });
 
   it("a reroll of a blend of the bot's own images after the links expired reads each picture again from its message", async ({ bot }) => {

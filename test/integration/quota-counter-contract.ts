@@ -48,8 +48,8 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
         { granted: true, used: 1, guildUsed: 1 },
         { granted: true, used: 2, guildUsed: 2 },
         { granted: true, used: 3, guildUsed: 3 },
-        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member' },
-        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member' },
+        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member', available: 0 },
+        { granted: false, used: 3, guildUsed: 3, refusedBy: 'member', available: 0 },
       ]);
       expect(await counter.used(scope())).toBe(3);
     });
@@ -57,19 +57,19 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
     it('takes the limit of each call: a raised limit grants again, a lowered one refuses', async () => {
       newGuild();
       await reserveTimes(2, 2);
-      expect(await counter.reserve(scope(), 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope(), 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member', available: 0 });
       expect(await counter.reserve(scope(), 3)).toEqual({ granted: true, used: 3, guildUsed: 3 });
-      expect(await counter.reserve(scope(), 1)).toEqual({ granted: false, used: 3, guildUsed: 3, refusedBy: 'member' });
+      expect(await counter.reserve(scope(), 1)).toEqual({ granted: false, used: 3, guildUsed: 3, refusedBy: 'member', available: 0 });
     });
 
     it('refuses everything at limit 0 and records nothing', async () => {
       newGuild();
-      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 0, guildUsed: 0, refusedBy: 'member' });
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 0, guildUsed: 0, refusedBy: 'member', available: 0 });
       expect(await counter.used(scope())).toBe(0);
       expect(await counter.guildDay(guildId, DAY)).toEqual([]);
       expect(await counter.guildUsed(guildId, DAY)).toBe(0);
       await reserveTimes(2, 5);
-      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope(), 0)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member', available: 0 });
     });
 
     it('rejects a limit that is not a whole number ≥ 0', async () => {
@@ -154,8 +154,8 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
       expect(await counter.reserve(scope('b'), 5, 3)).toEqual({ granted: true, used: 1, guildUsed: 2 });
       expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: true, used: 2, guildUsed: 3 });
-      expect(await counter.reserve(scope('c'), 5, 3)).toEqual({ granted: false, used: 0, guildUsed: 3, refusedBy: 'guild' });
-      expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: false, used: 2, guildUsed: 3, refusedBy: 'guild' });
+      expect(await counter.reserve(scope('c'), 5, 3)).toEqual({ granted: false, used: 0, guildUsed: 3, refusedBy: 'guild', available: 0 });
+      expect(await counter.reserve(scope('a'), 5, 3)).toEqual({ granted: false, used: 2, guildUsed: 3, refusedBy: 'guild', available: 0 });
       expect(await counter.used(scope('c'))).toBe(0);
       expect(await counter.guildDay(guildId, DAY)).toEqual([
         { userId: 'a', used: 2 },
@@ -171,11 +171,11 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
     it('server cap: the member limit still refuses, and wins when both would', async () => {
       newGuild();
       await reserveTimes(2, 2, scope('a'));
-      expect(await counter.reserve(scope('a'), 2, 10)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope('a'), 2, 10)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member', available: 0 });
       // Both full: the member's own limit is the reason given.
-      expect(await counter.reserve(scope('a'), 2, 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member' });
-      expect(await counter.reserve(scope('b'), 2, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'guild' });
-      expect(await counter.reserve(scope('b'), 0, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'member' });
+      expect(await counter.reserve(scope('a'), 2, 2)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'member', available: 0 });
+      expect(await counter.reserve(scope('b'), 2, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'guild', available: 0 });
+      expect(await counter.reserve(scope('b'), 0, 2)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'member', available: 0 });
     });
 
     it('server cap 0 or undefined means no cap', async () => {
@@ -196,7 +196,7 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       expect(await counter.guildUsed(guildId, DAY)).toBe(5);
       expect(await counter.guildUsed(guildId, NEXT_DAY)).toBe(1);
       expect(await counter.guildUsed(`${guildId}x`, DAY)).toBe(0);
-      expect(await counter.reserve(scope('c'), 9, 5)).toMatchObject({ granted: false, refusedBy: 'guild' });
+      expect(await counter.reserve(scope('c'), 9, 5)).toMatchObject({ granted: false, refusedBy: 'guild', available: 0 });
 
       await counter.release(scope('b'));
       expect(await counter.guildUsed(guildId, DAY)).toBe(4);
@@ -273,8 +273,8 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       expect(await counter.reserve(scope('a', day), 5, 0, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
       expect(await counter.reserve({ guildId: second, userId: 'b', day }, 5, 0, 3)).toEqual({ granted: true, used: 1, guildUsed: 1 });
       expect(await counter.reserve(scope('a', day), 5, 10, 3)).toEqual({ granted: true, used: 2, guildUsed: 2 });
-      expect(await counter.reserve({ guildId: second, userId: 'c', day }, 5, 10, 3)).toEqual({ granted: false, used: 0, guildUsed: 1, refusedBy: 'budget' });
-      expect(await counter.reserve(scope('a', day), 5, 0, 3)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'budget' });
+      expect(await counter.reserve({ guildId: second, userId: 'c', day }, 5, 10, 3)).toEqual({ granted: false, used: 0, guildUsed: 1, refusedBy: 'budget', available: 0 });
+      expect(await counter.reserve(scope('a', day), 5, 0, 3)).toEqual({ granted: false, used: 2, guildUsed: 2, refusedBy: 'budget', available: 0 });
       expect(await counter.budgetUsed(day)).toBe(3);
       expect(await counter.guildDay(second, day)).toEqual([{ userId: 'b', used: 1 }]);
       // Another day has a budget of its own.
@@ -285,9 +285,9 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       newGuild();
       const day = budgetDay(3);
       await counter.reserve(scope('a', day), 1, 0, 1);
-      expect(await counter.reserve(scope('a', day), 1, 1, 1)).toMatchObject({ granted: false, refusedBy: 'member' });
-      expect(await counter.reserve(scope('b', day), 5, 1, 1)).toMatchObject({ granted: false, refusedBy: 'guild' });
-      expect(await counter.reserve(scope('b', day), 5, 0, 1)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      expect(await counter.reserve(scope('a', day), 1, 1, 1)).toMatchObject({ granted: false, refusedBy: 'member', available: 0 });
+      expect(await counter.reserve(scope('b', day), 5, 1, 1)).toMatchObject({ granted: false, refusedBy: 'guild', available: 0 });
+      expect(await counter.reserve(scope('b', day), 5, 0, 1)).toMatchObject({ granted: false, refusedBy: 'budget', available: 0 });
     });
 
     it('budget: a release gives the unit back to the budget; an admin\'s reset does not', async () => {
@@ -295,14 +295,14 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       const day = budgetDay(4);
       await counter.reserve(scope('a', day), 5, 0, 2);
       await counter.reserve(scope('b', day), 5, 0, 2);
-      expect(await counter.reserve(scope('c', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      expect(await counter.reserve(scope('c', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget', available: 0 });
       await counter.release(scope('a', day));
       expect(await counter.budgetUsed(day)).toBe(1);
       expect(await counter.reserve(scope('c', day), 5, 0, 2)).toMatchObject({ granted: true, used: 1 });
       await counter.reset(scope('b', day));
       expect(await counter.used(scope('b', day))).toBe(0);
       expect(await counter.budgetUsed(day)).toBe(2);
-      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget', available: 0 });
       // A release after a reset finds nothing to give back, and the budget keeps its unit.
       await counter.release(scope('b', day));
       expect(await counter.budgetUsed(day)).toBe(2);
@@ -314,7 +314,7 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       await counter.reserve(scope('a', day), 5);
       await counter.reserve(scope('a', day), 5, 0, 0);
       expect(await counter.budgetUsed(day)).toBe(2);
-      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget' });
+      expect(await counter.reserve(scope('b', day), 5, 0, 2)).toMatchObject({ granted: false, refusedBy: 'budget', available: 0 });
     });
 
     it('budget: grants exactly 5 of 50 concurrent reserves from 50 members of two guilds', async () => {
@@ -328,6 +328,33 @@ export function describeQuotaCounterContract(name: string, factory: () => Promis
       expect(results.filter((result) => !result.granted).every((result) => result.refusedBy === 'budget' && result.used === 0)).toBe(true);
       expect(await counter.budgetUsed(day)).toBe(5);
       expect((await counter.guildUsed(guildId, day)) + (await counter.guildUsed(second, day))).toBe(5);
+    });
+
+    it('units: takes all of several units or none, and says how many every limit would still give', async () => {
+      newGuild();
+      expect(await counter.reserve(scope(), 5, 0, 0, 4)).toEqual({ granted: true, used: 4, guildUsed: 4 });
+      expect(await counter.reserve(scope(), 5, 0, 0, 2)).toEqual({ granted: false, used: 4, guildUsed: 4, refusedBy: 'member', available: 1 });
+      expect(await counter.used(scope())).toBe(4);
+      expect(await counter.reserve(scope('u2'), 5, 6, 0, 3)).toEqual({ granted: false, used: 0, guildUsed: 4, refusedBy: 'guild', available: 2 });
+      expect(await counter.reserve(scope('u2'), 5, 6, 0, 2)).toEqual({ granted: true, used: 2, guildUsed: 6 });
+      expect(await counter.release(scope())).toBe(3);
+      expect(await counter.guildUsed(guildId, DAY)).toBe(5);
+      await expect(counter.reserve(scope(), 5, 0, 0, 0)).rejects.toThrow(RangeError);
+    });
+
+    it('units: the budget refuses a set it cannot hold whole, with what is left of it', async () => {
+      newGuild();
+      const day = budgetDay(7);
+      expect(await counter.reserve(scope('u1', day), 10, 0, 3, 2)).toEqual({ granted: true, used: 2, guildUsed: 2 });
+      expect(await counter.reserve(scope('u2', day), 10, 0, 3, 4)).toEqual({ granted: false, used: 0, guildUsed: 2, refusedBy: 'budget', available: 1 });
+      expect(await counter.budgetUsed(day)).toBe(2);
+    });
+
+    it('units: 20 concurrent sets of 4 under a limit of 10 grant exactly two sets', async () => {
+      newGuild();
+      const results = await Promise.all(Array.from({ length: 20 }, () => counter.reserve(scope(), 10, 0, 0, 4)));
+      expect(results.filter((result) => result.granted)).toHaveLength(2);
+      expect(await counter.used(scope())).toBe(8);
     });
   });
 }

@@ -2,7 +2,7 @@ import type { ButtonInteraction } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
 import { Refusal } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/history/history.js';
-import { imageLoop } from '../../src/interactions/image-loop.js';
+import { imageComponents as imageLoop } from '../../src/interactions/components/index.js';
 import type { Services } from '../../src/services.js';
 
 const entry: HistoryEntry = {
@@ -43,8 +43,8 @@ const refusalOf = (promise: Promise<unknown>) => promise.then(() => undefined, (
 describe('a button pressed in a DM', () => {
   it('is refused to anyone but the image\'s own member, before anything is started or asked of Discord', async () => {
     const { stub, startJob, membership } = services(true);
-    for (const action of ['reroll', 'edit', 'delete'] as const) {
-      expect(await refusalOf(imageLoop.button(dmPress('1200000000000000002'), { kind: 'image', action, jobId: entry.jobId }, stub))).toBe('not_your_image');
+    for (const kind of ['reroll', 'edit', 'delete', 'upscale'] as const) {
+      expect(await refusalOf(imageLoop.button(dmPress('1200000000000000002'), { kind, jobId: entry.jobId }, stub))).toBe('not_your_image');
     }
     expect(startJob).not.toHaveBeenCalled();
     expect(membership.check).not.toHaveBeenCalled();
@@ -52,7 +52,7 @@ describe('a button pressed in a DM', () => {
 
   it('is refused when the image\'s server is not one the operator serves', async () => {
     const { stub, startJob } = services(false);
-    expect(await refusalOf(imageLoop.button(dmPress(entry.userId), { kind: 'image', action: 'reroll', jobId: entry.jobId }, stub))).toBe('guild_not_enabled');
+    expect(await refusalOf(imageLoop.button(dmPress(entry.userId), { kind: 'reroll', jobId: entry.jobId }, stub))).toBe('guild_not_enabled');
     expect(startJob).not.toHaveBeenCalled();
   });
 });

@@ -11,9 +11,10 @@ const JOB = '0b6f4a52-3c5e-4f57-9d1e-2f3a4b5c6d7e';
 
 describe('custom_ids', () => {
   it.each<CustomId>([
-    { kind: 'image', action: 'reroll', jobId: JOB },
-    { kind: 'image', action: 'edit', jobId: JOB },
-    { kind: 'image', action: 'delete', jobId: JOB },
+    { kind: 'reroll', jobId: JOB },
+    { kind: 'edit', jobId: JOB },
+    { kind: 'delete', jobId: JOB },
+    { kind: 'upscale', jobId: JOB },
     { kind: 'edit_image', jobId: JOB },
     { kind: 'edit_source', sourceId: '1400000000000000001' },
     { kind: 'history_page', offset: 20 },

@@ -64,7 +64,7 @@ describe('the job intake', () => {
     return createJobIntake({
       settings: slow ? { policy: async (guildId: string) => (await slow, settings.policy(guildId)), cachedPolicy: () => undefined } : settings,
       quota,
-      jobs: { start: overrides.start ?? (async (job) => void started.push(job)) },
+      jobs: { startAll: async (jobs) => { for (const job of jobs) await (overrides.start ?? (async (each: JobRecord) => void started.push(each)))(job); } },
       settle: createSettlement({ ledger, release: (scope) => quota.refund(scope), logger }),
       logger,
       clock: { now: () => 1_200 },

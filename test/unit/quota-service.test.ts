@@ -102,6 +102,7 @@ describe('QuotaService (on a real SQLite file)', () => {
       scope: { guildId: G, userId: 'u3', day: '2024-03-10' },
       granted: false,
       refusedBy: 'guild',
+      available: 0,
       status: { used: 0, limit: 5, remaining: 5, resetsAt: at('2024-03-11T00:00:00Z'), guildCap: 2, guildUsed: 2, rule: { kind: 'server' } },
     });
     // Another guild has no cap.

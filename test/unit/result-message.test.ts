@@ -85,7 +85,7 @@ describe('promptForEmbed', () => {
 
 describe('successMessage', () => {
   it('builds the reply: escaped prompt, attachment matching the file, no mentions', () => {
-    const message = successMessage({ job: job({ request: { prompt: 'a __bold__ cat', aspect: '16:9', quality: 'high' } }), image: image(), elapsedMs: 83_000, late: false });
+    const message = successMessage({ images: [{ job: job({ request: { prompt: 'a __bold__ cat', aspect: '16:9', quality: 'high' } }), image: image() }], elapsedMs: 83_000, late: false });
     expect(message.content).toBe('');
     expect(message.allowedMentions).toEqual({ parse: [] });
     expect(message.files).toHaveLength(1);
@@ -108,7 +108,7 @@ describe('successMessage', () => {
 
   it('keeps the image bytes it was given', () => {
     const fitted = image({ bytes: Buffer.from('jpeg-bytes'), format: 'jpeg' });
-    const message = successMessage({ job: job(), image: fitted, elapsedMs: 1000, late: false });
+    const message = successMessage({ images: [{ job: job(), image: fitted }], elapsedMs: 1000, late: false });
     expect(message.files?.[0]?.data).toBe(fitted.bytes);
     expect(message.files?.[0]?.name).toBe('imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg');
     expect(message.files?.[0]?.contentType).toBe('image/jpeg');
@@ -117,14 +117,14 @@ describe('successMessage', () => {
 
   it('keeps the embed description within 4096 units for the longest prompt', () => {
     const prompt = `${'_*'.repeat(1400)}${'😀'.repeat(200)}`;
-    const message = successMessage({ job: job({ request: { prompt, aspect: '1:1', quality: 'basic' } }), image: image(), elapsedMs: 0, late: false });
+    const message = successMessage({ images: [{ job: job({ request: { prompt, aspect: '1:1', quality: 'basic' } }), image: image() }], elapsedMs: 0, late: false });
     const description = message.embeds?.[0]?.description ?? '';
     expect(description.length).toBeLessThanOrEqual(4096);
     expect(description).not.toMatch(LONE_SURROGATE);
   });
 
   it('mentions only the member when delivered late', () => {
-    const message = successMessage({ job: job(), image: image(), elapsedMs: 1000, late: true });
+    const message = successMessage({ images: [{ job: job(), image: image() }], elapsedMs: 1000, late: true });
     expect(message.content).toBe(messages.lateDelivery('300'));
     expect(message.content).toContain('<@300>');
     expect(message.allowedMentions).toEqual({ users: ['300'] });
@@ -132,8 +132,7 @@ describe('successMessage', () => {
 
   it('links the full-size original when the image was re-encoded', () => {
     const message = successMessage({
-      job: job(),
-      image: image({ format: 'jpeg', resized: true, width: 1536, height: 864 }),
+      images: [{ job: job(), image: image({ format: 'jpeg', resized: true, width: 1536, height: 864 }) }],
       elapsedMs: 1000,
       late: false,
     });
@@ -144,12 +143,12 @@ describe('successMessage', () => {
   });
 
   it('adds no original link when the image was sent as generated', () => {
-    const message = successMessage({ job: job(), image: image(), elapsedMs: 1000, late: false });
+    const message = successMessage({ images: [{ job: job(), image: image() }], elapsedMs: 1000, late: false });
     expect(message.embeds?.[0]?.fields?.some((field) => field.name === 'Original')).toBe(false);
   });
 
   it('omits dimensions it does not know', () => {
-    const message = successMessage({ job: job(), image: image({ width: undefined, height: undefined }), elapsedMs: 1000, late: false });
+    const message = successMessage({ images: [{ job: job(), image: image({ width: undefined, height: undefined }) }], elapsedMs: 1000, late: false });
     expect(message.embeds?.[0]?.footer?.text).toBe('Seedream 4.5');
   });
 });

@@ -7,8 +7,9 @@ import type { JobIn, JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { ImageRelay } from '../../src/jobs/relay.js';
 import { JobRunner } from '../../src/jobs/runner.js';
+import { SetAssembly } from '../../src/jobs/set-assembly.js';
 import { createSettlement } from '../../src/jobs/settlement.js';
-import { KieError, type KieClient, type TaskRecord, type TextToImageInput } from '../../src/kie/index.js';
+import { KieError, type KieClient, type TaskRecord, type TaskInput } from '../../src/kie/index.js';
 import { createLogger } from '../../src/log.js';
 import { messages } from '../../src/messages.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
@@ -50,7 +51,7 @@ function recordingReplies(): DiscordReplies & { sent: Sent[]; failNext: unknown[
 
 /** The KIE side: scripted answers; every call is recorded. */
 function scriptedKie(script: { creates?: Array<string | Error>; polls?: Array<TaskRecord | Error> }) {
-  const creates: TextToImageInput[] = [];
+  const creates: TaskInput[] = [];
   const polls: string[] = [];
   const kie: Pick<KieClient, 'createTask' | 'getTask'> = {
     async createTask(input, options) {
@@ -132,6 +133,7 @@ describe('JobRunner, phase by phase', () => {
       settle: createSettlement({ ledger, release: (scope) => quota.refund(scope), logger }),
       relay,
       replies,
+      sets: new SetAssembly(),
       polling: { schedule: () => 0 },
       logger,
       clock,
@@ -187,7 +189,7 @@ describe('JobRunner, phase by phase', () => {
         return kie.kie.createTask(...args);
       },
       getTask: async (taskId: string) => {
-        seen.push(...(await openJobs()).map((j) => ({ phase: j.phase, ...('taskId' in j ? { taskId: j.taskId } : {}) })));
+        seen.push(...(await openJobs()).map((j) => ({ phase: j.phase, ...('taskId' in j && j.taskId !== undefined ? { taskId: j.taskId } : {}) })));
         return kie.kie.getTask(taskId);
       },
     };

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-export type GeneratedImageKind = 'small' | 'large' | '4k';
+export type GeneratedImageKind = 'small' | 'upscaled' | 'large' | '4k';
 
 /** KIE's ceiling for image inputs and a common Discord attachment limit: 'large' must be above it. */
 export const TEN_MIB = 10 * 1024 * 1024;
@@ -12,7 +12,7 @@ const UHD_SIZE = 4096;
 
 /**
  * Real PNG files for the fake to serve, generated on first use and cached by this instance.
- * 'small' is a 256x256 gradient (about 1 KB); 'large' is 2000x2000 RGB noise, which PNG cannot compress,
+ * 'small' is a 256x256 gradient (about 1 KB), 'upscaled' the same at 512x512 (an upscale's result); 'large' is 2000x2000 RGB noise, which PNG cannot compress,
  * so it is about 12 MB (> 10 MiB). '4k' is what Seedream's 4K output costs a relay: 4096x4096 gradients
  * under fine grain, about 29 MiB as a PNG and 3.8 MiB as a JPEG at quality 90 (drawing it takes seconds,
  * so the benchmark uses it and the tests use 'large'). The noise is seeded, so the bytes are the same on
@@ -24,7 +24,7 @@ export class FakeImages {
   get(kind: GeneratedImageKind): Promise<Buffer> {
     let image = this.cache.get(kind);
     if (image === undefined) {
-      image = kind === 'small' ? smallPng() : kind === 'large' ? largePng() : uhdPng();
+      image = kind === 'small' ? smallPng() : kind === 'upscaled' ? upscaledPng() : kind === 'large' ? largePng() : uhdPng();
       this.cache.set(kind, image);
     }
     return image;
@@ -42,6 +42,11 @@ function smallPng(): Promise<Buffer> {
     }
   }
   return sharp(pixels, { raw: { width: SMALL_SIZE, height: SMALL_SIZE, channels: 3 } }).png().toBuffer();
+}
+
+/** What topaz/image-upscale returns for 'small' at factor 2: the same gradient at twice the size. */
+async function upscaledPng(): Promise<Buffer> {
+  return sharp(await smallPng()).resize(SMALL_SIZE * 2, SMALL_SIZE * 2, { kernel: 'lanczos3' }).png().toBuffer();
 }
 
 function largePng(): Promise<Buffer> {

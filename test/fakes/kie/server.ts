@@ -249,7 +249,7 @@ export class FakeKie {
     this.downloads.push({ path, at: this.now() });
     const [, , kind, name = ''] = path.split('/');
     const taskId = name.replace(/\.png$/, '');
-    if (kind === 'small' || kind === 'large' || kind === '4k') {
+    if (kind === 'small' || kind === 'upscaled' || kind === 'large' || kind === '4k') {
       send(res, { kind: 'raw', status: 200, body: '', contentType: 'image/png' }, await this.images.get(kind));
     } else if (kind === 'html') {
       send(res, { kind: 'raw', status: 200, body: '<!doctype html><html><body><h1>Welcome</h1></body></html>', contentType: 'text/html' });

@@ -3,6 +3,8 @@ import type { FakeTask, FakeTaskView, TaskScenario } from './types.js';
 
 export const MODEL = 'seedream/4.5-text-to-image';
 export const EDIT_MODEL = 'seedream/4.5-edit';
+export const UPSCALE_MODEL = 'topaz/image-upscale';
+const UPSCALE_FACTORS = ['1', '2', '4', '8'];
 const MAX_EDIT_IMAGES = 14;
 const ASPECT_RATIOS = ['1:1', '16:9', '9:16', '4:3', '3:4', '3:2', '2:3', '21:9'];
 const QUALITIES = ['basic', 'high'];
@@ -92,7 +94,8 @@ export class TaskBook {
   }
 
   private imageUrl(task: FakeTask): string {
-    const image = task.scenario.image ?? 'small';
+    // An upscale returns a bigger picture than a generation unless the scenario says otherwise.
+    const image = task.scenario.image ?? (modelOf(task.param) === UPSCALE_MODEL ? 'upscaled' : 'small');
     if (typeof image === 'string') return `${this.fileBaseUrl()}/files/${image}/${task.id}.png`;
     if ('url' in image) return image.url;
     return `${this.fileBaseUrl()}/files/custom/${task.id}`;
@@ -137,9 +140,10 @@ function isTerminal(state: string): boolean {
 export function validateCreate(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'Invalid request body: JSON object required';
   const { model, input, callBackUrl } = body as { model?: unknown; input?: unknown; callBackUrl?: unknown };
-  if (model !== MODEL && model !== EDIT_MODEL) return 'model is not supported';
+  if (model !== MODEL && model !== EDIT_MODEL && model !== UPSCALE_MODEL) return 'model is not supported';
   if (callBackUrl !== undefined && (typeof callBackUrl !== 'string' || !/^https?:\/\//.test(callBackUrl))) return 'callBackUrl is invalid';
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return 'input is required';
+  if (model === UPSCALE_MODEL) return upscaleProblem(input);
   const { prompt, aspect_ratio: aspectRatio, quality } = input as { prompt?: unknown; aspect_ratio?: unknown; quality?: unknown };
   if (typeof prompt !== 'string' || prompt.trim() === '') return 'input.prompt is required';
   if (prompt.length > MAX_PROMPT_LENGTH) return `input.prompt must be at most ${MAX_PROMPT_LENGTH} characters`;
@@ -157,9 +161,20 @@ export function validateCreate(body: unknown): string | undefined {
   return undefined;
 }
 
-/** The edit model's image URLs of a valid create body (none for text to image). */
+/** topaz/image-upscale's input: one picture URL (a string, not an array) and the factor as a string. */
+function upscaleProblem(input: object): string | undefined {
+  const { image_url: imageUrl, upscale_factor: factor } = input as { image_url?: unknown; upscale_factor?: unknown };
+  if (typeof imageUrl !== 'string' || imageUrl === '') return 'input.image_url is required';
+  if (!/^https?:\/\/[^\s]+$/.test(imageUrl)) return 'input.image_url must be an http(s) URL';
+  if (typeof factor !== 'string') return 'input.upscale_factor is required and must be a string';
+  if (!UPSCALE_FACTORS.includes(factor)) return `input.upscale_factor must be one of ${UPSCALE_FACTORS.join(', ')}`;
+  return undefined;
+}
+
+/** The pictures a valid create body asks KIE to fetch: the edit's image_urls or the upscale's image_url (none for text to image). */
 export function editImageUrls(body: unknown): string[] {
-  const { model, input } = body as { model?: unknown; input?: { image_urls?: unknown } };
+  const { model, input } = body as { model?: unknown; input?: { image_urls?: unknown; image_url?: unknown } };
+  if (model === UPSCALE_MODEL && typeof input?.image_url === 'string') return [input.image_url];
   return model === EDIT_MODEL && Array.isArray(input?.image_urls) ? (input.image_urls as string[]) : [];
 }
 

@@ -3,7 +3,7 @@ import type { FakeImages } from './images.js';
 /** The fake KIE's public shapes: what tests script (scenarios, create behaviours, faults) and what they read back. */
 
 /** `redirectTo`: the fake serves the result at its own URL as a 302 to that location. */
-export type ImageChoice = 'small' | 'large' | '4k' | 'html' | '404' | 'slow' | { url: string } | { redirectTo: string } | { bytes: Buffer; contentType: string };
+export type ImageChoice = 'small' | 'upscaled' | 'large' | '4k' | 'html' | '404' | 'slow' | { url: string } | { redirectTo: string } | { bytes: Buffer; contentType: string };
 
 export interface TaskScenario {
   /** Default: waiting@0, generating@200, then the outcome at durationMs. A terminal state listed here wins. */
@@ -14,7 +14,7 @@ export interface TaskScenario {
   outcome?: 'success' | 'fail' | 'never';
   failCode?: string;
   failMsg?: string;
-  /** Default 'small'. */
+  /** Default 'small' ('upscaled' for topaz/image-upscale). */
   image?: ImageChoice;
   /** Raw resultJson string served on success instead of {"resultUrls":[…]}, e.g. 'not json'. */
   resultJson?: string;

@@ -1,0 +1,42 @@
+import type { ButtonInteraction, Message, ModalSubmitInteraction } from 'discord.js';
+import { Refusal } from '../../errors.js';
+import { jumpLink, type HistoryEntry } from '../../history/history.js';
+import { jobIdOfFilename } from '../../jobs/image-filename.js';
+import type { ImageParent, PictureSource } from '../../jobs/job.js';
+import type { Services } from '../../services.js';
+
+type Repliable = ButtonInteraction | ModalSubmitInteraction;
+
+/**
+ * The pressed button's image, if it is still in the history and belongs to the server the button was pressed
+ * in. In a DM the image's server must be one the operator serves, and only the image's own member may press
+ * (membership and roles are checked by admission, for presses that start a job).
+ */
+export async function pressedImage(interaction: Repliable, jobId: string, services: Services): Promise<HistoryEntry> {
+  const entry = await services.history.get(jobId, services.clock.now());
+  if (!entry || (interaction.guildId !== null && interaction.guildId !== entry.guildId)) throw new Refusal({ code: 'image_expired' });
+  if (interaction.guildId === null) {
+    if (!services.operator.servesGuild(entry.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
+    if (interaction.user.id !== entry.userId) throw new Refusal({ code: 'not_your_image' });
+  }
+  return entry;
+}
+
+/** The image a new one comes from, for the link to it; undefined while its message is not known. */
+export function parentOf(entry: HistoryEntry): { parents: ImageParent[] } | Record<string, never> {
+  const url = jumpLink(entry);
+  return url === undefined ? {} : { parents: [{ jobId: entry.jobId, url }] };
+}
+
+/**
+ * The entry's image on the message a button is on (a set's message carries several: the file name says
+ * whose), with a fresh URL; the URLs recorded at delivery are the fallback (an ephemeral or edited message).
+ */
+export function pictureOnMessage(message: Message | null, entry: HistoryEntry): { url: string; imageSource?: PictureSource } {
+  const attachments = message ? [...message.attachments.values()] : [];
+  const attachment = attachments.find((each) => jobIdOfFilename(each.name) === entry.jobId) ?? (attachments.length === 1 ? attachments[0] : undefined);
+  const fallback = entry.imageUrl ?? entry.resultUrl;
+  if (!message || !attachment) return { url: fallback };
+  // The picture is the image's member's, whoever posted the message (the bot did).
+  return { url: attachment.url, imageSource: { channelId: message.channelId, messageId: message.id, attachmentId: attachment.id, ownerId: entry.userId } };
+}
