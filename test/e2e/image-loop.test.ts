@@ -63,7 +63,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const rerolled = await reroll.waitForOriginal(hasImage, 15_000);
     expect(reroll.isEphemeral()).toBe(false);
     expect(rerolled.id).not.toBe(image.id);
-    expectImageButtons(rerolled);
+    expectImageButtons(rerolled, { upscale: false });
     expect(createBodies(h)).toEqual([
       { model: 'seedream/4.5-text-to-image', input: { prompt: 'a castle on a cliff', aspect_ratio: '16:9', quality: 'high' } },
       { model: 'seedream/4.5-text-to-image', input: { prompt: 'a castle on a cliff', aspect_ratio: '16:9', quality: 'high' } },

@@ -5,6 +5,8 @@ export interface ImagineOptions {
   prompt: string;
   aspect?: string;
   quality?: string;
+  /** /imagine count: how many images at once. */
+  count?: number;
   user?: FakeUserSpec | undefined;
   attachmentSizeLimit?: number;
 }
@@ -42,10 +44,11 @@ export function memberCommands(
       ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
       ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
     });
-  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, user, attachmentSizeLimit }) => {
-    const options: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];
+  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, count, user, attachmentSizeLimit }) => {
+    const options: Array<{ name: string; type: number; value: string | number }> = [{ name: 'prompt', type: 3, value: prompt }];
     if (aspect !== undefined) options.push({ name: 'aspect', type: 3, value: aspect });
     if (quality !== undefined) options.push({ name: 'quality', type: 3, value: quality });
+    if (count !== undefined) options.push({ name: 'count', type: 4, value: count });
     return discord.dispatchInteraction({
       commandName: 'imagine',
       options: options as never,

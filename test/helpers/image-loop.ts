@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { FakeDiscord, FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
 
-export type ImageButton = 'Reroll' | 'Edit' | 'Delete';
+export type ImageButton = 'Reroll' | 'Edit' | 'Upscale' | 'Delete';
 
 interface ButtonJson {
   type: number;
@@ -33,13 +33,25 @@ export function press(
   return discord.dispatchComponent({ messageId: message.id, customId: customIdOf(message, word), user, ...extra });
 }
 
-/** Checks the Reroll / Edit / Delete row under a delivered image. */
-export function expectImageButtons(message: FakeMessage): void {
+/** Checks the Reroll / Edit / Upscale / Delete row under one delivered image (no Upscale on a 4K image). */
+export function expectImageButtons(message: FakeMessage, { upscale = true }: { upscale?: boolean } = {}): void {
   expect(message.components).toHaveLength(1);
   const labels = buttonsOf(message).map((button) => button.label);
-  expect(labels).toEqual([expect.stringContaining('Reroll'), expect.stringContaining('Edit'), expect.stringContaining('Delete')]);
+  expect(labels).toEqual(['Reroll', 'Edit', ...(upscale ? ['Upscale'] : []), 'Delete']);
+  expectVersionedIds(message);
+}
+
+/** Checks the rows under a set of `count` images: Reroll and Delete, then Edit 1…N, then Upscale 1…N. */
+export function expectSetButtons(message: FakeMessage, count: number): void {
+  const rows = (message.components as Array<{ components?: ButtonJson[] }>).map((row) => (row.components ?? []).map((button) => button.label));
+  const numbered = (word: string) => Array.from({ length: count }, (_, index) => `${word} ${index + 1}`);
+  expect(rows).toEqual([['Reroll', 'Delete'], numbered('Edit'), numbered('Upscale')]);
+  expectVersionedIds(message);
+}
+
+function expectVersionedIds(message: FakeMessage): void {
   for (const button of buttonsOf(message)) {
-    expect(button.custom_id).toMatch(/^img:v1:(reroll|edit|delete):[0-9a-f-]{36}$/);
+    expect(button.custom_id).toMatch(/^img:v1:(reroll|edit|upscale|delete):[0-9a-f-]{36}$/);
     expect(button.custom_id!.length).toBeLessThanOrEqual(100);
   }
 }

@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { utcDay } from '../../src/quota/day.js';
-import { openStorage } from '../../src/storage/index.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
 import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from './bot-process.js';
@@ -43,11 +43,12 @@ export interface RestartableBot extends BotRig {
   close(): Promise<void>;
 }
 
-export async function startRestartableBot(options: { kie?: FakeKieOptions; env?: Record<string, string> } = {}): Promise<RestartableBot> {
+export async function startRestartableBot(options: { kie?: FakeKieOptions; env?: Record<string, string>; storageUrl?: string } = {}): Promise<RestartableBot> {
   const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL, name: 'general' }] }] });
   const kie = await FakeKie.start(options.kie);
   const dir: TempDir = await createTempDir('imagine-recovery');
-  const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
+  // A redis:// URL must name a Redis of the test's own (its default key prefix is the bot's).
+  const storageUrl = options.storageUrl ?? `sqlite://${dir.file('bot.sqlite')}`;
   const env = {
     ...fakeServicesEnv(discord, kie),
     DISCORD_GUILD_ID: GUILD,
@@ -74,9 +75,8 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
     async readStore(read) {
       const storage = await openStorage(storageUrl);
       try {
-        const rows = (await sqliteOf(storage).query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
         return await read({
-          jobs: rows.map((row) => JSON.parse(row.record) as JobRecord),
+          jobs: await openJobRecords(storage),
           used: (userId) => storage.counters.used({ guildId: GUILD, userId, day: utcDay(Date.now()) }),
         });
       } finally {
@@ -91,6 +91,16 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
       discord.assertConformingRequests();
     },
   };
+}
+
+/** The ledger's rows as written (SQLite: oldest first), read without touching them. */
+async function openJobRecords(storage: Storage): Promise<JobRecord[]> {
+  const sqlite = storage.kind === 'sqlite' ? sqliteOf(storage) : undefined;
+  if (sqlite) {
+    const rows = (await sqlite.query('SELECT record FROM imagine_jobs ORDER BY created_at')) as Array<{ record: string }>;
+    return rows.map((row) => JSON.parse(row.record) as JobRecord);
+  }
+  return (await storage.ledger.openJobs()).jobs;
 }
 
 /** Messages that carry the image: edits of the reply, channel messages and DMs. Exactly-once means one in all. */

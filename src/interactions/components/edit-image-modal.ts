@@ -11,7 +11,7 @@ export const editImageModal = modalHandler({
     const entry = await pressedImage(interaction, jobId, services);
     // The message the Edit button is on carries a fresh URL of the delivered image.
     const picture = pictureOnMessage(interaction.message, entry);
-    const { parents } = parentOf(entry);
+    const { parents } = parentOf(entry, interaction.message);
     await startEdit(interaction, entry.guildId, { text, imageUrl: picture.url, imageSource: picture.imageSource, aspect: entry.aspect, quality: entry.quality, parents }, services);
   },
 });

@@ -22,9 +22,12 @@ export async function pressedImage(interaction: Repliable, jobId: string, servic
   return entry;
 }
 
-/** The image a new one comes from, for the link to it; undefined while its message is not known. */
-export function parentOf(entry: HistoryEntry): { parents: ImageParent[] } | Record<string, never> {
-  const url = jumpLink(entry);
+/**
+ * The image a new one comes from, for the link to it: the message the button was pressed on (a press may come
+ * before the history knows its message), else the message its history entry names.
+ */
+export function parentOf(entry: HistoryEntry, pressedOn: Message | null): { parents: ImageParent[] } | Record<string, never> {
+  const url = pressedOn ? jumpLink({ ...entry, channelId: pressedOn.channelId, messageId: pressedOn.id, delivery: pressedOn.guildId === null ? 'dm' : 'channel' }) : jumpLink(entry);
   return url === undefined ? {} : { parents: [{ jobId: entry.jobId, url }] };
 }
 

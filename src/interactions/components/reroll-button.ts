@@ -26,7 +26,7 @@ export const rerollButton = buttonHandler({
     }
     const request: ImagineRequest = {
       ...parsed.request,
-      ...parentOf(entry),
+      ...parentOf(entry, interaction.message),
       ...(entry.style === undefined ? {} : { style: entry.style }),
       ...(entry.upscaleFactor === undefined ? {} : { upscaleFactor: entry.upscaleFactor }),
     };

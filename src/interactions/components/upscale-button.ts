@@ -24,7 +24,7 @@ export const upscaleButton = buttonHandler({
       imageUrls: [picture.url],
       ...(picture.imageSource === undefined ? {} : { imageSource: picture.imageSource }),
       upscaleFactor: UPSCALE_FACTOR,
-      ...parentOf(entry),
+      ...parentOf(entry, interaction.message),
     });
   },
 });
