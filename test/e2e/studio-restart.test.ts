@@ -1,0 +1,71 @@
+import { describe, expect } from 'vitest';
+import { it } from '../helpers/fixtures.js';
+import { expectSetButtons, hasImage, press } from '../helpers/image-loop.js';
+import { redisTestUrl } from '../helpers/redis.js';
+import { ownRedisServer } from '../helpers/redis-server.js';
+import { acceptedCreates, CHANNEL, GUILD, imageDeliveries, MEMBER } from '../helpers/restartable-bot.js';
+
+interface CreateBody {
+  model: string;
+  input: Record<string, unknown>;
+}
+
+const STORES = [['SQLite', false], ...(redisTestUrl() ? [['Redis', true] as const] : [])] as const;
+
+describe.each(STORES)('a 4-image set across a SIGKILL, on %s', (_store, onRedis) => {
+  it('is delivered once, whole, by the next process, and all its buttons work there', async ({ restartableBot, defer }) => {
+    let storageUrl: string | undefined;
+    if (onRedis) {
+      const redis = await ownRedisServer();
+      defer(() => redis.stop());
+      storageUrl = redis.url;
+    }
+    const rig = await restartableBot({
+      kie: { defaultScenario: { durationMs: 2_500 } },
+      env: { QUOTA_DAILY: '20', MAX_ACTIVE_PER_MEMBER: '12' },
+      ...(storageUrl === undefined ? {} : { storageUrl }),
+    });
+    const first = await rig.start();
+    const interaction = rig.imagine({ prompt: 'four lanterns', count: 4 });
+    // Killed once all four tasks exist, before any has finished.
+    await expect.poll(() => acceptedCreates(rig.kie).length, { timeout: 15_000 }).toBe(4);
+    await expect.poll(() => rig.readStore(async (store) => store.jobs.filter((job) => job.phase === 'watching').map((job) => `${job.id}:${job.set?.index}`)), { timeout: 10_000 }).toHaveLength(4);
+    await first.kill('SIGKILL');
+    await rig.start();
+
+    const set = await interaction.waitForOriginal((message) => message.attachments.length === 4, 30_000);
+    expectSetButtons(set, 4);
+    // No second task for any image, one message, the ledger empty, four units spent.
+    expect(acceptedCreates(rig.kie)).toHaveLength(4);
+    expect(imageDeliveries(rig, interaction).filter(hasImage)).toHaveLength(1);
+    await expect.poll(() => rig.readStore(async (store) => store.jobs.length), { timeout: 10_000 }).toBe(0);
+    expect(await rig.readStore((store) => store.used(MEMBER.id))).toBe(4);
+
+    const third = set.attachments[2]!;
+    const opener = press(rig.discord, set, 'Edit 3', MEMBER);
+    expect((await opener.waitForResponse()).type).toBe(9);
+    const edited = await rig.discord.submitModal(opener, { change: 'make it dusk' }).waitForOriginal(hasImage, 20_000);
+    const upscaled = await press(rig.discord, set, 'Upscale 4', MEMBER).waitForOriginal(hasImage, 20_000);
+    const rerolled = await press(rig.discord, set, 'Reroll', MEMBER).waitForOriginal((message) => message.attachments.length === 4, 30_000);
+    expectSetButtons(rerolled, 4);
+    const bodies = rig.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
+    expect(bodies.filter((body) => body.model === 'seedream/4.5-edit')).toEqual([
+      { model: 'seedream/4.5-edit', input: { prompt: 'make it dusk', aspect_ratio: '1:1', quality: 'basic', image_urls: [rig.discord.attachmentUrl(CHANNEL, third)] } },
+    ]);
+    expect(bodies.filter((body) => body.model === 'topaz/image-upscale')).toEqual([
+      { model: 'topaz/image-upscale', input: { image_url: rig.discord.attachmentUrl(CHANNEL, set.attachments[3]!), upscale_factor: '2' } },
+    ]);
+    expect(bodies.filter((body) => body.model === 'seedream/4.5-text-to-image')).toHaveLength(8);
+    expect([edited, upscaled].every(hasImage)).toBe(true);
+
+    const remove = press(rig.discord, set, 'Delete', MEMBER);
+    expect((await remove.waitForResponse()).type).toBe(6);
+    await expect.poll(() => rig.discord.findMessage(set.id), { timeout: 5_000 }).toBeUndefined();
+    const history = rig.command('history', [], { user: MEMBER });
+    await history.waitForResponse();
+    const description = (history.original()!.embeds[0] as { description: string }).description;
+    // The set's images are gone from /history (the upscale still names it as its parent).
+    expect(description).not.toContain(`[Open](https://discord.com/channels/${GUILD}/${CHANNEL}/${set.id})`);
+    expect(description.match(new RegExp(rerolled.id, 'g'))).toHaveLength(4);
+  }, 120_000);
+});
