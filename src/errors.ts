@@ -40,7 +40,7 @@ export type RefusalReason =
   /** An operator-only admin command in a server that is not one of the operator's (OPERATOR_GUILDS). */
   | { code: 'operator_only' }
   /** The member has MAX_ACTIVE_PER_MEMBER images in progress in this server already. */
-  | { code: 'too_many_in_progress'; inProgress: number; max: number }
+  | { code: 'too_many_in_progress'; inProgress: number; max: number; requested?: number }
   /** Cancel pressed by someone who is neither the job's member nor a moderator. */
   | { code: 'cancel_not_allowed' }
   /** Cancel pressed after the job's createTask left: KIE bills a started task and cannot stop it. */

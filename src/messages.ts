@@ -148,6 +148,8 @@ export const messages = {
   notEnoughUnits: (requested: number, available: number, resetsAt: number) =>
     `You asked for ${plural(requested, 'image')} but only ${plural(available, 'image')} ${available === 1 ? 'is' : 'are'} left today. Ask for ${available} or fewer, or wait until the reset ${relative(resetsAt)} (${shortTime(resetsAt)}). Nothing was counted.`,
   upscaleUnavailable: 'This image is 4K already, the largest the bot makes, so it cannot be upscaled.',
+  tooManyForSet: (requested: number, inProgress: number, max: number) =>
+    `You asked for ${plural(requested, 'image')} while ${plural(inProgress, 'image')} ${inProgress === 1 ? 'is' : 'are'} in progress in this server; you can have at most ${max} at once. Ask for fewer, or wait for some to finish. Nothing was counted.`,
   storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
   commandFailed: 'Something went wrong on our side, sorry. Please try again.',
   restarting: 'The bot is restarting. Please run the command again in a moment.',
@@ -203,7 +205,7 @@ export const messages = {
       case 'operator_only':
         return messages.operatorOnly;
       case 'too_many_in_progress':
-        return messages.tooManyInProgress(reason.inProgress, reason.max);
+        return reason.requested === undefined ? messages.tooManyInProgress(reason.inProgress, reason.max) : messages.tooManyForSet(reason.requested, reason.inProgress, reason.max);
       case 'cancel_not_allowed':
         return messages.cancelNotAllowed;
       case 'cancel_too_late':

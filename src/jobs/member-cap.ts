@@ -21,7 +21,9 @@ export class ActiveJobCap {
     const key = `${guildId}:${userId}`;
     const claimed = this.claims.get(key) ?? 0;
     const inProgress = this.running(guildId, userId) + claimed;
-    if (inProgress + images > this.max) return { ok: false, refusal: { code: 'too_many_in_progress', inProgress, max: this.max } };
+    if (inProgress + images > this.max) {
+      return { ok: false, refusal: { code: 'too_many_in_progress', inProgress, max: this.max, ...(images > 1 ? { requested: images } : {}) } };
+    }
     this.claims.set(key, claimed + images);
     let released = false;
     return {

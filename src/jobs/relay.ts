@@ -65,7 +65,9 @@ export class ImageRelay {
     // Discord's limit is for the whole message: each image gets its share.
     const share = Math.floor(first.attachmentSizeLimit / jobs.length);
     const failures = [...(hooks.failures ?? [])];
-    let images = await this.fitAll(jobs, share, hooks, failures);
+    // When the last download ended (with several images, they download side by side).
+    let downloaded = started;
+    let images = await this.fitAll(jobs, share, hooks, failures, () => (downloaded = clock.now()));
     const fitted = clock.now();
     await hooks.beforeUpload();
     const elapsedMs = clock.now() - first.createdAt;
@@ -83,13 +85,15 @@ export class ImageRelay {
     }
     hooks.log.info(
       {
-        taskIds: images.map(({ job }) => job.taskId),
+        // One image keeps the log line it always had; a set names each task.
+        ...(images.length === 1 ? { taskId: images[0]?.job.taskId } : { taskIds: images.map(({ job }) => job.taskId) }),
         target: delivered.target,
         messageId: delivered.message.id,
         bytes: images.reduce((sum, { image }) => sum + image.bytes.length, 0),
         resized: images.some(({ image }) => image.resized),
         slotWaitMs,
-        fitMs: fitted - started,
+        downloadMs: downloaded - started,
+        fitMs: fitted - downloaded,
         uploadMs: clock.now() - fitted,
         totalMs: clock.now() - first.createdAt,
       },
@@ -102,8 +106,8 @@ export class ImageRelay {
    * Downloads and fits each image; with several, one whose download fails leaves the set (told through
    * onLost) as long as another succeeded. With one, or when all fail, the first failure is thrown.
    */
-  private async fitAll(jobs: readonly JobIn<'delivering'>[], limitBytes: number, hooks: RelayHooks, failures: string[]): Promise<ReadyImage[]> {
-    const results = await Promise.allSettled(jobs.map((job) => this.downloadAndFit(job, limitBytes, hooks)));
+  private async fitAll(jobs: readonly JobIn<'delivering'>[], limitBytes: number, hooks: RelayHooks, failures: string[], onDownloaded = () => {}): Promise<ReadyImage[]> {
+    const results = await Promise.allSettled(jobs.map((job) => this.downloadAndFit(job, limitBytes, hooks, onDownloaded)));
     const ready: ReadyImage[] = [];
     const lost: Array<{ job: JobIn<'delivering'>; error: unknown }> = [];
     results.forEach((result, index) => {
@@ -121,8 +125,8 @@ export class ImageRelay {
   }
 
   /** Downloads a job's image and fits it to the limit; the downloaded file is deleted either way. */
-  private async downloadAndFit(job: JobIn<'delivering'>, limitBytes: number, hooks: RelayHooks): Promise<FittedImage> {
-    const downloaded = await this.deps.download(job.resultUrl, hooks.signal);
+  private async downloadAndFit(job: JobIn<'delivering'>, limitBytes: number, hooks: RelayHooks, onDownloaded: () => void): Promise<FittedImage> {
+    const downloaded = await this.deps.download(job.resultUrl, hooks.signal).finally(onDownloaded);
     try {
       return await this.deps.fit(downloaded, limitBytes);
     } finally {
