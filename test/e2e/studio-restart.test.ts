@@ -61,11 +61,14 @@ describe.each(STORES)('a 4-image set across a SIGKILL, on %s', (_store, onRedis)
     const remove = press(rig.discord, set, 'Delete', MEMBER);
     expect((await remove.waitForResponse()).type).toBe(6);
     await expect.poll(() => rig.discord.findMessage(set.id), { timeout: 5_000 }).toBeUndefined();
-    const history = rig.command('history', [], { user: MEMBER });
-    await history.waitForResponse();
-    const description = (history.original()!.embeds[0] as { description: string }).description;
+    // The message goes first, then the set's history entries: /history is asked until they are gone.
+    const historyText = async (): Promise<string> => {
+      const history = rig.command('history', [], { user: MEMBER });
+      await history.waitForResponse();
+      return (history.original()!.embeds[0] as { description: string }).description;
+    };
     // The set's images are gone from /history (the upscale still names it as its parent).
-    expect(description).not.toContain(`[Open](https://discord.com/channels/${GUILD}/${CHANNEL}/${set.id})`);
-    expect(description.match(new RegExp(rerolled.id, 'g'))).toHaveLength(4);
+    await expect.poll(historyText, { timeout: 5_000 }).not.toContain(`[Open](https://discord.com/channels/${GUILD}/${CHANNEL}/${set.id})`);
+    expect((await historyText()).match(new RegExp(rerolled.id, 'g'))).toHaveLength(4);
   }, 120_000);
 });
