@@ -136,7 +136,7 @@ function stylesAndDefaults(stage: (defer: (cleanup: () => Promise<unknown>) => v
     expect(await used(h)).toBe(1);
   });
 
-  it('/settings stores defaults that /imagine uses, its own options win, a removed default style is left out and said', async ({ bot, defer }) => {
+  it('/settings stores defaults that /imagine uses (a default count of 2 makes a set of two, /blend stays one), its own options win, a removed default style is left out and said', async ({ bot, defer }) => {
     const h = await bot(stage(defer));
     await admin(h, 'styles', 'add', [string('name', 'noir'), string('text', 'film noir')]);
     expect(await privateAnswer(h.command('settings'))).toBe(messages.settingsShown({}));
@@ -145,16 +145,24 @@ function stylesAndDefaults(stage: (defer: (cleanup: () => Promise<unknown>) => v
     // Another member's defaults are their own.
     expect(await privateAnswer(h.command('settings', [], { user: OTHER }))).toBe(messages.settingsShown({}));
 
-    await h.imagine({ prompt: 'a street' }).waitForOriginal(hasImage, 15_000);
-    await h.imagine({ prompt: 'a bridge', aspect: '1:1', quality: 'basic' }).waitForOriginal(hasImage, 15_000);
-    expect(createBodies(h).map((body) => body.input)).toEqual([
-      { prompt: 'a street, film noir', aspect_ratio: '16:9', quality: 'high' },
-      { prompt: 'a bridge, film noir', aspect_ratio: '1:1', quality: 'basic' },
-    ]);
+    // The default count of 2 makes a set of two in one message; an explicit count wins over it.
+    const street = await h.imagine({ prompt: 'a street' }).waitForOriginal(hasImage, 15_000);
+    expect(street.attachments).toHaveLength(2);
+    const bridge = await h.imagine({ prompt: 'a bridge', aspect: '1:1', quality: 'basic', count: 1 }).waitForOriginal(hasImage, 15_000);
+    expect(bridge.attachments).toHaveLength(1);
+    const street4K = { prompt: 'a street, film noir', aspect_ratio: '16:9', quality: 'high' };
+    expect(createBodies(h).map((body) => body.input)).toEqual([street4K, street4K, { prompt: 'a bridge, film noir', aspect_ratio: '1:1', quality: 'basic' }]);
+    const gulls = await h.imagine({ prompt: 'gulls', count: 3 }).waitForOriginal(hasImage, 15_000);
+    expect(gulls.attachments).toHaveLength(3);
+    // /blend makes one image whatever the member's default count.
+    const blended = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
+    expect(blended.attachments).toHaveLength(1);
+    expect(createBodies(h)).toHaveLength(7);
+    await expect.poll(() => used(h), { timeout: 5_000 }).toBe(7);
 
     expect(await admin(h, 'styles', 'remove', [string('name', 'Noir')])).toBe(messages.styleRemoved('noir'));
-    const plain = await h.imagine({ prompt: 'a tower' }).waitForOriginal(hasImage, 15_000);
-    expect(createBodies(h)[2]?.input.prompt).toBe('a tower');
+    const plain = await h.imagine({ prompt: 'a tower', count: 1 }).waitForOriginal(hasImage, 15_000);
+    expect(createBodies(h)[7]?.input.prompt).toBe('a tower');
     expect(fieldsOf(plain)).toContainEqual(expect.objectContaining({ name: messages.styleField, value: messages.droppedStyle('noir') }));
     expect(await privateAnswer(h.command('settings'))).toContain(messages.settingsStyleGone('noir'));
 
