@@ -21,16 +21,22 @@ describe.each(STORES)('a 4-image set across a SIGKILL, on %s', (_store, onRedis)
       storageUrl = redis.url;
     }
     const rig = await restartableBot({
-      kie: { defaultScenario: { durationMs: 2_500 } },
+      // Long enough that the set cannot be done before the kill, even on a loaded machine.
+      kie: { defaultScenario: { durationMs: 5_000 } },
       env: { QUOTA_DAILY: '20', MAX_ACTIVE_PER_MEMBER: '12' },
       ...(storageUrl === undefined ? {} : { storageUrl }),
     });
     const first = await rig.start();
     const interaction = rig.imagine({ prompt: 'four lanterns', count: 4 });
-    // Killed once all four tasks exist, before any has finished.
+    // Killed once the ledger knows all four tasks, before the set's message went out. An image whose task
+    // finished first waits in the ledger ('delivering') for the others, so both phases count.
     await expect.poll(() => acceptedCreates(rig.kie).length, { timeout: 15_000 }).toBe(4);
-    await expect.poll(() => rig.readStore(async (store) => store.jobs.filter((job) => job.phase === 'watching').map((job) => `${job.id}:${job.set?.index}`)), { timeout: 10_000 }).toHaveLength(4);
+    const tasksInLedger = () =>
+      rig.readStore(async (store) => store.jobs.filter((job) => (job.phase === 'watching' || job.phase === 'delivering') && job.set?.size === 4).map((job) => job.set?.index).sort());
+    await expect.poll(tasksInLedger, { timeout: 10_000 }).toEqual([0, 1, 2, 3]);
     await first.kill('SIGKILL');
+    expect(imageDeliveries(rig, interaction)).toEqual([]);
+    rig.kie.setDefaultScenario({ durationMs: 1_000 });
     await rig.start();
 
     const set = await interaction.waitForOriginal((message) => message.attachments.length === 4, 30_000);
@@ -67,8 +73,12 @@ describe.each(STORES)('a 4-image set across a SIGKILL, on %s', (_store, onRedis)
       await history.waitForResponse();
       return (history.original()!.embeds[0] as { description: string }).description;
     };
-    // The set's images are gone from /history (the upscale still names it as its parent).
-    await expect.poll(historyText, { timeout: 5_000 }).not.toContain(`[Open](https://discord.com/channels/${GUILD}/${CHANNEL}/${set.id})`);
-    expect((await historyText()).match(new RegExp(rerolled.id, 'g'))).toHaveLength(4);
+    // The set's images are gone from /history (the others still name it as their parent); the reroll's four stay.
+    const opens = async (): Promise<{ set: number; rerolled: number }> => {
+      const text = await historyText();
+      const count = (messageId: string) => text.split(`[Open](https://discord.com/channels/${GUILD}/${CHANNEL}/${messageId})`).length - 1;
+      return { set: count(set.id), rerolled: count(rerolled.id) };
+    };
+    await expect.poll(opens, { timeout: 5_000 }).toEqual({ set: 0, rerolled: 4 });
   }, 120_000);
 });

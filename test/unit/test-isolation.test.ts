@@ -5,6 +5,8 @@ import { loadEnvFile } from '../../src/env-file.js';
 import { childEnv } from '../helpers/child-env.js';
 import { awayFromMidnight } from '../helpers/away-from-midnight.js';
 import { findTestRedis } from '../helpers/global-setup.js';
+import { redisProcessId, startRedisServer } from '../helpers/redis-server.js';
+import { freePort } from '../helpers/ports.js';
 import { createTempDir } from '../helpers/tmp.js';
 
 const OWNERS = { REDIS_URL: 'redis://127.0.0.1:6390', STORAGE_URL: 'redis://127.0.0.1:6390/3' };
@@ -30,6 +32,20 @@ describe('the tests own their Redis', () => {
   it('go without Redis, rather than fall back on the owner’s, when redis-server cannot start', async () => {
     const found = await findTestRedis({ ...OWNERS }, async () => undefined);
     expect(found.url).toBeNull();
+  });
+
+  it('never take another test’s redis-server for their own when it got the free port first', async ({ skip }) => {
+    const theirs = await startRedisServer();
+    if (theirs === undefined) return skip('no redis-server on PATH');
+    onTestFinished(() => theirs.stop());
+    const taken = Number(new URL(theirs.url).port);
+    const picks = [taken, await freePort()];
+    const ours = await startRedisServer(async () => picks.shift() ?? freePort());
+    expect(ours).toBeDefined();
+    onTestFinished(() => ours?.stop());
+    expect(ours?.url).not.toBe(theirs.url);
+    const port = Number(new URL(ours?.url ?? theirs.url).port);
+    expect(await redisProcessId('127.0.0.1', port)).not.toBe(await redisProcessId('127.0.0.1', taken));
   });
 });
 
