@@ -43,6 +43,11 @@ export interface JobInProgress {
 /** Runs jobs: starts admitted ones, resumes the ledger's at start-up, parks them all on shutdown. */
 export class JobService {
   private readonly running = new Map<string, RunningJob>();
+  /**
+   * Jobs this process admitted and is writing to the ledger, not yet running: a resume that reads the ledger
+   * meanwhile (a command can come in while start-up still resumes) must leave them to their own start.
+   */
+  private readonly starting = new Set<string>();
   private readonly shutdown = new AbortController();
 
   constructor(private readonly deps: JobServiceDeps) {
@@ -87,10 +92,12 @@ export class JobService {
    * run all or none: if one cannot be recorded, every unit is given back and the recorded ones closed.
    */
   async startAll(jobs: readonly JobRecord[]): Promise<void> {
+    for (const job of jobs) this.starting.add(job.id);
     try {
       if (this.shutdown.signal.aborted) throw new Refusal({ code: 'restarting' });
       for (const job of jobs) await this.deps.ledger.open(job);
     } catch (error) {
+      for (const job of jobs) this.starting.delete(job.id);
       // Closing an entry that was never written does nothing.
       for (const job of jobs) await this.deps.settle(job, 'refunded');
       throw error;
@@ -99,7 +106,10 @@ export class JobService {
     if (setId !== undefined) this.deps.sets?.expect(setId, jobs.length);
     // Counted as running at once (quota views, shutdown), their KIE work waits for the burst's answers.
     const after = this.deps.acknowledgements.settled(ACKNOWLEDGEMENT_WAIT_MS);
-    for (const job of jobs) this.launch(job, false, after);
+    for (const job of jobs) {
+      this.launch(job, false, after);
+      this.starting.delete(job.id);
+    }
   }
 
   /** Picks up every job the ledger still holds, e.g. after a crash or a restart; returns how many. */
@@ -108,14 +118,14 @@ export class JobService {
     for (const row of quarantined) {
       this.deps.logger.error({ jobId: row.id, problem: row.problem }, 'job ledger row is not a valid job; quarantined');
     }
-    const owned = jobs.filter(owns);
+    // Jobs this process started itself (written while the ledger was read) run once, by their own start.
+    const owned = jobs.filter((job) => owns(job) && !this.running.has(job.id) && !this.starting.has(job.id));
     for (const job of owned) if (job.phase === 'watching' || job.phase === 'delivering') this.deps.rememberStarted?.(job);
     // A set's images still in the ledger meet again; those already settled are not waited for.
     const setSizes = new Map<string, number>();
     for (const { set } of owned) if (set !== undefined) setSizes.set(set.id, (setSizes.get(set.id) ?? 0) + 1);
     for (const [setId, count] of setSizes) this.deps.sets?.expect(setId, count);
     for (const job of owned) {
-      if (this.running.has(job.id)) continue;
       this.deps.logger.info({ jobId: job.id, taskId: 'taskId' in job ? job.taskId : undefined, phase: job.phase }, 'resuming job');
       this.launch(job, true);
     }

@@ -90,4 +90,29 @@ describe('JobService', () => {
     expect(runs).toEqual([{ id: 'mine', resumed: true }]);
     expect(logs.lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'job ledger row is not a valid job; quarantined', jobId: 'torn' }));
   });
+
+  it('a resume that reads the ledger while a set is being written runs none of it a second time', async () => {
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const expected: Array<[string, number]> = [];
+    const logger = createLogger({ level: 'info', destination: logs.destination });
+    const jobs = new JobService({
+      runner: { run: async (job, { resumed }) => void runs.push({ id: job.id, resumed }) },
+      // The third image's row waits, so the resume below reads the first two.
+      ledger: { open: async (job) => (job.id === 'set-2' ? gate.then(() => ledger.open(job)) : ledger.open(job)), openJobs: () => ledger.openJobs() },
+      settle: async () => undefined,
+      acknowledgements: new PendingAcknowledgements(),
+      sets: { expect: (setId, count) => void expected.push([setId, count]) },
+      logger,
+    });
+    const set = ['set-0', 'set-1', 'set-2', 'set-3'].map((id, index) => ({ ...ledgerJob(id, 1000 + index), set: { id: 'the-set', index, size: 4 } }));
+    const starting = jobs.startAll(set);
+    await expect.poll(async () => (await ledger.openJobs()).jobs.length).toBe(2);
+    expect(await jobs.resume()).toBe(0);
+    release();
+    await starting;
+    await jobs.idle();
+    expect(runs.toSorted((a, b) => a.id.localeCompare(b.id))).toEqual(set.map(({ id }) => ({ id, resumed: false })));
+    expect(expected).toEqual([['the-set', 4]]);
+  });
 });
