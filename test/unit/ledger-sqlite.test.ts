@@ -40,6 +40,30 @@ describe('SqliteJobLedger', () => {
     expect(ids((await ledger.openJobs()).jobs)).toEqual(['a', 'b', 'c']);
   });
 
+  it('reads back what the versions before sets and upscales wrote: a blend with its parents and picture sources, and a plain job', async () => {
+    const db = await connect();
+    const ledger = new SqliteJobLedger(db);
+    const source = { channelId: '1100000000000000002', messageId: '1300000000000000001', attachmentId: '1300000000000000002', ownerId: '1200000000000000001' };
+    const blend = {
+      ...job('blend', 1000),
+      request: {
+        prompt: 'Blend these pictures, film noir',
+        aspect: '1:1',
+        quality: 'basic',
+        imageUrls: ['https://cdn.discordapp.com/attachments/1/2/a.png', 'https://cdn.discordapp.com/attachments/1/3/b.png'],
+        style: 'noir',
+        parents: [{ jobId: '0b7f3b52-7d57-4a5e-9d55-3c4f8e1f2a10', url: 'https://discord.com/channels/1100000000000000001/1100000000000000002/1300000000000000001' }],
+        pictureSources: [source, null],
+      },
+    };
+    // Written as those versions wrote them: JSON text, with no set, upscale factor or singular parent.
+    await db.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'blend', 1000, JSON.stringify(blend));
+    await db.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'plain', 2000, JSON.stringify(job('plain', 2000)));
+    const { jobs, quarantined } = await ledger.openJobs();
+    expect(quarantined).toEqual([]);
+    expect(jobs).toEqual([blend, job('plain', 2000)]);
+  });
+
   it('round-trips every field of a record', async () => {
     const ledger = new SqliteJobLedger(await connect());
     const record: JobRecord = {
