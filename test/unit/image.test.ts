@@ -254,10 +254,11 @@ describe('downloadImage', () => {
 
   it('stops retrying once the caller aborts', async () => {
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const error = await expectDownloadError(
-      download('/slow', { timeoutMs: 10_000, attempts: 4, signal: controller.signal }),
-    );
+    const downloading = download('/slow', { timeoutMs: 10_000, attempts: 4, signal: controller.signal });
+    // Aborted once the first attempt has reached the server (a fixed delay can come first on a loaded machine).
+    await expect.poll(() => hits.get('/slow'), { timeout: 5_000, interval: 10 }).toBe(1);
+    controller.abort();
+    const error = await expectDownloadError(downloading);
     expect(error.permanent).toBe(false);
     expect(hits.get('/slow')).toBe(1);
   });
