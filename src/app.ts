@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Events, Routes, type Client, type RESTGetCurrentApplicationResult } from 'discord.js';
+import { Events, Routes, ShardClientUtil, type Client, type RESTGetCurrentApplicationResult } from 'discord.js';
 import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import type { CallbackReceiver } from './callbacks/server.js';
@@ -47,7 +47,7 @@ import { QuotaService } from './quota/quota-service.js';
 import { PriorityRoles } from './queue/priority-roles.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
-import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
+import { isWakeMessage, type ShardProcess } from './sharding.js';
 import type { Storage } from './storage/index.js';
 import { Semaphore } from './util/semaphore.js';
 
@@ -345,7 +345,7 @@ export function createApp({
       }
       // Each shard finishes the jobs of its own guilds; a job of another shard is left to that shard.
       credits.start();
-      const resumed = await jobs.resume((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
+      const resumed = await jobs.resume((job) => shardIds.includes(ShardClientUtil.shardIdForGuildId(job.guildId, shardCount)));
       if (resumed > 0) logger.info({ count: resumed }, 'resumed jobs from the ledger');
     },
     async stop() {

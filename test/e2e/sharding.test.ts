@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardOfGuild } from '../../src/sharding.js';
+import { ShardClientUtil } from 'discord.js';
 import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
@@ -66,7 +66,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
   let sharded: ShardedBot | undefined;
 
   beforeAll(async () => {
-    expect(GUILDS.map((guild) => shardOfGuild(guild.id, SHARDS))).toEqual([0, 1]);
+    expect(GUILDS.map((guild) => ShardClientUtil.shardIdForGuildId(guild.id, SHARDS))).toEqual([0, 1]);
     database = await ownRedisServer();
     discord = await FakeDiscord.start({
       shards: SHARDS,

@@ -106,6 +106,40 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...required, WEBHOOK_HMAC_KEY: 'a-long-enough-key' }).callbackUrl).toBeUndefined();
   });
 
+  it('reads SHARD_COUNT and SHARD_LIST: ranges and lists, sorted, without repeats', () => {
+    const redis = { ...required, STORAGE_URL: 'redis://127.0.0.1:6390' };
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '0-3' })).toMatchObject({ shards: 8, shardList: [0, 1, 2, 3] });
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '7, 4,5,6,5' }).shardList).toEqual([4, 5, 6, 7]);
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '0-1,6' }).shardList).toEqual([0, 1, 6]);
+    expect(loadConfig({ ...redis, SHARD_COUNT: '4' })).toMatchObject({ shards: 4, shardList: undefined });
+    // SHARDS is SHARD_COUNT's older name; the same value in both is no conflict.
+    expect(loadConfig({ ...redis, SHARDS: '4', SHARD_COUNT: '4', SHARD_LIST: '2-3' })).toMatchObject({ shards: 4, shardList: [2, 3] });
+    expect(loadConfig({ ...redis, SHARDS: '2', SHARD_LIST: '1' })).toMatchObject({ shards: 2, shardList: [1] });
+    expect(loadConfig({ ...required, MACHINE_ID: 'box-2.eu' }).machineId).toBe('box-2.eu');
+    expect(loadConfig(required)).toMatchObject({ shards: 1, shardList: undefined, machineId: undefined });
+  });
+
+  it('refuses a SHARD_LIST outside SHARD_COUNT, without a numeric SHARD_COUNT or on SQLite, in one line each', () => {
+    const redis = { ...required, STORAGE_URL: 'redis://127.0.0.1:6390' };
+    const refusal = (env: NodeJS.ProcessEnv) => errorFor(env).problems;
+    expect(refusal({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '4-8' })).toEqual(['SHARD_LIST is invalid: shard 8 is outside SHARD_COUNT=8 (ids run from 0 to 7)']);
+    expect(refusal({ ...redis, SHARD_COUNT: '2', SHARD_LIST: '1,2,3' })).toEqual(['SHARD_LIST is invalid: shards 2, 3 are outside SHARD_COUNT=2 (ids run from 0 to 1)']);
+    expect(refusal({ ...redis, SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs SHARD_COUNT/)]);
+    expect(refusal({ ...redis, SHARD_COUNT: 'auto', SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs SHARD_COUNT/)]);
+    expect(refusal({ ...required, SHARD_COUNT: '8', SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs a redis:\/\/ STORAGE_URL/)]);
+    expect(refusal({ ...redis, SHARDS: '4', SHARD_COUNT: '8' })).toEqual([expect.stringMatching(/^SHARD_COUNT and SHARDS disagree/)]);
+    for (const list of [' , ', '3-1', 'a', '1-', '-1', '0-99999', '1;2']) {
+      expect(refusal({ ...redis, SHARD_COUNT: '8', SHARD_LIST: list }), list).toEqual(['SHARD_LIST is invalid: expected shard ids and ranges such as 0-3 or 4,5,6,7']);
+    }
+    expect(refusal({ ...redis, SHARD_COUNT: '0' })).toEqual([expect.stringMatching(/^SHARD_COUNT is invalid/)]);
+    expect(refusal({ ...required, MACHINE_ID: 'two words' })).toEqual([expect.stringMatching(/^MACHINE_ID is invalid/)]);
+  });
+
+  it('inside a shard process, ignores the SHARDS id, SHARD_COUNT and SHARD_LIST (the manager placed it)', () => {
+    const shard = { ...required, SHARDING_MANAGER: 'true', SHARDS: '3', SHARD_COUNT: '8', SHARD_LIST: '2-3' };
+    expect(loadConfig(shard)).toMatchObject({ shards: 1, shardList: undefined });
+  });
+
   it('inside a shard process, ignores the SHARDS id that discord.js sets', () => {
     expect(loadConfig({ ...required, SHARDING_MANAGER: 'true', SHARDS: '1' }).shards).toBe(1);
     expect(loadConfig({ ...required, SHARDING_MANAGER: 'true', SHARDS: '0' }).shards).toBe(1);
