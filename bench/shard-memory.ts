@@ -7,6 +7,7 @@ import { FakeDiscord } from '../test/fakes/discord/index.js';
 import { FakeKie } from '../test/fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../test/helpers/bot-process.js';
 import { ownRedisServer } from '../test/helpers/redis-server.js';
+import { guildsOnShards } from '../test/helpers/sharded-guilds.js';
 import { parseStartScript, rssOf } from './process-stats.js';
 import { round } from './stats.js';
 
@@ -25,11 +26,7 @@ async function main(): Promise<void> {
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   const entry = join(outdir, 'main.js');
   await build({ entryPoints: ['src/main.ts'], bundle: true, platform: 'node', target: 'node24', format: 'esm', packages: 'external', outfile: entry, logLevel: 'warning' });
-  // One server per shard: (id >> 22) % shards = n.
-  const guilds = Array.from({ length: shards }, (_, n) => {
-    const base = (320_000_000_000n * BigInt(shards) + BigInt(n)) << 22n;
-    return { id: (base | 1n).toString(), channel: (base | 2n).toString() };
-  });
+  const guilds = guildsOnShards(shards, 320_000_000_000n);
   const redis = await ownRedisServer();
   const discord = await FakeDiscord.start({ shards, maxConcurrency: shards, now: Date.now, guilds: guilds.map((guild) => ({ id: guild.id, channels: [{ id: guild.channel }] })) });
   const kie = await FakeKie.start({ defaultScenario: { durationMs: 1_000 } });

@@ -1,9 +1,10 @@
 import { ShardClientUtil } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../src/storage/redis.js';
-import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeDiscord, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
+import { guildsOnShards, shardedImagine, type ShardedGuild } from '../helpers/sharded-guilds.js';
 import { alive, waitUntilGone } from '../helpers/pids.js';
 import { freePort } from '../helpers/ports.js';
 import { redisTestUrl } from '../helpers/redis.js';
@@ -16,11 +17,8 @@ import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js'
  */
 
 const HMAC_KEY = 'test-hmac-key-123';
-/** Snowflakes whose timestamp parts are even and odd: (id >> 22) % 2 puts them on shards 0 and 1. */
-const GUILDS = [
-  { id: ((310_000_000_000n << 22n) | 1n).toString(), channel: ((310_000_000_000n << 22n) | 2n).toString() },
-  { id: ((310_000_000_001n << 22n) | 1n).toString(), channel: ((310_000_000_001n << 22n) | 2n).toString() },
-] as const;
+/** One server on shard 0, one on shard 1. */
+const GUILDS = guildsOnShards(2, 155_000_000_000n) as [ShardedGuild, ShardedGuild];
 const MEMBER: FakeUserSpec = { id: '1610000000000000001', username: 'painter' };
 const KIE_CREATES_PER_10_S = 20;
 const KIE_POLLS_PER_S = 10;
@@ -117,16 +115,7 @@ describe.skipIf(!redisTestUrl())('several machines on one Redis: SHARD_COUNT=2, 
     discord?.assertConformingRequests();
   });
 
-  const imagine = (guildIndex: number, prompt: string, user: FakeUserSpec = MEMBER): FakeInteraction =>
-    discord.dispatchInteraction({
-      commandName: 'imagine',
-      options: [{ name: 'prompt', type: 3, value: prompt }],
-      guildId: GUILDS[guildIndex]!.id,
-      channelId: GUILDS[guildIndex]!.channel,
-      user,
-    });
-  const createsWith = (text: string) => kie.creates.filter((call) => JSON.stringify(call.body).includes(text));
-  const imagesIn = (interaction: FakeInteraction) => interaction.edits.filter((edit) => edit.attachments.length > 0).length;
+  const { imagine, createsWith, imagesIn } = shardedImagine(() => ({ discord, kie }), GUILDS, MEMBER);
   const received = (machine: Machine, guildIndex: number) => machine.logsWith('imagine received').filter((line) => line['guildId'] === GUILDS[guildIndex]!.id);
   const claimOf = async (shard: number) => {
     const value = await redis.get(`imagine:shards:${shard}`);
@@ -136,6 +125,17 @@ describe.skipIf(!redisTestUrl())('several machines on one Redis: SHARD_COUNT=2, 
   const taskOf = async (prompt: string): Promise<string> => {
     await kie.waitFor(() => createsWith(prompt)[0]?.taskId !== undefined, 10_000);
     return createsWith(prompt)[0]!.taskId!;
+  };
+
+  /** A job in server n whose KIE task takes `durationMs`, once the machine created the task and polled it (it is in the ledger, watched). */
+  const watchedJob = async (machine: Machine, guildIndex: number, prompt: string, durationMs: number) => {
+    kie.nextCreate({ scenario: { durationMs } });
+    const interaction = imagine(guildIndex, prompt);
+    const taskId = await taskOf(prompt);
+    await machine.bot.waitForLog((line) => line.msg === 'task created' && line['taskId'] === taskId, 5_000);
+    // 'task created' is logged just before the task id reaches the ledger; the first poll comes after it.
+    await kie.waitFor(() => kie.polls.some((poll) => poll.taskId === taskId), 5_000);
+    return { interaction, taskId };
   };
 
   it('each machine connects only its shard and claims it; the commands are registered once, by the machine with shard 0', async () => {
@@ -216,12 +216,8 @@ describe.skipIf(!redisTestUrl())('several machines on one Redis: SHARD_COUNT=2, 
 
   it('rolling restart: SIGTERM parks A’s job and releases its shard; a replacement with the same SHARD_LIST starts at once and delivers it once', async () => {
     const old = machines.a!;
-    kie.nextCreate({ scenario: { durationMs: 5_000 } });
     const prompt = 'a lighthouse in fog (guild 0)';
-    const interaction = imagine(0, prompt);
-    const taskId = await taskOf(prompt);
-    await old.bot.waitForLog((line) => line.msg === 'task created' && line['taskId'] === taskId, 5_000);
-    await kie.waitFor(() => kie.polls.some((poll) => poll.taskId === taskId), 5_000);
+    const { interaction, taskId } = await watchedJob(old, 0, prompt, 5_000);
     const pids = old.pids();
     expect(await old.bot.kill('SIGTERM')).toBe(0);
     await waitUntilGone(pids, 10_000);
@@ -242,12 +238,8 @@ describe.skipIf(!redisTestUrl())('several machines on one Redis: SHARD_COUNT=2, 
 
   it('machine B killed outright (SIGKILL) and started again takes its shard back and delivers its job once', async () => {
     const dead = machines.b!;
-    kie.nextCreate({ scenario: { durationMs: 4_000 } });
     const prompt = 'a lantern in a cave (guild 1)';
-    const interaction = imagine(1, prompt);
-    const taskId = await taskOf(prompt);
-    await dead.bot.waitForLog((line) => line.msg === 'task created' && line['taskId'] === taskId, 5_000);
-    await kie.waitFor(() => kie.polls.some((poll) => poll.taskId === taskId), 5_000);
+    const { interaction, taskId } = await watchedJob(dead, 1, prompt, 4_000);
     await killMachine(dead);
     // Nothing released the claim: it is still there, unrefreshed.
     expect(await claimOf(1)).toBe('machine-b');
