@@ -1,5 +1,9 @@
 /** Every sentence a member or admin reads, in one place. */
-import type { RefusalReason } from './errors.js';
+import type { RefusalReason, SettingProblem } from './errors.js';
+import { HISTORY_RETENTION_DAYS } from './history/history.js';
+import type { FailureReason } from './jobs/failure.js';
+import { CREDITS_PER_IMAGE, USD_PER_CREDIT } from './kie/credit-monitor.js';
+import type { DaySpend } from './spend/spend.js';
 
 export const MAX_EMBED_DESCRIPTION = 4096;
 /** Discord's limit for a message's content. */
@@ -88,6 +92,16 @@ function limitRule(rule: LimitRuleView): string {
   }
 }
 
+/** A server's usage per day (today first) and its most active members. */
+export interface GuildUsageView {
+  days: readonly { day: string; total: number }[];
+  topToday: readonly { userId: string; used: number }[];
+  topWeek: readonly { userId: string; used: number }[];
+}
+
+/** How many members the usage report ranks. */
+const TOP_MEMBERS = 10;
+
 export interface QuotaView {
   used: number;
   limit: number;
@@ -174,7 +188,7 @@ export const messages = {
       case 'admin_only':
         return messages.adminOnly;
       case 'invalid_setting':
-        return reason.detail;
+        return messages.setting(reason.problem);
       case 'image_expired':
         return messages.imageExpired;
       case 'component_unknown':
@@ -243,6 +257,59 @@ export const messages = {
   picturesExpired:
     'The pictures of this blend are no longer available from Discord (their links last about a day), so it cannot be made again. Run `/blend` with them again. Nothing was counted.',
   blendedFrom: (count: number) => `Blended from ${plural(count, 'picture')}`,
+  /** Why an admin's change was not made. */
+  setting(problem: SettingProblem): string {
+    switch (problem.code) {
+      case 'word-empty':
+        return 'The banned word is empty.';
+      case 'word-too-long':
+        return `A banned word can be at most ${problem.bound} characters long.`;
+      case 'too-many-words':
+        return `This server already has the maximum of ${problem.bound} banned words.`;
+      case 'invalid-limit':
+        return `A daily limit must be a whole number from 0 to ${problem.bound}.`;
+      case 'over-ceiling':
+        return messages.limitOverCeiling(problem.bound);
+      case 'too-many-channels':
+        return `At most ${problem.bound} channels can be allowed.`;
+      case 'style-name-invalid':
+        return messages.styleNameInvalid(problem.bound);
+      case 'style-text-invalid':
+        return messages.styleTextInvalid(problem.bound);
+      case 'too-many-styles':
+        return messages.stylesFull(problem.bound);
+      case 'user-and-role':
+        return messages.limitUserOrRole;
+    }
+  },
+
+  /** Why a job ended without an image. */
+  failure(reason: FailureReason): string {
+    switch (reason.code) {
+      case 'out_of_credits':
+        return messages.outOfCredits;
+      case 'misconfigured':
+        return messages.misconfigured;
+      case 'service_busy':
+        return messages.serviceBusy;
+      case 'service_unavailable':
+        return messages.serviceUnavailable;
+      case 'prompt_rejected':
+        return messages.promptRejected(reason.detail);
+      case 'generation_failed':
+        return messages.generationFailed(reason.detail);
+      case 'timed_out':
+        return messages.timedOut(reason.afterMs);
+      case 'image_unavailable':
+        return messages.imageUnavailable;
+      case 'submit_uncertain':
+        return messages.submitUncertain;
+      case 'interrupted_before_submit':
+        return messages.interruptedBeforeSubmit;
+      case 'unexpected':
+        return messages.unexpected;
+    }
+  },
 
   // Job failures
   outOfCredits: "The bot's image credits have run out. Please tell a server admin. Your quota was not used.",
@@ -272,7 +339,7 @@ export const messages = {
   // The image loop: buttons, edits, /history
   buttonUnknown: 'This button no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
   formUnknown: 'This form no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
-  imageExpired: 'This image is too old for its buttons (the bot keeps images for 30 days), or it was deleted. Run `/imagine` again.',
+  imageExpired: `This image is too old for its buttons (the bot keeps images for ${HISTORY_RETENTION_DAYS} days), or it was deleted. Run \`/imagine\` again.`,
   noImage: 'That message has no picture to edit. Pick a message with a PNG, JPEG or WebP image.',
   notAnImage: (contentType: string | null) =>
     `That file is not a picture the image service can edit${contentType ? ` (\`${contentType}\`)` : ''}. Use a PNG, JPEG or WebP image.`,
@@ -295,8 +362,8 @@ export const messages = {
   editModalLabel: 'What should change?',
   editModalPlaceholder: 'e.g. make it night time, add snow on the roofs',
   historyTitle: 'Your images in this server',
-  historyEmpty: 'You have no images in this server yet (the bot keeps them for 30 days). Make one with `/imagine`.',
-  historyFooter: (from: number, to: number, total: number) => `${from}–${to} of ${total} · kept for 30 days`,
+  historyEmpty: `You have no images in this server yet (the bot keeps them for ${HISTORY_RETENTION_DAYS} days). Make one with \`/imagine\`.`,
+  historyFooter: (from: number, to: number, total: number) => `${from}–${to} of ${total} · kept for ${HISTORY_RETENTION_DAYS} days`,
   historyPrevious: 'Newer',
   historyNext: 'Older',
   editedFrom: 'Edited from a picture',
@@ -360,7 +427,7 @@ export const messages = {
   priorityRolesList: (all: readonly string[]) =>
     all.length === 0 ? 'No role has priority: waiting images go in the fair order for everyone.' : `Members with these roles come first: ${roleList(all)}.`,
   creditsBalance: (credits: number, images: number) =>
-    `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at 6.5 credits each (about $0.0325 an image).`,
+    `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at ${CREDITS_PER_IMAGE} credits each (about $${CREDITS_PER_IMAGE * USD_PER_CREDIT} an image).`,
   creditsUnavailable: 'The bot could not read the KIE credit balance right now. Please try again in a minute.',
   lowCredits: (credits: number, images: number, threshold: number) =>
     `KIE credits are running low: **${credits}** left (about ${plural(images, 'image')}), under the warning level of ${threshold}. Top up at https://kie.ai/billing before generation stops.`,
@@ -401,6 +468,33 @@ export const messages = {
     while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
     return text(shown);
   },
+  // /imagine-admin usage
+  memberUsage: (userId: string, days: readonly { day: string; used: number }[], today: QuotaView) =>
+    [
+      `**Usage of <@${userId}>**`,
+      `Today: ${today.used}/${today.limit}`,
+      `Last ${days.length} days: ${plural(days.reduce((sum, day) => sum + day.used, 0), 'image')}`,
+      days.map((day) => `${day.day}: ${day.used}`).join(' · '),
+    ].join('\n'),
+  guildUsage: (usage: GuildUsageView, spend: readonly DaySpend[]) => {
+    const ranking = (rows: GuildUsageView['topToday']) =>
+      rows.length === 0 ? 'nobody yet' : rows.slice(0, TOP_MEMBERS).map((row, index) => `${index + 1}. <@${row.userId}>: ${row.used}`).join('\n');
+    const credits = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} credits`;
+    return [
+      `**Server usage**`,
+      `Today: ${plural(usage.days[0]?.total ?? 0, 'image')} · last ${usage.days.length} days: ${plural(usage.days.reduce((sum, day) => sum + day.total, 0), 'image')}`,
+      usage.days.map((day) => `${day.day}: ${day.total}`).join(' · '),
+      ...(spend.length === 0
+        ? []
+        : [
+            `**Spend** (delivered images · KIE credits): last ${spend.length} days ${plural(spend.reduce((sum, day) => sum + day.images, 0), 'image')} · ${credits(spend.reduce((sum, day) => sum + day.credits, 0))}`,
+            spend.map((day) => `${day.day}: ${day.images} · ${credits(day.credits)}`).join('\n'),
+          ]),
+      `**Top members today**\n${ranking(usage.topToday)}`,
+      `**Top members, last ${usage.days.length} days**\n${ranking(usage.topWeek)}`,
+    ].join('\n');
+  },
+
   pausedNow: 'Image generation is now paused in this server. Running jobs will finish.',
   alreadyPaused: 'Image generation was already paused.',
   resumed: 'Image generation is running again in this server.',

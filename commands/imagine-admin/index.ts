@@ -30,7 +30,7 @@ export const imagineAdmin: Command = {
     if (!subcommand) throw new Error(`unknown admin subcommand ${name}`);
     const content = await subcommand.run(interaction, services, guildId).catch((error: unknown) => {
       // A rejected change (empty or over-long word, full word list, bad limit) is the admin's to fix, not a crash.
-      throw error instanceof SettingsError ? new Refusal({ code: 'invalid_setting', detail: error.message }, { cause: error }) : error;
+      throw error instanceof SettingsError ? new Refusal({ code: 'invalid_setting', problem: { code: error.code, bound: error.bound } }, { cause: error }) : error;
     });
     const at = new Date(services.clock.now()).toISOString();
     services.logger.info({ audit: true, guildId, adminId: interaction.user.id, action: name, targetUserId: interaction.options.getUser('user')?.id, at }, 'admin action');

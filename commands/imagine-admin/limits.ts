@@ -9,7 +9,7 @@ export const limitSubcommands: readonly AdminSubcommand[] = [
     const limit = interaction.options.getInteger('limit', true);
     const user = interaction.options.getUser('user');
     const role = interaction.options.getRole('role');
-    if (user && role) throw new Refusal({ code: 'invalid_setting', detail: messages.limitUserOrRole });
+    if (user && role) throw new Refusal({ code: 'invalid_setting', problem: { code: 'user-and-role' } });
     if (role) {
       await settings.setRoleLimit(guildId, role.id, limit);
       return messages.roleLimitSet(role.id, limit);

@@ -1,4 +1,3 @@
-import { formatGuildUsage, formatMemberUsage } from '../../src/admin/usage-report.js';
 import { Refusal } from '../../src/errors.js';
 import { imagesFor } from '../../src/kie/credit-monitor.js';
 import { messages } from '../../src/messages.js';
@@ -10,10 +9,10 @@ export const usageSubcommands: readonly AdminSubcommand[] = [
     const user = interaction.options.getUser('user');
     if (user) {
       const [days, status] = await Promise.all([quota.usage(guildId, user.id), quota.status(guildId, user.id)]);
-      return formatMemberUsage(user.id, days, status);
+      return messages.memberUsage(user.id, days, status);
     }
     const usage = await quota.guildUsage(guildId);
-    return formatGuildUsage(usage, await spend.days(guildId, usage.days.map((day) => day.day)));
+    return messages.guildUsage(usage, await spend.days(guildId, usage.days.map((day) => day.day)));
   }),
   admin('credits', async (_interaction, { credits, logger, operator }, guildId) => {
     if (!operator.isOperatorGuild(guildId)) throw new Refusal({ code: 'operator_only' });

@@ -4,8 +4,9 @@ import { imageParentSchema, pictureSourceSchema, type ImageParent, type JobIn, t
 import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
-/** Records live at least 30 days, then are pruned. */
-export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Records live at least this many days, then are pruned. */
+export const HISTORY_RETENTION_DAYS = 30;
+export const HISTORY_RETENTION_MS = HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
 
 export const HISTORY_MODELS = [SEEDREAM_T2I_MODEL, SEEDREAM_EDIT_MODEL] as const;
 

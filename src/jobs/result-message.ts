@@ -5,7 +5,7 @@ import { QUALITY_LABELS } from '../kie/index.js';
 import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
 import type { FittedImage } from './image.js';
 import { deliveredImageFilename } from './image-filename.js';
-import type { JobIn, JobRecord } from './job.js';
+import type { JobIn } from './job.js';
 
 const EMBED_COLOR = 0x5865f2;
 const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
@@ -100,15 +100,5 @@ export function cancelButton(jobId: string): APIActionRowComponent<APIButtonComp
     components: [
       { type: ComponentType.Button, style: ButtonStyle.Secondary, label: messages.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
     ],
-  };
-}
-
-export function failureNotice(job: JobRecord, reason: string, late: boolean): OutgoingMessage {
-  return {
-    content: late ? messages.lateFailure(job.userId, reason) : `⚠️ ${reason}`,
-    embeds: [],
-    // A job that failed while it waited must not keep its Cancel button.
-    components: [],
-    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }
