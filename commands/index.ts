@@ -3,6 +3,7 @@ import { editImage } from './edit-image.js';
 import { history } from './history.js';
 import { imagine } from './imagine.js';
 import { imagineAdmin } from './imagine-admin/index.js';
+import { localizeCommand } from './localize.js';
 import { quota } from './quota.js';
 import { blend } from './blend.js';
 import { settings } from './settings.js';
@@ -20,7 +21,7 @@ export function commandMap<C extends Command | MessageCommand>(list: readonly C[
   return map;
 }
 
-/** Everything published to Discord: slash commands and message commands. */
+/** Everything published to Discord: slash commands and message commands, with their names and descriptions in every language. */
 export function commandData(): Array<Command['data'] | MessageCommand['data']> {
-  return [...commands, ...messageCommands].map((command) => command.data);
+  return [...commands, ...messageCommands].map((command) => localizeCommand(command.data));
 }

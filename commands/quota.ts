@@ -1,6 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { memberRoleIds } from '../src/interactions/member.js';
-import { messages } from '../src/messages.js';
+import { messagesFor } from '../src/messages.js';
 import type { Command } from '../src/services.js';
 import { quotaCommand } from './quota-data.js';
 
@@ -9,6 +9,6 @@ export const quota: Command = {
   async execute(interaction, services) {
     const status = await services.quota.status(interaction.guildId, interaction.user.id, memberRoleIds(interaction));
     const inProgress = services.jobs.inProgressFor(interaction.guildId, interaction.user.id);
-    await interaction.reply({ content: messages.quotaStatus(status, inProgress), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await interaction.reply({ content: messagesFor(interaction.locale).quotaStatus(status, inProgress), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { Refusal } from './errors.js';
 import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
-import { messages } from './messages.js';
+import { messagesFor } from './messages.js';
 import { parseCustomId } from './discord/custom-ids.js';
 import { checkPermission, subcommandName } from './interactions/permissions.js';
 import type { Command, ComponentHandlers, GuildAutocompleteInteraction, GuildCommandInteraction, GuildMessageCommandInteraction, MessageCommand, Services } from './services.js';
@@ -163,19 +163,21 @@ async function suggest(interaction: AutocompleteInteraction, commands: ReadonlyM
  */
 export async function answerFailure(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<Exclude<InteractionOutcome, 'ok' | 'unhandled'>> {
   const context = { interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id, ...describe(interaction) };
+  // Every answer is in the member's language (admins too), as Discord tells it with the interaction.
+  const m = messagesFor(interaction.locale);
   let content: string;
   let outcome: Exclude<InteractionOutcome, 'ok' | 'unhandled'>;
   if (error instanceof Refusal) {
     logger.info({ ...context, refusal: error.reason.code }, 'interaction refused');
-    content = messages.refusal(error.reason);
+    content = m.refusal(error.reason);
     outcome = 'refused';
   } else if (isStoreError(error)) {
     logger.error({ ...context, err: error }, 'store unavailable during an interaction');
-    content = messages.storeUnavailable;
+    content = m.storeUnavailable;
     outcome = 'store_error';
   } else {
     logger.error({ ...context, err: error }, 'interaction failed: bug');
-    content = messages.commandFailed;
+    content = m.commandFailed;
     outcome = 'error';
   }
   const answer = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;

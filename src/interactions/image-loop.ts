@@ -4,6 +4,7 @@ import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
 import type { ImagineRequest, PictureSource } from '../jobs/job.js';
 import { parseImagineRequest } from '../jobs/request.js';
+import { messagesFor } from '../messages.js';
 import type { ComponentHandlers, Services } from '../services.js';
 import { cancelJob } from './cancel-button.js';
 import { editModal, editText } from './edit-modal.js';
@@ -23,7 +24,7 @@ export const imageLoop: ComponentHandlers = {
       case 'image': {
         const entry = await historyEntry(interaction, id.jobId, services);
         if (id.action === 'reroll') return reroll(interaction, entry, services);
-        if (id.action === 'edit') return interaction.showModal(editModal(encodeCustomId({ kind: 'edit_image', jobId: entry.jobId })));
+        if (id.action === 'edit') return interaction.showModal(editModal(encodeCustomId({ kind: 'edit_image', jobId: entry.jobId }), messagesFor(interaction.locale)));
         return deleteImage(interaction, entry, services);
       }
       case 'history_page':
@@ -168,14 +169,14 @@ function isUnknownMessage(error: unknown): boolean {
 async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {
   if (interaction.guildId === null) throw new Refusal({ code: 'guild_only' });
   const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset, limit: HISTORY_PAGE_SIZE }, services.clock.now());
-  await interaction.update({ ...historyView(page, offset), allowedMentions: { parse: [] } });
+  await interaction.update({ ...historyView(page, offset, messagesFor(interaction.locale)), allowedMentions: { parse: [] } });
 }
 
 /** Replies /history's first page privately. */
 export async function replyHistory(
-  interaction: { guildId: string; user: { id: string }; reply(options: object): Promise<unknown> },
+  interaction: { guildId: string; user: { id: string }; locale: string; reply(options: object): Promise<unknown> },
   services: Services,
 ): Promise<void> {
   const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset: 0, limit: HISTORY_PAGE_SIZE }, services.clock.now());
-  await interaction.reply({ ...historyView(page, 0), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  await interaction.reply({ ...historyView(page, 0, messagesFor(interaction.locale)), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

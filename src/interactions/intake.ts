@@ -27,6 +27,8 @@ export interface JobInteraction {
   readonly guildId: string;
   readonly channelId: string;
   readonly user: { readonly id: string };
+  /** The member's Discord locale: everything the job later tells them is in its language. */
+  readonly locale?: string;
   /** The member's roles in the server (role limits); [] when pressed in a DM. */
   readonly memberRoleIds: readonly string[];
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
@@ -161,6 +163,7 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
     request,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
     reservation,
+    ...(interaction.locale === undefined ? {} : { locale: interaction.locale }),
     phase: 'queued',
   };
 }

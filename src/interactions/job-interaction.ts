@@ -24,6 +24,7 @@ export function jobInteractionOf(
     guildId,
     channelId,
     user: interaction.user,
+    locale: interaction.locale,
     memberRoleIds: memberRoleIds(interaction),
     inDirectMessages,
     ...(inDirectMessages && membership ? { currentMember: () => membership.check(guildId, interaction.user.id) } : {}),

@@ -1,6 +1,6 @@
 import type { OutgoingMessage } from '../discord/replies.js';
 import { KieError } from '../kie/index.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import { ImageDownloadError } from './image.js';
 import type { JobRecord } from './job.js';
 
@@ -58,9 +58,10 @@ export function failureReason(error: unknown, jobTimeoutMs: number): FailureReas
 
 /** The message that tells the member their job failed: in place of the status, or (late) addressed to them. */
 export function failureNotice(job: JobRecord, reason: FailureReason, late: boolean): OutgoingMessage {
-  const sentence = messages.failure(reason);
+  const m = messagesFor(job.locale);
+  const sentence = m.failure(reason);
   return {
-    content: late ? messages.lateFailure(job.userId, sentence) : `⚠️ ${sentence}`,
+    content: late ? m.lateFailure(job.userId, sentence) : `⚠️ ${sentence}`,
     embeds: [],
     // A job that failed while it waited must not keep its Cancel button.
     components: [],

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
 import { KieError, watchTask, type KieClient, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
 import type { Logger } from '../log.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type Delivered, type MessageBuilder } from './delivery.js';
 import { failureNotice, failureReason, type FailureReason } from './failure.js';
@@ -293,15 +293,16 @@ export class JobRunner {
 
   private progressFor(job: JobRecord, cancel: CancelHandle | undefined): ProgressReporter {
     const { clock } = this.deps;
+    const m = messagesFor(job.locale);
     return new ProgressReporter({
-      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
+      render: (state: ProgressState) => m.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
       send: async (content, state) => {
         // A Cancel button while the job waits in line; every other status has none (KIE bills a started task).
         const cancellable = cancel !== undefined && !cancel.signal.aborted && (state.queuePosition ?? 0) > 0;
         await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, {
           content,
           embeds: [],
-          components: cancellable ? [cancelButton(job.id)] : [],
+          components: cancellable ? [cancelButton(job.id, m)] : [],
           allowedMentions: { parse: [] },
         });
       },

@@ -1,4 +1,5 @@
 /** FakeDiscord: REST API v10 + gateway on one 127.0.0.1 port, for driving an unmodified discord.js Client. */
+import { checkedLocale } from './locales.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -374,7 +375,8 @@ export class FakeDiscord {
         memberPermissions: input.memberPermissions,
         memberRoles: input.memberRoles,
         appPermissions: input.appPermissions,
-        locale: input.locale,
+        locale: checkedLocale(input.locale, 'interaction locale'),
+        guildLocale: guild?.locale,
         attachmentSizeLimit,
         joinedAt: guild?.joinedAt ?? new Date().toISOString(),
       },

@@ -1,4 +1,5 @@
 /** Everything the fake remembers: configuration, guilds, channels, users, commands, messages, interactions. */
+import { checkedLocale } from './locales.js';
 import { createHash } from 'node:crypto';
 import { CommandRegistry } from './commands.js';
 import type { FakeInteraction } from './interactions.js';
@@ -108,6 +109,7 @@ export class DiscordState {
         id: spec.id,
         name: spec.name ?? `Guild ${spec.id}`,
         attachmentSizeLimit: spec.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
+        locale: checkedLocale(spec.locale, 'guild locale') ?? 'en-US',
         channelIds: channels.map((channel) => channel.id),
         ownerId: this.ids.next(),
         joinedAt,

@@ -16,6 +16,8 @@ export interface FakeGuildSpec {
   attachmentSizeLimit?: number;
   /** Default: one text channel named "general". */
   channels?: FakeChannelSpec[];
+  /** The server's preferred locale (GUILD_CREATE's preferred_locale, interactions' guild_locale); default en-US. */
+  locale?: string;
 }
 
 export interface FakeUserSpec {
