@@ -131,6 +131,7 @@ export function createApp({
     defaultDaily: config.quotaDaily,
     maxMemberDaily: config.operator.maxMemberDaily,
     dailyBudget: config.operator.dailyBudget,
+    personalDaily: config.personalDaily,
     clock,
   });
   const operator = new OperatorPolicy(config.operator, logger);
@@ -285,6 +286,7 @@ export function createApp({
     components: imageLoop,
     services,
     acknowledgements,
+    personalUse: config.personalDaily > 0,
     onHandled: metrics.interaction,
   });
 
@@ -343,7 +345,7 @@ export function createApp({
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
       if (shardIds.includes(0)) {
         await warnIfPublicAndUnlimited(client, config, logger);
-        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
+        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData({ personal: config.personalDaily > 0 }), logger).catch(
           (error: unknown) => logger.error({ err: error }, 'command registration failed'),
         );
       }

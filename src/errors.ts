@@ -15,6 +15,8 @@ export type RefusalReason =
   | { code: 'blocked' }
   | { code: 'banned_word'; word: string }
   | { code: 'quota_exceeded'; quota: QuotaView }
+  /** The member's personal allowance (PERSONAL_DAILY, used through their own install) is spent for today. */
+  | { code: 'personal_quota_exceeded'; quota: QuotaView }
   /** The server's daily cap on images (all members together) is used up. */
   | { code: 'server_cap_reached'; cap: number; resetsAt: number }
   | { code: 'empty_prompt' }

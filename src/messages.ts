@@ -160,6 +160,7 @@ function createMessages(locale: Locale) {
     cancelled: (byModerator: boolean) => (byModerator ? c.cancelledByModerator : c.cancelledByMember),
     imageExpired: c.imageExpired(HISTORY_RETENTION_DAYS),
     historyEmpty: c.historyEmpty(HISTORY_RETENTION_DAYS),
+    personalHistoryEmpty: c.personalHistoryEmpty(HISTORY_RETENTION_DAYS),
     historyFooter: (from: number, to: number, total: number) => c.historyFooter(from, to, total, HISTORY_RETENTION_DAYS),
     creditsBalance: (credits: number, images: number) => c.creditsBalance(credits, images, CREDITS_PER_IMAGE, CREDITS_PER_IMAGE * USD_PER_CREDIT),
     channelRemoved: (channelId: string, all: readonly string[]) => (all.length === 0 ? c.channelRemovedLast(channelId) : c.channelRemoved(channelId, all)),
@@ -181,6 +182,17 @@ function createMessages(locale: Locale) {
       [
         c.quotaToday(quota.used, quota.limit),
         quota.rule === undefined ? undefined : c.quotaYourLimit(quota.limit, limitRule(quota.rule)),
+        c.quotaResets(quota.resetsAt),
+        inProgress.length > 0 ? c.quotaInProgress(inProgress.length) : undefined,
+        ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
+      ]
+        .filter(Boolean)
+        .join('\n'),
+
+    /** /quota outside the servers that installed the bot. */
+    personalQuotaStatus: (quota: QuotaView, inProgress: readonly InProgressView[]) =>
+      [
+        c.personalQuotaToday(quota.used, quota.limit),
         c.quotaResets(quota.resetsAt),
         inProgress.length > 0 ? c.quotaInProgress(inProgress.length) : undefined,
         ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
@@ -284,6 +296,8 @@ function createMessages(locale: Locale) {
           return c.bannedWord(reason.word);
         case 'quota_exceeded':
           return messages.quotaExceeded(reason.quota);
+        case 'personal_quota_exceeded':
+          return c.personalQuotaUsedUp(reason.quota.used, reason.quota.limit, reason.quota.resetsAt);
         case 'server_cap_reached':
           return c.serverCapReached(reason.cap, reason.resetsAt);
         case 'empty_prompt':

@@ -15,8 +15,8 @@ export interface HistoryView {
 }
 
 /** One page of a member's images: prompt, time and a jump link each, with Newer / Older buttons when there are more. */
-export function historyView(page: HistoryPage, offset: number, m: Messages): HistoryView {
-  if (page.total === 0) return { content: m.historyEmpty, embeds: [], components: [] };
+export function historyView(page: HistoryPage, offset: number, m: Messages, personal = false): HistoryView {
+  if (page.total === 0) return { content: personal ? m.personalHistoryEmpty : m.historyEmpty, embeds: [], components: [] };
   const lines = page.entries.map((entry, index) => {
     const seconds = Math.floor(entry.createdAt / 1000);
     const edited = entry.inputImageUrls.length > 0 ? ` · ${m.editedFrom}` : '';
@@ -27,7 +27,7 @@ export function historyView(page: HistoryPage, offset: number, m: Messages): His
     return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}${from}\n${prompt}`;
   });
   const embed: APIEmbed = {
-    title: m.historyTitle,
+    title: personal ? m.personalHistoryTitle : m.historyTitle,
     description: lines.join('\n\n'),
     color: EMBED_COLOR,
     footer: { text: m.historyFooter(offset + 1, offset + page.entries.length, page.total) },

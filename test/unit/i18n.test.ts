@@ -17,6 +17,7 @@ const refusals: { [C in RefusalReason['code']]: Extract<RefusalReason, { code: C
   blocked: { code: 'blocked' },
   banned_word: { code: 'banned_word', word: 'dragon' },
   quota_exceeded: { code: 'quota_exceeded', quota: { used: 3, limit: 3, resetsAt: AT } },
+  personal_quota_exceeded: { code: 'personal_quota_exceeded', quota: { used: 2, limit: 2, resetsAt: AT } },
   server_cap_reached: { code: 'server_cap_reached', cap: 20, resetsAt: AT },
   empty_prompt: { code: 'empty_prompt' },
   prompt_too_long: { code: 'prompt_too_long', length: 3100, max: 3000 },

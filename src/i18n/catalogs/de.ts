@@ -36,6 +36,10 @@ export const de = (f: Format): Catalog => ({
     `Du hast heute ${f.plural(used, images)} erzeugt, mehr als dein Tageslimit von ${f.number(limit)} (ein Admin hat es gesenkt). Dein Kontingent wird ${relative(resetsAt)} (${shortTime(resetsAt)}) zurückgesetzt.`,
   quotaUsedUp: (used, limit, resetsAt) =>
     `Du hast ${f.plural(limit, { one: 'dein # Bild', other: 'deine # Bilder' })} für heute verbraucht (${used}/${limit}). Dein Kontingent wird ${relative(resetsAt)} (${shortTime(resetsAt)}) zurückgesetzt.`,
+  personalQuotaUsedUp: (used, limit, resetsAt) =>
+    `Du hast ${f.plural(limit, { one: 'dein # persönliches Bild', other: 'deine # persönlichen Bilder' })} für heute verbraucht (${used}/${limit}): Außerhalb der Server, die den Bot installiert haben, zählen Bilder gegen dein eigenes Tageskontingent. Zurückgesetzt wird ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaToday: (used, limit) =>
+    `**Dein persönliches Kontingent heute:** ${used}/${limit} Bilder verbraucht, ${f.number(Math.max(0, limit - used))} übrig (für den Bot in Direktnachrichten und auf Servern, die ihn nicht installiert haben).`,
   serverCapReached: (cap, resetsAt) =>
     `Dieser Server hat ${f.plural(cap, { one: 'sein # Bild', other: 'seine # Bilder' })} für heute verbraucht (ein gemeinsames Limit aller Mitglieder, von den Admins festgelegt). Zurückgesetzt wird ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   guildNotEnabled: 'Der Bild-Bot ist auf diesem Server nicht freigeschaltet. Sein Betreiber betreibt ihn nur für andere Server.',
@@ -144,6 +148,8 @@ export const de = (f: Format): Catalog => ({
   historyTitle: 'Deine Bilder auf diesem Server',
   historyEmpty: (keep) => `Du hast auf diesem Server noch keine Bilder (der Bot bewahrt sie ${f.plural(keep, days)} auf). Erzeuge eines mit \`/imagine\`.`,
   historyFooter: (from, to, total, keep) => `${f.number(from)}–${f.number(to)} von ${f.number(total)} · aufbewahrt für ${f.plural(keep, days)}`,
+  personalHistoryTitle: 'Deine persönlichen Bilder',
+  personalHistoryEmpty: (keep) => `Du hast noch keine persönlichen Bilder (der Bot bewahrt sie ${f.plural(keep, days)} auf). Erzeuge eines mit \`/imagine\`.`,
   historyPrevious: 'Neuere',
   historyNext: 'Ältere',
   historyOpen: 'Öffnen',

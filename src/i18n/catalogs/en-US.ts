@@ -41,6 +41,10 @@ export const enUS = (f: Format) => ({
     `You have used ${f.plural(used, { one: '# image', other: '# images' })} today, more than your daily limit of ${f.number(limit)} (an admin lowered it). Your quota resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   quotaUsedUp: (used: number, limit: number, resetsAt: number) =>
     `You have used your ${f.plural(limit, { one: '# image', other: '# images' })} for today (${used}/${limit}). Your quota resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaUsedUp: (used: number, limit: number, resetsAt: number) =>
+    `You have used your ${f.plural(limit, { one: '# personal image', other: '# personal images' })} for today (${used}/${limit}): outside the servers that installed the bot, images come from your own daily allowance. It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaToday: (used: number, limit: number) =>
+    `**Your personal allowance today:** ${used}/${limit} images used, ${f.number(Math.max(0, limit - used))} left (for using the bot in DMs and in servers that have not installed it).`,
   serverCapReached: (cap: number, resetsAt: number) =>
     `This server has used its ${f.plural(cap, { one: '# image', other: '# images' })} for today (a limit for all members together, set by its admins). It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   guildNotEnabled: 'The image bot is not enabled in this server. Its operator runs it for other servers only.',
@@ -154,6 +158,8 @@ export const enUS = (f: Format) => ({
   historyEmpty: (days: number) => `You have no images in this server yet (the bot keeps them for ${f.plural(days, { one: '# day', other: '# days' })}). Make one with \`/imagine\`.`,
   historyFooter: (from: number, to: number, total: number, days: number) =>
     `${f.number(from)}–${f.number(to)} of ${f.number(total)} · kept for ${f.plural(days, { one: '# day', other: '# days' })}`,
+  personalHistoryTitle: 'Your personal images',
+  personalHistoryEmpty: (days: number) => `You have no personal images yet (the bot keeps them for ${f.plural(days, { one: '# day', other: '# days' })}). Make one with \`/imagine\`.`,
   historyPrevious: 'Newer',
   historyNext: 'Older',
   historyOpen: 'Open',

@@ -36,6 +36,10 @@ export const esES = (f: Format): Catalog => ({
     `Hoy has usado ${f.plural(used, images)}, más que tu límite diario de ${f.number(limit)} (un admin lo ha bajado). Tu cupo se reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   quotaUsedUp: (used, limit, resetsAt) =>
     `Has usado ${f.plural(limit, { one: 'tu # imagen', many: 'tus # de imágenes', other: 'tus # imágenes' })} de hoy (${used}/${limit}). Tu cupo se reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaUsedUp: (used, limit, resetsAt) =>
+    `Has usado ${f.plural(limit, { one: 'tu # imagen personal', many: 'tus # de imágenes personales', other: 'tus # imágenes personales' })} de hoy (${used}/${limit}): fuera de los servidores que han instalado el bot, las imágenes salen de tu propio cupo diario. Se reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaToday: (used, limit) =>
+    `**Tu cupo personal hoy:** ${used}/${limit} imágenes usadas, quedan ${f.number(Math.max(0, limit - used))} (para usar el bot en mensajes directos y en servidores que no lo han instalado).`,
   serverCapReached: (cap, resetsAt) =>
     `Este servidor ha usado ${f.plural(cap, { one: 'su # imagen', many: 'sus # de imágenes', other: 'sus # imágenes' })} de hoy (un límite común para todos los miembros, fijado por sus admins). Se reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   guildNotEnabled: 'El bot de imágenes no está activado en este servidor. Su operador solo lo ofrece a otros servidores.',
@@ -141,6 +145,8 @@ export const esES = (f: Format): Catalog => ({
   historyTitle: 'Tus imágenes en este servidor',
   historyEmpty: (keep) => `Aún no tienes imágenes en este servidor (el bot las guarda ${f.plural(keep, days)}). Crea una con \`/imagine\`.`,
   historyFooter: (from, to, total, keep) => `${f.number(from)}–${f.number(to)} de ${f.number(total)} · se guardan ${f.plural(keep, days)}`,
+  personalHistoryTitle: 'Tus imágenes personales',
+  personalHistoryEmpty: (keep) => `Aún no tienes imágenes personales (el bot las guarda ${f.plural(keep, days)}). Crea una con \`/imagine\`.`,
   historyPrevious: 'Más recientes',
   historyNext: 'Más antiguas',
   historyOpen: 'Abrir',

@@ -36,6 +36,10 @@ export const fr = (f: Format): Catalog => ({
     `Tu as utilisé ${f.plural(used, images)} aujourd’hui, plus que ta limite quotidienne de ${f.number(limit)} (un admin l’a abaissée). Ton quota se réinitialise ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   quotaUsedUp: (used, limit, resetsAt) =>
     `Tu as utilisé ${f.plural(limit, { one: 'ton # image', many: 'tes # d’images', other: 'tes # images' })} du jour (${used}/${limit}). Ton quota se réinitialise ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaUsedUp: (used, limit, resetsAt) =>
+    `Tu as utilisé ${f.plural(limit, { one: 'ton # image personnelle', many: 'tes # d’images personnelles', other: 'tes # images personnelles' })} du jour (${used}/${limit}) : hors des serveurs qui ont installé le bot, les images viennent de ton propre quota quotidien. Réinitialisation ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaToday: (used, limit) =>
+    `**Ton quota personnel aujourd’hui :** ${used}/${limit} images utilisées, ${f.number(Math.max(0, limit - used))} restantes (pour utiliser le bot en messages privés et sur les serveurs qui ne l’ont pas installé).`,
   serverCapReached: (cap, resetsAt) =>
     `Ce serveur a utilisé ${f.plural(cap, { one: 'son # image', many: 'ses # d’images', other: 'ses # images' })} du jour (une limite commune à tous les membres, fixée par ses admins). Réinitialisation ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   guildNotEnabled: 'Le bot d’images n’est pas activé sur ce serveur. Son opérateur le fait tourner pour d’autres serveurs seulement.',
@@ -141,6 +145,8 @@ export const fr = (f: Format): Catalog => ({
   historyTitle: 'Tes images sur ce serveur',
   historyEmpty: (keep) => `Tu n’as pas encore d’image sur ce serveur (le bot les garde ${f.plural(keep, days)}). Crées-en une avec \`/imagine\`.`,
   historyFooter: (from, to, total, keep) => `${f.number(from)}–${f.number(to)} sur ${f.number(total)} · conservées ${f.plural(keep, days)}`,
+  personalHistoryTitle: 'Tes images personnelles',
+  personalHistoryEmpty: (keep) => `Tu n’as pas encore d’image personnelle (le bot les garde ${f.plural(keep, days)}). Crées-en une avec \`/imagine\`.`,
   historyPrevious: 'Plus récentes',
   historyNext: 'Plus anciennes',
   historyOpen: 'Ouvrir',

@@ -35,6 +35,10 @@ export const ja = (f: Format): Catalog => ({
   quotaOver: (used, limit, resetsAt) =>
     `今日は${f.plural(used, images)}使い、1日の上限${f.number(limit)}枚を超えています（管理者が上限を下げました）。枠のリセット：${relative(resetsAt)}（${shortTime(resetsAt)}）`,
   quotaUsedUp: (used, limit, resetsAt) => `今日の${f.plural(limit, images)}を使い切りました（${used}/${limit}）。枠のリセット：${relative(resetsAt)}（${shortTime(resetsAt)}）`,
+  personalQuotaUsedUp: (used, limit, resetsAt) =>
+    `今日の個人枠${f.plural(limit, images)}を使い切りました（${used}/${limit}）。ボットを導入していないサーバーやDMでは、画像はあなた自身の1日の枠から使われます。リセット：${relative(resetsAt)}（${shortTime(resetsAt)}）`,
+  personalQuotaToday: (used, limit) =>
+    `**今日の個人枠：** ${used}/${limit}枚使用、残り${f.number(Math.max(0, limit - used))}枚（DMやボットを導入していないサーバーで使う分）。`,
   serverCapReached: (cap, resetsAt) =>
     `このサーバーは今日の${f.plural(cap, images)}を使い切りました（管理者が決めた、メンバー全員で共有の上限です）。リセット：${relative(resetsAt)}（${shortTime(resetsAt)}）`,
   guildNotEnabled: 'このサーバーでは画像ボットが有効になっていません。運営者は他のサーバー向けにのみ動かしています。',
@@ -135,6 +139,8 @@ export const ja = (f: Format): Catalog => ({
   historyTitle: 'このサーバーでのあなたの画像',
   historyEmpty: (keep) => `このサーバーではまだ画像がありません（ボットは画像を${f.plural(keep, days)}保存します）。\`/imagine\` で作ってみましょう。`,
   historyFooter: (from, to, total, keep) => `${f.number(total)}件中 ${f.number(from)}–${f.number(to)}件 · ${f.plural(keep, days)}保存`,
+  personalHistoryTitle: 'あなたの個人の画像',
+  personalHistoryEmpty: (keep) => `個人の画像はまだありません（ボットは画像を${f.plural(keep, days)}保存します）。\`/imagine\` で作ってみましょう。`,
   historyPrevious: '新しい順',
   historyNext: '古い順',
   historyOpen: '開く',

@@ -36,6 +36,10 @@ export const ptBR = (f: Format): Catalog => ({
     `Você usou ${f.plural(used, images)} hoje, mais que seu limite diário de ${f.number(limit)} (um admin o reduziu). Sua cota reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   quotaUsedUp: (used, limit, resetsAt) =>
     `Você usou ${f.plural(limit, { one: 'sua # imagem', many: 'suas # de imagens', other: 'suas # imagens' })} de hoje (${used}/${limit}). Sua cota reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaUsedUp: (used, limit, resetsAt) =>
+    `Você usou ${f.plural(limit, { one: 'sua # imagem pessoal', many: 'suas # de imagens pessoais', other: 'suas # imagens pessoais' })} de hoje (${used}/${limit}): fora dos servidores que instalaram o bot, as imagens saem da sua própria cota diária. Reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
+  personalQuotaToday: (used, limit) =>
+    `**Sua cota pessoal hoje:** ${used}/${limit} imagens usadas, restam ${f.number(Math.max(0, limit - used))} (para usar o bot em mensagens diretas e em servidores que não o instalaram).`,
   serverCapReached: (cap, resetsAt) =>
     `Este servidor usou ${f.plural(cap, { one: 'sua # imagem', many: 'suas # de imagens', other: 'suas # imagens' })} de hoje (um limite para todos os membros juntos, definido pelos admins). Reinicia ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
   guildNotEnabled: 'O bot de imagens não está ativado neste servidor. O operador o mantém apenas para outros servidores.',
@@ -141,6 +145,8 @@ export const ptBR = (f: Format): Catalog => ({
   historyTitle: 'Suas imagens neste servidor',
   historyEmpty: (keep) => `Você ainda não tem imagens neste servidor (o bot as guarda por ${f.plural(keep, days)}). Faça uma com \`/imagine\`.`,
   historyFooter: (from, to, total, keep) => `${f.number(from)}–${f.number(to)} de ${f.number(total)} · guardadas por ${f.plural(keep, days)}`,
+  personalHistoryTitle: 'Suas imagens pessoais',
+  personalHistoryEmpty: (keep) => `Você ainda não tem imagens pessoais (o bot as guarda por ${f.plural(keep, days)}). Faça uma com \`/imagine\`.`,
   historyPrevious: 'Mais recentes',
   historyNext: 'Mais antigas',
   historyOpen: 'Abrir',

@@ -10,6 +10,8 @@ export interface GuildState {
   attachmentSizeLimit: number;
   /** Discord locale: preferred_locale and interactions' guild_locale. */
   locale: string;
+  /** Whether the bot is installed in the server (false: only members' own installs reach it there). */
+  botInstalled: boolean;
   channelIds: string[];
   ownerId: string;
   joinedAt: string;
