@@ -24,7 +24,6 @@ import { JobRunner, type DeliveryRecorder, type JobRunnerOptions, type Polling }
 import { JobService } from './jobs/service.js';
 import { createSettlement } from './jobs/settlement.js';
 import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
-import { messages } from './messages.js';
 import { createModerationLog } from './moderation/mod-log.js';
 import { utcDay } from './quota/day.js';
 import {
@@ -132,6 +131,7 @@ export function createApp({
     defaultDaily: config.quotaDaily,
     maxMemberDaily: config.operator.maxMemberDaily,
     dailyBudget: config.operator.dailyBudget,
+    personalDaily: config.personalDaily,
     clock,
   });
   const operator = new OperatorPolicy(config.operator, logger);
@@ -181,13 +181,18 @@ export function createApp({
       ? { schedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond }) }
       : { planner: new PollPlanner({ pollsPerSecond, ...(pollMinIntervalMs !== undefined ? { minIntervalMs: pollMinIntervalMs } : {}) }) };
   const replies = new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp));
-  const modLog = createModerationLog({ settings, send: (channelId, message) => replies.sendToChannel(channelId, message), logger });
+  const modLog = createModerationLog({
+    settings,
+    send: (channelId, message) => replies.sendToChannel(channelId, message),
+    logger,
+    localeOf: (guildId) => client.guilds.cache.get(guildId)?.preferredLocale,
+  });
   const lowCredits = config.kieLowCredits;
   const credits = new CreditMonitor({
     getCredits: readCredits,
     threshold: lowCredits,
     servers: () => [...client.guilds.cache.keys()].filter((guildId) => operator.isOperatorGuild(guildId)),
-    warn: (guildId, balance) => modLog.warning(guildId, messages.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
+    warn: (guildId, balance) => modLog.warning(guildId, (m) => m.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
     kv: storage.kv,
     now: () => clock.now(),
     logger,
@@ -281,6 +286,7 @@ export function createApp({
     components: imageLoop,
     services,
     acknowledgements,
+    personalUse: config.personalDaily > 0,
     onHandled: metrics.interaction,
   });
 
@@ -339,7 +345,7 @@ export function createApp({
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
       if (shardIds.includes(0)) {
         await warnIfPublicAndUnlimited(client, config, logger);
-        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
+        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData({ personal: config.personalDaily > 0 }), logger).catch(
           (error: unknown) => logger.error({ err: error }, 'command registration failed'),
         );
       }

@@ -39,6 +39,8 @@ const discordSchema = z.object({
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   LOG_FORMAT: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).default('json'),
+  // Read by `npm run register` too: it decides where the commands may be installed and used.
+  PERSONAL_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(MAX_DAILY_LIMIT).default(0),
 });
 
 const configSchema = discordSchema.extend({
@@ -90,6 +92,8 @@ export interface DiscordConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** json (default, for log collectors) or pretty (for a person at a terminal). */
   readonly logFormat: LogFormat;
+  /** Images per member per UTC day used through the member's own install (DMs, servers without the bot); 0 = off. */
+  readonly personalDaily: number;
 }
 
 export interface Config extends DiscordConfig {
@@ -160,6 +164,7 @@ export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): Discord
     discordApiUrl: parsed.DISCORD_API_URL,
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,
+    personalDaily: parsed.PERSONAL_DAILY,
   });
 }
 
@@ -235,6 +240,7 @@ function toConfig(env: Env): Config {
     quotaDaily: env.QUOTA_DAILY,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     maxActivePerMember: env.MAX_ACTIVE_PER_MEMBER,
+    personalDaily: env.PERSONAL_DAILY,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     callbackUrl: env.CALLBACK_URL,

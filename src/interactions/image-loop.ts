@@ -4,6 +4,9 @@ import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
 import type { ImagineRequest, PictureSource } from '../jobs/job.js';
 import { parseImagineRequest } from '../jobs/request.js';
+import { messagesFor } from '../messages.js';
+import { isPersonalGuild, PERSONAL_GUILD_ID } from '../quota/personal.js';
+import { isPersonalUse } from './personal-use.js';
 import type { ComponentHandlers, Services } from '../services.js';
 import { cancelJob } from './cancel-button.js';
 import { editModal, editText } from './edit-modal.js';
@@ -23,7 +26,7 @@ export const imageLoop: ComponentHandlers = {
       case 'image': {
         const entry = await historyEntry(interaction, id.jobId, services);
         if (id.action === 'reroll') return reroll(interaction, entry, services);
-        if (id.action === 'edit') return interaction.showModal(editModal(encodeCustomId({ kind: 'edit_image', jobId: entry.jobId })));
+        if (id.action === 'edit') return interaction.showModal(editModal(encodeCustomId({ kind: 'edit_image', jobId: entry.jobId }), messagesFor(interaction.locale)));
         return deleteImage(interaction, entry, services);
       }
       case 'history_page':
@@ -67,6 +70,11 @@ export const imageLoop: ComponentHandlers = {
  */
 async function historyEntry(interaction: Repliable, jobId: string, services: Services): Promise<HistoryEntry> {
   const entry = await services.history.get(jobId, services.clock.now());
+  if (entry && isPersonalGuild(entry.guildId)) {
+    // A personal image answers its member wherever they press, and nobody else.
+    if (interaction.user.id !== entry.userId) throw new Refusal({ code: 'not_your_image' });
+    return entry;
+  }
   if (!entry || (interaction.guildId !== null && interaction.guildId !== entry.guildId)) throw new Refusal({ code: 'image_expired' });
   if (interaction.guildId === null) {
     if (!services.operator.servesGuild(entry.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
@@ -166,16 +174,19 @@ function isUnknownMessage(error: unknown): boolean {
 }
 
 async function showHistoryPage(interaction: ButtonInteraction, offset: number, services: Services): Promise<void> {
-  if (interaction.guildId === null) throw new Refusal({ code: 'guild_only' });
-  const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset, limit: HISTORY_PAGE_SIZE }, services.clock.now());
-  await interaction.update({ ...historyView(page, offset), allowedMentions: { parse: [] } });
+  // The page of a personal /history is pressed where that /history was used: a DM or a server without the bot.
+  const guildId = isPersonalUse(interaction) ? PERSONAL_GUILD_ID : interaction.guildId;
+  if (guildId === null) throw new Refusal({ code: 'guild_only' });
+  const page = await services.history.listForMember(guildId, interaction.user.id, { offset, limit: HISTORY_PAGE_SIZE }, services.clock.now());
+  await interaction.update({ ...historyView(page, offset, messagesFor(interaction.locale), isPersonalGuild(guildId)), allowedMentions: { parse: [] } });
 }
 
-/** Replies /history's first page privately. */
+/** Replies /history's first page privately: the member's images in `guildId` (a server, or their personal ones). */
 export async function replyHistory(
-  interaction: { guildId: string; user: { id: string }; reply(options: object): Promise<unknown> },
+  interaction: { user: { id: string }; locale: string; reply(options: object): Promise<unknown> },
+  guildId: string,
   services: Services,
 ): Promise<void> {
-  const page = await services.history.listForMember(interaction.guildId, interaction.user.id, { offset: 0, limit: HISTORY_PAGE_SIZE }, services.clock.now());
-  await interaction.reply({ ...historyView(page, 0), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  const page = await services.history.listForMember(guildId, interaction.user.id, { offset: 0, limit: HISTORY_PAGE_SIZE }, services.clock.now());
+  await interaction.reply({ ...historyView(page, 0, messagesFor(interaction.locale), isPersonalGuild(guildId)), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }

@@ -27,8 +27,12 @@ export interface JobInteraction {
   readonly guildId: string;
   readonly channelId: string;
   readonly user: { readonly id: string };
+  /** The member's Discord locale: everything the job later tells them is in its language. */
+  readonly locale?: string;
   /** The member's roles in the server (role limits); [] when pressed in a DM. */
   readonly memberRoleIds: readonly string[];
+  /** Through the member's own install (a DM, a server without the bot): their personal allowance, answered only through the interaction. */
+  readonly personal?: boolean;
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
   readonly inDirectMessages?: boolean;
   /**
@@ -108,6 +112,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       parentChannelId: interaction.parentChannelId?.bind(interaction),
       currentMember: interaction.currentMember?.bind(interaction),
       prompt: request.prompt,
+      personal: interaction.personal,
     });
     // Read beside admission (cached per server); a failed read only costs the member their priority.
     const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
@@ -161,6 +166,8 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
     request,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
     reservation,
+    ...(interaction.locale === undefined ? {} : { locale: interaction.locale }),
+    ...(interaction.personal ? { personal: true } : {}),
     phase: 'queued',
   };
 }

@@ -6,7 +6,7 @@ export type Admission = { admitted: true; reservation: Reservation } | { admitte
 
 export interface AdmissionDeps {
   settings: Pick<GuildSettingsStore, 'policy' | 'cachedPolicy'>;
-  quota: Pick<QuotaService, 'reserveUnder'>;
+  quota: Pick<QuotaService, 'reserveUnder' | 'reservePersonal'>;
 }
 
 export interface AdmissionRequest {
@@ -23,6 +23,8 @@ export interface AdmissionRequest {
    * other check has passed, or the reason they may no longer press (not a member, the bot left the server).
    */
   currentMember?: (() => Promise<MemberCheck>) | undefined;
+  /** Through the member's own install (a DM, a server without the bot): their personal allowance, no server's rules. */
+  personal?: boolean | undefined;
 }
 
 export type MemberCheck = { member: true; roleIds: readonly string[] } | { member: false; refusal: RefusalReason };
@@ -35,6 +37,11 @@ export type MemberCheck = { member: true; roleIds: readonly string[] } | { membe
  */
 export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Promise<Admission> {
   const { guildId, userId, prompt } = request;
+  if (request.personal) {
+    // No server asked for this image: its settings, cap and counters do not apply; the operator's budget does.
+    const reservation = await deps.quota.reservePersonal(userId);
+    return reservation.granted ? { admitted: true, reservation } : { admitted: false, refusal: quotaRefusal(reservation, true) };
+  }
   const policy = deps.settings.cachedPolicy(guildId) ?? (await deps.settings.policy(guildId));
   if (policy.paused) return { admitted: false, refusal: { code: 'paused' } };
   if (policy.blocked.has(userId)) return { admitted: false, refusal: { code: 'blocked' } };
@@ -62,11 +69,11 @@ async function inAllowedChannel({ channelId, parentChannelId }: AdmissionRequest
   return parent !== undefined && allowed.includes(parent);
 }
 
-function quotaRefusal(reservation: Reservation): RefusalReason {
+function quotaRefusal(reservation: Reservation, personal = false): RefusalReason {
   const { status } = reservation;
   if (reservation.refusedBy === 'guild' && status.guildCap !== undefined) {
     return { code: 'server_cap_reached', cap: status.guildCap, resetsAt: status.resetsAt };
   }
   if (reservation.refusedBy === 'budget') return { code: 'budget_spent', resetsAt: status.resetsAt };
-  return { code: 'quota_exceeded', quota: status };
+  return personal ? { code: 'personal_quota_exceeded', quota: status } : { code: 'quota_exceeded', quota: status };
 }

@@ -69,6 +69,10 @@ const jobBase = z.object({
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
   deliveryAttempts: z.number().int().nonnegative().optional(),
+  /** The member's Discord locale when they asked: the status, result and failure are in its language. */
+  locale: z.string().regex(/^[a-zA-Z-]{2,16}$/).optional(),
+  /** Asked through the member's own install: the bot can answer only through the interaction, or later by DM. */
+  personal: z.boolean().optional(),
   /** The member had one of the server's priority roles when they asked: first in the waiting line. */
   priority: z.boolean().optional(),
 });

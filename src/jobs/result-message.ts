@@ -2,10 +2,10 @@ import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent,
 import { encodeCustomId, type ImageAction } from '../discord/custom-ids.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
-import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
+import { messagesFor, MAX_EMBED_DESCRIPTION, type Messages } from '../messages.js';
 import type { FittedImage } from './image.js';
 import { deliveredImageFilename } from './image-filename.js';
-import type { JobIn, JobRecord } from './job.js';
+import type { JobIn } from './job.js';
 
 const EMBED_COLOR = 0x5865f2;
 const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
@@ -40,24 +40,25 @@ export interface DeliveredImage {
 }
 
 export function successMessage({ job, image, elapsedMs, late }: DeliveredImage): OutgoingMessage {
+  const m = messagesFor(job.locale);
   const filename = deliveredImageFilename(job.id, EXTENSIONS[image.format]);
   const fields: APIEmbed['fields'] = [
-    { name: 'Aspect', value: job.request.aspect, inline: true },
-    { name: 'Quality', value: `${QUALITY_LABELS[job.request.quality]} (${job.request.quality})`, inline: true },
-    { name: 'Took', value: formatDuration(elapsedMs), inline: true },
-    { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
+    { name: m.fieldAspect, value: job.request.aspect, inline: true },
+    { name: m.fieldQuality, value: `${QUALITY_LABELS[job.request.quality]} (${job.request.quality})`, inline: true },
+    { name: m.fieldTook, value: m.formatDuration(elapsedMs), inline: true },
+    { name: m.fieldRequestedBy, value: `<@${job.userId}>`, inline: true },
   ];
   const { style, droppedStyle, imageUrls = [] } = job.request;
-  if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
-  else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
-  if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
+  if (style !== undefined) fields.push({ name: m.styleField, value: escapeMarkdown(style), inline: true });
+  else if (droppedStyle !== undefined) fields.push({ name: m.styleField, value: m.droppedStyle(droppedStyle) });
+  if (imageUrls.length > 1) fields.push({ name: m.blendField, value: m.blendedFrom(imageUrls.length), inline: true });
   const { parents = [] } = job.request;
-  if (parents.length > 0) fields.push({ name: messages.parentsField, value: messages.parentLinks(parents.map((parent) => parent.url)) });
+  if (parents.length > 0) fields.push({ name: m.parentsField, value: m.parentLinks(parents.map((parent) => parent.url)) });
   if (image.resized) {
-    fields.push({ name: 'Original', value: `${messages.resized(job.attachmentSizeLimit)} ${messages.originalLink(job.resultUrl)}` });
+    fields.push({ name: m.fieldOriginal, value: `${m.resized(job.attachmentSizeLimit)} ${m.originalLink(job.resultUrl)}` });
   }
   const embed: APIEmbed = {
-    title: messages.resultTitle,
+    title: m.resultTitle,
     description: promptForEmbed(job.request.prompt),
     color: EMBED_COLOR,
     fields,
@@ -65,28 +66,28 @@ export function successMessage({ job, image, elapsedMs, late }: DeliveredImage):
     footer: { text: 'Seedream 4.5' + (image.width && image.height ? ` · ${image.width}×${image.height}` : '') },
   };
   return {
-    content: late ? messages.lateDelivery(job.userId) : '',
+    content: late ? m.lateDelivery(job.userId) : '',
     embeds: [embed],
     files: [{ name: filename, data: image.bytes, contentType: `image/${image.format}` }],
-    components: [imageButtons(job.id)],
+    components: [imageButtons(job.id, m)],
     allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }
 
-const BUTTONS: ReadonlyArray<{ action: ImageAction; label: string; emoji: string; style: ButtonStyle.Secondary | ButtonStyle.Danger }> = [
-  { action: 'reroll', label: 'Reroll', emoji: '🔄', style: ButtonStyle.Secondary },
-  { action: 'edit', label: 'Edit', emoji: '✏️', style: ButtonStyle.Secondary },
-  { action: 'delete', label: 'Delete', emoji: '🗑️', style: ButtonStyle.Danger },
+const BUTTONS: ReadonlyArray<{ action: ImageAction; label: (m: Messages) => string; emoji: string; style: ButtonStyle.Secondary | ButtonStyle.Danger }> = [
+  { action: 'reroll', label: (m) => m.rerollLabel, emoji: '🔄', style: ButtonStyle.Secondary },
+  { action: 'edit', label: (m) => m.editLabel, emoji: '✏️', style: ButtonStyle.Secondary },
+  { action: 'delete', label: (m) => m.deleteLabel, emoji: '🗑️', style: ButtonStyle.Danger },
 ];
 
 /** Reroll, Edit and Delete under a delivered image; their custom_ids name only the job (see custom-ids.ts). */
-export function imageButtons(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+export function imageButtons(jobId: string, m: Messages): APIActionRowComponent<APIButtonComponentWithCustomId> {
   return {
     type: ComponentType.ActionRow,
     components: BUTTONS.map(({ action, label, emoji, style }) => ({
       type: ComponentType.Button,
       style,
-      label,
+      label: label(m),
       emoji: { name: emoji },
       custom_id: encodeCustomId({ kind: 'image', action, jobId }),
     })),
@@ -94,21 +95,11 @@ export function imageButtons(jobId: string): APIActionRowComponent<APIButtonComp
 }
 
 /** Under the status of a job that waits for KIE: its member (or a moderator) may still call it off. */
-export function cancelButton(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+export function cancelButton(jobId: string, m: Messages): APIActionRowComponent<APIButtonComponentWithCustomId> {
   return {
     type: ComponentType.ActionRow,
     components: [
-      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: messages.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: m.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
     ],
-  };
-}
-
-export function failureNotice(job: JobRecord, reason: string, late: boolean): OutgoingMessage {
-  return {
-    content: late ? messages.lateFailure(job.userId, reason) : `⚠️ ${reason}`,
-    embeds: [],
-    // A job that failed while it waited must not keep its Cancel button.
-    components: [],
-    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }

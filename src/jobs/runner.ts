@@ -2,16 +2,16 @@ import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
 import { KieError, watchTask, type KieClient, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
 import type { Logger } from '../log.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type Delivered, type MessageBuilder } from './delivery.js';
-import { failureMessage } from './failure.js';
+import { failureNotice, failureReason, type FailureReason } from './failure.js';
 import { JobCancelled, type CancelHandle, type JobCancellations } from './cancellation.js';
 import type { JobIn, JobRecord } from './job.js';
 import type { JobLedger } from './ledger.js';
 import { ProgressReporter, type ProgressState } from './progress.js';
 import type { ImageRelay } from './relay.js';
-import { cancelButton, failureNotice } from './result-message.js';
+import { cancelButton } from './result-message.js';
 import type { Settle } from './settlement.js';
 
 /** How often polls come: a planner shared by every watched task, or a fixed schedule by task age (callback mode). */
@@ -107,7 +107,7 @@ export class JobRunner {
         // The crash came while createTask was in flight: a task may exist and be billed, but we cannot
         // know its id. Submitting again could bill twice, so tell the member instead.
         log.warn('job interrupted before KIE confirmed the task; refunding');
-        await this.fail(job, messages.interruptedBeforeSubmit, context);
+        await this.fail(job, { code: 'interrupted_before_submit' }, context);
         return;
       }
       if (job.phase === 'queued' || job.phase === 'submitting') job = await this.submit(job, context);
@@ -126,7 +126,7 @@ export class JobRunner {
         return;
       }
       log.warn({ err: error, taskId: taskIdOf(job), elapsedMs: this.deps.clock.now() - job.createdAt }, 'job failed');
-      await this.fail(job, failureMessage(error, this.deps.jobTimeoutMs), context).catch((inner: unknown) => {
+      await this.fail(job, failureReason(error, this.deps.jobTimeoutMs), context).catch((inner: unknown) => {
         if (!(inner instanceof Interrupted)) log.error({ err: inner }, 'could not report the failure');
       });
     } finally {
@@ -268,7 +268,7 @@ export class JobRunner {
   }
 
   /** Any phase → settled: gives the unit back and tells the member why there is no image. */
-  private async fail(job: JobRecord, reason: string, context: RunContext): Promise<void> {
+  private async fail(job: JobRecord, reason: FailureReason, context: RunContext): Promise<void> {
     await this.deps.settle(job, 'refunded');
     if (job.phase === 'delivering') await this.recordDelivery(() => this.deps.deliveries?.failed(job), context);
     try {
@@ -293,15 +293,16 @@ export class JobRunner {
 
   private progressFor(job: JobRecord, cancel: CancelHandle | undefined): ProgressReporter {
     const { clock } = this.deps;
+    const m = messagesFor(job.locale);
     return new ProgressReporter({
-      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
+      render: (state: ProgressState) => m.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
       send: async (content, state) => {
         // A Cancel button while the job waits in line; every other status has none (KIE bills a started task).
         const cancellable = cancel !== undefined && !cancel.signal.aborted && (state.queuePosition ?? 0) > 0;
         await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, {
           content,
           embeds: [],
-          components: cancellable ? [cancelButton(job.id)] : [],
+          components: cancellable ? [cancelButton(job.id, m)] : [],
           allowedMentions: { parse: [] },
         });
       },

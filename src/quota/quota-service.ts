@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { LimitRuleView } from '../messages.js';
+import { PERSONAL_GUILD_ID } from './personal.js';
 import { allowanceOf, type Allowance, type GuildPolicy } from '../policy/guild-policy.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope, type RefusingLimit } from './counter.js';
@@ -46,6 +47,8 @@ export interface QuotaServiceOptions {
   maxMemberDaily?: number | undefined;
   /** The operator's DAILY_IMAGE_BUDGET (all servers together), reserved with every unit; undefined = none. */
   dailyBudget?: number | undefined;
+  /** PERSONAL_DAILY: a member's images a day through their own install (see quota/personal.ts); 0 = off. */
+  personalDaily?: number;
   clock?: Clock;
 }
 
@@ -60,6 +63,7 @@ export class QuotaService {
   readonly #defaultDaily: number;
   readonly #ceiling: number | undefined;
   readonly #dailyBudget: number | undefined;
+  readonly #personalDaily: number;
   readonly #clock: Clock;
 
   constructor(options: QuotaServiceOptions) {
@@ -68,6 +72,7 @@ export class QuotaService {
     this.#defaultDaily = options.defaultDaily;
     this.#ceiling = options.maxMemberDaily;
     this.#dailyBudget = options.dailyBudget;
+    this.#personalDaily = options.personalDaily ?? 0;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -102,6 +107,23 @@ export class QuotaService {
     const status = toStatus(used, allowance, now);
     const withCap = guildCap === undefined ? status : { ...status, guildCap, guildUsed };
     return refusedBy === undefined ? { scope, granted, status: withCap } : { scope, granted, refusedBy, status: withCap };
+  }
+
+  /** Takes one unit of the member's personal allowance and of the operator's budget, in one atomic operation; never a server's. */
+  async reservePersonal(userId: string): Promise<Reservation> {
+    const now = this.#clock.now();
+    const scope: QuotaScope = { guildId: PERSONAL_GUILD_ID, userId, day: utcDay(now) };
+    const allowance: Allowance = { limit: this.#personalDaily, rule: { kind: 'default' } };
+    const { granted, used, refusedBy } = await this.#counter.reserve(scope, allowance.limit, undefined, this.#dailyBudget);
+    const status = toStatus(used, allowance, now);
+    return refusedBy === undefined ? { scope, granted, status } : { scope, granted, refusedBy, status };
+  }
+
+  /** The member's personal allowance today. */
+  async personalStatus(userId: string): Promise<QuotaStatus> {
+    const now = this.#clock.now();
+    const used = await this.#counter.used({ guildId: PERSONAL_GUILD_ID, userId, day: utcDay(now) });
+    return toStatus(used, { limit: this.#personalDaily, rule: { kind: 'default' } }, now);
   }
 
   /**

@@ -7,10 +7,13 @@ export interface ImagineOptions {
   quality?: string;
   user?: FakeUserSpec | undefined;
   attachmentSizeLimit?: number;
+  /** The member's Discord locale (default en-US). */
+  locale?: string;
 }
 
 export interface CommandExtra {
   user?: FakeUserSpec;
+  locale?: string;
   memberPermissions?: string;
   resolvedUsers?: FakeUserSpec[];
 }
@@ -41,8 +44,9 @@ export function memberCommands(
       user: extra.user ?? where.defaultUser,
       ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
       ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
+      ...(extra.locale ? { locale: extra.locale } : {}),
     });
-  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, user, attachmentSizeLimit }) => {
+  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, user, attachmentSizeLimit, locale }) => {
     const options: Array<{ name: string; type: number; value: string }> = [{ name: 'prompt', type: 3, value: prompt }];
     if (aspect !== undefined) options.push({ name: 'aspect', type: 3, value: aspect });
     if (quality !== undefined) options.push({ name: 'quality', type: 3, value: quality });
@@ -53,6 +57,7 @@ export function memberCommands(
       channelId: where.channelId,
       user: user ?? where.defaultUser,
       ...(attachmentSizeLimit !== undefined ? { attachmentSizeLimit } : {}),
+      ...(locale !== undefined ? { locale } : {}),
     });
   };
   return { imagine, command };

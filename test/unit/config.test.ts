@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
       maxActivePerMember: 4,
+      personalDaily: 0,
       logLevel: 'info',
       logFormat: 'json',
       callbackUrl: undefined,
@@ -300,6 +301,7 @@ describe('loadDiscordConfig (npm run register)', () => {
       discordApiUrl: 'https://discord.com/api',
       logLevel: 'info',
       logFormat: 'json',
+      personalDaily: 0,
     });
   });
 
@@ -323,7 +325,7 @@ describe('.env.example', () => {
       [
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
         'DISCORD_TOKEN', 'HEALTH_HOST', 'HEALTH_PORT', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_FORMAT',
-        'LOG_LEVEL', 'MACHINE_ID', 'MAX_ACTIVE_PER_MEMBER', 'QUOTA_DAILY', 'SHARDS', 'SHARD_COUNT', 'SHARD_LIST',
+        'LOG_LEVEL', 'MACHINE_ID', 'MAX_ACTIVE_PER_MEMBER', 'PERSONAL_DAILY', 'QUOTA_DAILY', 'SHARDS', 'SHARD_COUNT', 'SHARD_LIST',
         'STORAGE_URL', 'WEBHOOK_HMAC_KEY', 'ALLOWED_GUILDS', 'DAILY_IMAGE_BUDGET', 'MAX_MEMBER_DAILY', 'OPERATOR_GUILDS',
       ].sort(),
     );
