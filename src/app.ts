@@ -57,6 +57,8 @@ export interface AppTuning
   pollMinIntervalMs?: number;
   /** Replaces KIE's request budgets (the naive benchmark baseline has none). */
   budgets?: { create: RequestBudget; poll: RequestBudget };
+  /** The naive benchmark baseline only: defer these slash commands before any check (see RouterDeps.deferFirst). */
+  deferFirst?: readonly string[];
   /** The naive benchmark baseline only: poll every task on this fixed schedule instead of the planner. */
   baselinePollSchedule?: (elapsedMs: number) => number;
   healthIntervalMs?: number;
@@ -114,7 +116,7 @@ export function createApp({
   metrics = createBotMetrics(),
   tuning = {},
 }: AppOptions): App {
-  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, membershipCacheMs, ...runnerOptions } = tuning;
+  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, membershipCacheMs, deferFirst, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
@@ -288,6 +290,7 @@ export function createApp({
     acknowledgements,
     personalUse: config.personalDaily > 0,
     onHandled: metrics.interaction,
+    ...(deferFirst ? { deferFirst: new Set(deferFirst) } : {}),
   });
 
   // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.

@@ -57,6 +57,11 @@ export interface RouterDeps {
   personalUse?: boolean;
   /** Told how each interaction ended (metrics). */
   onHandled?: (kind: string, outcome: InteractionOutcome) => void;
+  /**
+   * The naive benchmark baseline only: slash commands with these names are deferred the moment they arrive,
+   * before any check, as a bot that checks nothing first would; their handlers then run on the deferred reply.
+   */
+  deferFirst?: ReadonlySet<string>;
 }
 
 /** How the router ended an interaction: its handler finished, or the error policy answered it (or no handler took it). */
@@ -68,7 +73,7 @@ export type InteractionOutcome = 'ok' | 'refused' | 'store_error' | 'error' | 'u
  */
 export function routeInteractions(
   client: Client,
-  { commands, messageCommands, components, services, acknowledgements, personalUse = false, onHandled }: RouterDeps,
+  { commands, messageCommands, components, services, acknowledgements, personalUse = false, onHandled, deferFirst }: RouterDeps,
 ): InteractionRouter {
   let accepting = true;
   const inGuildOnly = (run: (inGuild: GuildInteraction) => Promise<void>): Handler => async (interaction) => {
@@ -134,7 +139,8 @@ export function routeInteractions(
     }
     if (!interaction.isRepliable()) return;
     const answered = acknowledgements.begin();
-    handle(interaction)
+    const deferredFirst = deferFirst && interaction.isChatInputCommand() && deferFirst.has(interaction.commandName) ? interaction.deferReply() : undefined;
+    (deferredFirst ? deferredFirst.then(() => handle(interaction)) : handle(interaction))
       .catch((error: unknown) => answerFailure(interaction, error, services.logger))
       .then((outcome) => onHandled?.(kindOf(interaction), outcome))
       .finally(answered);

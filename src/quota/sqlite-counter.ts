@@ -6,9 +6,10 @@ import {
   refusingLimit,
   type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
 
-/** The one thing the counter needs from SQLite: run a statement and get its rows (SqliteHandle's `query`). */
+/** What the counter needs from SQLite: run a statement and get its rows, alone or in a group commit (SqliteHandle). */
 export interface SqlQuery {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
 
 export interface SqliteQuotaCounterOptions {
@@ -47,6 +48,9 @@ const SCHEMA = [
    END`,
 ];
 
+// The guild's total that day, this statement's unit included (RETURNING sees the row as changed). Parameters: guild, day.
+const GUILD_TOTAL = '(SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?)';
+
 // The guild's total that day is below the cap (a cap of 0 binds as "no cap"). Parameters: cap, guild, day, cap.
 const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) < ?)';
 
@@ -62,7 +66,7 @@ const RESERVE = `
   INSERT INTO quota_usage (guild_id, user_id, day, used)
   SELECT ?, ?, ?, 1 WHERE ? > 0 AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
   ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + 1 WHERE used < ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
-  RETURNING used`;
+  RETURNING used, ${GUILD_TOTAL} AS guild_used`;
 
 const BUDGET_USED = 'SELECT COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) AS total';
 
@@ -97,16 +101,14 @@ export class SqliteQuotaCounter implements QuotaCounter {
     const capParams = [cap ?? 0, scope.guildId, scope.day, cap ?? 0];
     const budgetParams = [budget ?? 0, scope.day, budget ?? 0];
     const limits = [...capParams, ...budgetParams];
-    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...limits, limit, ...limits);
+    // A burst's reservations share one commit; each is still one statement, all of it or nothing.
+    const rows = await this.#db.queryGrouped(RESERVE, scope.guildId, scope.userId, scope.day, limit, ...limits, limit, ...limits, scope.guildId, scope.day);
     this.#pruneOccasionally(scope.day);
     const row = rows[0];
-    // Read after the statement: under concurrency the total may already include other members' units.
-    const guildUsed = await this.guildUsed(scope.guildId, scope.day);
-    if (row === undefined) {
-      const [used, budgetUsed] = await Promise.all([this.used(scope), this.budgetUsed(scope.day)]);
-      return { granted: false, used, guildUsed, refusedBy: refusingLimit({ used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget }) };
-    }
-    return { granted: true, used: readCount(row, 'used'), guildUsed };
+    // A grant is this one statement; only a refusal reads on, to say which limit refused.
+    if (row !== undefined) return { granted: true, used: readCount(row, 'used'), guildUsed: readCount(row, 'guild_used') };
+    const [used, guildUsed, budgetUsed] = await Promise.all([this.used(scope), this.guildUsed(scope.guildId, scope.day), this.budgetUsed(scope.day)]);
+    return { granted: false, used, guildUsed, refusedBy: refusingLimit({ used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget }) };
   }
 
   async guildUsed(guildId: string, day: string): Promise<number> {
