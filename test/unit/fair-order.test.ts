@@ -92,6 +92,41 @@ describe('a fair SlidingWindowBudget', () => {
   });
 });
 
+describe('a fair SlidingWindowBudget over time', () => {
+  it('orders its line again at the moment a start leaves the ten-minute window, with no new start', async () => {
+    let time = 599_000;
+    const timers: Array<{ at: number; fire: () => void }> = [];
+    const setTimer: SetTimer = (fire, ms) => {
+      const timer = { at: time + ms, fire };
+      timers.push(timer);
+      return () => timers.splice(timers.indexOf(timer), 1);
+    };
+    const budget = new SlidingWindowBudget({ limit: 1, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    budget.rememberStart({ guildId: 'g1', userId: 'early-starter' }, 0);
+    budget.rememberStart({ guildId: 'g2', userId: 'late-starter' }, 300_000);
+    // Takes the one slot until 600 500.
+    budget.rememberStart({ guildId: 'g3', userId: 'someone' }, 599_500);
+    const order: string[] = [];
+    const places: Record<string, number[]> = {};
+    const ask = (userId: string, guildId: string, arrivedAt: number) =>
+      budget.acquire({ claimant: { userId, guildId, arrivedAt }, onPosition: (place) => (places[userId] ??= []).push(place) }).then(() => order.push(userId));
+    const all = [ask('late-starter', 'g2', 1), ask('early-starter', 'g1', 2)];
+    await Promise.resolve();
+    // One start each in the last ten minutes: arrival decides.
+    expect(places).toEqual({ 'late-starter': [1], 'early-starter': [2] });
+    // At 600 000 the early start leaves the window: that member, with none left, goes before the other.
+    time = 600_000;
+    all.push(ask('newcomer', 'g4', 4));
+    await Promise.resolve();
+    expect(places).toEqual({ 'late-starter': [1, 3], 'early-starter': [2, 1], newcomer: [2] });
+    time = timers[0]!.at;
+    timers.shift()!.fire();
+    await Promise.resolve();
+    expect(order).toEqual(['early-starter']);
+    void Promise.allSettled(all);
+  });
+});
+
 describe('a fair SlidingWindowBudget after a restart', () => {
   it('counts the started tasks it is told of: in the window, and against their member', async () => {
     let time = 50_000;
