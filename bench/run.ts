@@ -197,6 +197,7 @@ async function measureDefer(entry: string, options: Options): Promise<Floor> {
   );
   try {
     const measured = await burstDefers(bot, discord, options);
+    if (process.env.BENCH_LOG_FILE) await writeFile(process.env.BENCH_LOG_FILE, bot.logs.map((line) => JSON.stringify(line)).join('\n'));
     if (measured.refused > 0) throw new Error(`bench: ${measured.refused} of the burst were refused, not deferred (a banned word in a prompt?)`);
     return { p50: measured.p50, p99: measured.p99, max: measured.max, burstCpuMs: measured.burstCpuMs };
   } finally {

@@ -8,9 +8,10 @@ import { describeStoreError, StorageError } from './errors.js';
 export interface SqliteHandle {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
   /**
-   * `query` with a group commit: the statements asked for in one turn of the event loop run together in one
-   * transaction, so a burst of them pays for one commit instead of one each. Each statement still changes
-   * all it changes or nothing; a failed commit fails every statement of the group (none took effect).
+   * `query` with a group commit: the statements asked for in one tick (one callback and the promises it
+   * settles) run together in one transaction, so a burst of them pays for one commit instead of one each.
+   * Each statement still changes all it changes or nothing; a failed commit fails every statement of the
+   * group (none took effect).
    */
   queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
@@ -133,7 +134,9 @@ export async function openSqliteDatabase(file: string, options: OpenSqliteDataba
     query: (sql, ...params) => untilNotBusy(() => run(sql, params)),
     queryGrouped: (sql, ...params) =>
       new Promise((resolve, reject) => {
-        if (group.length === 0) setImmediate(() => void commitGroup());
+        // After every promise this turn can settle: the burst's other reservations join the group, and none
+        // waits for the event loop's next turn (which, under a burst of socket reads, can be many ms away).
+        if (group.length === 0) process.nextTick(() => void commitGroup());
         group.push({ sql, params, resolve, reject });
       }),
     close: onlyOnce(async () => {

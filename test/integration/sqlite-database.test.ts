@@ -100,7 +100,7 @@ describe('openSqliteDatabase', () => {
     expect((await rejectionOf(db.query('SELECT 1'), SqliteError)).code).toBe('SQLITE_MISUSE');
   });
 
-  it('commits the grouped statements of one turn of the event loop together, each all or nothing', async () => {
+  it('commits the grouped statements of one tick together, each all or nothing', async () => {
     const dir = await tempDir();
     const db = await open(dir.file('bot.sqlite'));
     await db.query('CREATE TABLE t (x INTEGER PRIMARY KEY)');
