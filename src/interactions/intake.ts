@@ -96,13 +96,16 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
   return async (interaction, request, options = {}) => {
     const { guildId } = interaction;
     const userId = interaction.user.id;
-    const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
+    // The interaction's fields go on each line rather than into a child logger: a burst of 200 makes 400
+    // lines, and building a child for each interaction cost more than writing its fields twice.
+    const context = { interactionId: interaction.id, guildId, userId };
+    const log = (): Logger => deps.logger.child(context);
     const defer = async (failure: string): Promise<boolean> => {
       const done = await deferReply(interaction, log, failure);
       if (done) deps.onDeferred?.(deps.clock.now() - interaction.createdTimestamp);
       return done;
     };
-    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
+    deps.logger.info({ ...context, aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length }, 'imagine received');
 
     const admission = admit(deps, {
       guildId,
@@ -116,7 +119,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
     });
     // Read beside admission (cached per server); a failed read only costs the member their priority.
     const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not read the priority roles');
+      log().warn({ err: error }, 'could not read the priority roles');
       return false;
     });
     let deferred = false;
@@ -146,7 +149,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
         throw error;
       }
     }
-    log.info({ jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
+    deps.logger.info({ ...context, jobId: job.id, deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
     // Priority only orders the waiting line, so it is awaited after the defer, never before it.
     if (await priority) job = { ...job, priority: true };
     await deps.jobs.start(job);
@@ -173,12 +176,12 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
 }
 
 /** A defer that fails (Discord unreachable, interaction expired) leaves nobody to answer: it is logged only. */
-async function deferReply(interaction: JobInteraction, log: Logger, failure: string): Promise<boolean> {
+async function deferReply(interaction: JobInteraction, log: () => Logger, failure: string): Promise<boolean> {
   try {
     await interaction.deferReply();
     return true;
   } catch (error) {
-    log.warn({ err: error }, failure);
+    log().warn({ err: error }, failure);
     return false;
   }
 }
