@@ -20,6 +20,18 @@ async function open(file: string, busyTimeoutMs?: number): Promise<SqliteDatabas
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
+/** A database (table `t`, busy timeout 200 ms) whose write lock another connection holds until `release`. */
+async function lockedByAnother(): Promise<{ db: SqliteDatabase; release: () => void }> {
+  const dir = await tempDir();
+  const file = dir.file('bot.sqlite');
+  const db = await open(file, 200);
+  await db.query('CREATE TABLE t (x INTEGER)');
+  const other = new DatabaseSync(file);
+  onTestFinished(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  return { db, release: () => other.exec('ROLLBACK') };
+}
+
 describe('openSqliteDatabase', () => {
   it('makes a new folder 0700 and the database, its WAL and shared memory 0600 (they hold interaction tokens)', async () => {
     const dir = await tempDir();
@@ -77,15 +89,9 @@ describe('openSqliteDatabase', () => {
   });
 
   it('gives up with SQLITE_BUSY once the busy timeout has passed', async () => {
-    const dir = await tempDir();
-    const file = dir.file('bot.sqlite');
-    const db = await open(file, 200);
-    await db.query('CREATE TABLE t (x INTEGER)');
-    const other = new DatabaseSync(file);
-    onTestFinished(() => other.close());
-    other.exec('BEGIN IMMEDIATE');
+    const { db, release } = await lockedByAnother();
     const error = await rejectionOf(db.query('INSERT INTO t (x) VALUES (1)'), SqliteError);
-    other.exec('ROLLBACK');
+    release();
     expect(error.code).toBe('SQLITE_BUSY');
   });
 
@@ -124,15 +130,9 @@ describe('openSqliteDatabase', () => {
   });
 
   it('fails every grouped statement, changing nothing, when the write lock stays taken past the busy timeout', async () => {
-    const dir = await tempDir();
-    const file = dir.file('bot.sqlite');
-    const db = await open(file, 200);
-    await db.query('CREATE TABLE t (x INTEGER)');
-    const other = new DatabaseSync(file);
-    onTestFinished(() => other.close());
-    other.exec('BEGIN IMMEDIATE');
+    const { db, release } = await lockedByAnother();
     const outcomes = await Promise.allSettled([db.queryGrouped('INSERT INTO t (x) VALUES (1)'), db.queryGrouped('INSERT INTO t (x) VALUES (2)')]);
-    other.exec('ROLLBACK');
+    release();
     expect(outcomes.map((outcome) => outcome.status === 'rejected' && (outcome.reason as SqliteError).code)).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY']);
     expect(await db.query('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: 0 }]);
     // The connection is left usable: the next group commits.
