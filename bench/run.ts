@@ -12,6 +12,7 @@ import { GuildSettingsStore } from '../src/policy/settings-store.js';
 import { openStorage } from '../src/storage/index.js';
 import { DEFAULT_KEY_PREFIX } from '../src/storage/types.js';
 import { runFairness } from './fairness.js';
+import { cpuMsOf, mainThreadCpuMsOf, parseStartScript, rssOf, type StartCommand } from './process-stats.js';
 import { DEFER_RATIO_TARGET, deferVerdict, median, percentile, round } from './stats.js';
 
 const GUILD = '1400000000000000001';
@@ -32,27 +33,6 @@ interface Options {
   /** When set, the bot writes a V8 CPU profile there (open it in Chrome DevTools). */
   profileDir: string | undefined;
   start: StartCommand;
-}
-
-interface StartCommand {
-  env: Record<string, string>;
-  nodeArgs: string[];
-}
-
-/** The environment and node flags of package.json's `start` script (`A=1 B=2 [exec] node --flag … dist/main.js`). */
-function parseStartScript(script: string): StartCommand {
-  const words = script.trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  let i = 0;
-  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i += 1) {
-    const [name, ...value] = words[i]!.split('=');
-    env[name!] = value.join('=');
-  }
-  // `exec` hands npm's signals straight to node (see package.json); it changes nothing the bench measures.
-  if (words[i] === 'exec') i += 1;
-  if (words[i] !== 'node') throw new Error(`bench: cannot read the start script: ${script}`);
-  const nodeArgs = words.slice(i + 1).filter((word) => word.startsWith('--'));
-  return { env, nodeArgs };
 }
 
 interface Result {
@@ -76,23 +56,6 @@ interface Result {
   cpuMsPerJob: number;
   eventLoopP99Ms: number;
   wallSeconds: number;
-}
-
-/** Resident set size of a process, from /proc (bytes). */
-async function rssOf(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
-}
-
-/**
- * CPU time (user + system, ms) a process has used so far. The counters are in clock ticks, 100 per second
- * on Linux: plenty of resolution for a run that costs the bot tens of seconds of CPU.
- */
-async function cpuMsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may contain spaces) start at the state, field 3; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** Task durations between 2 and 8 s, fixed per prompt so both runs face the same work. */
@@ -166,12 +129,19 @@ interface Floor {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * CPU time of the bot's main thread from the burst's dispatch to its last acknowledgement (ms): what the
+   * acknowledgements cost the bot, a figure other work on the machine hardly moves, unlike the latencies.
+   */
+  burstCpuMs: number;
 }
 
 /** A floor's medians over the passes, with the p99's range when there were several. */
 function describeFloor(floors: Floor[]): string {
   const range = floors.length > 1 ? ` (p99 over ${floors.length} runs: ${Math.min(...floors.map((f) => f.p99))}–${Math.max(...floors.map((f) => f.p99))} ms)` : '';
-  return `p50 ${median(floors.map((f) => f.p50))} ms, p99 ${median(floors.map((f) => f.p99))} ms, max ${median(floors.map((f) => f.max))} ms${range}`;
+  const cpu = floors.map((f) => f.burstCpuMs);
+  const cpuText = cpu.length > 0 ? `; main-thread CPU for the burst ${round(median(cpu))} ms${cpu.length > 1 ? ` (${round(Math.min(...cpu))}–${round(Math.max(...cpu))})` : ''}` : '';
+  return `p50 ${median(floors.map((f) => f.p50))} ms, p99 ${median(floors.map((f) => f.p99))} ms, max ${median(floors.map((f) => f.max))} ms${range}${cpuText}`;
 }
 
 /**
@@ -192,14 +162,24 @@ async function measureDeferFloor(entry: string, options: Options): Promise<Floor
   }
 }
 
+/** Node flags that make a bot write a V8 CPU profile into --profile's folder. */
+const profileArgs = (options: Options): string[] => (options.profileDir ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${options.profileDir}`] : []);
+
+const SETTLE_AFTER_CONNECT_MS = 1_000;
+
 /** One burst of /imagine once the bot is connected: its acknowledgements' latencies, and how many were not deferrals. */
 async function burstDefers(bot: BotProcess, discord: FakeDiscord, options: Options): Promise<Floor & { refused: number }> {
   await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
+  // A running bot, as members meet it: its start-up requests (command registration, resume, credits) are done.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_AFTER_CONNECT_MS));
+  const pid = bot.child.pid!;
+  const cpuBefore = await mainThreadCpuMsOf(pid);
   const interactions = dispatchBurst(discord, options);
   await Promise.all(interactions.map((interaction) => interaction.waitForResponse(30_000)));
+  const burstCpuMs = (await mainThreadCpuMsOf(pid)) - cpuBefore;
   const defers = interactions.map((interaction) => interaction.responses[0]!.latencyMs);
   const refused = interactions.filter((interaction) => interaction.responses[0]!.type !== 5).length;
-  return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers), refused };
+  return { p50: percentile(defers, 50), p99: percentile(defers, 99), max: Math.max(...defers), burstCpuMs, refused };
 }
 
 /**
@@ -213,14 +193,16 @@ async function measureDefer(entry: string, options: Options): Promise<Floor> {
   const storageUrl = await prepareStore(options, dir);
   const bot = startBotProcess(
     { ...fakeServicesEnv(discord, kie), STORAGE_URL: storageUrl, QUOTA_DAILY: String(options.jobs + 10), LOG_LEVEL: 'info', ...options.start.env },
-    { nodeArgs: [...options.start.nodeArgs, entry] },
+    { nodeArgs: [...options.start.nodeArgs, ...profileArgs(options), entry] },
   );
   try {
     const measured = await burstDefers(bot, discord, options);
+    if (process.env.BENCH_LOG_FILE) await writeFile(process.env.BENCH_LOG_FILE, bot.logs.map((line) => JSON.stringify(line)).join('\n'));
     if (measured.refused > 0) throw new Error(`bench: ${measured.refused} of the burst were refused, not deferred (a banned word in a prompt?)`);
-    return { p50: measured.p50, p99: measured.p99, max: measured.max };
+    return { p50: measured.p50, p99: measured.p99, max: measured.max, burstCpuMs: measured.burstCpuMs };
   } finally {
-    await bot.kill('SIGKILL');
+    // A profiling bot writes its profile on a clean exit (SIGTERM), never on SIGKILL.
+    await bot.kill(options.profileDir ? 'SIGTERM' : 'SIGKILL');
     await Promise.all([discord.close(), kie.close()]);
     await rm(dir, { recursive: true, force: true });
   }
@@ -250,7 +232,7 @@ async function runOnce(label: string, entry: string, options: Options, images: F
         // Both configurations run with the allocator settings and node flags of `npm start`.
         ...options.start.env,
       },
-      { nodeArgs: [...options.start.nodeArgs, ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), entry] },
+      { nodeArgs: [...options.start.nodeArgs, ...profileArgs(options), entry] },
     );
     await bot.waitForLog((line) => line.msg === 'connected to Discord', 30_000);
     const pid = bot.child.pid!;
@@ -534,8 +516,8 @@ async function deferOnly(options: Options, load: string): Promise<void> {
   console.log(`imagine defer benchmark: ${options.jobs} concurrent /imagine (${load}); ${cpus().length} cores, Node ${process.version}`);
   const outdir = await mkdtemp(join(process.cwd(), '.bench-build-'));
   try {
-    // The naive baseline runs our admission with none of our KIE pacing; the floor defers before doing
-    // anything at all (discord.js configured as ours), the acknowledgement of a bot that checks nothing.
+    // The naive baseline defers before doing anything, then runs the same checks and unpaced KIE jobs; the
+    // floor only defers (discord.js configured as ours), with no work behind the acknowledgement at all.
     const configurations = [
       { label: 'ours', entry: await bundle('src/main.ts', outdir), measure: measureDefer },
       { label: 'naive', entry: await bundle('bench/naive-bot.ts', outdir), measure: measureDefer },
@@ -550,10 +532,12 @@ async function deferOnly(options: Options, load: string): Promise<void> {
       for (const { label, entry, measure } of order) {
         const measured = await measure(entry, options);
         runs.get(label)!.push(measured);
-        console.log(`run ${pass + 1}/${options.repeat} ${label}: defer p50 ${round(measured.p50)} ms, p99 ${round(measured.p99)} ms, max ${round(measured.max)} ms`);
+        console.log(
+          `run ${pass + 1}/${options.repeat} ${label}: defer p50 ${round(measured.p50)} ms, p99 ${round(measured.p99)} ms, max ${round(measured.max)} ms, burst CPU ${round(measured.burstCpuMs)} ms`,
+        );
       }
     }
-    for (const [label, measured] of runs) console.log(`  ${label.padEnd(6)} ${describeFloor(measured.map((m) => ({ p50: round(m.p50), p99: round(m.p99), max: round(m.max) })))}`);
+    for (const [label, measured] of runs) console.log(`  ${label.padEnd(6)} ${describeFloor(measured.map((m) => ({ ...m, p50: round(m.p50), p99: round(m.p99), max: round(m.max) })))}`);
     const oursP99 = round(median(runs.get('ours')!.map((m) => m.p99)));
     const naiveP99 = round(median(runs.get('naive')!.map((m) => m.p99)));
     const floorP99 = round(median(runs.get('floor')!.map((m) => m.p99)));

@@ -1,6 +1,7 @@
 import { encodeCustomId } from '../src/discord/custom-ids.js';
 import { Refusal } from '../src/errors.js';
 import { editModal } from '../src/interactions/edit-modal.js';
+import { messagesFor } from '../src/messages.js';
 import { checkPicture, pictureOf } from '../src/interactions/picture.js';
 import type { MessageCommand } from '../src/services.js';
 import { editImageCommand } from './edit-image-data.js';
@@ -24,6 +25,6 @@ export const editImage: MessageCommand = {
       aspect: picture.aspect ?? '1:1',
       quality: 'basic',
     });
-    await interaction.showModal(editModal(encodeCustomId({ kind: 'edit_source', sourceId: interaction.id })));
+    await interaction.showModal(editModal(encodeCustomId({ kind: 'edit_source', sourceId: interaction.id }), messagesFor(interaction.locale)));
   },
 };

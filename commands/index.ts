@@ -1,8 +1,10 @@
+import { ApplicationIntegrationType, InteractionContextType } from 'discord.js';
 import type { Command, MessageCommand } from '../src/services.js';
 import { editImage } from './edit-image.js';
 import { history } from './history.js';
 import { imagine } from './imagine.js';
 import { imagineAdmin } from './imagine-admin/index.js';
+import { localizeCommand } from './localize.js';
 import { quota } from './quota.js';
 import { blend } from './blend.js';
 import { settings } from './settings.js';
@@ -20,7 +22,19 @@ export function commandMap<C extends Command | MessageCommand>(list: readonly C[
   return map;
 }
 
-/** Everything published to Discord: slash commands and message commands. */
-export function commandData(): Array<Command['data'] | MessageCommand['data']> {
-  return [...commands, ...messageCommands].map((command) => command.data);
+/**
+ * Everything published to Discord: slash commands and message commands, with their names and descriptions
+ * in every language. With `personal` (PERSONAL_DAILY above 0), the commands that have a personal use may also
+ * be installed to a member's account and used in DMs and any server; admin commands stay guild-install only.
+ */
+export function commandData({ personal = false }: { personal?: boolean } = {}): Array<Command['data'] | MessageCommand['data']> {
+  const withInstalls = (command: Command): Command['data'] =>
+    personal && command.personal !== undefined
+      ? {
+          ...command.data,
+          integration_types: [ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall],
+          contexts: [InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel],
+        }
+      : command.data;
+  return [...commands.map(withInstalls), ...messageCommands.map((command) => command.data)].map((data) => localizeCommand(data));
 }

@@ -1,7 +1,7 @@
 import { MessageFlags } from 'discord.js';
 import { Refusal } from '../src/errors.js';
 import { suggestStyles } from '../src/interactions/style-autocomplete.js';
-import { messages } from '../src/messages.js';
+import { messagesFor } from '../src/messages.js';
 import { MAX_SET_SIZE } from '../src/jobs/job.js';
 import type { MemberDefaults } from '../src/policy/member-defaults.js';
 import { findStyle } from '../src/policy/styles.js';
@@ -40,8 +40,9 @@ export const settings: Command = {
     if (reset) await services.memberDefaults.reset(guildId, userId);
     const changed = Object.keys(changes).length > 0;
     const defaults = changed ? await services.memberDefaults.update(guildId, userId, changes) : await services.memberDefaults.get(guildId, userId);
-    let content = reset && !changed ? messages.settingsReset : changed ? messages.settingsSaved(defaults) : messages.settingsShown(defaults);
-    if (defaults.style !== undefined && findStyle(policy.styles, defaults.style) === undefined) content += messages.settingsStyleGone(defaults.style);
+    const m = messagesFor(interaction.locale);
+    let content = reset && !changed ? m.settingsReset : changed ? m.settingsSaved(defaults) : m.settingsShown(defaults);
+    if (defaults.style !== undefined && findStyle(policy.styles, defaults.style) === undefined) content += m.settingsStyleGone(defaults.style);
     await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
   autocomplete: suggestStyles,

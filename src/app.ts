@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { Events, Routes, type Client, type RESTGetCurrentApplicationResult } from 'discord.js';
+import { Events, Routes, ShardClientUtil, type Client, type RESTGetCurrentApplicationResult } from 'discord.js';
 import { commandData, commandMap, commands, messageCommands } from '../commands/index.js';
 import { createClient, routeInteractions } from './bot.js';
 import type { CallbackReceiver } from './callbacks/server.js';
@@ -25,7 +25,6 @@ import { JobService } from './jobs/service.js';
 import { SetAssembly } from './jobs/set-assembly.js';
 import { createSettlement } from './jobs/settlement.js';
 import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
-import { messages } from './messages.js';
 import { createModerationLog } from './moderation/mod-log.js';
 import { utcDay } from './quota/day.js';
 import {
@@ -48,7 +47,7 @@ import { QuotaService } from './quota/quota-service.js';
 import { PriorityRoles } from './queue/priority-roles.js';
 import { registerCommands } from './register.js';
 import type { Services } from './services.js';
-import { isWakeMessage, shardOfGuild, type ShardProcess } from './sharding.js';
+import { isWakeMessage, type ShardProcess } from './sharding.js';
 import type { Storage } from './storage/index.js';
 import { Semaphore } from './util/semaphore.js';
 
@@ -59,6 +58,8 @@ export interface AppTuning
   pollMinIntervalMs?: number;
   /** Replaces KIE's request budgets (the naive benchmark baseline has none). */
   budgets?: { create: RequestBudget; poll: RequestBudget };
+  /** The naive benchmark baseline only: defer these slash commands before any check (see RouterDeps.deferFirst). */
+  deferFirst?: readonly string[];
   /** The naive benchmark baseline only: poll every task on this fixed schedule instead of the planner. */
   baselinePollSchedule?: (elapsedMs: number) => number;
   healthIntervalMs?: number;
@@ -116,7 +117,7 @@ export function createApp({
   metrics = createBotMetrics(),
   tuning = {},
 }: AppOptions): App {
-  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, membershipCacheMs, ...runnerOptions } = tuning;
+  const { budgets: tunedBudgets, healthIntervalMs, pollMinIntervalMs, baselinePollSchedule, creditCheck, membershipCacheMs, deferFirst, ...runnerOptions } = tuning;
   const sharded = shard !== undefined;
   const processes = shard?.processes ?? 1;
   const discordHttp = createDiscordHttpAgent();
@@ -133,6 +134,7 @@ export function createApp({
     defaultDaily: config.quotaDaily,
     maxMemberDaily: config.operator.maxMemberDaily,
     dailyBudget: config.operator.dailyBudget,
+    personalDaily: config.personalDaily,
     clock,
   });
   const operator = new OperatorPolicy(config.operator, logger);
@@ -182,13 +184,18 @@ export function createApp({
       ? { schedule: safetyNetPollSchedule({ watching: () => waker.watching, pollsPerSecond }) }
       : { planner: new PollPlanner({ pollsPerSecond, ...(pollMinIntervalMs !== undefined ? { minIntervalMs: pollMinIntervalMs } : {}) }) };
   const replies = new RestReplies(client.rest, interactionWebhookRest(config.discordApiUrl, discordHttp));
-  const modLog = createModerationLog({ settings, send: (channelId, message) => replies.sendToChannel(channelId, message), logger });
+  const modLog = createModerationLog({
+    settings,
+    send: (channelId, message) => replies.sendToChannel(channelId, message),
+    logger,
+    localeOf: (guildId) => client.guilds.cache.get(guildId)?.preferredLocale,
+  });
   const lowCredits = config.kieLowCredits;
   const credits = new CreditMonitor({
     getCredits: readCredits,
     threshold: lowCredits,
     servers: () => [...client.guilds.cache.keys()].filter((guildId) => operator.isOperatorGuild(guildId)),
-    warn: (guildId, balance) => modLog.warning(guildId, messages.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
+    warn: (guildId, balance) => modLog.warning(guildId, (m) => m.lowCredits(balance, imagesFor(balance), lowCredits ?? 0)),
     kv: storage.kv,
     now: () => clock.now(),
     logger,
@@ -285,7 +292,9 @@ export function createApp({
     components: imageComponents,
     services,
     acknowledgements,
+    personalUse: config.personalDaily > 0,
     onHandled: metrics.interaction,
+    ...(deferFirst ? { deferFirst: new Set(deferFirst) } : {}),
   });
 
   // Inside a shard, KIE's callbacks reach the manager process, which forwards them here.
@@ -343,13 +352,13 @@ export function createApp({
       logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size, shards: shardIds, shardCount }, 'connected to Discord');
       if (shardIds.includes(0)) {
         await warnIfPublicAndUnlimited(client, config, logger);
-        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
+        await registerCommands(client.rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData({ personal: config.personalDaily > 0 }), logger).catch(
           (error: unknown) => logger.error({ err: error }, 'command registration failed'),
         );
       }
       // Each shard finishes the jobs of its own guilds; a job of another shard is left to that shard.
       credits.start();
-      const resumed = await jobs.resume((job) => shardIds.includes(shardOfGuild(job.guildId, shardCount)));
+      const resumed = await jobs.resume((job) => shardIds.includes(ShardClientUtil.shardIdForGuildId(job.guildId, shardCount)));
       if (resumed > 0) logger.info({ count: resumed }, 'resumed jobs from the ledger');
     },
     async stop() {

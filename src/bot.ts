@@ -4,9 +4,10 @@ import type { Config } from './config.js';
 import { Refusal } from './errors.js';
 import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
 import type { Logger } from './log.js';
-import { messages } from './messages.js';
+import { messagesFor } from './messages.js';
 import { parseCustomId } from './discord/custom-ids.js';
 import { checkPermission, subcommandName } from './interactions/permissions.js';
+import { isPersonalUse } from './interactions/personal-use.js';
 import type { Command, ComponentHandlers, GuildAutocompleteInteraction, GuildCommandInteraction, GuildMessageCommandInteraction, MessageCommand, Services } from './services.js';
 import { isStoreError } from './storage/index.js';
 
@@ -52,8 +53,15 @@ export interface RouterDeps {
   services: Services;
   /** Marks each interaction as waiting for its first answer while its handler runs. */
   acknowledgements: Pick<PendingAcknowledgements, 'begin'>;
+  /** PERSONAL_DAILY is above 0: commands with a personal use answer members through their own install. */
+  personalUse?: boolean;
   /** Told how each interaction ended (metrics). */
   onHandled?: (kind: string, outcome: InteractionOutcome) => void;
+  /**
+   * The naive benchmark baseline only: slash commands with these names are deferred the moment they arrive,
+   * before any check, as a bot that checks nothing first would; their handlers then run on the deferred reply.
+   */
+  deferFirst?: ReadonlySet<string>;
 }
 
 /** How the router ended an interaction: its handler finished, or the error policy answered it (or no handler took it). */
@@ -65,7 +73,7 @@ export type InteractionOutcome = 'ok' | 'refused' | 'store_error' | 'error' | 'u
  */
 export function routeInteractions(
   client: Client,
-  { commands, messageCommands, components, services, acknowledgements, onHandled }: RouterDeps,
+  { commands, messageCommands, components, services, acknowledgements, personalUse = false, onHandled, deferFirst }: RouterDeps,
 ): InteractionRouter {
   let accepting = true;
   const inGuildOnly = (run: (inGuild: GuildInteraction) => Promise<void>): Handler => async (interaction) => {
@@ -76,6 +84,8 @@ export function routeInteractions(
   const handlerFor = (interaction: RepliableInteraction): Handler | undefined => {
     if (interaction.isChatInputCommand()) {
       const command = commands.get(interaction.commandName);
+      const personal = command?.personal?.bind(command);
+      if (personal && personalUse && isPersonalUse(interaction)) return () => personal(interaction, services);
       return command && inGuildOnly((inGuild) => {
         permitted(command, inGuild as GuildCommandInteraction);
         return command.execute(inGuild as GuildCommandInteraction, services);
@@ -109,7 +119,9 @@ export function routeInteractions(
   };
   const handle = async (interaction: RepliableInteraction): Promise<InteractionOutcome> => {
     // A server the operator does not serve gets nothing but this answer: no task, no store read or write.
-    if (interaction.guildId !== null && !services.operator.servesGuild(interaction.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
+    // A member's own install answers them anywhere: no server asked, so no server's rule applies.
+    const personal = personalUse && interaction.isChatInputCommand() && isPersonalUse(interaction);
+    if (!personal && interaction.guildId !== null && !services.operator.servesGuild(interaction.guildId)) throw new Refusal({ code: 'guild_not_enabled' });
     const handler = handlerFor(interaction);
     if (!handler) {
       services.logger.warn({ interactionType: interaction.type, ...describe(interaction) }, 'no handler for the interaction');
@@ -127,7 +139,8 @@ export function routeInteractions(
     }
     if (!interaction.isRepliable()) return;
     const answered = acknowledgements.begin();
-    handle(interaction)
+    const deferredFirst = deferFirst && interaction.isChatInputCommand() && deferFirst.has(interaction.commandName) ? interaction.deferReply() : undefined;
+    (deferredFirst ? deferredFirst.then(() => handle(interaction)) : handle(interaction))
       .catch((error: unknown) => answerFailure(interaction, error, services.logger))
       .then((outcome) => onHandled?.(kindOf(interaction), outcome))
       .finally(answered);
@@ -163,19 +176,21 @@ async function suggest(interaction: AutocompleteInteraction, commands: ReadonlyM
  */
 export async function answerFailure(interaction: RepliableInteraction, error: unknown, logger: Logger): Promise<Exclude<InteractionOutcome, 'ok' | 'unhandled'>> {
   const context = { interactionId: interaction.id, guildId: interaction.guildId, userId: interaction.user.id, ...describe(interaction) };
+  // Every answer is in the member's language (admins too), as Discord tells it with the interaction.
+  const m = messagesFor(interaction.locale);
   let content: string;
   let outcome: Exclude<InteractionOutcome, 'ok' | 'unhandled'>;
   if (error instanceof Refusal) {
     logger.info({ ...context, refusal: error.reason.code }, 'interaction refused');
-    content = messages.refusal(error.reason);
+    content = m.refusal(error.reason);
     outcome = 'refused';
   } else if (isStoreError(error)) {
     logger.error({ ...context, err: error }, 'store unavailable during an interaction');
-    content = messages.storeUnavailable;
+    content = m.storeUnavailable;
     outcome = 'store_error';
   } else {
     logger.error({ ...context, err: error }, 'interaction failed: bug');
-    content = messages.commandFailed;
+    content = m.commandFailed;
     outcome = 'error';
   }
   const answer = { content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_DAILY_LIMIT } from './policy/guild-policy.js';
+import { parseShardList, SHARD_LIST_USAGE, shardsOutside } from './placement/shard-list.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -22,6 +23,11 @@ const snowflakeList = z
   .transform((value) => value.split(',').map((id) => id.trim()).filter((id) => id !== ''))
   .pipe(z.array(z.string().regex(/^\d{1,22}$/, 'comma-separated Discord server ids (digits only)')).min(1, 'at least one Discord server id'));
 
+const shardCount = z
+  .string()
+  .trim()
+  .regex(/^(auto|[1-9]\d{0,3})$/, '"auto" or a whole number of shards (1 or more)');
+
 const positiveInt = (max: number) =>
   z.coerce.number({ error: 'a whole number' }).int('a whole number').positive('a number above 0').max(max, `at most ${max}`);
 
@@ -33,6 +39,8 @@ const discordSchema = z.object({
   DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   LOG_FORMAT: z.enum(LOG_FORMATS, { error: `one of ${LOG_FORMATS.join(', ')}` }).default('json'),
+  // Read by `npm run register` too: it decides where the commands may be installed and used.
+  PERSONAL_DAILY: z.coerce.number({ error: 'a whole number' }).int('a whole number').min(0, 'at least 0').max(MAX_DAILY_LIMIT).default(0),
 });
 
 const configSchema = discordSchema.extend({
@@ -57,11 +65,18 @@ const configSchema = discordSchema.extend({
   OPERATOR_GUILDS: snowflakeList.optional(),
   DAILY_IMAGE_BUDGET: positiveInt(10_000_000).optional(),
   MAX_MEMBER_DAILY: positiveInt(MAX_DAILY_LIMIT).optional(),
-  SHARDS: z
+  SHARDS: shardCount.optional(),
+  SHARD_COUNT: shardCount.optional(),
+  SHARD_LIST: z
     .string()
     .trim()
-    .regex(/^(auto|[1-9]\d{0,3})$/, '"auto" or a whole number of shards (1 or more)')
-    .default('1'),
+    .transform((value, context) => {
+      const ids = parseShardList(value);
+      if (ids === undefined) context.addIssue({ code: 'custom', message: SHARD_LIST_USAGE });
+      return ids ?? [];
+    })
+    .optional(),
+  MACHINE_ID: z.string().trim().regex(/^[\w.-]{1,64}$/, 'a name of letters, digits, ".", "_" or "-" (at most 64)').optional(),
 });
 
 type Env = z.infer<typeof configSchema>;
@@ -77,6 +92,8 @@ export interface DiscordConfig {
   readonly logLevel: (typeof LOG_LEVELS)[number];
   /** json (default, for log collectors) or pretty (for a person at a terminal). */
   readonly logFormat: LogFormat;
+  /** Images per member per UTC day used through the member's own install (DMs, servers without the bot); 0 = off. */
+  readonly personalDaily: number;
 }
 
 export interface Config extends DiscordConfig {
@@ -92,7 +109,12 @@ export interface Config extends DiscordConfig {
   readonly callbackPort: number;
   readonly callbackHost: string;
   readonly webhookHmacKey: string | undefined;
+  /** Shards of the whole bot, over every machine (SHARD_COUNT, or SHARDS for one machine); 'auto' = as Discord recommends. */
   readonly shards: number | 'auto';
+  /** The shard ids this machine runs (SHARD_LIST); undefined = every shard. */
+  readonly shardList: readonly number[] | undefined;
+  /** How this machine names itself in its shard claims (MACHINE_ID); undefined = the host name. */
+  readonly machineId: string | undefined;
   /** Where /healthz and /metrics are served; undefined = not at all. */
   readonly healthPort: number | undefined;
   readonly healthHost: string;
@@ -129,7 +151,7 @@ export class ConfigError extends Error {
 
 /** Reads the environment into a frozen Config, reporting every problem at once. Values are never echoed back, only names. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return toConfig(parseEnv(configSchema, env, unsignedCallbacks));
+  return toConfig(parseEnv(configSchema, env, (present) => ({ ...unsignedCallbacks(present), ...shardPlacement(present) })));
 }
 
 /** Reads only what talking to Discord needs (`npm run register`): KIE and the store may be unset. */
@@ -142,6 +164,7 @@ export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): Discord
     discordApiUrl: parsed.DISCORD_API_URL,
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,
+    personalDaily: parsed.PERSONAL_DAILY,
   });
 }
 
@@ -154,13 +177,40 @@ const unsignedCallbacks: RelatedRule = (present) =>
     ? { WEBHOOK_HMAC_KEY: 'WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set, and KIE callbacks are accepted only when signed with this key' }
     : {};
 
+/**
+ * SHARD_COUNT is the total over every machine; SHARDS is its older name from when one machine ran them all.
+ * A SHARD_LIST needs that total as a number (every machine must agree on it) and the shared Redis store.
+ */
+const shardPlacement: RelatedRule = (present) => {
+  const { SHARDS: shards, SHARD_COUNT: count, SHARD_LIST: list, STORAGE_URL: storage } = present;
+  if (shards !== undefined && count !== undefined && shards !== count) {
+    return { SHARD_COUNT: 'SHARD_COUNT and SHARDS disagree: set only SHARD_COUNT, the number of shards over all machines (SHARDS is its older name)' };
+  }
+  if (list === undefined) return {};
+  const total = count ?? shards;
+  if (total === undefined || !/^\d+$/.test(total)) {
+    return { SHARD_LIST: 'SHARD_LIST needs SHARD_COUNT, the number of shards over all machines, as a number (the same on every machine)' };
+  }
+  const outside = shardsOutside(parseShardList(list) ?? [], Number(total));
+  if (outside.length > 0) {
+    const named = outside.length === 1 ? `shard ${outside[0]} is` : `shards ${outside.join(', ')} are`;
+    return { SHARD_LIST: `SHARD_LIST is invalid: ${named} outside SHARD_COUNT=${total} (ids run from 0 to ${Number(total) - 1})` };
+  }
+  if (!/^rediss?:\/\//.test(storage ?? '')) {
+    return { SHARD_LIST: 'SHARD_LIST needs a redis:// STORAGE_URL shared by every machine (a SQLite file belongs to one machine)' };
+  }
+  return {};
+};
+
+/** discord.js's ShardingManager sets SHARDS (the shard's id) and SHARD_COUNT in each shard process: not our settings there. */
+const SET_BY_SHARDING_MANAGER = new Set(['SHARDS', 'SHARD_COUNT', 'SHARD_LIST']);
+
 function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv, related: RelatedRule = () => ({})): z.infer<S> {
-  // An empty optional variable (KEY= in .env) means "use the default". Inside a shard process discord.js's
-  // ShardingManager sets SHARDS to the shard's id, which is not our setting.
+  // An empty optional variable (KEY= in .env) means "use the default". A shard process leaves placement to its manager.
   const insideShard = env.SHARDING_MANAGER === 'true';
   const present = Object.fromEntries(
     Object.entries(env).filter(
-      ([key, value]) => key in schema.shape && value !== undefined && value.trim() !== '' && !(insideShard && key === 'SHARDS'),
+      ([key, value]) => key in schema.shape && value !== undefined && value.trim() !== '' && !(insideShard && SET_BY_SHARDING_MANAGER.has(key)),
     ),
   );
   const parsed = schema.safeParse(present);
@@ -190,13 +240,16 @@ function toConfig(env: Env): Config {
     quotaDaily: env.QUOTA_DAILY,
     jobTimeoutMs: env.JOB_TIMEOUT_SECONDS * 1000,
     maxActivePerMember: env.MAX_ACTIVE_PER_MEMBER,
+    personalDaily: env.PERSONAL_DAILY,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     callbackUrl: env.CALLBACK_URL,
     callbackPort: env.CALLBACK_PORT ?? DEFAULT_CALLBACK_PORT,
     callbackHost: env.CALLBACK_HOST,
     webhookHmacKey: env.WEBHOOK_HMAC_KEY,
-    shards: env.SHARDS === 'auto' ? 'auto' : Number(env.SHARDS),
+    shards: shardTotal(env.SHARD_COUNT ?? env.SHARDS ?? '1'),
+    shardList: env.SHARD_LIST,
+    machineId: env.MACHINE_ID,
     kieLowCredits: env.KIE_LOW_CREDITS,
     healthPort: env.HEALTH_PORT,
     healthHost: env.HEALTH_HOST,
@@ -217,6 +270,10 @@ export function configSecrets(config: Config): string[] {
   const storagePassword = URL.canParse(config.storageUrl) ? new URL(config.storageUrl).password : '';
   if (storagePassword !== '') secrets.push(storagePassword, decodeURIComponent(storagePassword));
   return secrets;
+}
+
+function shardTotal(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : Number(value);
 }
 
 function setOf(ids: readonly string[] | undefined): ReadonlySet<string> | undefined {

@@ -1,4 +1,8 @@
 import type { QuotaView } from './messages.js';
+import type { SettingsErrorCode } from './policy/settings-store.js';
+
+/** Why an admin's change was refused: the store's code and the bound it broke, or both a member and a role given. */
+export type SettingProblem = { code: SettingsErrorCode; bound: number } | { code: 'user-and-role' };
 
 /**
  * Why the bot said no. Each code is rendered by `messages.refusal`; a refusal is the member's (or admin's)
@@ -11,13 +15,15 @@ export type RefusalReason =
   | { code: 'blocked' }
   | { code: 'banned_word'; word: string }
   | { code: 'quota_exceeded'; quota: QuotaView }
+  /** The member's personal allowance (PERSONAL_DAILY, used through their own install) is spent for today. */
+  | { code: 'personal_quota_exceeded'; quota: QuotaView }
   /** The server's daily cap on images (all members together) is used up. */
   | { code: 'server_cap_reached'; cap: number; resetsAt: number }
   | { code: 'empty_prompt' }
   | { code: 'prompt_too_long'; length: number; max: number }
   | { code: 'invalid_choice'; option: string; allowed: readonly string[] }
   | { code: 'admin_only' }
-  | { code: 'invalid_setting'; detail: string }
+  | { code: 'invalid_setting'; problem: SettingProblem }
   /** A button or modal whose image is no longer in the history (older than its retention, or deleted). */
   | { code: 'image_expired' }
   /** A button or form whose custom_id this version does not know (an older version's message, or not ours). */

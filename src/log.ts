@@ -56,13 +56,23 @@ export function createLogger({ level, secrets = [], destination, format = 'json'
     formatters: { log: (object: Record<string, unknown>) => scrub(object) as Record<string, unknown> },
     hooks: {
       logMethod(this: Logger, args: Parameters<Logger['info']>, method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((arg) => scrub(arg)));
+        // `log.info({ … }, 'message')`, the usual call: the object goes through formatters.log, scrubbed there
+        // once. Anything else (an error whose message pino copies, strings, values interpolated) is scrubbed here.
+        const [first, message] = args as unknown[];
+        const objectScrubbedLater = typeof message === 'string' && isPlainObject(first);
+        method.apply(this, args.map((arg, i) => (i === 0 && objectScrubbedLater ? arg : scrub(arg))));
       },
     },
     serializers: { err: pino.stdSerializers.err },
   };
   const target = destination ?? (format === 'pretty' ? prettyStdout() : undefined);
   return target ? pino(options, target) : pino(options);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
 
 /**

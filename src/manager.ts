@@ -5,6 +5,8 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { shardOps } from './ops/shards.js';
+import { joinMachines } from './placement/machine.js';
+import { allShards } from './placement/shard-list.js';
 import { wakeMessage } from './sharding.js';
 
 const SHUTDOWN_GRACE_MS = 9_000;
@@ -14,17 +16,23 @@ export interface ManagerHandle {
 }
 
 /**
- * Runs the bot as several shard processes under discord.js's ShardingManager. Every shard shares the store
- * (quotas, ledger, KIE budget) and the manager owns the one thing that cannot be shared: the callback port.
+ * Runs this machine's shards (SHARD_LIST, else every one of SHARD_COUNT) as shard processes under discord.js's
+ * ShardingManager. Every shard shares the store (quotas, ledger, KIE budget); on Redis the machine first claims
+ * its shards there, so no shard runs on two machines, and shares the KIE callbacks it receives with the others.
+ * `onLost` hears that another machine took a shard over: the caller stops this one.
  */
-export async function runShardManager(config: Config, logger: Logger, entry: { file: string; execArgv: string[] }): Promise<ManagerHandle> {
+export async function runShardManager(
+  config: Config,
+  logger: Logger,
+  entry: { file: string; execArgv: string[] },
+  onLost: (reason: string) => void,
+): Promise<ManagerHandle> {
   const totalShards = config.shards === 'auto' ? await recommendedShardCount(config) : config.shards;
-  if (!config.storageUrl.startsWith('redis')) {
-    logger.warn('several shards on SQLite: quotas and the ledger stay consistent, but each shard gets only its share of KIE limits; use Redis');
-  }
+  const shardList = config.shardList ?? allShards(totalShards);
   const manager = new ShardingManager(entry.file, {
     token: config.discordToken,
     totalShards,
+    shardList,
     respawn: true,
     mode: 'process',
     execArgv: entry.execArgv,
@@ -35,19 +43,23 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
   });
 
   // Which shard runs the job is not known here; a wake for a task nobody watches is ignored.
-  const receiver = await startConfiguredCallbackReceiver(config, logger, (taskId) =>
-    void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed')),
-  );
+  const wakeShards = (taskId: string) =>
+    void manager.broadcast(wakeMessage(taskId)).catch((error: unknown) => logger.warn({ err: error }, 'wake broadcast failed'));
+  const place = await joinMachines(config, { totalShards, shardIds: shardList, onCallback: wakeShards, onLost, logger });
+  const receiver = await startConfiguredCallbackReceiver(config, logger, (taskId) => {
+    wakeShards(taskId);
+    place?.shareCallback(taskId);
+  });
   // /healthz and /metrics cover every shard process: the manager asks each over discord.js's IPC channel.
   let ops: OpsServer | undefined;
   if (config.healthPort !== undefined) {
     const own = new Registry();
     collectDefaultMetrics({ register: own });
-    const shards = shardOps(manager, { own, shardCount: () => totalShards });
+    const shards = shardOps(manager, { own, shardIds: shardList });
     ops = await startOpsServer({ port: config.healthPort, host: config.healthHost, health: () => shards.health(), metrics: () => shards.metrics(), logger });
   }
   await manager.spawn({ timeout: 60_000 });
-  logger.info({ totalShards }, 'all shards started');
+  logger.info({ totalShards, shards: shardList }, 'all shards started');
 
   return {
     async stop() {
@@ -64,6 +76,8 @@ export async function runShardManager(config: Config, logger: Logger, entry: { f
           }),
       );
       await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      // Only now that the jobs are parked may a replacement machine take the shards.
+      await place?.leave();
     },
   };
 }

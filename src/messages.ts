@@ -1,42 +1,23 @@
-/** Every sentence a member or admin reads, in one place. */
-import type { RefusalReason } from './errors.js';
+/**
+ * Every sentence a member or admin reads, in their language. The words live in one catalog per locale
+ * (src/i18n/catalogs); what is the same in every language lives here: which sentence a refusal or a
+ * failure gets, how lines join, how a wait is rounded.
+ */
+import type { RefusalReason, SettingProblem } from './errors.js';
+import { HISTORY_RETENTION_DAYS } from './history/history.js';
+import { CATALOGS } from './i18n/catalogs/index.js';
+import type { Catalog } from './i18n/catalogs/en-US.js';
+import { Format } from './i18n/format.js';
+import { DEFAULT_LOCALE, LOCALES, resolveLocale, type Locale } from './i18n/locales.js';
+import type { FailureReason } from './jobs/failure.js';
+import { CREDITS_PER_IMAGE, USD_PER_CREDIT } from './kie/credit-monitor.js';
+import type { DaySpend } from './spend/spend.js';
 
 export const MAX_EMBED_DESCRIPTION = 4096;
 /** Discord's limit for a message's content. */
 export const MAX_MESSAGE_CONTENT = 2000;
-
-const relative = (ms: number): string => `<t:${Math.floor(ms / 1000)}:R>`;
-const shortTime = (ms: number): string => `<t:${Math.floor(ms / 1000)}:t>`;
-const megabytes = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '');
-const roleList = (ids: readonly string[]): string => ids.map((id) => `<@&${id}>`).join(', ');
-const channelList = (ids: readonly string[]): string => ids.map((id) => `<#${id}>`).join(', ');
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = seconds % 60;
-  return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
-}
-
-/** 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st… */
-export function ordinal(n: number): string {
-  const tens = n % 100;
-  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
-}
-
-/**
- * A wait estimate, rounded so that it does not change with every second (a status is edited only when its
- * text changes): "about 5 s" (steps of 5 s under a minute), "about 2 min".
- */
-export function aboutWait(ms: number): string {
-  const seconds = Math.max(0, ms / 1000);
-  if (seconds < 2.5) return 'any moment now';
-  if (seconds < 60) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
-  return `about ${Math.round(seconds / 60)} min`;
-}
+/** How many members the usage report ranks. */
+const TOP_MEMBERS = 10;
 
 /** One of a member's images in progress (see JobService.inProgressFor). */
 export interface InProgressView {
@@ -44,16 +25,19 @@ export interface InProgressView {
   state: { state: string; queuePosition?: number; etaMs?: number } | undefined;
 }
 
-/** A prompt cut short for a list line, with nothing in it that Discord would format or link. */
-function shortPrompt(prompt: string): string {
-  const flat = prompt.replace(/\s+/g, ' ').trim();
-  const cut = flat.length > 60 ? `${[...flat].slice(0, 57).join('')}…` : flat;
-  return cut.replace(/[\\`*_~|>#[\]()<@]/g, (char) => `\\${char}`);
+export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
+
+export interface QuotaView {
+  used: number;
+  limit: number;
+  resetsAt: number;
 }
 
-/** A name inside inline code: backticks would end it early. */
-function inlineText(text: string): string {
-  return text.replace(/`/g, "'");
+/** A server's usage per day (today first) and its most active members. */
+export interface GuildUsageView {
+  days: readonly { day: string; total: number }[];
+  topToday: readonly { userId: string; used: number }[];
+  topWeek: readonly { userId: string; used: number }[];
 }
 
 /** A member's /settings defaults, as shown to them. */
@@ -64,370 +48,342 @@ export interface DefaultsView {
   style?: string;
 }
 
-function defaultLines(defaults: DefaultsView): string {
-  return [
-    `• Aspect: ${defaults.aspect ?? '1:1 (the bot\'s default)'}`,
-    `• Quality: ${defaults.quality === undefined ? "2K (the bot's default)" : defaults.quality === 'high' ? '4K' : '2K'}`,
-    `• Images per request: ${defaults.count ?? "1 (the bot's default)"}`,
-    `• Style: ${defaults.style === undefined ? 'none' : `\`${inlineText(defaults.style)}\``}`,
-  ].join('\n');
+/** The prompt KIE is given for a blend without words of the member's: instructions to the model, the same in every language. */
+const BLEND_PROMPT = 'Blend these pictures into one coherent image, combining their subjects and styles.';
+
+/** A name inside inline code: backticks would end it early. */
+function inlineText(text: string): string {
+  return text.replace(/`/g, "'");
 }
 
-export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
-
-function limitRule(rule: LimitRuleView): string {
-  switch (rule.kind) {
-    case 'member':
-      return 'set for you by an admin';
-    case 'role':
-      return `from your role <@&${rule.roleId}>`;
-    case 'server':
-      return "this server's limit";
-    case 'default':
-      return "the bot's default limit";
-  }
+/** A prompt cut short for a list line, with nothing in it that Discord would format or link. */
+function shortPrompt(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ').trim();
+  const cut = flat.length > 60 ? `${[...flat].slice(0, 57).join('')}…` : flat;
+  return cut.replace(/[\\`*_~|>#[\]()<@]/g, (char) => `\\${char}`);
 }
 
-export interface QuotaView {
-  used: number;
-  limit: number;
-  resetsAt: number;
-}
+function createMessages(locale: Locale) {
+  const f = new Format(locale);
+  const c: Catalog = CATALOGS[locale](f);
+  const stateLabels: Record<string, string> = {
+    submitting: c.stateSubmitting,
+    waiting: c.stateQueued,
+    queuing: c.stateQueued,
+    generating: c.stateGenerating,
+    downloading: c.stateDownloading,
+    delivering: c.stateDelivering,
+  };
 
-const STATE_LABELS: Record<string, string> = {
-  submitting: 'Sending your prompt',
-  waiting: 'Queued at the image service',
-  queuing: 'Queued at the image service',
-  generating: 'Generating',
-  downloading: 'Fetching the image',
-  delivering: 'Uploading the image',
-};
+  /**
+   * A wait estimate, rounded so that it does not change with every second (a status is edited only when its
+   * text changes): "about 5 s" (steps of 5 s under a minute), "about 2 min".
+   */
+  const aboutWait = (ms: number): string => {
+    const seconds = Math.max(0, ms / 1000);
+    if (seconds < 2.5) return c.anyMomentNow;
+    if (seconds < 60) return c.aboutSeconds(Math.max(5, Math.round(seconds / 5) * 5));
+    return c.aboutMinutes(Math.round(seconds / 60));
+  };
+  const waitOf = (etaMs: number | undefined) => (etaMs === undefined ? undefined : aboutWait(etaMs));
 
-export const messages = {
-  progress(state: string, elapsedMs: number, queuePosition?: number, etaMs?: number): string {
-    if (queuePosition !== undefined && queuePosition > 0) {
-      const wait = etaMs === undefined ? '' : `, ${aboutWait(etaMs)}`;
-      return `⏳ Waiting for a free slot: ${ordinal(queuePosition)} in line${wait} · ${formatDuration(elapsedMs)}`;
+  const limitRule = (rule: LimitRuleView): string => {
+    switch (rule.kind) {
+      case 'member':
+        return c.ruleMember;
+      case 'role':
+        return c.ruleRole(rule.roleId);
+      case 'server':
+        return c.ruleServer;
+      case 'default':
+        return c.ruleDefault;
     }
-    const label = STATE_LABELS[state] ?? 'Working on it';
-    return `🎨 ${label}… · ${formatDuration(elapsedMs)}`;
-  },
+  };
 
-  // Input validation
-  emptyPrompt: 'Your prompt is empty. Describe the picture you want, for example: `a lighthouse at dusk, oil painting`.',
-  promptTooLong: (length: number, max: number) =>
-    `Your prompt is ${length} characters long; the limit is ${max}. Please shorten it.`,
-  invalidChoice: (option: string, allowed: readonly string[]) =>
-    `\`${option}\` must be one of: ${allowed.map((value) => `\`${value}\``).join(', ')}.`,
-  guildOnly: 'This command works in servers only, not in direct messages.',
+  /** A blend's images, linked one by one: "image 1 · image 2". */
+  const imageLinks = (urls: readonly string[]): string => urls.map((url, index) => `[${c.parentLink(index + 1)}](${url})`).join(' · ');
 
-  // Guards
-  paused: 'Image generation is paused in this server by its admins. Try again later.',
-  blocked: 'You are not allowed to generate images in this server. Ask a server admin if you think this is a mistake.',
-  bannedWord: (word: string) =>
-    `Your prompt contains a word this server does not allow: \`${word}\`. Please rephrase it.`,
-  quotaExceeded: (quota: QuotaView) =>
-    quota.limit === 0
-      ? `Image generation is not available to you in this server (your daily limit is 0). Resets ${relative(quota.resetsAt)}.`
-      : quota.used > quota.limit
-        ? `You have used ${plural(quota.used, 'image')} today, more than your daily limit of ${quota.limit} (an admin lowered it). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`
-        : `You have used your ${plural(quota.limit, 'image')} for today (${quota.used}/${quota.limit}). Your quota resets ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
-  serverCapReached: (cap: number, resetsAt: number) =>
-    `This server has used its ${plural(cap, 'image')} for today (a limit for all members together, set by its admins). It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
-  guildNotEnabled: 'The image bot is not enabled in this server. Its operator runs it for other servers only.',
-  budgetSpent: (resetsAt: number) =>
-    `The bot has made all the images its operator pays for today, across all servers. It resets ${relative(resetsAt)} (${shortTime(resetsAt)}).`,
-  notAMember: "You are no longer a member of the server this image was made in, so its buttons don't work for you any more.",
-  botNotInServer: "The bot is no longer in the server this image was made in, so its buttons don't work any more.",
-  notYourImage: 'Only the member who made this image can use its buttons here.',
-  operatorOnly: "KIE's credit balance is shown only in the bot operator's own servers.",
-  limitOverCeiling: (ceiling: number) =>
-    `The bot's operator allows at most ${plural(ceiling, 'image')} per member per day, so a limit can be at most ${ceiling}.`,
-  tooManyInProgress: (inProgress: number, max: number) =>
-    `You have ${plural(inProgress, 'image')} in progress in this server, the most you can have at once (${max}). Wait for one to finish, or cancel one that is still waiting, then try again. Nothing was counted.`,
-  notEnoughUnits: (requested: number, available: number, resetsAt: number) =>
-    `You asked for ${plural(requested, 'image')} but only ${plural(available, 'image')} ${available === 1 ? 'is' : 'are'} left today. Ask for ${available} or fewer, or wait until the reset ${relative(resetsAt)} (${shortTime(resetsAt)}). Nothing was counted.`,
-  upscaleUnavailable: 'This image is 4K already, the largest the bot makes, so it cannot be upscaled.',
-  tooManyForSet: (requested: number, inProgress: number, max: number) =>
-    `You asked for ${plural(requested, 'image')} while ${plural(inProgress, 'image')} ${inProgress === 1 ? 'is' : 'are'} in progress in this server; you can have at most ${max} at once. Ask for fewer, or wait for some to finish. Nothing was counted.`,
-  storeUnavailable: 'The bot cannot reach its database right now, so nothing was done and nothing was counted. Please try again in a minute.',
-  commandFailed: 'Something went wrong on our side, sorry. Please try again.',
-  restarting: 'The bot is restarting. Please run the command again in a moment.',
-
-  refusal(reason: RefusalReason): string {
-    switch (reason.code) {
-      case 'guild_only':
-        return messages.guildOnly;
-      case 'restarting':
-        return messages.restarting;
-      case 'paused':
-        return messages.paused;
-      case 'blocked':
-        return messages.blocked;
-      case 'banned_word':
-        return messages.bannedWord(reason.word);
-      case 'quota_exceeded':
-        return messages.quotaExceeded(reason.quota);
-      case 'server_cap_reached':
-        return messages.serverCapReached(reason.cap, reason.resetsAt);
-      case 'empty_prompt':
-        return messages.emptyPrompt;
-      case 'prompt_too_long':
-        return messages.promptTooLong(reason.length, reason.max);
-      case 'invalid_choice':
-        return messages.invalidChoice(reason.option, reason.allowed);
-      case 'admin_only':
-        return messages.adminOnly;
-      case 'invalid_setting':
-        return reason.detail;
-      case 'image_expired':
-        return messages.imageExpired;
-      case 'component_unknown':
-        return reason.component === 'button' ? messages.buttonUnknown : messages.formUnknown;
-      case 'no_image':
-        return messages.noImage;
-      case 'not_an_image':
-        return messages.notAnImage(reason.contentType);
-      case 'image_too_large':
-        return messages.imageTooLarge(reason.bytes, reason.max);
-      case 'delete_not_allowed':
-        return messages.deleteNotAllowed;
-      case 'guild_not_enabled':
-        return messages.guildNotEnabled;
-      case 'budget_spent':
-        return messages.budgetSpent(reason.resetsAt);
-      case 'not_a_member':
-        return messages.notAMember;
-      case 'bot_not_in_server':
-        return messages.botNotInServer;
-      case 'not_your_image':
-        return messages.notYourImage;
-      case 'operator_only':
-        return messages.operatorOnly;
-      case 'too_many_in_progress':
-        return reason.requested === undefined ? messages.tooManyInProgress(reason.inProgress, reason.max) : messages.tooManyForSet(reason.requested, reason.inProgress, reason.max);
-      case 'cancel_not_allowed':
-        return messages.cancelNotAllowed;
-      case 'cancel_too_late':
-        return messages.cancelTooLate;
-      case 'cancel_unknown':
-        return messages.cancelUnknown;
-      case 'wrong_channel':
-        return messages.wrongChannel(reason.allowed);
-      case 'too_few_pictures':
-        return messages.tooFewPictures(reason.min);
-      case 'pictures_expired':
-        return messages.picturesExpired;
-      case 'unknown_style':
-        return messages.unknownStyle(reason.name);
-      case 'styled_prompt_too_long':
-        return messages.styledPromptTooLong(reason.length, reason.max, reason.style);
-      case 'not_enough_units':
-        return messages.notEnoughUnits(reason.requested, reason.available, reason.resetsAt);
-      case 'upscale_unavailable':
-        return messages.upscaleUnavailable;
-    }
-  },
-
-  // Styles and /settings, as members meet them
-  unknownStyle: (name: string) => `This server has no style called \`${inlineText(name)}\`. Pick one from the list as you type, or leave \`style\` empty.`,
-  styledPromptTooLong: (length: number, max: number, style: string) =>
-    `Your prompt with the style \`${inlineText(style)}\` added is ${length} characters long; the limit is ${max}. Shorten your prompt, or pick another style.`,
-  styleField: 'Style',
-  droppedStyle: (name: string) => `none: your default style \`${inlineText(name)}\` was removed by an admin, so it was left out. Pick another with \`/settings\`.`,
-  settingsShown: (defaults: DefaultsView) =>
-    defaults.aspect === undefined && defaults.quality === undefined && defaults.count === undefined && defaults.style === undefined
-      ? "You have no defaults in this server: `/imagine` uses 1:1, 2K and one image. Set yours with `/settings aspect: quality: count: style:`."
-      : `**Your defaults in this server** (options you give \`/imagine\` still win):\n${defaultLines(defaults)}`,
-  settingsSaved: (defaults: DefaultsView) => `Saved. **Your defaults in this server** now:\n${defaultLines(defaults)}`,
-  settingsReset: 'Your defaults in this server are cleared: `/imagine` uses 1:1, 2K and one image again.',
-  settingsStyleGone: (name: string) => `\n\n⚠️ The style \`${inlineText(name)}\` no longer exists in this server, so it is left out until you pick another.`,
-
-  // /blend
-  blendPrompt: 'Blend these pictures into one coherent image, combining their subjects and styles.',
-  blendField: 'Blend',
-  tooFewPictures: (min: number) => `A blend takes at least ${min} pictures.`,
-  picturesExpired:
-    'The pictures of this blend are no longer available from Discord (their links last about a day), so it cannot be made again. Run `/blend` with them again. Nothing was counted.',
-  blendedFrom: (count: number) => `Blended from ${plural(count, 'picture')}`,
-
-  // Job failures
-  outOfCredits: "The bot's image credits have run out. Please tell a server admin. Your quota was not used.",
-  misconfigured: 'The bot is misconfigured and cannot reach its image service. Please tell a server admin. Your quota was not used.',
-  serviceBusy: 'The image service is busy right now. Please try again in a minute. Your quota was not used.',
-  serviceUnavailable: 'The image service is unavailable right now. Please try again later. Your quota was not used.',
-  promptRejected: (detail?: string) =>
-    `The image service rejected this request${detail ? `: ${detail}` : ''}. Try a different prompt. Your quota was not used.`,
-  generationFailed: (detail?: string) =>
-    `The image could not be generated${detail ? `: ${detail}` : ''}. Your quota was not used.`,
-  timedOut: (ms: number) =>
-    `The image took too long (over ${formatDuration(ms)}), so the bot stopped waiting. Please try again. Your quota was not used.`,
-  imageUnavailable: 'The image was generated but could not be downloaded. Please try again. Your quota was not used.',
-  submitUncertain:
-    'The image service did not confirm your request, so the bot cannot follow it. Your quota was not used; please try again.',
-  interruptedBeforeSubmit:
-    'The bot restarted while sending your prompt, so it cannot tell whether the image was started. Your quota was given back; please try again.',
-  unexpected: 'Something went wrong on our side. Your quota was not used. Please try again.',
-
-  // Delivery
-  resultTitle: 'Your image',
-  setImageTitle: (position: number) => `Image ${position}`,
-  setFailed: (reasons: readonly string[]) =>
-    reasons.length === 1 ? (reasons[0] ?? '') : `None of the ${reasons.length} images could be made: ${[...new Set(reasons)].join(' ')}`,
-  setImageFailed: (reason: string) => `One image of this set could not be made: ${reason}`,
-  rerollLabel: 'Reroll',
-  deleteLabel: 'Delete',
-  editLabel: (position?: number) => (position === undefined ? 'Edit' : `Edit ${position}`),
-  upscaleLabel: (position?: number) => (position === undefined ? 'Upscale' : `Upscale ${position}`),
-  upscaledQuality: (factor: string) => `4K (upscaled ×${factor})`,
-  parentField: 'From',
-  /** Links to the images one came from: the one a reroll, edit or upscale was pressed on, or a blend's. */
-  parentLinks: (urls: readonly string[], upscale = false) =>
-    urls.length === 1
-      ? `[${upscale ? 'the image it upscales' : 'the image it came from'}](${urls[0] ?? ''})`
-      : urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · '),
-  resized: (bytesLimit: number) => `Re-encoded to fit this server's ${Math.floor(bytesLimit / (1024 * 1024))} MB upload limit.`,
-  originalLink: (url: string) => `[Full-size original](${url}) (link expires within 24 h)`,
-  lateDelivery: (userId: string) => `<@${userId}>, here is the image you asked for.`,
-  lateFailure: (userId: string, reason: string) => `<@${userId}>, ${reason.charAt(0).toLowerCase()}${reason.slice(1)}`,
-
-  // The image loop: buttons, edits, /history
-  buttonUnknown: 'This button no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
-  formUnknown: 'This form no longer works (it belongs to an older version of the bot). Run `/imagine` again.',
-  imageExpired: 'This image is too old for its buttons (the bot keeps images for 30 days), or it was deleted. Run `/imagine` again.',
-  noImage: 'That message has no picture to edit. Pick a message with a PNG, JPEG or WebP image.',
-  notAnImage: (contentType: string | null) =>
-    `That file is not a picture the image service can edit${contentType ? ` (\`${contentType}\`)` : ''}. Use a PNG, JPEG or WebP image.`,
-  imageTooLarge: (bytes: number, max: number) =>
-    `That picture is ${megabytes(bytes)} MB; the image service takes at most ${megabytes(max)} MB. Use a smaller one.`,
-  wrongChannel: (allowed: readonly string[]) =>
-    `Images can be made only in ${allowed.map((id) => `<#${id}>`).join(', ')} in this server. Please use /imagine there.`,
-  deleteNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can delete it.',
-
-  // Cancel, while a job waits for the image service
-  cancelLabel: 'Cancel',
-  cancelled: (byModerator: boolean) =>
-    byModerator
-      ? '✖️ Cancelled by a moderator before it started. The quota unit was given back.'
-      : '✖️ Cancelled before it started. Your quota unit was given back.',
-  cancelNotAllowed: 'Only the member who asked for this image, or a member with **Manage Messages**, can cancel it.',
-  cancelTooLate: 'Too late to cancel: the image service has already started this image, and a started image cannot be stopped.',
-  cancelUnknown: 'This image is not waiting any more, so there is nothing to cancel.',
-  editModalTitle: 'Edit the image',
-  editModalLabel: 'What should change?',
-  editModalPlaceholder: 'e.g. make it night time, add snow on the roofs',
-  historyTitle: 'Your images in this server',
-  historyEmpty: 'You have no images in this server yet (the bot keeps them for 30 days). Make one with `/imagine`.',
-  historyFooter: (from: number, to: number, total: number) => `${from}–${to} of ${total} · kept for 30 days`,
-  historyPrevious: 'Newer',
-  historyNext: 'Older',
-  editedFrom: 'Edited from a picture',
-  upscaledFrom: 'Upscaled ×2',
-  historyParents: (urls: readonly string[]) =>
-    urls.length === 1 ? `[From](${urls[0] ?? ''})` : `From: ${urls.map((url, index) => `[image ${index + 1}](${url})`).join(' · ')}`,
-
-  // Moderation log
-  logGenerationTitle: '🖼️ Image generated',
-  logBannedWordTitle: (word: string) => `🚫 Refused: banned word \`${word}\``,
-  logBlockedTitle: '🚫 Refused: blocked member',
-  logAdminTitle: (action: string) => `🛠️ /imagine-admin ${action}`,
-  logWarningTitle: '⚠️ Warning',
-  logDeletedTitle: '🗑️ Image deleted',
-  logChannelUnreachable: (channelId: string) =>
-    `⚠️ The bot could not post to the log channel <#${channelId}>: give it **View Channel**, **Send Messages** and **Embed Links** there, or pick another with \`/imagine-admin log\`.`,
-
-  // /quota
-  quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inProgress: readonly InProgressView[]) =>
+  const defaultLines = (defaults: DefaultsView): string =>
     [
-      `**Today:** ${quota.used}/${quota.limit} images used, ${Math.max(0, quota.limit - quota.used)} left.`,
-      quota.rule === undefined ? undefined : `**Your limit:** ${plural(quota.limit, 'image')} a day, ${limitRule(quota.rule)}.`,
-      `**Resets:** ${relative(quota.resetsAt)} (${shortTime(quota.resetsAt)}).`,
-      inProgress.length > 0 ? `**In progress:** ${plural(inProgress.length, 'image')}.` : undefined,
-      ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
-    ]
-      .filter(Boolean)
-      .join('\n'),
+      c.defaultAspect(defaults.aspect),
+      c.defaultQuality(defaults.quality === undefined ? undefined : defaults.quality === 'high' ? '4K' : '2K'),
+      c.defaultCount(defaults.count),
+      c.defaultStyle(defaults.style === undefined ? undefined : inlineText(defaults.style)),
+    ].join('\n');
 
-  /** What an image in progress is doing, in a few words. */
-  jobState(state: InProgressView['state']): string {
-    if (state === undefined) return 'about to start';
-    if (state.queuePosition !== undefined && state.queuePosition > 0) {
-      return `waiting for a free slot, ${ordinal(state.queuePosition)} in line${state.etaMs === undefined ? '' : `, ${aboutWait(state.etaMs)}`}`;
-    }
-    return (STATE_LABELS[state.state] ?? 'Working on it').toLowerCase();
-  },
+  const messages = {
+    ...c,
+    locale,
+    blendPrompt: BLEND_PROMPT,
+    unknownStyle: (name: string) => c.unknownStyle(inlineText(name)),
+    styledPromptTooLong: (length: number, max: number, style: string) => c.styledPromptTooLong(length, max, inlineText(style)),
+    droppedStyle: (name: string) => c.droppedStyle(inlineText(name)),
+    settingsShown: (defaults: DefaultsView) =>
+      defaults.aspect === undefined && defaults.quality === undefined && defaults.count === undefined && defaults.style === undefined
+        ? c.settingsNone
+        : `${c.settingsShownTitle}\n${defaultLines(defaults)}`,
+    settingsSaved: (defaults: DefaultsView) => `${c.settingsSavedTitle}\n${defaultLines(defaults)}`,
+    settingsStyleGone: (name: string) => `\n\n${c.settingsStyleGone(inlineText(name))}`,
+    /** Links to the images one came from: the one a reroll, edit or upscale was pressed on, or a blend's. */
+    parentLinks: (urls: readonly string[], upscale = false) =>
+      urls.length === 1
+        ? `[${upscale ? c.parentUpscaled : c.parentCameFrom}](${urls[0] ?? ''})`
+        : imageLinks(urls),
+    historyParents: (urls: readonly string[]) =>
+      urls.length === 1
+        ? `[${c.parentField}](${urls[0] ?? ''})`
+        : `${c.parentField}: ${imageLinks(urls)}`,
+    /** No image of a set could be made: its one reason, or each different reason once. */
+    setFailed: (reasons: readonly string[]) => (reasons.length === 1 ? (reasons[0] ?? '') : c.setFailedAll(reasons.length, [...new Set(reasons)].join(' '))),
+    styleAdded: (name: string, count: number) => c.styleAdded(inlineText(name), count),
+    styleReplaced: (name: string) => c.styleReplaced(inlineText(name)),
+    styleRemoved: (name: string) => c.styleRemoved(inlineText(name)),
+    styleUnknown: (name: string) => c.styleUnknown(inlineText(name)),
+    stylesList(styles: readonly { name: string; text: string }[]): string {
+      if (styles.length === 0) return c.stylesNone;
+      const lines = styles.map((style) => `• **${inlineText(style.name)}**: ${shortPrompt(style.text)}`);
+      const text = (count: number) => [c.stylesHead(styles.length), ...lines.slice(0, count), ...(count < lines.length ? [c.stylesNotShown(lines.length - count)] : [])].join('\n');
+      let shown = lines.length;
+      while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
+      return text(shown);
+    },
+    format: f,
+    aboutWait,
+    formatDuration: (ms: number) => f.duration(ms),
 
-  // /imagine-admin
-  adminOnly: 'You need the **Manage Server** permission to use this command.',
-  limitSet: (limit: number) => `The daily limit for this server is now ${plural(limit, 'image')} per member.`,
-  userLimitSet: (userId: string, limit: number) => `<@${userId}> can now generate ${plural(limit, 'image')} a day.`,
-  roleLimitSet: (roleId: string, limit: number) =>
-    `Members with <@&${roleId}> can now generate ${plural(limit, 'image')} a day (a member's own limit still comes first; with several roles the highest applies).`,
-  limitUserOrRole: 'Give either a member or a role, not both.',
-  capSet: (images: number) => `This server can now generate at most ${plural(images, 'image')} a day, all members together.`,
-  capRemoved: "This server's daily cap is removed; only each member's own limit applies.",
-  logChannelSet: (channelId: string) => `Images, refusals and admin actions are now posted to <#${channelId}>.`,
-  logOff: (channelId: string) => `Nothing is posted to <#${channelId}> any more.`,
-  logAlreadyOff: 'There is no log channel.',
-  channelAllowed: (channelId: string, all: readonly string[]) => `/imagine now works in <#${channelId}>. Allowed channels: ${channelList(all)}.`,
-  channelAlreadyAllowed: (channelId: string) => `<#${channelId}> was already allowed.`,
-  channelRemoved: (channelId: string, all: readonly string[]) =>
-    all.length === 0 ? `<#${channelId}> is off the list; /imagine works in every channel again.` : `<#${channelId}> is off the list. Allowed channels: ${channelList(all)}.`,
-  channelNotAllowed: (channelId: string) => `<#${channelId}> was not on the list.`,
-  channelsList: (all: readonly string[]) => (all.length === 0 ? '/imagine works in every channel (no list).' : `/imagine works only in: ${channelList(all)}.`),
-  priorityRoleAdded: (roleId: string, all: readonly string[]) =>
-    `Members with <@&${roleId}> now come first when images wait for the image service (fair among themselves). Priority roles: ${roleList(all)}.`,
-  priorityRoleAlready: (roleId: string) => `<@&${roleId}> already had priority.`,
-  priorityRolesFull: (max: number) => `At most ${max} roles can have priority.`,
-  priorityRoleRemoved: (roleId: string, all: readonly string[]) =>
-    all.length === 0 ? `<@&${roleId}> no longer has priority; no role has.` : `<@&${roleId}> no longer has priority. Priority roles: ${roleList(all)}.`,
-  priorityRoleNotListed: (roleId: string) => `<@&${roleId}> did not have priority.`,
-  priorityRolesList: (all: readonly string[]) =>
-    all.length === 0 ? 'No role has priority: waiting images go in the fair order for everyone.' : `Members with these roles come first: ${roleList(all)}.`,
-  creditsBalance: (credits: number, images: number) =>
-    `KIE credits left: **${credits}**, about **${plural(images, 'image')}** at 6.5 credits each (about $0.0325 an image).`,
-  creditsUnavailable: 'The bot could not read the KIE credit balance right now. Please try again in a minute.',
-  lowCredits: (credits: number, images: number, threshold: number) =>
-    `KIE credits are running low: **${credits}** left (about ${plural(images, 'image')}), under the warning level of ${threshold}. Top up at https://kie.ai/billing before generation stops.`,
-  usageReset: (userId: string) => `Today's usage of <@${userId}> is back to 0.`,
-  userBlocked: (userId: string) => `<@${userId}> can no longer generate images in this server.`,
-  userUnblocked: (userId: string) => `<@${userId}> can generate images again.`,
-  alreadyBlocked: (userId: string) => `<@${userId}> was already blocked.`,
-  notBlocked: (userId: string) => `<@${userId}> was not blocked.`,
-  wordAdded: (word: string, count: number) => `Added \`${word}\` to the banned words (${count} in all).`,
-  wordAlreadyBanned: (word: string) => `\`${word}\` was already banned.`,
-  wordRemoved: (word: string, count: number) => `Removed \`${word}\` from the banned words (${count} left).`,
-  wordNotBanned: (word: string) => `\`${word}\` is not in the banned words.`,
-  wordsList: (words: readonly string[]) => {
-    if (words.length === 0) return 'No banned words in this server.';
-    // Up to 200 words of 64 characters would not fit in one message: show what fits and say how many are left out.
-    const head = `Banned words (${words.length}): `;
-    const quoted = words.map((w) => `\`${w}\``);
-    let shown = quoted.length;
-    const text = (count: number) =>
-      head + quoted.slice(0, count).join(', ') + (count < quoted.length ? `, … and ${quoted.length - count} more not shown.` : '');
-    while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
-    return text(shown);
-  },
-  styleNameInvalid: (max: number) => `A style's name must be 1 to ${max} characters long.`,
-  styleTextInvalid: (max: number) => `A style's text must be 1 to ${max} characters long.`,
-  stylesFull: (max: number) => `This server already has the maximum of ${max} styles. Remove one first.`,
-  styleAdded: (name: string, count: number) =>
-    `Added the style \`${inlineText(name)}\` (${count} in all). Members can now pick it with \`/imagine style:\` and \`/blend style:\`.`,
-  styleReplaced: (name: string) => `The style \`${inlineText(name)}\` has a new text.`,
-  styleRemoved: (name: string) => `Removed the style \`${inlineText(name)}\`. Members who had it as their default get their images without it, and are told.`,
-  styleUnknown: (name: string) => `There is no style called \`${inlineText(name)}\`.`,
-  stylesList: (styles: readonly { name: string; text: string }[]) => {
-    if (styles.length === 0) return 'This server has no styles. Add one with `/imagine-admin styles add`.';
-    const head = `Styles (${styles.length}):`;
-    const lines = styles.map((style) => `• **${inlineText(style.name)}**: ${shortPrompt(style.text)}`);
-    let shown = lines.length;
-    const text = (count: number) => [head, ...lines.slice(0, count), ...(count < lines.length ? [`… and ${lines.length - count} more not shown.`] : [])].join('\n');
-    while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
-    return text(shown);
-  },
-  pausedNow: 'Image generation is now paused in this server. Running jobs will finish.',
-  alreadyPaused: 'Image generation was already paused.',
-  resumed: 'Image generation is running again in this server.',
-  notPaused: 'Image generation was not paused.',
-} as const;
+    progress(state: string, elapsedMs: number, queuePosition?: number, etaMs?: number): string {
+      if (queuePosition !== undefined && queuePosition > 0) return c.waitingStatus(c.ordinal(queuePosition), waitOf(etaMs), f.duration(elapsedMs));
+      return c.workingStatus(stateLabels[state] ?? c.stateWorking, f.duration(elapsedMs));
+    },
+
+    /** What an image in progress is doing, in a few words. */
+    jobState(state: InProgressView['state']): string {
+      if (state === undefined) return c.jobAboutToStart;
+      if (state.queuePosition !== undefined && state.queuePosition > 0) return c.jobWaiting(c.ordinal(state.queuePosition), waitOf(state.etaMs));
+      return (stateLabels[state.state] ?? c.stateWorking).toLocaleLowerCase(locale);
+    },
+
+    quotaExceeded: (quota: QuotaView) =>
+      quota.limit === 0
+        ? c.quotaZero(quota.resetsAt)
+        : quota.used > quota.limit
+          ? c.quotaOver(quota.used, quota.limit, quota.resetsAt)
+          : c.quotaUsedUp(quota.used, quota.limit, quota.resetsAt),
+
+    cancelled: (byModerator: boolean) => (byModerator ? c.cancelledByModerator : c.cancelledByMember),
+    imageExpired: c.imageExpired(HISTORY_RETENTION_DAYS),
+    historyEmpty: c.historyEmpty(HISTORY_RETENTION_DAYS),
+    personalHistoryEmpty: c.personalHistoryEmpty(HISTORY_RETENTION_DAYS),
+    historyFooter: (from: number, to: number, total: number) => c.historyFooter(from, to, total, HISTORY_RETENTION_DAYS),
+    creditsBalance: (credits: number, images: number) => c.creditsBalance(credits, images, CREDITS_PER_IMAGE, CREDITS_PER_IMAGE * USD_PER_CREDIT),
+    channelRemoved: (channelId: string, all: readonly string[]) => (all.length === 0 ? c.channelRemovedLast(channelId) : c.channelRemoved(channelId, all)),
+    channelsList: (all: readonly string[]) => (all.length === 0 ? c.channelsEverywhere : c.channelsList(all)),
+    priorityRoleRemoved: (roleId: string, all: readonly string[]) => (all.length === 0 ? c.priorityRoleRemovedLast(roleId) : c.priorityRoleRemoved(roleId, all)),
+    priorityRolesList: (all: readonly string[]) => (all.length === 0 ? c.priorityRolesNone : c.priorityRolesList(all)),
+
+    wordsList(words: readonly string[]): string {
+      if (words.length === 0) return c.wordsNone;
+      // Up to 200 words of 64 characters would not fit in one message: show what fits and say how many are left out.
+      const quoted = words.map((word) => `\`${word}\``);
+      const text = (count: number) => c.wordsHead(words.length) + quoted.slice(0, count).join(', ') + (count < quoted.length ? c.wordsNotShown(quoted.length - count) : '');
+      let shown = quoted.length;
+      while (shown > 0 && text(shown).length > MAX_MESSAGE_CONTENT) shown -= 1;
+      return text(shown);
+    },
+
+    quotaStatus: (quota: QuotaView & { rule?: LimitRuleView }, inProgress: readonly InProgressView[]) =>
+      [
+        c.quotaToday(quota.used, quota.limit),
+        quota.rule === undefined ? undefined : c.quotaYourLimit(quota.limit, limitRule(quota.rule)),
+        c.quotaResets(quota.resetsAt),
+        inProgress.length > 0 ? c.quotaInProgress(inProgress.length) : undefined,
+        ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
+      ]
+        .filter(Boolean)
+        .join('\n'),
+
+    /** /quota outside the servers that installed the bot. */
+    personalQuotaStatus: (quota: QuotaView, inProgress: readonly InProgressView[]) =>
+      [
+        c.personalQuotaToday(quota.used, quota.limit),
+        c.quotaResets(quota.resetsAt),
+        inProgress.length > 0 ? c.quotaInProgress(inProgress.length) : undefined,
+        ...inProgress.map((job) => `• “${shortPrompt(job.prompt)}”: ${messages.jobState(job.state)}`),
+      ]
+        .filter(Boolean)
+        .join('\n'),
+
+    memberUsage: (userId: string, days: readonly { day: string; used: number }[], today: QuotaView) =>
+      [
+        c.memberUsageTitle(userId),
+        c.usageToday(today.used, today.limit),
+        c.usageLastDays(days.length, days.reduce((sum, day) => sum + day.used, 0)),
+        days.map((day) => `${f.day(day.day)}: ${f.number(day.used)}`).join(' · '),
+      ].join('\n'),
+
+    guildUsage(usage: GuildUsageView, spend: readonly DaySpend[]): string {
+      const ranking = (rows: GuildUsageView['topToday']) =>
+        rows.length === 0 ? c.nobodyYet : rows.slice(0, TOP_MEMBERS).map((row, index) => `${index + 1}. <@${row.userId}>: ${f.number(row.used)}`).join('\n');
+      const days = usage.days.length;
+      return [
+        c.serverUsageTitle,
+        c.serverToday(usage.days[0]?.total ?? 0, days, usage.days.reduce((sum, day) => sum + day.total, 0)),
+        usage.days.map((day) => `${f.day(day.day)}: ${f.number(day.total)}`).join(' · '),
+        ...(spend.length === 0
+          ? []
+          : [
+              c.spendTitle(spend.length, spend.reduce((sum, day) => sum + day.images, 0), c.credits(spend.reduce((sum, day) => sum + day.credits, 0))),
+              spend.map((day) => `${f.day(day.day)}: ${f.number(day.images)} · ${c.credits(day.credits)}`).join('\n'),
+            ]),
+        `${c.topToday}\n${ranking(usage.topToday)}`,
+        `${c.topDays(days)}\n${ranking(usage.topWeek)}`,
+      ].join('\n');
+    },
+
+    /** Why an admin's change was not made. */
+    setting(problem: SettingProblem): string {
+      switch (problem.code) {
+        case 'word-empty':
+          return c.wordEmpty;
+        case 'word-too-long':
+          return c.wordTooLong(problem.bound);
+        case 'too-many-words':
+          return c.tooManyWords(problem.bound);
+        case 'invalid-limit':
+          return c.invalidLimit(problem.bound);
+        case 'over-ceiling':
+          return c.limitOverCeiling(problem.bound);
+        case 'too-many-channels':
+          return c.tooManyChannels(problem.bound);
+        case 'style-name-invalid':
+          return c.styleNameInvalid(problem.bound);
+        case 'style-text-invalid':
+          return c.styleTextInvalid(problem.bound);
+        case 'too-many-styles':
+          return c.stylesFull(problem.bound);
+        case 'user-and-role':
+          return c.limitUserOrRole;
+      }
+    },
+
+    /** Why a job ended without an image. */
+    failure(reason: FailureReason): string {
+      switch (reason.code) {
+        case 'out_of_credits':
+          return c.outOfCredits;
+        case 'misconfigured':
+          return c.misconfigured;
+        case 'service_busy':
+          return c.serviceBusy;
+        case 'service_unavailable':
+          return c.serviceUnavailable;
+        case 'prompt_rejected':
+          return c.promptRejected(reason.detail);
+        case 'generation_failed':
+          return c.generationFailed(reason.detail);
+        case 'timed_out':
+          return c.timedOut(reason.afterMs);
+        case 'image_unavailable':
+          return c.imageUnavailable;
+        case 'submit_uncertain':
+          return c.submitUncertain;
+        case 'interrupted_before_submit':
+          return c.interruptedBeforeSubmit;
+        case 'unexpected':
+          return c.unexpected;
+      }
+    },
+
+    /** Why the bot said no. */
+    refusal(reason: RefusalReason): string {
+      switch (reason.code) {
+        case 'guild_only':
+          return c.guildOnly;
+        case 'restarting':
+          return c.restarting;
+        case 'paused':
+          return c.paused;
+        case 'blocked':
+          return c.blocked;
+        case 'banned_word':
+          return c.bannedWord(reason.word);
+        case 'quota_exceeded':
+          return messages.quotaExceeded(reason.quota);
+        case 'personal_quota_exceeded':
+          return c.personalQuotaUsedUp(reason.quota.used, reason.quota.limit, reason.quota.resetsAt);
+        case 'server_cap_reached':
+          return c.serverCapReached(reason.cap, reason.resetsAt);
+        case 'empty_prompt':
+          return c.emptyPrompt;
+        case 'prompt_too_long':
+          return c.promptTooLong(reason.length, reason.max);
+        case 'invalid_choice':
+          return c.invalidChoice(reason.option, reason.allowed);
+        case 'admin_only':
+          return c.adminOnly;
+        case 'invalid_setting':
+          return messages.setting(reason.problem);
+        case 'image_expired':
+          return messages.imageExpired;
+        case 'component_unknown':
+          return reason.component === 'button' ? c.buttonUnknown : c.formUnknown;
+        case 'no_image':
+          return c.noImage;
+        case 'not_an_image':
+          return c.notAnImage(reason.contentType);
+        case 'image_too_large':
+          return c.imageTooLarge(reason.bytes, reason.max);
+        case 'delete_not_allowed':
+          return c.deleteNotAllowed;
+        case 'guild_not_enabled':
+          return c.guildNotEnabled;
+        case 'budget_spent':
+          return c.budgetSpent(reason.resetsAt);
+        case 'not_a_member':
+          return c.notAMember;
+        case 'bot_not_in_server':
+          return c.botNotInServer;
+        case 'not_your_image':
+          return c.notYourImage;
+        case 'operator_only':
+          return c.operatorOnly;
+        case 'too_many_in_progress':
+          return reason.requested === undefined ? c.tooManyInProgress(reason.inProgress, reason.max) : c.tooManyForSet(reason.requested, reason.inProgress, reason.max);
+        case 'cancel_not_allowed':
+          return c.cancelNotAllowed;
+        case 'cancel_too_late':
+          return c.cancelTooLate;
+        case 'cancel_unknown':
+          return c.cancelUnknown;
+        case 'wrong_channel':
+          return c.wrongChannel(reason.allowed);
+        case 'too_few_pictures':
+          return c.tooFewPictures(reason.min);
+        case 'pictures_expired':
+          return c.picturesExpired;
+        case 'unknown_style':
+          return messages.unknownStyle(reason.name);
+        case 'styled_prompt_too_long':
+          return messages.styledPromptTooLong(reason.length, reason.max, reason.style);
+        case 'not_enough_units':
+          return c.notEnoughUnits(reason.requested, reason.available, reason.resetsAt);
+        case 'upscale_unavailable':
+          return c.upscaleUnavailable;
+      }
+    },
+  };
+  return messages;
+}
+
+export type Messages = ReturnType<typeof createMessages>;
+
+const BY_LOCALE = Object.fromEntries(LOCALES.map((locale) => [locale, createMessages(locale)])) as Record<Locale, Messages>;
+
+/** The sentences for a Discord locale (an interaction's `locale`, a server's `guild_locale`); en-US when the bot does not speak it. */
+export function messagesFor(locale: string | null | undefined): Messages {
+  return BY_LOCALE[resolveLocale(locale)];
+}
+
+/** The fallback language, for what no member's locale reaches (and for tests that read the English sentences). */
+export const messages: Messages = BY_LOCALE[DEFAULT_LOCALE];
+export const { formatDuration, aboutWait, ordinal } = messages;

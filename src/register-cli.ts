@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadDiscordConfig();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat, secrets: [config.discordToken] });
   const rest = new REST({ api: config.discordApiUrl }).setToken(config.discordToken);
-  const result = await registerCommands(rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData(), logger).catch(
+  const result = await registerCommands(rest, { applicationId: config.discordClientId, guildId: config.discordGuildId }, commandData({ personal: config.personalDaily > 0 }), logger).catch(
     (error: unknown) => {
       throw explainDiscordFailure(error, { apiUrl: config.discordApiUrl, guildId: config.discordGuildId });
     },

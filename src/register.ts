@@ -19,7 +19,8 @@ export async function registerCommands(
   const scope = target.guildId ? `guild ${target.guildId}` : 'global';
   let existing: unknown[] | undefined;
   try {
-    existing = (await rest.get(route)) as unknown[];
+    // With the localization dictionaries: without them every localized command would look changed.
+    existing = (await rest.get(route, { query: new URLSearchParams({ with_localizations: 'true' }) })) as unknown[];
   } catch (error) {
     // A refused token would be refused the PUT as well: say so now, not after a second refusal.
     if (error instanceof DiscordAPIError && error.status === 401) throw error;

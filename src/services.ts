@@ -80,6 +80,11 @@ export interface Command {
   execute(interaction: GuildCommandInteraction, services: Services): Promise<void>;
   /** Suggests values for an option with `autocomplete: true` (answered within Discord's 3 s, never refused). */
   autocomplete?(interaction: GuildAutocompleteInteraction, services: Services): Promise<void>;
+  /**
+   * Answers a use through the member's own install (a DM, a server without the bot) when PERSONAL_DAILY is
+   * above 0; a command without it stays guild-install only.
+   */
+  personal?(interaction: ChatInputCommandInteraction, services: Services): Promise<void>;
 }
 
 export interface MessageCommand {

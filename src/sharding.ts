@@ -1,8 +1,3 @@
-/** Which shard receives a guild's events, as Discord computes it. */
-export function shardOfGuild(guildId: string, shardCount: number): number {
-  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
-}
-
 /** Sent from the manager process to every shard when KIE calls back for a task. */
 export interface WakeMessage {
   type: 'imagine:kie-wake';

@@ -1,28 +1,27 @@
-import { messages } from '../../src/messages.js';
 import { admin, type AdminSubcommand } from './subcommand.js';
 
 /** Who may make images: blocked members, and the whole server paused. */
 export const accessSubcommands: readonly AdminSubcommand[] = [
   admin('block', async (interaction, { settings }, guildId) => {
     const user = interaction.options.getUser('user', true);
-    if (await settings.isBlocked(guildId, user.id)) return messages.alreadyBlocked(user.id);
+    if (await settings.isBlocked(guildId, user.id)) return (m) => m.alreadyBlocked(user.id);
     await settings.setBlocked(guildId, user.id, true);
-    return messages.userBlocked(user.id);
+    return (m) => m.userBlocked(user.id);
   }),
   admin('unblock', async (interaction, { settings }, guildId) => {
     const user = interaction.options.getUser('user', true);
-    if (!(await settings.isBlocked(guildId, user.id))) return messages.notBlocked(user.id);
+    if (!(await settings.isBlocked(guildId, user.id))) return (m) => m.notBlocked(user.id);
     await settings.setBlocked(guildId, user.id, false);
-    return messages.userUnblocked(user.id);
+    return (m) => m.userUnblocked(user.id);
   }),
   admin('pause', async (_interaction, { settings }, guildId) => {
-    if ((await settings.get(guildId)).paused) return messages.alreadyPaused;
+    if ((await settings.get(guildId)).paused) return (m) => m.alreadyPaused;
     await settings.setPaused(guildId, true);
-    return messages.pausedNow;
+    return (m) => m.pausedNow;
   }),
   admin('resume', async (_interaction, { settings }, guildId) => {
-    if (!(await settings.get(guildId)).paused) return messages.notPaused;
+    if (!(await settings.get(guildId)).paused) return (m) => m.notPaused;
     await settings.setPaused(guildId, false);
-    return messages.resumed;
+    return (m) => m.resumed;
   }),
 ];

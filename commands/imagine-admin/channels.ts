@@ -1,4 +1,3 @@
-import { messages } from '../../src/messages.js';
 import { admin, type AdminSubcommand } from './subcommand.js';
 
 /** Where things happen: the channels /imagine may be used in, and the moderation log channel. */
@@ -6,23 +5,28 @@ export const channelSubcommands: readonly AdminSubcommand[] = [
   admin('channels allow', async (interaction, { settings }, guildId) => {
     const channel = interaction.options.getChannel('channel', true);
     const added = await settings.allowChannel(guildId, channel.id);
-    return added ? messages.channelAllowed(channel.id, await settings.allowedChannels(guildId)) : messages.channelAlreadyAllowed(channel.id);
+    const all = await settings.allowedChannels(guildId);
+    return (m) => (added ? m.channelAllowed(channel.id, all) : m.channelAlreadyAllowed(channel.id));
   }),
   admin('channels remove', async (interaction, { settings }, guildId) => {
     const channel = interaction.options.getChannel('channel', true);
     const removed = await settings.removeChannel(guildId, channel.id);
-    return removed ? messages.channelRemoved(channel.id, await settings.allowedChannels(guildId)) : messages.channelNotAllowed(channel.id);
+    const all = await settings.allowedChannels(guildId);
+    return (m) => (removed ? m.channelRemoved(channel.id, all) : m.channelNotAllowed(channel.id));
   }),
-  admin('channels list', async (_interaction, { settings }, guildId) => messages.channelsList(await settings.allowedChannels(guildId))),
+  admin('channels list', async (_interaction, { settings }, guildId) => {
+    const all = await settings.allowedChannels(guildId);
+    return (m) => m.channelsList(all);
+  }),
   admin('log channel', async (interaction, { settings }, guildId) => {
     const channel = interaction.options.getChannel('channel', true);
     await settings.setLogChannel(guildId, channel.id);
-    return messages.logChannelSet(channel.id);
+    return (m) => m.logChannelSet(channel.id);
   }),
   admin('log off', async (_interaction, { settings }, guildId) => {
     const current = await settings.logChannel(guildId);
-    if (current === undefined) return messages.logAlreadyOff;
+    if (current === undefined) return (m) => m.logAlreadyOff;
     await settings.setLogChannel(guildId, undefined);
-    return messages.logOff(current);
+    return (m) => m.logOff(current);
   }),
 ];

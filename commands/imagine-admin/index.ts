@@ -1,5 +1,6 @@
 import { MessageFlags } from 'discord.js';
 import { Refusal } from '../../src/errors.js';
+import { messagesFor } from '../../src/messages.js';
 import { subcommandName } from '../../src/interactions/permissions.js';
 import { SettingsError } from '../../src/policy/settings-store.js';
 import { suggestStyles } from '../../src/interactions/style-autocomplete.js';
@@ -28,16 +29,18 @@ export const imagineAdmin: Command = {
     const name = subcommandName(interaction) ?? '';
     const subcommand = subcommands.get(name);
     if (!subcommand) throw new Error(`unknown admin subcommand ${name}`);
-    const content = await subcommand.run(interaction, services, guildId).catch((error: unknown) => {
+    const outcome = await subcommand.run(interaction, services, guildId).catch((error: unknown) => {
       // A rejected change (empty or over-long word, full word list, bad limit) is the admin's to fix, not a crash.
-      throw error instanceof SettingsError ? new Refusal({ code: 'invalid_setting', detail: error.message }, { cause: error }) : error;
+      throw error instanceof SettingsError ? new Refusal({ code: 'invalid_setting', problem: { code: error.code, bound: error.bound } }, { cause: error }) : error;
     });
     const at = new Date(services.clock.now()).toISOString();
     services.logger.info({ audit: true, guildId, adminId: interaction.user.id, action: name, targetUserId: interaction.options.getUser('user')?.id, at }, 'admin action');
-    const logged = services.modLog.adminAction(guildId, interaction.user.id, name, content);
+    // The admin reads the outcome in their language; the log channel, in the server's.
+    const logged = services.modLog.adminAction(guildId, interaction.user.id, name, outcome);
     // A new log channel is tried at once, so the admin learns now whether the bot may post there.
     if (name === 'log channel') await logged;
     const problem = services.modLog.takeProblem(guildId);
-    await interaction.reply({ content: problem === undefined ? content : `${content}\n\n${problem}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const m = messagesFor(interaction.locale);
+    await interaction.reply({ content: problem === undefined ? outcome(m) : `${outcome(m)}\n\n${problem(m)}`, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

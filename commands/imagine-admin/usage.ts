@@ -1,7 +1,5 @@
-import { formatGuildUsage, formatMemberUsage } from '../../src/admin/usage-report.js';
 import { Refusal } from '../../src/errors.js';
 import { imagesFor } from '../../src/kie/credit-monitor.js';
-import { messages } from '../../src/messages.js';
 import { admin, type AdminSubcommand } from './subcommand.js';
 
 /** What was used: the server's or a member's images (`usage`), and KIE's credits in the operator's servers (`credits`). */
@@ -10,19 +8,20 @@ export const usageSubcommands: readonly AdminSubcommand[] = [
     const user = interaction.options.getUser('user');
     if (user) {
       const [days, status] = await Promise.all([quota.usage(guildId, user.id), quota.status(guildId, user.id)]);
-      return formatMemberUsage(user.id, days, status);
+      return (m) => m.memberUsage(user.id, days, status);
     }
     const usage = await quota.guildUsage(guildId);
-    return formatGuildUsage(usage, await spend.days(guildId, usage.days.map((day) => day.day)));
+    const spent = await spend.days(guildId, usage.days.map((day) => day.day));
+    return (m) => m.guildUsage(usage, spent);
   }),
   admin('credits', async (_interaction, { credits, logger, operator }, guildId) => {
     if (!operator.isOperatorGuild(guildId)) throw new Refusal({ code: 'operator_only' });
     try {
       const balance = await credits();
-      return messages.creditsBalance(balance, imagesFor(balance));
+      return (m) => m.creditsBalance(balance, imagesFor(balance));
     } catch (error) {
       logger.warn({ err: error }, 'could not read the KIE credit balance');
-      return messages.creditsUnavailable;
+      return (m) => m.creditsUnavailable;
     }
   }),
 ];

@@ -2,10 +2,12 @@ import { z } from 'zod';
 import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
 import { imageParentSchema, MAX_SET_SIZE, pictureSourceSchema, type ImageParent, type JobIn, type PictureSource } from '../jobs/job.js';
 import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, TOPAZ_UPSCALE_MODEL, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
+import { isPersonalGuild } from '../quota/personal.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
-/** Records live at least 30 days, then are pruned. */
-export const HISTORY_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+/** Records live at least this many days, then are pruned. */
+export const HISTORY_RETENTION_DAYS = 30;
+export const HISTORY_RETENTION_MS = HISTORY_RETENTION_DAYS * 24 * 60 * 60 * 1000;
 
 export const HISTORY_MODELS = [SEEDREAM_T2I_MODEL, SEEDREAM_EDIT_MODEL, TOPAZ_UPSCALE_MODEL] as const;
 
@@ -149,7 +151,8 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
 
 /** A link that opens the image's message in Discord, once the message is known. */
 export function jumpLink(entry: Pick<HistoryEntry, 'guildId' | 'channelId' | 'messageId' | 'delivery'>): string | undefined {
-  if (entry.messageId === undefined) return undefined;
+  // A personal image lives in a DM or a server the bot is not in: its link would lead nowhere for the bot.
+  if (entry.messageId === undefined || isPersonalGuild(entry.guildId)) return undefined;
   const where = entry.delivery === 'dm' ? '@me' : entry.guildId;
   return `https://discord.com/channels/${where}/${entry.channelId}/${entry.messageId}`;
 }

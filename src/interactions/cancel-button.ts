@@ -1,6 +1,6 @@
 import { PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import { Refusal } from '../errors.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import type { Services } from '../services.js';
 
 /** How long the press waits for the job to give its unit back before it edits the status anyway. */
@@ -22,6 +22,6 @@ export async function cancelJob(interaction: ButtonInteraction, jobId: string, s
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([result.ended, new Promise((resolve) => (timer = setTimeout(resolve, ENDING_WAIT_MS)))]).finally(() => clearTimeout(timer));
   const byModerator = interaction.user.id !== result.job.userId;
-  await interaction.editReply({ content: messages.cancelled(byModerator), embeds: [], components: [], allowedMentions: { parse: [] } });
+  await interaction.editReply({ content: messagesFor(interaction.locale).cancelled(byModerator), embeds: [], components: [], allowedMentions: { parse: [] } });
   services.logger.info({ jobId, guildId: result.job.guildId, userId: interaction.user.id, byModerator }, 'job cancelled');
 }

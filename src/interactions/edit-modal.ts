@@ -1,19 +1,19 @@
 import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallbackData, type ModalSubmitInteraction } from 'discord.js';
 import { MAX_PROMPT_LENGTH } from '../kie/index.js';
-import { messages } from '../messages.js';
+import type { Messages } from '../messages.js';
 
 /** The custom_id of the modal's one text input. */
 export const EDIT_TEXT_INPUT = 'change';
 
 /** The edit modal: one paragraph input, what to change (1–3000 characters), empty to begin with. */
-export function editModal(customId: string): APIModalInteractionResponseCallbackData {
+export function editModal(customId: string, m: Messages): APIModalInteractionResponseCallbackData {
   return {
     custom_id: customId,
-    title: messages.editModalTitle,
+    title: m.editModalTitle,
     components: [
       {
         type: ComponentType.Label,
-        label: messages.editModalLabel,
+        label: m.editModalLabel,
         component: {
           type: ComponentType.TextInput,
           custom_id: EDIT_TEXT_INPUT,
@@ -21,7 +21,7 @@ export function editModal(customId: string): APIModalInteractionResponseCallback
           min_length: 1,
           max_length: MAX_PROMPT_LENGTH,
           required: true,
-          placeholder: messages.editModalPlaceholder,
+          placeholder: m.editModalPlaceholder,
         },
       },
     ],

@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { jumpLink, type HistoryPage } from '../history/history.js';
 import { promptForEmbed, truncate } from '../jobs/result-message.js';
-import { messages } from '../messages.js';
+import type { Messages } from '../messages.js';
 
 export const HISTORY_PAGE_SIZE = 10;
 const PROMPT_PREVIEW = 120;
@@ -15,30 +15,30 @@ export interface HistoryView {
 }
 
 /** One page of a member's images: prompt, time and a jump link each, with Newer / Older buttons when there are more. */
-export function historyView(page: HistoryPage, offset: number): HistoryView {
-  if (page.total === 0) return { content: messages.historyEmpty, embeds: [], components: [] };
+export function historyView(page: HistoryPage, offset: number, m: Messages, personal = false): HistoryView {
+  if (page.total === 0) return { content: personal ? m.personalHistoryEmpty : m.historyEmpty, embeds: [], components: [] };
   const lines = page.entries.map((entry, index) => {
     const seconds = Math.floor(entry.createdAt / 1000);
-    const edited = entry.upscaleFactor !== undefined ? ` · ${messages.upscaledFrom}` : entry.inputImageUrls.length > 0 ? ` · ${messages.editedFrom}` : '';
-    const parent = entry.parents === undefined ? '' : ` · ${messages.historyParents(entry.parents.map(({ url }) => url))}`;
+    const edited = entry.upscaleFactor !== undefined ? ` · ${m.upscaledFrom(entry.upscaleFactor)}` : entry.inputImageUrls.length > 0 ? ` · ${m.editedFrom}` : '';
+    const parent = entry.parents === undefined ? '' : ` · ${m.historyParents(entry.parents.map(({ url }) => url))}`;
     const prompt = promptForEmbed(truncate(entry.prompt.replace(/\s+/g, ' '), PROMPT_PREVIEW));
     const link = jumpLink(entry);
-    const open = link === undefined ? '' : ` · [Open](${link})`;
+    const open = link === undefined ? '' : ` · [${m.historyOpen}](${link})`;
     return `**${offset + index + 1}.** <t:${seconds}:f> (<t:${seconds}:R>)${open}${edited}${parent}\n${prompt}`;
   });
   const embed: APIEmbed = {
-    title: messages.historyTitle,
+    title: personal ? m.personalHistoryTitle : m.historyTitle,
     description: lines.join('\n\n'),
     color: EMBED_COLOR,
-    footer: { text: messages.historyFooter(offset + 1, offset + page.entries.length, page.total) },
+    footer: { text: m.historyFooter(offset + 1, offset + page.entries.length, page.total) },
   };
   const components: HistoryView['components'] = [];
   if (page.total > HISTORY_PAGE_SIZE) {
     components.push({
       type: ComponentType.ActionRow,
       components: [
-        pageButton(messages.historyPrevious, Math.max(0, offset - HISTORY_PAGE_SIZE), offset === 0),
-        pageButton(messages.historyNext, offset + HISTORY_PAGE_SIZE, offset + HISTORY_PAGE_SIZE >= page.total),
+        pageButton(m.historyPrevious, Math.max(0, offset - HISTORY_PAGE_SIZE), offset === 0),
+        pageButton(m.historyNext, offset + HISTORY_PAGE_SIZE, offset + HISTORY_PAGE_SIZE >= page.total),
       ],
     });
   }

@@ -27,8 +27,12 @@ export interface JobInteraction {
   readonly guildId: string;
   readonly channelId: string;
   readonly user: { readonly id: string };
+  /** The member's Discord locale: everything the job later tells them is in its language. */
+  readonly locale?: string;
   /** The member's roles in the server (role limits); [] when pressed in a DM. */
   readonly memberRoleIds: readonly string[];
+  /** Through the member's own install (a DM, a server without the bot): their personal allowance, answered only through the interaction. */
+  readonly personal?: boolean;
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
   readonly inDirectMessages?: boolean;
   /**
@@ -100,13 +104,16 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
     const userId = interaction.user.id;
     const count = options.count ?? 1;
     if (!Number.isSafeInteger(count) || count < 1 || count > MAX_SET_SIZE) throw new RangeError(`count must be 1 to ${MAX_SET_SIZE}, got ${count}`);
-    const log = deps.logger.child({ interactionId: interaction.id, guildId, userId });
+    // The interaction's fields go on each line rather than into a child logger: a burst of 200 makes 400
+    // lines, and building a child for each interaction cost more than writing its fields twice.
+    const context = { interactionId: interaction.id, guildId, userId };
+    const log = (): Logger => deps.logger.child(context);
     const defer = async (failure: string): Promise<boolean> => {
       const done = await deferReply(interaction, log, failure);
       if (done) deps.onDeferred?.(deps.clock.now() - interaction.createdTimestamp);
       return done;
     };
-    log.info({ aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length, count }, 'imagine received');
+    deps.logger.info({ ...context, aspect: request.aspect, quality: request.quality, promptLength: request.prompt.length, count }, 'imagine received');
 
     const admission = admit(deps, {
       guildId,
@@ -117,10 +124,11 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
       currentMember: interaction.currentMember?.bind(interaction),
       prompt: request.prompt,
       units: count,
+      personal: interaction.personal,
     });
     // Read beside admission (cached per server); a failed read only costs the member their priority.
     const priority = (deps.hasPriority?.(guildId, interaction.memberRoleIds) ?? Promise.resolve(false)).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not read the priority roles');
+      log().warn({ err: error }, 'could not read the priority roles');
       return false;
     });
     let deferred = false;
@@ -154,7 +162,7 @@ function startJob(deps: JobIntakeDeps, deadlineMs: number): JobIntake {
         throw error;
       }
     }
-    log.info({ jobIds: jobs.map(({ id }) => id), deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
+    deps.logger.info({ ...context, jobIds: jobs.map(({ id }) => id), deferMs: deps.clock.now() - interaction.createdTimestamp }, 'deferred');
     // Priority only orders the waiting line, so it is awaited after the defer, never before it.
     if (await priority) jobs = jobs.map((job) => ({ ...job, priority: true }));
     await deps.jobs.startAll(jobs);
@@ -181,17 +189,19 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
     request,
     attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_LIMIT,
     reservation,
+    ...(interaction.locale === undefined ? {} : { locale: interaction.locale }),
+    ...(interaction.personal ? { personal: true } : {}),
     phase: 'queued',
   };
 }
 
 /** A defer that fails (Discord unreachable, interaction expired) leaves nobody to answer: it is logged only. */
-async function deferReply(interaction: JobInteraction, log: Logger, failure: string): Promise<boolean> {
+async function deferReply(interaction: JobInteraction, log: () => Logger, failure: string): Promise<boolean> {
   try {
     await interaction.deferReply();
     return true;
   } catch (error) {
-    log.warn({ err: error }, failure);
+    log().warn({ err: error }, failure);
     return false;
   }
 }

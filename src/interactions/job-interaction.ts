@@ -2,6 +2,7 @@ import type { ButtonInteraction, ChatInputCommandInteraction, Client, ModalSubmi
 import type { JobInteraction } from './intake.js';
 import { memberRoleIds } from './member.js';
 import type { MembershipCheck } from '../discord/membership.js';
+import { isPersonalGuild } from '../quota/personal.js';
 
 /**
  * A slash command, button or modal submission as the intake sees it, in the image's server `guildId`
@@ -15,8 +16,10 @@ export function jobInteractionOf(
 ): JobInteraction {
   const { channelId } = interaction;
   if (channelId === null) throw new Error('an interaction without a channel cannot start a job');
+  // A personal image's buttons answer its member wherever they are, with no server to be a member of.
+  const personal = isPersonalGuild(guildId);
   const inDirectMessages = interaction.guildId === null;
-  if (inDirectMessages && membership === undefined) throw new Error('a press in a DM needs a membership check');
+  if (inDirectMessages && !personal && membership === undefined) throw new Error('a press in a DM needs a membership check');
   return {
     id: interaction.id,
     token: interaction.token,
@@ -24,13 +27,16 @@ export function jobInteractionOf(
     guildId,
     channelId,
     user: interaction.user,
+    locale: interaction.locale,
     memberRoleIds: memberRoleIds(interaction),
     inDirectMessages,
-    ...(inDirectMessages && membership ? { currentMember: () => membership.check(guildId, interaction.user.id) } : {}),
+    ...(personal ? { personal } : {}),
+    ...(inDirectMessages && !personal && membership ? { currentMember: () => membership.check(guildId, interaction.user.id) } : {}),
     createdTimestamp: interaction.createdTimestamp,
     attachmentSizeLimit: interaction.attachmentSizeLimit,
     parentChannelId: () => threadParentId(interaction.client, channelId),
-    deferReply: () => interaction.deferReply(),
+    // Already deferred only in the naive benchmark baseline, which defers before anything else (see routeInteractions).
+    deferReply: async () => (interaction.deferred ? undefined : interaction.deferReply()),
   };
 }
 

@@ -6,7 +6,7 @@ export type Admission = { admitted: true; reservation: Reservation } | { admitte
 
 export interface AdmissionDeps {
   settings: Pick<GuildSettingsStore, 'policy' | 'cachedPolicy'>;
-  quota: Pick<QuotaService, 'reserveUnder'>;
+  quota: Pick<QuotaService, 'reserveUnder' | 'reservePersonal'>;
 }
 
 export interface AdmissionRequest {
@@ -25,6 +25,8 @@ export interface AdmissionRequest {
    * other check has passed, or the reason they may no longer press (not a member, the bot left the server).
    */
   currentMember?: (() => Promise<MemberCheck>) | undefined;
+  /** Through the member's own install (a DM, a server without the bot): their personal allowance, no server's rules. */
+  personal?: boolean | undefined;
 }
 
 export type MemberCheck = { member: true; roleIds: readonly string[] } | { member: false; refusal: RefusalReason };
@@ -37,6 +39,12 @@ export type MemberCheck = { member: true; roleIds: readonly string[] } | { membe
  */
 export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Promise<Admission> {
   const { guildId, userId, prompt } = request;
+  const units = request.units ?? 1;
+  if (request.personal) {
+    // No server asked for this image: its settings, cap and counters do not apply; the operator's budget does.
+    const reservation = await deps.quota.reservePersonal(userId, units);
+    return reservation.granted ? { admitted: true, reservation } : { admitted: false, refusal: quotaRefusal(reservation, units, true) };
+  }
   const policy = deps.settings.cachedPolicy(guildId) ?? (await deps.settings.policy(guildId));
   if (policy.paused) return { admitted: false, refusal: { code: 'paused' } };
   if (policy.blocked.has(userId)) return { admitted: false, refusal: { code: 'blocked' } };
@@ -51,7 +59,6 @@ export async function admit(deps: AdmissionDeps, request: AdmissionRequest): Pro
     if (!member.member) return { admitted: false, refusal: member.refusal };
     roleIds = member.roleIds;
   }
-  const units = request.units ?? 1;
   const reservation = await deps.quota.reserveUnder(policy, guildId, userId, roleIds, units);
   if (!reservation.granted) return { admitted: false, refusal: quotaRefusal(reservation, units) };
   return { admitted: true, reservation };
@@ -65,7 +72,7 @@ async function inAllowedChannel({ channelId, parentChannelId }: AdmissionRequest
   return parent !== undefined && allowed.includes(parent);
 }
 
-function quotaRefusal(reservation: Reservation, units: number): RefusalReason {
+function quotaRefusal(reservation: Reservation, units: number, personal = false): RefusalReason {
   const { status, available = 0 } = reservation;
   // Some left, but fewer than the set asks for: say how many, whichever limit it is.
   if (units > 1 && available > 0) return { code: 'not_enough_units', requested: units, available, resetsAt: status.resetsAt };
@@ -73,5 +80,5 @@ function quotaRefusal(reservation: Reservation, units: number): RefusalReason {
     return { code: 'server_cap_reached', cap: status.guildCap, resetsAt: status.resetsAt };
   }
   if (reservation.refusedBy === 'budget') return { code: 'budget_spent', resetsAt: status.resetsAt };
-  return { code: 'quota_exceeded', quota: status };
+  return personal ? { code: 'personal_quota_exceeded', quota: status } : { code: 'quota_exceeded', quota: status };
 }

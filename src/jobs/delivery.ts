@@ -55,10 +55,12 @@ export type MessageBuilder = (late: boolean) => OutgoingMessage;
 
 /**
  * Puts a message in front of the member: the original reply while its token lives, else a message in the
- * channel that mentions them, else a direct message.
+ * channel that mentions them, else a direct message. A personal job's channel is one the bot cannot post
+ * in (a DM with someone else, a server without the bot): only the reply, then a DM.
  */
 export async function deliverOnce(job: JobRecord, build: MessageBuilder, deps: DeliveryDeps): Promise<Delivered> {
-  const targets: DeliveryTarget[] = tokenUsable(job, deps.now(), deps.tokenLifetimeMs) ? ['original', 'channel', 'dm'] : ['channel', 'dm'];
+  const later: DeliveryTarget[] = job.personal === true ? ['dm'] : ['channel', 'dm'];
+  const targets: DeliveryTarget[] = tokenUsable(job, deps.now(), deps.tokenLifetimeMs) ? ['original', ...later] : later;
   for (const target of targets) {
     try {
       return { target, message: await sendTo(target, job, build(target !== 'original'), deps.replies) };

@@ -1,40 +1,85 @@
+import type { OutgoingMessage } from '../discord/replies.js';
 import { KieError } from '../kie/index.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import { ImageDownloadError } from './image.js';
+import type { JobRecord } from './job.js';
 
 const MAX_DETAIL = 200;
 
-/** One clear sentence for whatever ended a job; never a stack trace, never a key. */
-export function failureMessage(error: unknown, jobTimeoutMs: number): string {
-  if (error instanceof ImageDownloadError) return messages.imageUnavailable;
-  if (!(error instanceof KieError)) return messages.unexpected;
-  if (error.maybeCreated) return messages.submitUncertain;
+/** Why a job ended without an image. Each code is rendered by `messages.failure`; the quota unit always goes back. */
+export type FailureReason =
+  | { code: 'out_of_credits' }
+  | { code: 'misconfigured' }
+  | { code: 'service_busy' }
+  | { code: 'service_unavailable' }
+  /** KIE refused the input; `detail` is KIE's own words, made plain and short. */
+  | { code: 'prompt_rejected'; detail?: string }
+  | { code: 'generation_failed'; detail?: string }
+  | { code: 'timed_out'; afterMs: number }
+  | { code: 'image_unavailable' }
+  /** createTask may have reached KIE but did not answer: the job cannot be followed. */
+  | { code: 'submit_uncertain' }
+  /** The process stopped while createTask was in flight (found at the next start). */
+  | { code: 'interrupted_before_submit' }
+  | { code: 'unexpected' };
+
+/** What ended a job, as a code; never a stack trace, never a key. */
+export function failureReason(error: unknown, jobTimeoutMs: number): FailureReason {
+  if (error instanceof ImageDownloadError) return { code: 'image_unavailable' };
+  if (!(error instanceof KieError)) return { code: 'unexpected' };
+  if (error.maybeCreated) return { code: 'submit_uncertain' };
   switch (error.kind) {
     case 'credits':
-      return messages.outOfCredits;
+      return { code: 'out_of_credits' };
     case 'auth':
     case 'forbidden_model':
-      return messages.misconfigured;
+      return { code: 'misconfigured' };
     case 'validation':
-      return messages.promptRejected(detail(error.kieMessage));
+      return withDetail('prompt_rejected', error.kieMessage);
     case 'rate_limited':
-      return messages.serviceBusy;
+      return { code: 'service_busy' };
     case 'task_failed':
-      return messages.generationFailed(detail(error.record?.failMsg ?? error.kieMessage));
+      return withDetail('generation_failed', error.record?.failMsg ?? error.kieMessage);
     case 'generation_failed':
-      return messages.generationFailed(detail(error.kieMessage));
+      return withDetail('generation_failed', error.kieMessage);
     case 'task_timeout':
-      return messages.timedOut(jobTimeoutMs);
+      return { code: 'timed_out', afterMs: jobTimeoutMs };
     case 'bad_response':
       // A task that reported success without a readable image URL: the picture exists but cannot be fetched.
-      return error.record?.state === 'success' ? messages.imageUnavailable : messages.serviceUnavailable;
+      return { code: error.record?.state === 'success' ? 'image_unavailable' : 'service_unavailable' };
     case 'not_found':
     case 'unavailable':
     case 'server':
     case 'network':
     case 'timeout':
-      return messages.serviceUnavailable;
+      return { code: 'service_unavailable' };
   }
+}
+
+/** The message that tells the member their job failed: in place of the status, or (late) addressed to them. */
+export function failureNotice(job: JobRecord, reason: FailureReason, late: boolean): OutgoingMessage {
+  return notice(job, messagesFor(job.locale).failure(reason), late);
+}
+
+/** The message that tells the member no image of their set could be made, each reason said once. */
+export function setFailureNotice(job: JobRecord, reasons: readonly FailureReason[], late: boolean): OutgoingMessage {
+  const m = messagesFor(job.locale);
+  return notice(job, m.setFailed(reasons.map((reason) => m.failure(reason))), late);
+}
+
+function notice(job: JobRecord, sentence: string, late: boolean): OutgoingMessage {
+  return {
+    content: late ? messagesFor(job.locale).lateFailure(job.userId, sentence) : `⚠️ ${sentence}`,
+    embeds: [],
+    // A job that failed while it waited must not keep its Cancel button.
+    components: [],
+    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
+  };
+}
+
+function withDetail(code: 'prompt_rejected' | 'generation_failed', text: string | null | undefined): FailureReason {
+  const plain = detail(text);
+  return plain === undefined ? { code } : { code, detail: plain };
 }
 
 /** KIE's own words are worth showing, but as plain, short, single-line text. */

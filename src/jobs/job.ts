@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
+import type { FailureReason } from './failure.js';
 
 export interface ImagineRequest {
   prompt: string;
@@ -90,11 +91,24 @@ const jobBase = z.object({
   attachmentSizeLimit: z.number().int().positive(),
   reservation: z.object({ guildId: snowflake, userId: snowflake, day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
   deliveryAttempts: z.number().int().nonnegative().optional(),
+  /** The member's Discord locale when they asked: the status, result and failure are in its language. */
+  locale: z.string().regex(/^[a-zA-Z-]{2,16}$/).optional(),
+  /** Asked through the member's own install: the bot can answer only through the interaction, or later by DM. */
+  personal: z.boolean().optional(),
   /** The member had one of the server's priority roles when they asked: first in the waiting line. */
   priority: z.boolean().optional(),
   /** One image of a set: delivered with the others of the set in one message. */
   set: jobSetSchema.optional(),
 });
+
+const detail = z.string().min(1).max(300).exactOptional();
+
+/** Why an image of a set failed, kept as its code so that the set's message says it in its member's language. */
+const failureReasonSchema = z.discriminatedUnion('code', [
+  z.object({ code: z.enum(['out_of_credits', 'misconfigured', 'service_busy', 'service_unavailable', 'image_unavailable', 'submit_uncertain', 'interrupted_before_submit', 'unexpected']) }),
+  z.object({ code: z.enum(['prompt_rejected', 'generation_failed']), detail }),
+  z.object({ code: z.literal('timed_out'), afterMs: z.number().int().nonnegative() }),
+]) satisfies z.ZodType<FailureReason>;
 
 const task = { taskId: z.string().min(1), submittedAt: moment };
 
@@ -127,7 +141,7 @@ export const jobRecordSchema = z.discriminatedUnion('phase', [
     creditsConsumed: z.number().nonnegative().optional(),
     delivered: deliveredSchema.optional(),
   }),
-  jobBase.extend({ phase: z.literal('failed'), failure: z.string().min(1), taskId: z.string().min(1).optional() }),
+  jobBase.extend({ phase: z.literal('failed'), failure: failureReasonSchema, taskId: z.string().min(1).optional() }),
 ]);
 
 export type JobRecord = z.infer<typeof jobRecordSchema>;

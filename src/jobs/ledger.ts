@@ -23,6 +23,7 @@ export interface JobLedger {
 
 interface SqliteQuery {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
 
 /** Splits stored rows into jobs and rows that are not (yet) jobs. */
@@ -38,7 +39,10 @@ function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: 
   return { jobs, bad };
 }
 
-/** Jobs in a table of the bot's SQLite file; each statement is atomic on its own. */
+/**
+ * Jobs in a table of the bot's SQLite file; each statement is atomic on its own. A job's writes go in the
+ * group commit (SqliteHandle.queryGrouped): a burst of jobs opening or moving on together pays for one commit.
+ */
 export class SqliteJobLedger implements JobLedger {
   private readonly ready: Promise<unknown>;
 
@@ -55,17 +59,17 @@ export class SqliteJobLedger implements JobLedger {
 
   async open(job: JobRecord): Promise<void> {
     await this.ready;
-    await this.db.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', job.id, job.createdAt, JSON.stringify(job));
+    await this.db.queryGrouped('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', job.id, job.createdAt, JSON.stringify(job));
   }
 
   async update(job: JobRecord): Promise<void> {
     await this.ready;
-    await this.db.query('UPDATE imagine_jobs SET record = ? WHERE id = ?', JSON.stringify(job), job.id);
+    await this.db.queryGrouped('UPDATE imagine_jobs SET record = ? WHERE id = ?', JSON.stringify(job), job.id);
   }
 
   async close(jobId: string): Promise<void> {
     await this.ready;
-    await this.db.query('DELETE FROM imagine_jobs WHERE id = ?', jobId);
+    await this.db.queryGrouped('DELETE FROM imagine_jobs WHERE id = ?', jobId);
   }
 
   async openJobs(): Promise<OpenJobs> {

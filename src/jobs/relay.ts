@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { DeliveryError, type Delivered, type MessageBuilder } from './delivery.js';
+import type { FailureReason } from './failure.js';
 import type { DownloadedImage, FittedImage } from './image.js';
 import type { JobIn } from './job.js';
 import { successMessage } from './result-message.js';
@@ -26,9 +27,9 @@ export interface RelayHooks {
   /** Runs once the images are ready, just before the upload (the runner stops its progress edits). */
   beforeUpload: () => Promise<void>;
   /** An image of a set whose download failed while others succeeded: it leaves the message (its unit goes back). */
-  onLost?: (job: JobIn<'delivering'>, error: unknown) => Promise<string>;
-  /** Why images of the set failed before (one sentence each), said in the message. */
-  failures?: readonly string[];
+  onLost?: (job: JobIn<'delivering'>, error: unknown) => Promise<FailureReason>;
+  /** Why images of the set failed before, said in the message. */
+  failures?: readonly FailureReason[];
 }
 
 /** One image ready to upload. */
@@ -106,7 +107,7 @@ export class ImageRelay {
    * Downloads and fits each image; with several, one whose download fails leaves the set (told through
    * onLost) as long as another succeeded. With one, or when all fail, the first failure is thrown.
    */
-  private async fitAll(jobs: readonly JobIn<'delivering'>[], limitBytes: number, hooks: RelayHooks, failures: string[], onDownloaded = () => {}): Promise<ReadyImage[]> {
+  private async fitAll(jobs: readonly JobIn<'delivering'>[], limitBytes: number, hooks: RelayHooks, failures: FailureReason[], onDownloaded = () => {}): Promise<ReadyImage[]> {
     const results = await Promise.allSettled(jobs.map((job) => this.downloadAndFit(job, limitBytes, hooks, onDownloaded)));
     const ready: ReadyImage[] = [];
     const lost: Array<{ job: JobIn<'delivering'>; error: unknown }> = [];

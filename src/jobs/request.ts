@@ -27,9 +27,12 @@ export function parseImagineRequest(raw: { prompt: string | null; aspect: string
   return { ok: true, request: { prompt, aspect: aspect as AspectRatio, quality: quality as Quality } };
 }
 
+// Hangul and braille fillers render as blank space although Unicode calls them letters or symbols.
+const VISIBLE = /[^\s\p{Cf}\p{Z}\u115f\u1160\u2800\u3164\uffa0]/u;
+
+/** Stops at the first visible character: a 3000-character prompt is not copied to find out. */
 function hasVisibleText(text: string): boolean {
-  // Hangul and braille fillers render as blank space although Unicode calls them letters or symbols.
-  return text.replace(/[\s\p{Cf}\p{Z}\u115f\u1160\u2800\u3164\uffa0]/gu, '').length > 0;
+  return VISIBLE.test(text);
 }
 
 function isOneOf(values: readonly string[], value: string): boolean {

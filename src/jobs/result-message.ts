@@ -2,10 +2,11 @@ import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent,
 import { encodeCustomId, type CustomId } from '../discord/custom-ids.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
-import { formatDuration, messages, MAX_EMBED_DESCRIPTION } from '../messages.js';
+import { messagesFor, MAX_EMBED_DESCRIPTION, type Messages } from '../messages.js';
+import type { FailureReason } from './failure.js';
 import type { FittedImage } from './image.js';
 import { deliveredImageFilename } from './image-filename.js';
-import type { JobIn, JobRecord } from './job.js';
+import type { JobIn } from './job.js';
 
 const EMBED_COLOR = 0x5865f2;
 const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
@@ -37,28 +38,29 @@ export interface DeliveredImages {
   elapsedMs: number;
   /** Whether the message goes somewhere other than the original reply (so it must say whom it is for). */
   late: boolean;
-  /** Why images of the set failed (their units are back), one sentence each. */
-  failures?: readonly string[];
+  /** Why images of the set failed (their units are back), each said in the message. */
+  failures?: readonly FailureReason[];
 }
 
 export function successMessage({ images, elapsedMs, late, failures = [] }: DeliveredImages): OutgoingMessage {
   const [first] = images;
   if (first === undefined) throw new Error('a result message needs an image');
   const { job } = first;
+  const m = messagesFor(job.locale);
   const files = images.map(({ job: each, image }) => ({ name: fileNameOf(each.id, image.format), data: image.bytes, contentType: `image/${image.format}` }));
   const embeds = images.map(({ job: each, image }, index): APIEmbed => {
     const name = files[index]?.name ?? '';
-    const footer = { text: footerOf(each, image) };
-    if (index > 0) return { title: messages.setImageTitle(index + 1), color: EMBED_COLOR, image: { url: `attachment://${name}` }, footer };
-    return { title: images.length > 1 ? messages.setImageTitle(1) : messages.resultTitle, description: promptForEmbed(job.request.prompt), color: EMBED_COLOR, fields: fieldsOf(images, elapsedMs), image: { url: `attachment://${name}` }, footer };
+    const footer = { text: footerOf(each, image, m) };
+    if (index > 0) return { title: m.setImageTitle(index + 1), color: EMBED_COLOR, image: { url: `attachment://${name}` }, footer };
+    return { title: images.length > 1 ? m.setImageTitle(1) : m.resultTitle, description: promptForEmbed(job.request.prompt), color: EMBED_COLOR, fields: fieldsOf(images, elapsedMs, m), image: { url: `attachment://${name}` }, footer };
   });
-  const notes = failures.map((reason) => `⚠️ ${messages.setImageFailed(reason)}`);
-  const mention = late ? [messages.lateDelivery(job.userId)] : [];
+  const notes = failures.map((reason) => `⚠️ ${m.setImageFailed(m.failure(reason))}`);
+  const mention = late ? [m.lateDelivery(job.userId)] : [];
   return {
     content: [...mention, ...notes].join('\n'),
     embeds,
     files,
-    components: imageButtons(images.map(({ job: each }) => each)),
+    components: imageButtons(images.map(({ job: each }) => each), m),
     allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }
@@ -68,37 +70,37 @@ export function fileNameOf(jobId: string, format: FittedImage['format']): string
   return deliveredImageFilename(jobId, EXTENSIONS[format]);
 }
 
-function fieldsOf(images: DeliveredImages['images'], elapsedMs: number): NonNullable<APIEmbed['fields']> {
+function fieldsOf(images: DeliveredImages['images'], elapsedMs: number, m: Messages): NonNullable<APIEmbed['fields']> {
   const [first] = images;
   if (first === undefined) return [];
   const { job } = first;
   const fields: NonNullable<APIEmbed['fields']> = [
-    { name: 'Aspect', value: job.request.aspect, inline: true },
-    { name: 'Quality', value: qualityOf(job), inline: true },
-    { name: 'Took', value: formatDuration(elapsedMs), inline: true },
-    { name: 'Requested by', value: `<@${job.userId}>`, inline: true },
+    { name: m.fieldAspect, value: job.request.aspect, inline: true },
+    { name: m.fieldQuality, value: qualityOf(job, m), inline: true },
+    { name: m.fieldTook, value: m.formatDuration(elapsedMs), inline: true },
+    { name: m.fieldRequestedBy, value: `<@${job.userId}>`, inline: true },
   ];
   const { style, droppedStyle, imageUrls = [], parents = [], upscaleFactor } = job.request;
-  if (style !== undefined) fields.push({ name: messages.styleField, value: escapeMarkdown(style), inline: true });
-  else if (droppedStyle !== undefined) fields.push({ name: messages.styleField, value: messages.droppedStyle(droppedStyle) });
-  if (imageUrls.length > 1) fields.push({ name: messages.blendField, value: messages.blendedFrom(imageUrls.length), inline: true });
-  if (parents.length > 0) fields.push({ name: messages.parentField, value: messages.parentLinks(parents.map((parent) => parent.url), upscaleFactor !== undefined) });
+  if (style !== undefined) fields.push({ name: m.styleField, value: escapeMarkdown(style), inline: true });
+  else if (droppedStyle !== undefined) fields.push({ name: m.styleField, value: m.droppedStyle(droppedStyle) });
+  if (imageUrls.length > 1) fields.push({ name: m.blendField, value: m.blendedFrom(imageUrls.length), inline: true });
+  if (parents.length > 0) fields.push({ name: m.parentField, value: m.parentLinks(parents.map((parent) => parent.url), upscaleFactor !== undefined) });
   const resized = images.filter(({ image }) => image.resized);
   if (resized.length > 0) {
-    const links = resized.map(({ job: each }) => messages.originalLink(each.resultUrl)).join(' ');
-    fields.push({ name: 'Original', value: truncate(`${messages.resized(job.attachmentSizeLimit)} ${links}`, 1024) });
+    const links = resized.map(({ job: each }) => m.originalLink(each.resultUrl)).join(' ');
+    fields.push({ name: m.fieldOriginal, value: truncate(`${m.resized(job.attachmentSizeLimit)} ${links}`, 1024) });
   }
   return fields;
 }
 
-function qualityOf(job: JobIn<'delivering'>): string {
+function qualityOf(job: JobIn<'delivering'>, m: Messages): string {
   const { quality, upscaleFactor } = job.request;
-  if (upscaleFactor !== undefined) return messages.upscaledQuality(upscaleFactor);
+  if (upscaleFactor !== undefined) return m.upscaledQuality(upscaleFactor);
   return `${QUALITY_LABELS[quality]} (${quality})`;
 }
 
-function footerOf(job: JobIn<'delivering'>, image: FittedImage): string {
-  const model = job.request.upscaleFactor === undefined ? 'Seedream 4.5' : `Topaz upscale ×${job.request.upscaleFactor}`;
+function footerOf(job: JobIn<'delivering'>, image: FittedImage, m: Messages): string {
+  const model = job.request.upscaleFactor === undefined ? 'Seedream 4.5' : m.upscaleFooter(job.request.upscaleFactor);
   return model + (image.width && image.height ? ` · ${image.width}×${image.height}` : '');
 }
 
@@ -122,37 +124,27 @@ export function upscalable(request: Pick<JobIn<'delivering'>['request'], 'qualit
  * Delete act on the whole message and name its first image; Edit and Upscale act on one image each, and
  * are numbered when there are several. Upscale only on 2K images.
  */
-export function imageButtons(jobs: ReadonlyArray<Pick<JobIn<'delivering'>, 'id' | 'request'>>): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
+export function imageButtons(jobs: ReadonlyArray<Pick<JobIn<'delivering'>, 'id' | 'request'>>, m: Messages): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
   const [first] = jobs;
   if (first === undefined) return [];
-  const reroll = button({ kind: 'reroll', jobId: first.id }, messages.rerollLabel, '🔄');
-  const remove = button({ kind: 'delete', jobId: first.id }, messages.deleteLabel, '🗑️', ButtonStyle.Danger);
+  const reroll = button({ kind: 'reroll', jobId: first.id }, m.rerollLabel, '🔄');
+  const remove = button({ kind: 'delete', jobId: first.id }, m.deleteLabel, '🗑️', ButtonStyle.Danger);
   if (jobs.length === 1) {
-    const upscale = upscalable(first.request) ? [button({ kind: 'upscale', jobId: first.id }, messages.upscaleLabel(), '🔍')] : [];
-    return [row([reroll, button({ kind: 'edit', jobId: first.id }, messages.editLabel(), '✏️'), ...upscale, remove])];
+    const upscale = upscalable(first.request) ? [button({ kind: 'upscale', jobId: first.id }, m.upscaleLabel, '🔍')] : [];
+    return [row([reroll, button({ kind: 'edit', jobId: first.id }, m.editLabel, '✏️'), ...upscale, remove])];
   }
-  const rows = [row([reroll, remove]), row(jobs.map((job, index) => button({ kind: 'edit', jobId: job.id }, messages.editLabel(index + 1), '✏️')))];
-  const upscales = jobs.flatMap((job, index) => (upscalable(job.request) ? [button({ kind: 'upscale', jobId: job.id }, messages.upscaleLabel(index + 1), '🔍')] : []));
+  const rows = [row([reroll, remove]), row(jobs.map((job, index) => button({ kind: 'edit', jobId: job.id }, m.editImageLabel(index + 1), '✏️')))];
+  const upscales = jobs.flatMap((job, index) => (upscalable(job.request) ? [button({ kind: 'upscale', jobId: job.id }, m.upscaleImageLabel(index + 1), '🔍')] : []));
   if (upscales.length > 0) rows.push(row(upscales));
   return rows;
 }
 
 /** Under the status of a job that waits for KIE: its member (or a moderator) may still call it off. */
-export function cancelButton(jobId: string): APIActionRowComponent<APIButtonComponentWithCustomId> {
+export function cancelButton(jobId: string, m: Messages): APIActionRowComponent<APIButtonComponentWithCustomId> {
   return {
     type: ComponentType.ActionRow,
     components: [
-      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: messages.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
+      { type: ComponentType.Button, style: ButtonStyle.Secondary, label: m.cancelLabel, emoji: { name: '✖️' }, custom_id: encodeCustomId({ kind: 'cancel', jobId }) },
     ],
-  };
-}
-
-export function failureNotice(job: JobRecord, reason: string, late: boolean): OutgoingMessage {
-  return {
-    content: late ? messages.lateFailure(job.userId, reason) : `⚠️ ${reason}`,
-    embeds: [],
-    // A job that failed while it waited must not keep its Cancel button.
-    components: [],
-    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
   };
 }

@@ -2,17 +2,17 @@ import type { Clock } from '../clock.js';
 import type { DiscordReplies } from '../discord/replies.js';
 import { KieError, watchTask, type KieClient, type TaskInput, type TaskWaker, type WatchTaskOptions } from '../kie/index.js';
 import type { Logger } from '../log.js';
-import { messages } from '../messages.js';
+import { messagesFor } from '../messages.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 import { deliverWithRetry, INTERACTION_TOKEN_LIFETIME_MS, Interrupted, tokenUsable, type Delivered, type MessageBuilder } from './delivery.js';
-import { failureMessage } from './failure.js';
+import { failureNotice, failureReason, setFailureNotice, type FailureReason } from './failure.js';
 import { JobCancelled, type CancelHandle, type JobCancellations } from './cancellation.js';
 import type { JobIn, JobRecord } from './job.js';
 import type { SetAssembly, SetMember } from './set-assembly.js';
 import type { JobLedger } from './ledger.js';
 import { ProgressReporter, type ProgressState } from './progress.js';
 import type { ImageRelay } from './relay.js';
-import { cancelButton, failureNotice, fileNameOf } from './result-message.js';
+import { cancelButton, fileNameOf } from './result-message.js';
 import type { Settle } from './settlement.js';
 
 /** How often polls come: a planner shared by every watched task, or a fixed schedule by task age (callback mode). */
@@ -117,7 +117,7 @@ export class JobRunner {
         // The crash came while createTask was in flight: a task may exist and be billed, but we cannot
         // know its id. Submitting again could bill twice, so tell the member instead.
         log.warn('job interrupted before KIE confirmed the task; refunding');
-        await this.fail(job, messages.interruptedBeforeSubmit, context);
+        await this.fail(job, { code: 'interrupted_before_submit' }, context);
         return;
       }
       if (job.phase === 'queued' || job.phase === 'submitting') job = await this.submit(job, context);
@@ -137,7 +137,7 @@ export class JobRunner {
         return;
       }
       log.warn({ err: error, taskId: taskIdOf(job), elapsedMs: this.deps.clock.now() - job.createdAt }, 'job failed');
-      await this.fail(job, failureMessage(error, this.deps.jobTimeoutMs), context).catch((inner: unknown) => {
+      await this.fail(job, failureReason(error, this.deps.jobTimeoutMs), context).catch((inner: unknown) => {
         if (!(inner instanceof Interrupted)) log.error({ err: inner }, 'could not report the failure');
       });
     } finally {
@@ -279,7 +279,7 @@ export class JobRunner {
     const [leader] = members;
     if (leader === undefined) return;
     if (images.length === 0) {
-      await this.send(leader, (late) => failureNotice(leader, messages.setFailed(failed.map((member) => member.failure)), late), context);
+      await this.send(leader, (late) => setFailureNotice(leader, failed.map((member) => member.failure), late), context);
       await closeFailed();
       return;
     }
@@ -290,7 +290,7 @@ export class JobRunner {
         log: context.log,
         failures: failed.map((member) => member.failure),
         onLost: async (image, error) => {
-          const reason = failureMessage(error, this.deps.jobTimeoutMs);
+          const reason = failureReason(error, this.deps.jobTimeoutMs);
           const member = failedRecord(image, reason);
           await this.deps.settle(member, 'refunded_in_set');
           lost.push(member);
@@ -320,7 +320,7 @@ export class JobRunner {
         await this.recordDelivery(() => this.deps.deliveries?.failed(image), context);
       }
       await closeFailed(lost);
-      await this.send(leader, (late) => failureNotice(leader, failureMessage(error, this.deps.jobTimeoutMs), late), context);
+      await this.send(leader, (late) => failureNotice(leader, failureReason(error, this.deps.jobTimeoutMs), late), context);
     }
   }
 
@@ -363,7 +363,7 @@ export class JobRunner {
   }
 
   /** Any phase → settled: gives the unit back and tells the member why there is no image (for a set's image, in the set's message). */
-  private async fail(job: JobRecord, reason: string, context: RunContext): Promise<void> {
+  private async fail(job: JobRecord, reason: FailureReason, context: RunContext): Promise<void> {
     if (job.set !== undefined && job.phase !== 'failed') {
       const member = failedRecord(job, reason);
       await this.deps.settle(member, 'refunded_in_set');
@@ -395,15 +395,16 @@ export class JobRunner {
 
   private progressFor(job: JobRecord, cancel: CancelHandle | undefined): ProgressReporter {
     const { clock } = this.deps;
+    const m = messagesFor(job.locale);
     return new ProgressReporter({
-      render: (state: ProgressState) => messages.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
+      render: (state: ProgressState) => m.progress(state.state, clock.now() - job.createdAt, state.queuePosition, state.etaMs),
       send: async (content, state) => {
         // A Cancel button while the job waits in line; every other status has none (KIE bills a started task).
         const cancellable = cancel !== undefined && !cancel.signal.aborted && (state.queuePosition ?? 0) > 0;
         await this.deps.replies.editOriginal(job.applicationId, job.interactionToken, {
           content,
           embeds: [],
-          components: cancellable ? [cancelButton(job.id)] : [],
+          components: cancellable ? [cancelButton(job.id, m)] : [],
           allowedMentions: { parse: [] },
         });
       },
@@ -439,12 +440,16 @@ export function taskInputOf(request: JobRecord['request']): TaskInput {
 }
 
 /** An image of a set whose work ended without an image: what the ledger keeps until the set is settled. */
-function failedRecord(job: JobRecord, failure: string): JobIn<'failed'> {
-  const { id, guildId, channelId, userId, applicationId, interactionId, interactionToken, createdAt, request, attachmentSizeLimit, reservation, deliveryAttempts, priority, set } = job;
+function failedRecord(job: JobRecord, failure: FailureReason): JobIn<'failed'> {
+  const { id, guildId, channelId, userId, applicationId, interactionId, interactionToken, createdAt, request, attachmentSizeLimit, reservation } = job;
+  const { deliveryAttempts, locale, personal, priority, set } = job;
   const taskId = taskIdOf(job);
   return {
     ...{ id, guildId, channelId, userId, applicationId, interactionId, interactionToken, createdAt, request, attachmentSizeLimit, reservation },
     ...(deliveryAttempts === undefined ? {} : { deliveryAttempts }),
+    // Its set's message is in the member's language, and a personal set is never posted in the channel.
+    ...(locale === undefined ? {} : { locale }),
+    ...(personal === undefined ? {} : { personal }),
     ...(priority === undefined ? {} : { priority }),
     ...(set === undefined ? {} : { set }),
     ...(taskId === undefined ? {} : { taskId }),

@@ -1,5 +1,5 @@
 import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
-import { WaitingLine } from './waiting-line.js';
+import { WaitingLine, type LineOrder } from './waiting-line.js';
 
 export interface AcquireOptions {
   signal?: AbortSignal | undefined;
@@ -102,10 +102,7 @@ export class SlidingWindowBudget implements RequestBudget {
     this.setTimer = options.setTimer ?? defaultSetTimer;
     const starts = options.fair ? new RecentStarts() : undefined;
     this.starts = starts;
-    this.line = new WaitingLine(
-      () => this.pump(),
-      starts ? (a, b) => compareClaims(a, b, (claimant) => starts.counts(claimant, this.now())) : undefined,
-    );
+    this.line = new WaitingLine(() => this.pump(), starts ? fairOrder(starts, this.now) : undefined);
   }
 
   /**
@@ -179,6 +176,15 @@ export class SlidingWindowBudget implements RequestBudget {
       Math.max(0, oldest + this.windowMs - now),
     );
   }
+}
+
+/** The fair order over `starts`, every comparison of one look at the line made at the moment of its stamp. */
+function fairOrder(starts: RecentStarts, now: () => number): LineOrder {
+  let at = now();
+  return {
+    stamp: () => starts.stamp((at = now())),
+    compare: (a, b) => compareClaims(a, b, (claimant) => starts.counts(claimant, at)),
+  };
 }
 
 export interface KieBudgets {

@@ -1,8 +1,10 @@
 import type { Keyv } from 'keyv';
 import type { Logger } from '../log.js';
 
-/** What one Seedream 4.5 image costs at KIE ($0.0325 at about $0.005 a credit); the fake KIE charges the same. */
+/** What one Seedream 4.5 image costs at KIE; the fake KIE charges the same. */
 export const CREDITS_PER_IMAGE = 6.5;
+/** About what one KIE credit costs in US dollars (so an image about $0.0325). */
+export const USD_PER_CREDIT = 0.005;
 
 /** About how many images a balance pays for. */
 export function imagesFor(credits: number): number {

@@ -56,11 +56,38 @@ export class RecentStarts {
   /** Counts already worked out at `memoAt`: sorting a line of N asks for each claimant's about log N times. */
   private readonly memo = new Map<string, StartCounts>();
   private memoAt = Number.NaN;
+  /** Bumped whenever a count may have changed: a start recorded, or one leaving the window (see stamp). */
+  private version = 0;
+  /** When the oldest start still counted leaves the window. */
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
   record(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void {
     push(this.members, memberKey(claimant), at);
     push(this.guilds, claimant.guildId, at);
     this.memo.clear();
+    this.version += 1;
+    this.nextExpiry = Math.min(this.nextExpiry, at + this.windowMs);
+  }
+
+  /**
+   * A number that stays the same for as long as every count stays the same: it changes when a start is
+   * recorded, and at the exact moment a start leaves the window (the line then sorts itself again).
+   */
+  stamp(now: number): number {
+    if (now >= this.nextExpiry) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const map of [this.members, this.guilds]) {
+        for (const key of [...map.keys()]) {
+          this.count(map, key, now);
+          const oldest = map.get(key)?.[0];
+          if (oldest !== undefined) next = Math.min(next, oldest + this.windowMs);
+        }
+      }
+      this.nextExpiry = next;
+      this.memo.clear();
+      this.version += 1;
+    }
+    return this.version;
   }
 
   counts(claimant: Pick<Claimant, 'guildId' | 'userId'>, now: number): StartCounts {

@@ -16,10 +16,19 @@ interface Entry extends Waiter {
   detach(): void;
 }
 
-/** Orders two waiters: negative when `a` goes first. */
-export type LineOrder = (a: Ranked, b: Ranked) => number;
+/** How a line orders its waiters. */
+export interface LineOrder {
+  /**
+   * A stamp of the moment's order, taken before each look at the line: while it stays the same the waiters
+   * already in line keep their order (for the fair order: no task started and no start left the window),
+   * so a newcomer is only put in its place instead of the whole line being sorted again.
+   */
+  stamp(): number;
+  /** Negative when `a` goes first, as of the last stamp. */
+  compare(a: Ranked, b: Ranked): number;
+}
 
-const arrivalOrder: LineOrder = (a, b) => a.sequence - b.sequence;
+const arrivalOrder: LineOrder = { stamp: () => 0, compare: (a, b) => a.sequence - b.sequence };
 
 /**
  * The callers waiting for a budget: joining, leaving on abort, being granted in the line's order, and hearing
@@ -29,6 +38,9 @@ const arrivalOrder: LineOrder = (a, b) => a.sequence - b.sequence;
 export class WaitingLine {
   private entries: Entry[] = [];
   private sequence = 0;
+  /** entries[0, sortedLength) are in order as of sortedStamp; newcomers are appended after them. */
+  private sortedLength = 0;
+  private sortedStamp: number | undefined;
 
   /** `changed` runs after someone joins or leaves, so the budget can look again. */
   constructor(
@@ -57,8 +69,7 @@ export class WaitingLine {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        const index = this.entries.indexOf(entry);
-        if (index >= 0) this.entries.splice(index, 1);
+        this.remove(this.entries.indexOf(entry));
         reject(signal?.reason);
         this.changed();
       };
@@ -82,16 +93,21 @@ export class WaitingLine {
   /** Lets the next caller go; returns it (for its holdUntil), or undefined when nobody waits. */
   grantNext(): Waiter | undefined {
     this.sort();
-    const entry = this.entries.shift();
+    const entry = this.remove(0);
     return entry && this.release(entry);
   }
 
   /** Lets one given caller go (the Redis line decides who); undefined if it left meanwhile. */
   grant(sequence: number): Waiter | undefined {
-    const index = this.entries.findIndex((entry) => entry.sequence === sequence);
-    if (index < 0) return undefined;
-    const [entry] = this.entries.splice(index, 1);
+    const entry = this.remove(this.entries.findIndex((candidate) => candidate.sequence === sequence));
     return entry && this.release(entry);
+  }
+
+  /** Takes the entry at `index` out of the line (none for -1); the others keep their order. */
+  private remove(index: number): Entry | undefined {
+    if (index < 0 || index >= this.entries.length) return undefined;
+    if (index < this.sortedLength) this.sortedLength -= 1;
+    return this.entries.splice(index, 1)[0];
   }
 
   /**
@@ -117,9 +133,33 @@ export class WaitingLine {
     return entry;
   }
 
+  /**
+   * Puts the line in order. A burst of joins asks after each one; re-sorting the whole line each time cost
+   * a burst of 200 most of its CPU, so while the order's stamp holds only the newcomers are placed.
+   */
   private sort(): void {
-    if (this.entries.length > 1) this.entries.sort(this.order);
+    const stamp = this.order.stamp();
+    const compare = (a: Ranked, b: Ranked): number => this.order.compare(a, b);
+    if (stamp !== this.sortedStamp) {
+      if (this.entries.length > 1) this.entries.sort(compare);
+    } else {
+      for (const newcomer of this.entries.splice(this.sortedLength)) this.entries.splice(placeOf(this.entries, newcomer, compare), 0, newcomer);
+    }
+    this.sortedStamp = stamp;
+    this.sortedLength = this.entries.length;
   }
+}
+
+/** Where `entry` goes in the ordered `entries`: after every entry that goes before it (binary search). */
+function placeOf(entries: readonly Ranked[], entry: Ranked, compare: (a: Ranked, b: Ranked) => number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(entries[middle]!, entry) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Estimates move every millisecond; only a change of a second or more is news. */

@@ -2,7 +2,10 @@
 // while 'c4t' reads as 'cat'. '@' at the start of a token is a mention sign ('@cat'), not an 'a'.
 const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
 const LEET_IN_TOKEN = /[013457$]|(?<!^)@/gu;
-const TOKEN = /[\p{L}\p{N}@$]+/gu;
+const LEET_CHAR = /[013457@$]/u;
+/** A whole token (letters, digits, @ and $) with at least one stand-in in it. */
+const TOKEN_WITH_LEET = /(?<![\p{L}\p{N}@$])[\p{L}\p{N}@$]*[013457@$][\p{L}\p{N}@$]*/gu;
+const PRINTABLE_ASCII = /^[\u0020-\u007e\t\n\r]*$/;
 const HAS_LETTER = /\p{L}/u;
 const INVISIBLE = /[\u00AD\u200B-\u200F\u2060-\u2064\uFEFF\p{Cf}]/gu;
 const MARKS = /\p{M}/gu;
@@ -15,16 +18,14 @@ const NOT_WORD_CHARS = '[^\\p{L}\\p{N}]+';
  * inside words, whitespace collapsed.
  */
 export function normalizeForMatching(text: string): string {
-  const folded = text
-    .replace(INVISIBLE, '')
-    .normalize('NFKC')
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(MARKS, '')
-    .normalize('NFC');
-  const unleeted = folded.replace(TOKEN, (token) =>
-    HAS_LETTER.test(token) ? token.replace(LEET_IN_TOKEN, (char) => LEET[char] ?? char) : token,
-  );
+  // Printable ASCII has no invisible characters or marks, and Unicode's normal forms leave it as it is.
+  const folded = PRINTABLE_ASCII.test(text)
+    ? text.toLowerCase()
+    : text.replace(INVISIBLE, '').normalize('NFKC').toLowerCase().normalize('NFD').replace(MARKS, '').normalize('NFC');
+  // Only a token holding a stand-in can change; the others are not handed to a callback one by one.
+  const unleeted = LEET_CHAR.test(folded)
+    ? folded.replace(TOKEN_WITH_LEET, (token) => (HAS_LETTER.test(token) ? token.replace(LEET_IN_TOKEN, (char) => LEET[char] ?? char) : token))
+    : folded;
   return unleeted.replace(/\s+/gu, ' ').trim();
 }
 
@@ -55,11 +56,14 @@ export function compileBannedWords(bannedWords: readonly string[]): BannedWordMa
   });
   if (compiled.length === 0) return { find: () => undefined };
   const any = wholeWord(compiled.map(({ body }) => body).join('|'));
-  const each = compiled.map(({ word, body }) => ({ word, pattern: wholeWord(body) }));
+  // Built on the first prompt that holds a banned word: a list of 200 compiles 200 patterns, tens of ms that
+  // loading a server's policy (in the path of the first /imagine after a change) need not pay.
+  let each: Array<{ word: string; pattern: RegExp }> | undefined;
   return {
     find(prompt) {
       const haystack = normalizeForMatching(prompt);
       if (haystack === '' || !any.test(haystack)) return undefined;
+      each ??= compiled.map(({ word, body }) => ({ word, pattern: wholeWord(body) }));
       return each.find(({ pattern }) => pattern.test(haystack))?.word;
     },
   };

@@ -62,7 +62,7 @@ export interface ShardOps {
  * The manager's view of its shard processes for /healthz and /metrics: each shard is asked over the
  * ShardingManager's IPC channel and has `timeoutMs` to answer.
  */
-export function shardOps(manager: ShardingManager, { own, shardCount, timeoutMs = 2_000 }: { own: Registry; shardCount: () => number; timeoutMs?: number }): ShardOps {
+export function shardOps(manager: ShardingManager, { own, shardIds, timeoutMs = 2_000 }: { own: Registry; shardIds: readonly number[]; timeoutMs?: number }): ShardOps {
   let nextId = 0;
   const ask = <K extends 'metrics' | 'health'>(shard: Shard, what: K): Promise<NonNullable<OpsReply[K]>> =>
     new Promise((resolve, reject) => {
@@ -97,7 +97,7 @@ export function shardOps(manager: ShardingManager, { own, shardCount, timeoutMs 
   return {
     async health() {
       const shards: ShardHealth[] = await Promise.all(
-        Array.from({ length: shardCount() }, async (_, id): Promise<ShardHealth> => {
+        shardIds.map(async (id): Promise<ShardHealth> => {
           const shard = manager.shards.get(id);
           if (!shard) return { shard: id, status: 'unavailable', error: 'not started' };
           try {

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { MAX_DAILY_LIMIT, policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
 import { PolicyCache } from './policy-cache.js';
-import { messages } from '../messages.js';
 import { KeyedMutex } from '../moderation/keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
 import { cleanStyleName, MAX_STYLE_NAME_LENGTH, MAX_STYLE_TEXT_LENGTH, MAX_STYLES, storedStyles, styleKey, type GuildStyle } from './styles.js';
@@ -21,16 +20,16 @@ export { MAX_DAILY_LIMIT };
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
 
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-invalid' | 'too-many-styles';
+export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-name-invalid' | 'style-text-invalid' | 'too-many-styles';
 
-/** A rejected admin change; the message is written to be shown to the admin as is. */
+/** A rejected admin change: its code and the bound it broke (rendered for the admin by `messages`). */
 export class SettingsError extends Error {
   override readonly name = 'SettingsError';
   constructor(
     readonly code: SettingsErrorCode,
-    message: string,
+    readonly bound: number,
   ) {
-    super(message);
+    super(`rejected setting: ${code} (bound ${bound})`);
   }
 }
 
@@ -117,7 +116,7 @@ export class GuildSettingsStore {
       const channels = await this.#freshStringList(keys.allowedChannels(guildId));
       if (channels.includes(channelId)) return false;
       if (channels.length >= MAX_ALLOWED_CHANNELS) {
-        throw new SettingsError('too-many-channels', `At most ${MAX_ALLOWED_CHANNELS} channels can be allowed.`);
+        throw new SettingsError('too-many-channels', MAX_ALLOWED_CHANNELS);
       }
       await this.#setOrDelete(guildId, keys.allowedChannels(guildId), [...channels, channelId]);
       return true;
@@ -187,7 +186,7 @@ export class GuildSettingsStore {
   #memberLimit(limit: number | undefined): number | undefined {
     const checked = checkedLimit(limit);
     if (checked !== undefined && this.#memberCeiling !== undefined && checked > this.#memberCeiling) {
-      throw new SettingsError('over-ceiling', messages.limitOverCeiling(this.#memberCeiling));
+      throw new SettingsError('over-ceiling', this.#memberCeiling);
     }
     return checked;
   }
@@ -199,16 +198,16 @@ export class GuildSettingsStore {
   async addBannedWord(guildId: string, word: string): Promise<{ added: boolean; word: string; words: string[] }> {
     const cleaned = cleanBannedWord(word);
     const matchKey = normalizeForMatching(cleaned);
-    if (matchKey === '') throw new SettingsError('word-empty', 'The banned word is empty.');
+    if (matchKey === '') throw new SettingsError('word-empty', 0);
     if ([...cleaned].length > MAX_BANNED_WORD_LENGTH) {
-      throw new SettingsError('word-too-long', `A banned word can be at most ${MAX_BANNED_WORD_LENGTH} characters long.`);
+      throw new SettingsError('word-too-long', MAX_BANNED_WORD_LENGTH);
     }
     return this.#editLock.run(keys.bannedWords(guildId), async () => {
       const words = await this.#freshStringList(keys.bannedWords(guildId));
       const existing = words.find((listed) => normalizeForMatching(listed) === matchKey);
       if (existing !== undefined) return { added: false, word: existing, words };
       if (words.length >= MAX_BANNED_WORDS) {
-        throw new SettingsError('too-many-words', `This server already has the maximum of ${MAX_BANNED_WORDS} banned words.`);
+        throw new SettingsError('too-many-words', MAX_BANNED_WORDS);
       }
       const updated = [...words, cleaned];
       await this.#setOrDelete(guildId, keys.bannedWords(guildId), updated);
@@ -240,12 +239,12 @@ export class GuildSettingsStore {
   async addStyle(guildId: string, name: string, text: string): Promise<{ added: boolean; style: GuildStyle; styles: GuildStyle[] }> {
     const style = { name: cleanStyleName(name), text: text.trim() };
     const nameLength = [...style.name].length;
-    if (nameLength < 1 || nameLength > MAX_STYLE_NAME_LENGTH) throw new SettingsError('style-invalid', messages.styleNameInvalid(MAX_STYLE_NAME_LENGTH));
-    if (style.text === '' || style.text.length > MAX_STYLE_TEXT_LENGTH) throw new SettingsError('style-invalid', messages.styleTextInvalid(MAX_STYLE_TEXT_LENGTH));
+    if (nameLength < 1 || nameLength > MAX_STYLE_NAME_LENGTH) throw new SettingsError('style-name-invalid', MAX_STYLE_NAME_LENGTH);
+    if (style.text === '' || style.text.length > MAX_STYLE_TEXT_LENGTH) throw new SettingsError('style-text-invalid', MAX_STYLE_TEXT_LENGTH);
     return this.#editLock.run(keys.styles(guildId), async () => {
       const styles = storedStyles(await this.#kv.get<unknown>(keys.styles(guildId)));
       const index = styles.findIndex((listed) => styleKey(listed.name) === styleKey(style.name));
-      if (index === -1 && styles.length >= MAX_STYLES) throw new SettingsError('too-many-styles', messages.stylesFull(MAX_STYLES));
+      if (index === -1 && styles.length >= MAX_STYLES) throw new SettingsError('too-many-styles', MAX_STYLES);
       const updated = index === -1 ? [...styles, style] : styles.map((listed, at) => (at === index ? style : listed));
       await this.#setOrDelete(guildId, keys.styles(guildId), updated);
       return { added: index === -1, style, styles: updated };
@@ -317,7 +316,7 @@ const keys = {
 function checkedLimit(limit: number | undefined): number | undefined {
   if (limit === undefined) return undefined;
   if (!Number.isSafeInteger(limit) || limit < 0 || limit > MAX_DAILY_LIMIT) {
-    throw new SettingsError('invalid-limit', `A daily limit must be a whole number from 0 to ${MAX_DAILY_LIMIT}.`);
+    throw new SettingsError('invalid-limit', MAX_DAILY_LIMIT);
   }
   return limit;
 }

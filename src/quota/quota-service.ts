@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import type { LimitRuleView } from '../messages.js';
+import { PERSONAL_GUILD_ID } from './personal.js';
 import { allowanceOf, type Allowance, type GuildPolicy } from '../policy/guild-policy.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 import { QUOTA_RETENTION_DAYS, byUsageDescending, type QuotaCounter, type QuotaScope, type RefusingLimit } from './counter.js';
@@ -48,6 +49,8 @@ export interface QuotaServiceOptions {
   maxMemberDaily?: number | undefined;
   /** The operator's DAILY_IMAGE_BUDGET (all servers together), reserved with every unit; undefined = none. */
   dailyBudget?: number | undefined;
+  /** PERSONAL_DAILY: a member's images a day through their own install (see quota/personal.ts); 0 = off. */
+  personalDaily?: number;
   clock?: Clock;
 }
 
@@ -62,6 +65,7 @@ export class QuotaService {
   readonly #defaultDaily: number;
   readonly #ceiling: number | undefined;
   readonly #dailyBudget: number | undefined;
+  readonly #personalDaily: number;
   readonly #clock: Clock;
 
   constructor(options: QuotaServiceOptions) {
@@ -70,6 +74,7 @@ export class QuotaService {
     this.#defaultDaily = options.defaultDaily;
     this.#ceiling = options.maxMemberDaily;
     this.#dailyBudget = options.dailyBudget;
+    this.#personalDaily = options.personalDaily ?? 0;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -103,8 +108,26 @@ export class QuotaService {
     const { granted, used, guildUsed, refusedBy, available } = await this.#counter.reserve(scope, allowance.limit, guildCap, this.#dailyBudget, units);
     const status = toStatus(used, allowance, now);
     const withCap = guildCap === undefined ? status : { ...status, guildCap, guildUsed };
-    const refused = { ...(refusedBy === undefined ? {} : { refusedBy }), ...(available === undefined ? {} : { available }) };
-    return { scope, granted, ...refused, status: withCap };
+    return { scope, granted, ...refusal(refusedBy, available), status: withCap };
+  }
+
+  /**
+   * Takes `units` of the member's personal allowance and of the operator's budget (all or none), in one
+   * atomic operation; never a server's.
+   */
+  async reservePersonal(userId: string, units = 1): Promise<Reservation> {
+    const now = this.#clock.now();
+    const scope: QuotaScope = { guildId: PERSONAL_GUILD_ID, userId, day: utcDay(now) };
+    const allowance: Allowance = { limit: this.#personalDaily, rule: { kind: 'default' } };
+    const { granted, used, refusedBy, available } = await this.#counter.reserve(scope, allowance.limit, undefined, this.#dailyBudget, units);
+    return { scope, granted, ...refusal(refusedBy, available), status: toStatus(used, allowance, now) };
+  }
+
+  /** The member's personal allowance today. */
+  async personalStatus(userId: string): Promise<QuotaStatus> {
+    const now = this.#clock.now();
+    const used = await this.#counter.used({ guildId: PERSONAL_GUILD_ID, userId, day: utcDay(now) });
+    return toStatus(used, { limit: this.#personalDaily, rule: { kind: 'default' } }, now);
   }
 
   /**
@@ -166,4 +189,9 @@ function clampDays(days: number): number {
 
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
+}
+
+/** A refused reservation's fields: which limit refused and how many units were still left. */
+function refusal(refusedBy: RefusingLimit | undefined, available: number | undefined): Pick<Reservation, 'refusedBy' | 'available'> {
+  return { ...(refusedBy === undefined ? {} : { refusedBy }), ...(available === undefined ? {} : { available }) };
 }

@@ -8,9 +8,10 @@ import {
   refusingLimit,
   type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
 
-/** The one thing the counter needs from SQLite: run a statement and get its rows (SqliteHandle's `query`). */
+/** What the counter needs from SQLite: run a statement and get its rows, alone or in a group commit (SqliteHandle). */
 export interface SqlQuery {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
 
 export interface SqliteQuotaCounterOptions {
@@ -49,6 +50,9 @@ const SCHEMA = [
    END`,
 ];
 
+// The guild's total that day, this statement's units included (RETURNING sees the row as changed). Parameters: guild, day.
+const GUILD_TOTAL = '(SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?)';
+
 // The guild's total that day leaves room for the units under the cap (a cap of 0 binds as "no cap").
 // Parameters: cap, guild, day, units, cap.
 const UNDER_GUILD_CAP = '(? = 0 OR (SELECT COALESCE(SUM(used), 0) FROM quota_usage WHERE guild_id = ? AND day = ?) + ? <= ?)';
@@ -66,7 +70,7 @@ const RESERVE = `
   INSERT INTO quota_usage (guild_id, user_id, day, used)
   SELECT ?, ?, ?, ? WHERE ? >= ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
   ON CONFLICT (guild_id, user_id, day) DO UPDATE SET used = used + ? WHERE used + ? <= ? AND ${UNDER_GUILD_CAP} AND ${UNDER_BUDGET}
-  RETURNING used`;
+  RETURNING used, ${GUILD_TOTAL} AS guild_used`;
 
 const BUDGET_USED = 'SELECT COALESCE((SELECT used FROM quota_budget WHERE day = ?), 0) AS total';
 
@@ -102,17 +106,17 @@ export class SqliteQuotaCounter implements QuotaCounter {
     const capParams = [cap ?? 0, scope.guildId, scope.day, units, cap ?? 0];
     const budgetParams = [budget ?? 0, scope.day, units, budget ?? 0];
     const limits = [...capParams, ...budgetParams];
-    const rows = await this.#db.query(RESERVE, scope.guildId, scope.userId, scope.day, units, limit, units, ...limits, units, units, limit, ...limits);
+    // A burst's reservations share one commit; each is still one statement, all of its units or nothing.
+    const rows = await this.#db.queryGrouped(
+      RESERVE, scope.guildId, scope.userId, scope.day, units, limit, units, ...limits, units, units, limit, ...limits, scope.guildId, scope.day,
+    );
     this.#pruneOccasionally(scope.day);
     const row = rows[0];
-    // Read after the statement: under concurrency the total may already include other members' units.
-    const guildUsed = await this.guildUsed(scope.guildId, scope.day);
-    if (row === undefined) {
-      const [used, budgetUsed] = await Promise.all([this.used(scope), this.budgetUsed(scope.day)]);
-      const usage = { used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget };
-      return { granted: false, used, guildUsed, refusedBy: refusingLimit(usage, units), available: availableUnits(usage) };
-    }
-    return { granted: true, used: readCount(row, 'used'), guildUsed };
+    // A grant is this one statement; only a refusal reads on, to say which limit refused and what is left.
+    if (row !== undefined) return { granted: true, used: readCount(row, 'used'), guildUsed: readCount(row, 'guild_used') };
+    const [used, guildUsed, budgetUsed] = await Promise.all([this.used(scope), this.guildUsed(scope.guildId, scope.day), this.budgetUsed(scope.day)]);
+    const usage = { used, limit, guildUsed, guildCap: cap, budgetUsed, dailyBudget: budget };
+    return { granted: false, used, guildUsed, refusedBy: refusingLimit(usage, units), available: availableUnits(usage) };
   }
 
   async guildUsed(guildId: string, day: string): Promise<number> {

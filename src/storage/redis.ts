@@ -22,6 +22,37 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 
 /** Connects to the Redis of a `redis://` or `rediss://` URL and checks that it answers. */
 export async function openRedisStorage(url: string, options: OpenStorageOptions = {}): Promise<RedisStorage> {
+  const client = await connectRedis(url, options);
+  const onError = options.onError ?? warnStoreError;
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const { default: KeyvRedis } = await import('@keyv/redis');
+  const store = new KeyvRedis(client, { throwOnErrors: true });
+  // KeyvRedis prefixes keys with its namespace itself, so Keyv must not add a second one.
+  const kv = new Keyv({ store, namespace: `${keyPrefix}settings`, useKeyPrefix: false, throwOnErrors: true });
+  kv.on('error', (error: unknown) => onError(error));
+
+  return {
+    kind: 'redis',
+    keyPrefix,
+    kv,
+    counters: new RedisQuotaCounter({ client, keyPrefix }),
+    ledger: new RedisJobLedger(client, keyPrefix),
+    history: new RedisHistoryStore(client, keyPrefix),
+    spend: new RedisSpendCounter(client, keyPrefix),
+    // Every bot process on this Redis shares one window, whatever their number.
+    budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
+    pruneExpiredValues: () => Promise.resolve(0),
+    redis: client,
+    close: redisCloser(client),
+  };
+}
+
+/**
+ * A client connected to the Redis of the URL that has answered a PING, reconnecting by itself after that;
+ * an unreachable or malformed URL is a StorageError naming the host, never the password. Errors after
+ * start-up are the caller's to hear (the client's 'error' events are otherwise dropped).
+ */
+export async function connectRedis(url: string, options: Pick<OpenStorageOptions, 'connectTimeoutMs'> = {}): Promise<RedisClient> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -35,7 +66,7 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
 
   const connectTimeout = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let started = false;
-  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
+  const { createClient } = await import('@keyv/redis');
   let client: RedisClient;
   try {
     client = createClient({
@@ -66,32 +97,18 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     throw fail('cannot reach', error);
   }
   started = true;
+  return client;
+}
 
-  const onError = options.onError ?? warnStoreError;
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  const store = new KeyvRedis(client, { throwOnErrors: true });
-  // KeyvRedis prefixes keys with its namespace itself, so Keyv must not add a second one.
-  const kv = new Keyv({ store, namespace: `${keyPrefix}settings`, useKeyPrefix: false, throwOnErrors: true });
-  kv.on('error', (error: unknown) => onError(error));
+/** Closes the client once, however often it is called. */
+export function redisCloser(client: RedisClient): () => Promise<void> {
+  return once(() => closeRedis(client));
+}
 
-  return {
-    kind: 'redis',
-    keyPrefix,
-    kv,
-    counters: new RedisQuotaCounter({ client, keyPrefix }),
-    ledger: new RedisJobLedger(client, keyPrefix),
-    history: new RedisHistoryStore(client, keyPrefix),
-    spend: new RedisSpendCounter(client, keyPrefix),
-    // Every bot process on this Redis shares one window, whatever their number.
-    budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
-    pruneExpiredValues: () => Promise.resolve(0),
-    redis: client,
-    close: once(async () => {
-      // close() lets queued commands finish; while reconnecting it could wait indefinitely.
-      if (client.isReady) await client.close();
-      else destroyQuietly(client);
-    }),
-  };
+async function closeRedis(client: RedisClient): Promise<void> {
+  // close() lets queued commands finish; while reconnecting it could wait indefinitely.
+  if (client.isReady) await client.close();
+  else destroyQuietly(client);
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

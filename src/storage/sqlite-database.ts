@@ -7,6 +7,13 @@ import { describeStoreError, StorageError } from './errors.js';
 /** Runs one SQL statement and resolves to its rows (none for a write without RETURNING). */
 export interface SqliteHandle {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
+  /**
+   * `query` with a group commit: the statements asked for in one tick (one callback and the promises it
+   * settles) run together in one transaction, so a burst of them pays for one commit instead of one each.
+   * Each statement still changes all it changes or nothing; a failed commit fails every statement of the
+   * group (none took effect).
+   */
+  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
 
 /** An open SQLite file: the statements and, once, the close. */
@@ -24,6 +31,13 @@ export interface OpenSqliteDatabaseOptions {
 
 /** The oldest Node whose built-in `node:sqlite` the bot is tested with. */
 export const NODE_FOR_SQLITE = '24';
+
+interface GroupedStatement {
+  sql: string;
+  params: unknown[];
+  resolve: (rows: unknown[]) => void;
+  reject: (error: unknown) => void;
+}
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 // A statement waits for the lock inside SQLite (blocking the event loop) at most this long at a time; past
@@ -65,21 +79,66 @@ export async function openSqliteDatabase(file: string, options: OpenSqliteDataba
     return statement.all(...params.map(bindable)).map((row) => ({ ...row }));
   };
 
+  /** Runs `work` (synchronous statements) until it no longer meets another connection's write lock, or until busyTimeoutMs. */
+  const untilNotBusy = async <T>(work: () => T): Promise<T> => {
+    const deadline = Date.now() + busyTimeoutMs;
+    for (;;) {
+      try {
+        return work();
+      } catch (error) {
+        const failure = toSqliteError(error);
+        // A statement outside a transaction that met SQLITE_BUSY changed nothing, so it can run again.
+        if (failure.code !== 'SQLITE_BUSY' || Date.now() >= deadline || db.isTransaction) throw failure;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+      }
+    }
+  };
+
+  let group: GroupedStatement[] = [];
+  const commitGroup = async (): Promise<void> => {
+    const statements = group;
+    group = [];
+    try {
+      // IMMEDIATE takes the write lock first, so no statement inside meets SQLITE_BUSY half-way.
+      await untilNotBusy(() => db.exec('BEGIN IMMEDIATE'));
+    } catch (error) {
+      for (const statement of statements) statement.reject(error);
+      return;
+    }
+    // Synchronous from BEGIN to COMMIT: no other query of this connection runs inside the transaction.
+    const outcomes = statements.map(({ sql, params }) => {
+      try {
+        // A failing statement undoes only its own changes; the others of the group still commit.
+        return { rows: run(sql, params) };
+      } catch (error) {
+        return { error: toSqliteError(error) };
+      }
+    });
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      const failure = toSqliteError(error);
+      for (const statement of statements) statement.reject(failure);
+      return;
+    }
+    statements.forEach((statement, i) => {
+      const outcome = outcomes[i]!;
+      if ('rows' in outcome) statement.resolve(outcome.rows);
+      else statement.reject(outcome.error);
+    });
+  };
+
   const database: SqliteDatabase = {
     file,
-    async query(sql, ...params) {
-      const deadline = Date.now() + busyTimeoutMs;
-      for (;;) {
-        try {
-          return run(sql, params);
-        } catch (error) {
-          const failure = toSqliteError(error);
-          // A statement outside a transaction that met SQLITE_BUSY changed nothing, so it can run again.
-          if (failure.code !== 'SQLITE_BUSY' || Date.now() >= deadline || db.isTransaction) throw failure;
-          await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
-        }
-      }
-    },
+    query: (sql, ...params) => untilNotBusy(() => run(sql, params)),
+    queryGrouped: (sql, ...params) =>
+      new Promise((resolve, reject) => {
+        // After every promise this turn can settle: the burst's other reservations join the group, and none
+        // waits for the event loop's next turn (which, under a burst of socket reads, can be many ms away).
+        if (group.length === 0) process.nextTick(() => void commitGroup());
+        group.push({ sql, params, resolve, reject });
+      }),
     close: onlyOnce(async () => {
       statements.clear();
       if (db.isOpen) db.close();

@@ -1,5 +1,6 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { describe, expect} from 'vitest';
+import { messages } from '../../src/messages.js';
 import { lastDays, utcDay } from '../../src/quota/day.js';
 import type { CommandOptionSpec, FakeUserSpec } from '../fakes/discord/index.js';
 import { ADMIN, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from '../helpers/harness.js';
@@ -127,10 +128,12 @@ describe('/imagine-admin end to end (real discord.js client, fake Discord and KI
     for (const job of jobs) await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     // Earlier days of the week, as the counters would hold them.
     const week = lastDays(Date.now(), 7);
-    const [today, yesterday, threeDaysAgo, sixDaysAgo] = [week[0]!, week[1]!, week[3]!, week[6]!];
-    for (let i = 0; i < 3; i++) await h.storage.counters.reserve({ guildId: GUILD_ID, userId: OTHER.id, day: yesterday }, 10);
-    await h.storage.counters.reserve({ guildId: GUILD_ID, userId: MEMBER.id, day: threeDaysAgo }, 10);
-    await h.storage.counters.reserve({ guildId: GUILD_ID, userId: THIRD.id, day: sixDaysAgo }, 10);
+    const [todayKey, yesterdayKey, threeDaysAgoKey, sixDaysAgoKey] = [week[0]!, week[1]!, week[3]!, week[6]!];
+    for (let i = 0; i < 3; i++) await h.storage.counters.reserve({ guildId: GUILD_ID, userId: OTHER.id, day: yesterdayKey }, 10);
+    await h.storage.counters.reserve({ guildId: GUILD_ID, userId: MEMBER.id, day: threeDaysAgoKey }, 10);
+    await h.storage.counters.reserve({ guildId: GUILD_ID, userId: THIRD.id, day: sixDaysAgoKey }, 10);
+    // The report writes each day as the admin's locale writes a short date ("Dec 7").
+    const [today, yesterday, threeDaysAgo, sixDaysAgo] = [todayKey, yesterdayKey, threeDaysAgoKey, sixDaysAgoKey].map((day) => messages.format.day(day));
 
     const guild = await admin(h, 'usage');
     expect(guild).toContain('Today: 3 images · last 7 days: 8 images');

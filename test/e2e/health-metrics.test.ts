@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startOpsServer } from '../../src/ops/server.js';
-import { shardOfGuild } from '../../src/sharding.js';
+import { ShardClientUtil } from 'discord.js';
 import { FakeDiscord, type FakeInteraction } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
@@ -133,7 +133,7 @@ const SHARDED_GUILDS = [
 
 describe('SHARDS=2 under npm start: the manager serves every shard', () => {
   it('aggregates both shards’ metrics and health, and SIGTERM to npm alone ends manager and shards with exit 0', async () => {
-    expect(SHARDED_GUILDS.map((guild) => shardOfGuild(guild.id, 2))).toEqual([0, 1]);
+    expect(SHARDED_GUILDS.map((guild) => ShardClientUtil.shardIdForGuildId(guild.id, 2))).toEqual([0, 1]);
     const discord = await FakeDiscord.start({
       shards: 2,
       maxConcurrency: 2,

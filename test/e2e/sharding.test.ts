@@ -1,20 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shardOfGuild } from '../../src/sharding.js';
-import { FakeDiscord, type FakeInteraction, type FakeUserSpec } from '../fakes/discord/index.js';
+import { ShardClientUtil } from 'discord.js';
+import { FakeDiscord, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js';
+import { guildsOnShards, shardedImagine, type ShardedGuild } from '../helpers/sharded-guilds.js';
 import { alive } from '../helpers/pids.js';
 import { freePort } from '../helpers/ports.js';
 
 const SHARDS = 2;
 const HMAC_KEY = 'test-hmac-key-123';
-/** Snowflakes whose timestamp parts are even and odd: (id >> 22) % 2 puts them on shards 0 and 1. */
-const GUILDS = [
-  { id: ((300_000_000_000n << 22n) | 1n).toString(), channel: ((300_000_000_000n << 22n) | 2n).toString() },
-  { id: ((300_000_000_001n << 22n) | 1n).toString(), channel: ((300_000_000_001n << 22n) | 2n).toString() },
-] as const;
+/** One server on shard 0, one on shard 1. */
+const GUILDS = guildsOnShards(2, 150_000_000_000n) as [ShardedGuild, ShardedGuild];
 const MEMBER: FakeUserSpec = { id: '1600000000000000001', username: 'painter' };
 
 async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -66,7 +64,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
   let sharded: ShardedBot | undefined;
 
   beforeAll(async () => {
-    expect(GUILDS.map((guild) => shardOfGuild(guild.id, SHARDS))).toEqual([0, 1]);
+    expect(GUILDS.map((guild) => ShardClientUtil.shardIdForGuildId(guild.id, SHARDS))).toEqual([0, 1]);
     database = await ownRedisServer();
     discord = await FakeDiscord.start({
       shards: SHARDS,
@@ -96,16 +94,7 @@ describe.skipIf(!redisTestUrl())('sharding: SHARDS=2 under the ShardingManager, 
     await database?.stop();
   });
 
-  const imagine = (guildIndex: number, prompt: string, user: FakeUserSpec = MEMBER): FakeInteraction =>
-    discord.dispatchInteraction({
-      commandName: 'imagine',
-      options: [{ name: 'prompt', type: 3, value: prompt }],
-      guildId: GUILDS[guildIndex]!.id,
-      channelId: GUILDS[guildIndex]!.channel,
-      user,
-    });
-  const createsWith = (text: string) => kie.creates.filter((call) => JSON.stringify(call.body).includes(text));
-  const imagesIn = (interaction: FakeInteraction) => interaction.edits.filter((edit) => edit.attachments.length > 0).length;
+  const { imagine, createsWith, imagesIn } = shardedImagine(() => ({ discord, kie }), GUILDS, MEMBER);
 
   it('connects both shards, each in its own process, and registers the commands once', async () => {
     const { bot, shardPids } = sharded!;

@@ -9,10 +9,13 @@ export interface ImagineOptions {
   count?: number;
   user?: FakeUserSpec | undefined;
   attachmentSizeLimit?: number;
+  /** The member's Discord locale (default en-US). */
+  locale?: string;
 }
 
 export interface CommandExtra {
   user?: FakeUserSpec;
+  locale?: string;
   memberPermissions?: string;
   resolvedUsers?: FakeUserSpec[];
 }
@@ -43,8 +46,9 @@ export function memberCommands(
       user: extra.user ?? where.defaultUser,
       ...(extra.memberPermissions ? { memberPermissions: extra.memberPermissions } : {}),
       ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
+      ...(extra.locale ? { locale: extra.locale } : {}),
     });
-  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, count, user, attachmentSizeLimit }) => {
+  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, count, user, attachmentSizeLimit, locale }) => {
     const options: Array<{ name: string; type: number; value: string | number }> = [{ name: 'prompt', type: 3, value: prompt }];
     if (aspect !== undefined) options.push({ name: 'aspect', type: 3, value: aspect });
     if (quality !== undefined) options.push({ name: 'quality', type: 3, value: quality });
@@ -56,6 +60,7 @@ export function memberCommands(
       channelId: where.channelId,
       user: user ?? where.defaultUser,
       ...(attachmentSizeLimit !== undefined ? { attachmentSizeLimit } : {}),
+      ...(locale !== undefined ? { locale } : {}),
     });
   };
   return { imagine, command };

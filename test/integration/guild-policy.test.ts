@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admit } from '../../src/jobs/admission.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
@@ -6,6 +7,9 @@ import { openStorage, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { redisOf } from '../helpers/storage.js';
 import { createTempDir } from '../helpers/tmp.js';
+import { startWorker } from '../helpers/worker.js';
+
+const CHANGE_WORKER = fileURLToPath(new URL('./policy-change-worker.ts', import.meta.url));
 
 const GUILD = '1500000000000000001';
 const AT_ONCE = 200;
@@ -103,6 +107,27 @@ describe('the server policy cache', () => {
 
       await other.setBlocked(GUILD, 'u1', true);
       await vi.waitFor(async () => expect(await watching.isBlocked(GUILD, 'u1')).toBe(true), { timeout: 1_000, interval: 20 });
+    });
+
+    it('a change made by another operating-system process on the same Redis is seen within 1 s', async () => {
+      const keyPrefix = prefixed();
+      const storage = await redisStorage(keyPrefix);
+      // The bot's own interval on Redis (app.ts): a cached policy is checked against the store's version every 400 ms.
+      const watching = new GuildSettingsStore(storage.kv, { watchIntervalMs: 400 });
+      cleanups.push(async () => watching.close());
+      for (const [change, changed] of [
+        ['pause', async () => (await watching.policy(GUILD)).paused],
+        ['block:u2', async () => (await watching.policy(GUILD)).blocked.has('u2')],
+      ] as const) {
+        expect(await changed()).toBe(false);
+        const worker = startWorker<{ changedAt: number }>(CHANGE_WORKER, [redisTestUrl()!, keyPrefix, GUILD, change]);
+        cleanups.push(async () => worker.process.kill('SIGKILL'));
+        await worker.ready;
+        worker.go();
+        const { changedAt } = await worker.result;
+        await vi.waitFor(async () => expect(await changed()).toBe(true), { timeout: 1_000, interval: 10 });
+        expect(Date.now() - changedAt).toBeLessThan(1_000);
+      }
     });
   });
 });

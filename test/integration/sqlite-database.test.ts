@@ -20,6 +20,18 @@ async function open(file: string, busyTimeoutMs?: number): Promise<SqliteDatabas
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o777;
 
+/** A database (table `t`, busy timeout 200 ms) whose write lock another connection holds until `release`. */
+async function lockedByAnother(): Promise<{ db: SqliteDatabase; release: () => void }> {
+  const dir = await tempDir();
+  const file = dir.file('bot.sqlite');
+  const db = await open(file, 200);
+  await db.query('CREATE TABLE t (x INTEGER)');
+  const other = new DatabaseSync(file);
+  onTestFinished(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  return { db, release: () => other.exec('ROLLBACK') };
+}
+
 describe('openSqliteDatabase', () => {
   it('makes a new folder 0700 and the database, its WAL and shared memory 0600 (they hold interaction tokens)', async () => {
     const dir = await tempDir();
@@ -77,15 +89,9 @@ describe('openSqliteDatabase', () => {
   });
 
   it('gives up with SQLITE_BUSY once the busy timeout has passed', async () => {
-    const dir = await tempDir();
-    const file = dir.file('bot.sqlite');
-    const db = await open(file, 200);
-    await db.query('CREATE TABLE t (x INTEGER)');
-    const other = new DatabaseSync(file);
-    onTestFinished(() => other.close());
-    other.exec('BEGIN IMMEDIATE');
+    const { db, release } = await lockedByAnother();
     const error = await rejectionOf(db.query('INSERT INTO t (x) VALUES (1)'), SqliteError);
-    other.exec('ROLLBACK');
+    release();
     expect(error.code).toBe('SQLITE_BUSY');
   });
 
@@ -98,6 +104,40 @@ describe('openSqliteDatabase', () => {
     expect((await rejectionOf(db.query('SELEC 1'), SqliteError)).code).toBe('SQLITE_ERROR');
     await db.close();
     expect((await rejectionOf(db.query('SELECT 1'), SqliteError)).code).toBe('SQLITE_MISUSE');
+  });
+
+  it('commits the grouped statements of one tick together, each all or nothing', async () => {
+    const dir = await tempDir();
+    const db = await open(dir.file('bot.sqlite'));
+    await db.query('CREATE TABLE t (x INTEGER PRIMARY KEY)');
+    await db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    const outcomes = await Promise.allSettled([
+      db.queryGrouped('INSERT INTO t (x) VALUES (1) RETURNING x'),
+      db.queryGrouped('INSERT INTO t (x) VALUES (1)'),
+      db.queryGrouped('INSERT INTO t (x) VALUES (?), (?), (1)', 2, 3),
+      ...Array.from({ length: 50 }, (_, i) => db.queryGrouped('INSERT INTO t (x) VALUES (?)', 100 + i)),
+    ]);
+    expect(outcomes[0]).toEqual({ status: 'fulfilled', value: [{ x: 1 }] });
+    expect(outcomes.slice(1, 3).map((outcome) => outcome.status === 'rejected' && (outcome.reason as SqliteError).code)).toEqual(['SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT']);
+    // The failed statements changed nothing (not even the first two rows of the three-row insert); the others all count.
+    expect(await db.query('SELECT COUNT(*) AS n, SUM(x IN (2, 3)) AS partial FROM t')).toEqual([{ n: 51, partial: 0 }]);
+    // One commit: the 51 rows share a page, written to the log once, where a commit each would write it 51 times.
+    const [grouped] = (await db.query('PRAGMA wal_checkpoint(TRUNCATE)')) as Array<{ log: number }>;
+    for (let i = 0; i < 51; i += 1) await db.query('INSERT INTO t (x) VALUES (?)', 200 + i);
+    const [alone] = (await db.query('PRAGMA wal_checkpoint(PASSIVE)')) as Array<{ log: number }>;
+    expect(grouped!.log).toBeLessThan(5);
+    expect(alone!.log).toBeGreaterThanOrEqual(51);
+  });
+
+  it('fails every grouped statement, changing nothing, when the write lock stays taken past the busy timeout', async () => {
+    const { db, release } = await lockedByAnother();
+    const outcomes = await Promise.allSettled([db.queryGrouped('INSERT INTO t (x) VALUES (1)'), db.queryGrouped('INSERT INTO t (x) VALUES (2)')]);
+    release();
+    expect(outcomes.map((outcome) => outcome.status === 'rejected' && (outcome.reason as SqliteError).code)).toEqual(['SQLITE_BUSY', 'SQLITE_BUSY']);
+    expect(await db.query('SELECT COUNT(*) AS n FROM t')).toEqual([{ n: 0 }]);
+    // The connection is left usable: the next group commits.
+    await db.queryGrouped('INSERT INTO t (x) VALUES (3)');
+    expect(await db.query('SELECT x FROM t')).toEqual([{ x: 3 }]);
   });
 
   it('binds undefined as NULL and booleans as 1 and 0, and returns plain objects', async () => {

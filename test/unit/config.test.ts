@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       quotaDaily: 10,
       jobTimeoutMs: 600_000,
       maxActivePerMember: 4,
+      personalDaily: 0,
       logLevel: 'info',
       logFormat: 'json',
       callbackUrl: undefined,
@@ -104,6 +105,40 @@ describe('loadConfig', () => {
     expect(() => loadConfig(unsigned)).toThrow(/^WEBHOOK_HMAC_KEY is missing: CALLBACK_URL is set/);
     expect(() => loadConfig({ ...unsigned, WEBHOOK_HMAC_KEY: '  ' })).toThrow(/^WEBHOOK_HMAC_KEY is missing/);
     expect(loadConfig({ ...required, WEBHOOK_HMAC_KEY: 'a-long-enough-key' }).callbackUrl).toBeUndefined();
+  });
+
+  it('reads SHARD_COUNT and SHARD_LIST: ranges and lists, sorted, without repeats', () => {
+    const redis = { ...required, STORAGE_URL: 'redis://127.0.0.1:6390' };
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '0-3' })).toMatchObject({ shards: 8, shardList: [0, 1, 2, 3] });
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '7, 4,5,6,5' }).shardList).toEqual([4, 5, 6, 7]);
+    expect(loadConfig({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '0-1,6' }).shardList).toEqual([0, 1, 6]);
+    expect(loadConfig({ ...redis, SHARD_COUNT: '4' })).toMatchObject({ shards: 4, shardList: undefined });
+    // SHARDS is SHARD_COUNT's older name; the same value in both is no conflict.
+    expect(loadConfig({ ...redis, SHARDS: '4', SHARD_COUNT: '4', SHARD_LIST: '2-3' })).toMatchObject({ shards: 4, shardList: [2, 3] });
+    expect(loadConfig({ ...redis, SHARDS: '2', SHARD_LIST: '1' })).toMatchObject({ shards: 2, shardList: [1] });
+    expect(loadConfig({ ...required, MACHINE_ID: 'box-2.eu' }).machineId).toBe('box-2.eu');
+    expect(loadConfig(required)).toMatchObject({ shards: 1, shardList: undefined, machineId: undefined });
+  });
+
+  it('refuses a SHARD_LIST outside SHARD_COUNT, without a numeric SHARD_COUNT or on SQLite, in one line each', () => {
+    const redis = { ...required, STORAGE_URL: 'redis://127.0.0.1:6390' };
+    const refusal = (env: NodeJS.ProcessEnv) => errorFor(env).problems;
+    expect(refusal({ ...redis, SHARD_COUNT: '8', SHARD_LIST: '4-8' })).toEqual(['SHARD_LIST is invalid: shard 8 is outside SHARD_COUNT=8 (ids run from 0 to 7)']);
+    expect(refusal({ ...redis, SHARD_COUNT: '2', SHARD_LIST: '1,2,3' })).toEqual(['SHARD_LIST is invalid: shards 2, 3 are outside SHARD_COUNT=2 (ids run from 0 to 1)']);
+    expect(refusal({ ...redis, SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs SHARD_COUNT/)]);
+    expect(refusal({ ...redis, SHARD_COUNT: 'auto', SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs SHARD_COUNT/)]);
+    expect(refusal({ ...required, SHARD_COUNT: '8', SHARD_LIST: '0-3' })).toEqual([expect.stringMatching(/^SHARD_LIST needs a redis:\/\/ STORAGE_URL/)]);
+    expect(refusal({ ...redis, SHARDS: '4', SHARD_COUNT: '8' })).toEqual([expect.stringMatching(/^SHARD_COUNT and SHARDS disagree/)]);
+    for (const list of [' , ', '3-1', 'a', '1-', '-1', '0-99999', '1;2']) {
+      expect(refusal({ ...redis, SHARD_COUNT: '8', SHARD_LIST: list }), list).toEqual(['SHARD_LIST is invalid: expected shard ids and ranges such as 0-3 or 4,5,6,7']);
+    }
+    expect(refusal({ ...redis, SHARD_COUNT: '0' })).toEqual([expect.stringMatching(/^SHARD_COUNT is invalid/)]);
+    expect(refusal({ ...required, MACHINE_ID: 'two words' })).toEqual([expect.stringMatching(/^MACHINE_ID is invalid/)]);
+  });
+
+  it('inside a shard process, ignores the SHARDS id, SHARD_COUNT and SHARD_LIST (the manager placed it)', () => {
+    const shard = { ...required, SHARDING_MANAGER: 'true', SHARDS: '3', SHARD_COUNT: '8', SHARD_LIST: '2-3' };
+    expect(loadConfig(shard)).toMatchObject({ shards: 1, shardList: undefined });
   });
 
   it('inside a shard process, ignores the SHARDS id that discord.js sets', () => {
@@ -266,6 +301,7 @@ describe('loadDiscordConfig (npm run register)', () => {
       discordApiUrl: 'https://discord.com/api',
       logLevel: 'info',
       logFormat: 'json',
+      personalDaily: 0,
     });
   });
 
@@ -289,7 +325,7 @@ describe('.env.example', () => {
       [
         'CALLBACK_HOST', 'CALLBACK_PORT', 'CALLBACK_URL', 'DISCORD_API_URL', 'DISCORD_CLIENT_ID', 'DISCORD_GUILD_ID',
         'DISCORD_TOKEN', 'HEALTH_HOST', 'HEALTH_PORT', 'JOB_TIMEOUT_SECONDS', 'KIE_API_KEY', 'KIE_API_URL', 'KIE_LOW_CREDITS', 'LOG_FORMAT',
-        'LOG_LEVEL', 'MAX_ACTIVE_PER_MEMBER', 'QUOTA_DAILY', 'SHARDS',
+        'LOG_LEVEL', 'MACHINE_ID', 'MAX_ACTIVE_PER_MEMBER', 'PERSONAL_DAILY', 'QUOTA_DAILY', 'SHARDS', 'SHARD_COUNT', 'SHARD_LIST',
         'STORAGE_URL', 'WEBHOOK_HMAC_KEY', 'ALLOWED_GUILDS', 'DAILY_IMAGE_BUDGET', 'MAX_MEMBER_DAILY', 'OPERATOR_GUILDS',
       ].sort(),
     );

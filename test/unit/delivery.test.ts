@@ -212,6 +212,18 @@ describe('deliverOnce', () => {
     expect(builds).toEqual([true]);
   });
 
+  it("a personal job (the member's own install) never posts in the channel: the reply, then a DM", async () => {
+    const personal = job({ personal: true });
+    const fresh = fakeReplies({ original: errors.unknownWebhook });
+    expect((await deliver(fresh, freshNow, personal)).target).toBe('dm');
+    expect(fresh.calls.map((call) => call.target)).toEqual(['original', 'dm']);
+    const late = fakeReplies();
+    const { target, builds } = await deliver(late, staleNow, personal);
+    expect(target).toBe('dm');
+    expect(late.calls.map((call) => call.target)).toEqual(['dm']);
+    expect(builds).toEqual([true]);
+  });
+
   it('honours a shorter token lifetime passed in', async () => {
     const replies = fakeReplies();
     const { logger } = collectingLogger();

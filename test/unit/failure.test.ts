@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { failureMessage } from '../../src/jobs/failure.js';
+import { failureReason } from '../../src/jobs/failure.js';
 import { ImageDownloadError } from '../../src/jobs/image.js';
 import { KieError, type KieErrorKind, type TaskRecord } from '../../src/kie/index.js';
 import { messages } from '../../src/messages.js';
 
 const TIMEOUT_MS = 10 * 60_000;
+/** What the member reads: the failure's code, rendered. */
+const failureMessage = (error: unknown, jobTimeoutMs: number): string => messages.failure(failureReason(error, jobTimeoutMs));
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function failedRecord(failMsg: string | null): TaskRecord {

@@ -4,6 +4,20 @@ import { aboutWait, ordinal } from '../../src/messages.js';
 
 const claimant = (userId: string, arrivedAt: number, guildId = 'g1', priority = false) => ({ userId, guildId, arrivedAt, priority });
 
+/** A clock and timers the test moves by hand: `time` is now, `timers` the ones set and not yet fired or cancelled. */
+function manualClock(start: number) {
+  const clock = { time: start, timers: [] as Array<{ at: number; fire: () => void }> };
+  const setTimer: SetTimer = (fire, ms) => {
+    const timer = { at: clock.time + ms, fire };
+    clock.timers.push(timer);
+    return () => {
+      const index = clock.timers.indexOf(timer);
+      if (index >= 0) clock.timers.splice(index, 1);
+    };
+  };
+  return { clock, setTimer, now: () => clock.time };
+}
+
 describe('the fair order', () => {
   it('puts priority first, then the fewest recent starts of the member, then of the server, then arrival', () => {
     const starts = new RecentStarts(600_000);
@@ -57,17 +71,8 @@ describe('the fair order', () => {
 
 describe('a fair SlidingWindowBudget', () => {
   it('gives the next slot to the member with the fewest recent starts, whatever the arrival order', async () => {
-    let time = 0;
-    const timers: Array<{ at: number; fire: () => void }> = [];
-    const setTimer: SetTimer = (fire, ms) => {
-      const timer = { at: time + ms, fire };
-      timers.push(timer);
-      return () => {
-        const index = timers.indexOf(timer);
-        if (index >= 0) timers.splice(index, 1);
-      };
-    };
-    const budget = new SlidingWindowBudget({ limit: 2, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    const { clock, setTimer, now } = manualClock(0);
+    const budget = new SlidingWindowBudget({ limit: 2, windowMs: 1_000, now, setTimer, fair: true });
     const order: string[] = [];
     const places: Record<string, Array<[number, number | undefined]>> = {};
     const ask = (name: string, userId: string, arrivedAt: number) =>
@@ -81,9 +86,9 @@ describe('a fair SlidingWindowBudget', () => {
     expect(places['b1']).toEqual([[1, 1_000]]);
     expect(places['c1']).toEqual([[2, 1_000]]);
     expect(places['a3']?.at(-1)).toEqual([3, 2_000]);
-    while (timers.length > 0) {
-      const next = timers.sort((x, y) => x.at - y.at).shift()!;
-      time = next.at;
+    while (clock.timers.length > 0) {
+      const next = clock.timers.sort((x, y) => x.at - y.at).shift()!;
+      clock.time = next.at;
       next.fire();
       await Promise.resolve();
     }
@@ -92,19 +97,39 @@ describe('a fair SlidingWindowBudget', () => {
   });
 });
 
+describe('a fair SlidingWindowBudget over time', () => {
+  it('orders its line again at the moment a start leaves the ten-minute window, with no new start', async () => {
+    const { clock, setTimer, now } = manualClock(599_000);
+    const budget = new SlidingWindowBudget({ limit: 1, windowMs: 1_000, now, setTimer, fair: true });
+    budget.rememberStart({ guildId: 'g1', userId: 'early-starter' }, 0);
+    budget.rememberStart({ guildId: 'g2', userId: 'late-starter' }, 300_000);
+    // Takes the one slot until 600 500.
+    budget.rememberStart({ guildId: 'g3', userId: 'someone' }, 599_500);
+    const order: string[] = [];
+    const places: Record<string, number[]> = {};
+    const ask = (userId: string, guildId: string, arrivedAt: number) =>
+      budget.acquire({ claimant: { userId, guildId, arrivedAt }, onPosition: (place) => (places[userId] ??= []).push(place) }).then(() => order.push(userId));
+    const all = [ask('late-starter', 'g2', 1), ask('early-starter', 'g1', 2)];
+    await Promise.resolve();
+    // One start each in the last ten minutes: arrival decides.
+    expect(places).toEqual({ 'late-starter': [1], 'early-starter': [2] });
+    // At 600 000 the early start leaves the window: that member, with none left, goes before the other.
+    clock.time = 600_000;
+    all.push(ask('newcomer', 'g4', 4));
+    await Promise.resolve();
+    expect(places).toEqual({ 'late-starter': [1, 3], 'early-starter': [2, 1], newcomer: [2] });
+    clock.time = clock.timers[0]!.at;
+    clock.timers.shift()!.fire();
+    await Promise.resolve();
+    expect(order).toEqual(['early-starter']);
+    void Promise.allSettled(all);
+  });
+});
+
 describe('a fair SlidingWindowBudget after a restart', () => {
   it('counts the started tasks it is told of: in the window, and against their member', async () => {
-    let time = 50_000;
-    const timers: Array<{ at: number; fire: () => void }> = [];
-    const setTimer: SetTimer = (fire, ms) => {
-      const timer = { at: time + ms, fire };
-      timers.push(timer);
-      return () => {
-        const index = timers.indexOf(timer);
-        if (index >= 0) timers.splice(index, 1);
-      };
-    };
-    const budget = new SlidingWindowBudget({ limit: 4, windowMs: 1_000, now: () => time, setTimer, fair: true });
+    const { clock, setTimer, now } = manualClock(50_000);
+    const budget = new SlidingWindowBudget({ limit: 4, windowMs: 1_000, now, setTimer, fair: true });
     for (let i = 0; i < 4; i += 1) budget.rememberStart({ guildId: 'g1', userId: 'heavy' }, 49_500 + i * 10);
     const order: string[] = [];
     const all = [
@@ -113,9 +138,9 @@ describe('a fair SlidingWindowBudget after a restart', () => {
     ];
     await Promise.resolve();
     expect(order).toEqual([]);
-    while (timers.length > 0) {
-      const next = timers.sort((x, y) => x.at - y.at).shift()!;
-      time = next.at;
+    while (clock.timers.length > 0) {
+      const next = clock.timers.sort((x, y) => x.at - y.at).shift()!;
+      clock.time = next.at;
       next.fire();
       await Promise.resolve();
     }

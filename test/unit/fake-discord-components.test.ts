@@ -82,4 +82,31 @@ describe('the fake Discord answers components and modals as Discord does', () =>
     const command = discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD, channelId: CHANNEL, user: MEMBER, targetMessageId: message.id });
     expect(command.commandType).toBe(3);
   });
+
+  it('holds Components V2 messages to Discord: no content or embeds beside them, media from the request\'s files, the OpenAPI shapes', async ({ defer }) => {
+    const { discord, call } = await stage(defer);
+    const V2 = 1 << 15;
+    const card = (url: string) => [
+      { type: 17, components: [{ type: 12, items: [{ media: { url } }] }, { type: 10, content: '**a lighthouse**' }] },
+      { type: 1, components: [{ type: 2, style: 2, label: 'Press', custom_id: 'x:press' }] },
+    ];
+    const ok = await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, components: card('https://cdn.example/a.png'), allowed_mentions: { parse: [] } });
+    expect(ok.status).toBe(200);
+    const posted = (await ok.json()) as { id: string; flags: number };
+    expect(posted.flags & V2).toBe(V2);
+
+    const legacy = await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, content: 'hello', components: card('https://cdn.example/a.png') });
+    expect(legacy.status).toBe(400);
+    expect(JSON.stringify(await legacy.json())).toContain('MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2');
+
+    const missing = await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, components: card('attachment://missing.png') });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toContain('UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND');
+
+    // A text display without its content is refused by the published schema itself.
+    expect(discord.specViolations).toEqual([]);
+    await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, components: [{ type: 17, components: [{ type: 10 }] }] });
+    expect(discord.specViolations.map((violation) => violation.pointer)).toContainEqual(expect.stringContaining('/components/0'));
+    discord.specViolations.length = 0;
+  });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { messages } from '../../src/messages.js';
 import { encodeCustomId, MAX_CUSTOM_ID_LENGTH, parseCustomId, type CustomId } from '../../src/discord/custom-ids.js';
 import type { HistoryEntry } from '../../src/history/history.js';
 import { EditSourceStore } from '../../src/interactions/edit-sources.js';
@@ -86,7 +87,7 @@ describe('/history pages', () => {
   });
 
   it('lists entries with time and jump link, escapes prompts, and pages with Newer / Older', () => {
-    const view = historyView({ entries: [entry(1), entry(2)], total: 12 }, 10);
+    const view = historyView({ entries: [entry(1), entry(2)], total: 12 }, 10, messages);
     const description = view.embeds[0]!.description!;
     expect(description).toContain('**11.** <t:1700000000:f> (<t:1700000000:R>) · [Open](https://discord.com/channels/1/2/101)');
     expect(description).toContain('\\[click\\](https://evil.example)');
@@ -98,7 +99,7 @@ describe('/history pages', () => {
 
   it('has no buttons when everything fits, and an entry still uploading has no link yet', () => {
     const { messageId: _unknown, ...uploading } = entry(1);
-    const view = historyView({ entries: [uploading], total: 1 }, 0);
+    const view = historyView({ entries: [uploading], total: 1 }, 0, messages);
     expect(view.components).toEqual([]);
     expect(view.embeds[0]!.description).not.toContain('[Open]');
     expect(HISTORY_PAGE_SIZE).toBe(10);

@@ -143,6 +143,23 @@ describe('QuotaService (on a real SQLite file)', () => {
     expect(await new GuildSettingsStore(storage.kv).dailyCap(G)).toBe(7);
   });
 
+  it('takes a personal set from the personal allowance and the budget, all or none, never from a server', async () => {
+    const personal = new QuotaService({ counter: storage.counters, settings, defaultDaily: 3, personalDaily: 3, dailyBudget: 4, clock });
+    const set = await personal.reservePersonal('u1', 2);
+    expect(set.granted).toBe(true);
+    expect(set.scope.guildId).toBe('0');
+    expect(set.status.used).toBe(2);
+    // Two more would pass the budget's 4 but not the allowance's 3: refused whole, one said to be left.
+    const over = await personal.reservePersonal('u1', 2);
+    expect(over).toMatchObject({ granted: false, refusedBy: 'member', available: 1, status: { used: 2 } });
+    // Another member's personal set meets the operator's budget (2 of 4 left).
+    const other = await personal.reservePersonal('u2', 3);
+    expect(other).toMatchObject({ granted: false, refusedBy: 'budget', available: 2 });
+    expect((await personal.reservePersonal('u2', 2)).granted).toBe(true);
+    expect(await storage.counters.budgetUsed('2024-03-10')).toBe(4);
+    expect(await quota.status(G, 'u1')).toMatchObject({ used: 0 });
+  });
+
   it('refunds a granted reservation and ignores a refused one', async () => {
     await settings.setUserLimit(G, 'u1', 1);
     const granted = await quota.reserve(G, 'u1');

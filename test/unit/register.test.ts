@@ -164,7 +164,7 @@ class FakeDiscord {
         res.end(JSON.stringify({ message: 'Missing Access', code: 50001 }));
         return;
       }
-      res.end(JSON.stringify(this.stored.get(path) ?? []));
+      res.end(JSON.stringify(this.stored.get(path.split('?')[0] ?? path) ?? []));
       return;
     }
     if (req.method === 'PUT') {
@@ -215,7 +215,7 @@ describe('registerCommands', () => {
     const result = await registerCommands(rest, { applicationId: '1000', guildId: undefined }, local, logger);
     expect(result).toBe('updated');
     expect(discord.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-      'GET /applications/1000/commands',
+      'GET /applications/1000/commands?with_localizations=true',
       'PUT /applications/1000/commands',
     ]);
     expect(discord.requests[1]?.body).toEqual(JSON.parse(JSON.stringify(local)));
@@ -245,9 +245,9 @@ describe('registerCommands', () => {
     expect(await registerCommands(rest, target, local, logger)).toBe('updated');
     expect(await registerCommands(rest, target, local, logger)).toBe('unchanged');
     expect(discord.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
-      'GET /applications/1000/guilds/4242/commands',
+      'GET /applications/1000/guilds/4242/commands?with_localizations=true',
       'PUT /applications/1000/guilds/4242/commands',
-      'GET /applications/1000/guilds/4242/commands',
+      'GET /applications/1000/guilds/4242/commands?with_localizations=true',
     ]);
     expect(discord.stored.has('/applications/1000/commands')).toBe(false);
   });

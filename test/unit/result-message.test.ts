@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FittedImage } from '../../src/jobs/image.js';
 import type { JobIn } from '../../src/jobs/job.js';
-import { failureNotice, promptForEmbed, successMessage, truncate } from '../../src/jobs/result-message.js';
+import { failureNotice } from '../../src/jobs/failure.js';
+import { promptForEmbed, successMessage, truncate } from '../../src/jobs/result-message.js';
 import { messages } from '../../src/messages.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -155,15 +156,15 @@ describe('successMessage', () => {
 
 describe('failureNotice', () => {
   it('shows the reason without mentions in the original reply', () => {
-    const notice = failureNotice(job(), messages.serviceBusy, false);
+    const notice = failureNotice(job(), { code: 'service_busy' }, false);
     expect(notice.content).toBe(`⚠️ ${messages.serviceBusy}`);
     expect(notice.embeds).toEqual([]);
     expect(notice.allowedMentions).toEqual({ parse: [] });
   });
 
   it('addresses the member when late', () => {
-    const notice = failureNotice(job(), 'The image took too long.', true);
-    expect(notice.content).toBe('<@300>, the image took too long.');
+    const notice = failureNotice(job(), { code: 'timed_out', afterMs: 90_000 }, true);
+    expect(notice.content).toBe(`<@300>, t${messages.timedOut(90_000).slice(1)}`);
     expect(notice.allowedMentions).toEqual({ users: ['300'] });
     expect(notice.files).toBeUndefined();
   });

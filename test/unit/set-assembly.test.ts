@@ -9,7 +9,7 @@ const USER = '1200000000000000001';
 
 function member(index: number, size = 3, phase: 'delivering' | 'failed' = 'delivering'): SetMember {
   const base = { ...ledgerJob(`img-${index}`, 1000 + index), set: { id: 'set-a', index, size } };
-  if (phase === 'failed') return { ...base, phase: 'failed', failure: 'it failed' } satisfies JobIn<'failed'>;
+  if (phase === 'failed') return { ...base, phase: 'failed', failure: { code: 'service_busy' } } satisfies JobIn<'failed'>;
   return { ...base, phase: 'delivering', taskId: `task-${index}`, submittedAt: 1000, resultUrl: 'https://kie.example/result.png' } satisfies JobIn<'delivering'>;
 }
 

@@ -3,6 +3,7 @@ import { Refusal } from '../../errors.js';
 import { jumpLink, type HistoryEntry } from '../../history/history.js';
 import { jobIdOfFilename } from '../../jobs/image-filename.js';
 import type { ImageParent, PictureSource } from '../../jobs/job.js';
+import { isPersonalGuild } from '../../quota/personal.js';
 import type { Services } from '../../services.js';
 
 type Repliable = ButtonInteraction | ModalSubmitInteraction;
@@ -10,10 +11,15 @@ type Repliable = ButtonInteraction | ModalSubmitInteraction;
 /**
  * The pressed button's image, if it is still in the history and belongs to the server the button was pressed
  * in. In a DM the image's server must be one the operator serves, and only the image's own member may press
- * (membership and roles are checked by admission, for presses that start a job).
+ * (membership and roles are checked by admission, for presses that start a job). A personal image answers
+ * its member wherever they press, and nobody else.
  */
 export async function pressedImage(interaction: Repliable, jobId: string, services: Services): Promise<HistoryEntry> {
   const entry = await services.history.get(jobId, services.clock.now());
+  if (entry && isPersonalGuild(entry.guildId)) {
+    if (interaction.user.id !== entry.userId) throw new Refusal({ code: 'not_your_image' });
+    return entry;
+  }
   if (!entry || (interaction.guildId !== null && interaction.guildId !== entry.guildId)) throw new Refusal({ code: 'image_expired' });
   if (interaction.guildId === null) {
     if (!services.operator.servesGuild(entry.guildId)) throw new Refusal({ code: 'guild_not_enabled' });

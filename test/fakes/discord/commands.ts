@@ -1,6 +1,7 @@
 /** Application commands as Discord stores them: validation, bulk overwrite, upsert, and the returned shape. */
 import { FormErrors, unknownCommand } from './errors.js';
 import { isRecord } from './json.js';
+import { DISCORD_LOCALES } from './locales.js';
 import type { SnowflakeGenerator } from './snowflake.js';
 import type { RegisteredCommand } from './types.js';
 
@@ -32,6 +33,29 @@ function checkLength(errors: FormErrors, path: Path, value: unknown, min: number
     errors.add(path, 'BASE_TYPE_BAD_LENGTH', `Must be between ${min} and ${max} in length.`);
   }
   return length;
+}
+
+/**
+ * A `*_localizations` dictionary: keys must be Discord locales, each value held to the rule of the field it
+ * translates (a chat-input name's pattern, a description's or choice name's length).
+ */
+function validateLocalizations(dictionary: unknown, path: Path, errors: FormErrors, field: 'name' | 'message-name' | 'description' | 'choice'): void {
+  if (dictionary === undefined || dictionary === null) return;
+  if (!isRecord(dictionary)) {
+    errors.add(path, 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
+    return;
+  }
+  for (const [locale, text] of Object.entries(dictionary)) {
+    if (!DISCORD_LOCALES.has(locale)) {
+      errors.add([...path, locale], 'ENUM_TYPE_COERCE', `Value "${locale}" is not a valid enum value.`);
+      continue;
+    }
+    if (field === 'name' || field === 'message-name') {
+      if (!validName(text, field === 'name')) errors.add([...path, locale], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
+    } else {
+      checkLength(errors, [...path, locale], text, 1, 100);
+    }
+  }
 }
 
 /** Validates options recursively; returns the characters they add to the 4000-character command total. */
@@ -66,6 +90,8 @@ function validateOptions(options: unknown, path: Path, errors: FormErrors, depth
       total += [...name].length;
     }
     total += checkLength(errors, at('description'), option['description'], 1, 100);
+    validateLocalizations(option['name_localizations'], at('name_localizations'), errors, 'name');
+    validateLocalizations(option['description_localizations'], at('description_localizations'), errors, 'description');
     const isSub = type === SUBCOMMAND || type === SUBCOMMAND_GROUP;
     if (!isSub) {
       if (option['required'] === true && sawOptional) {
@@ -86,6 +112,7 @@ function validateOptions(options: unknown, path: Path, errors: FormErrors, depth
           const choiceName = isRecord(choice) ? choice['name'] : undefined;
           total += checkLength(errors, at('choices', choiceIndex, 'name'), choiceName, 1, 100);
           const value = isRecord(choice) ? choice['value'] : undefined;
+          if (isRecord(choice)) validateLocalizations(choice['name_localizations'], at('choices', choiceIndex, 'name_localizations'), errors, 'choice');
           if (typeof value === 'string') total += checkLength(errors, at('choices', choiceIndex, 'value'), value, 1, 100);
           else if (typeof value !== 'number') errors.add(at('choices', choiceIndex, 'value'), 'BASE_TYPE_REQUIRED', 'This field is required');
         });
@@ -121,6 +148,8 @@ function validateCommand(body: unknown, path: Path, errors: FormErrors): void {
     errors.add([...path, 'name'], 'APPLICATION_COMMAND_INVALID_NAME', 'Command name is invalid');
   }
   let total = typeof body['name'] === 'string' ? [...body['name']].length : 0;
+  validateLocalizations(body['name_localizations'], [...path, 'name_localizations'], errors, chatInput ? 'name' : 'message-name');
+  validateLocalizations(body['description_localizations'], [...path, 'description_localizations'], errors, 'description');
   if (chatInput) {
     total += checkLength(errors, [...path, 'description'], body['description'], 1, 100);
     total += validateOptions(body['options'], [...path, 'options'], errors, 0);

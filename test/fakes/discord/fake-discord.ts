@@ -1,4 +1,5 @@
 /** FakeDiscord: REST API v10 + gateway on one 127.0.0.1 port, for driving an unmodified discord.js Client. */
+import { checkedLocale } from './locales.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -360,6 +361,9 @@ export class FakeDiscord {
     // Only a member can use an interaction in a server: from now on the member route knows them, with these roles.
     if (input.guildId !== undefined) state.setMember(input.guildId, input.user.id, input.memberRoles ?? []);
     const guild = input.guildId === undefined ? undefined : state.guilds.get(input.guildId);
+    // Where the bot is not installed (a DM, a server without it) only a member's own install can be used.
+    const installation = guild?.botInstalled === true ? 'guild' : 'user';
+    if (installation === 'user' && input.kind === 'command') this.checkUserInstallable(input);
     const id = ids.next();
     const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('base64url')}`).toString('base64url');
     const attachmentSizeLimit = input.attachmentSizeLimit ?? guild?.attachmentSizeLimit ?? 10 * 1024 * 1024;
@@ -374,7 +378,9 @@ export class FakeDiscord {
         memberPermissions: input.memberPermissions,
         memberRoles: input.memberRoles,
         appPermissions: input.appPermissions,
-        locale: input.locale,
+        locale: checkedLocale(input.locale, 'interaction locale'),
+        guildLocale: guild?.locale,
+        installation,
         attachmentSizeLimit,
         joinedAt: guild?.joinedAt ?? new Date().toISOString(),
       },
@@ -449,6 +455,21 @@ export class FakeDiscord {
     await serverClosed;
   }
 
+  /**
+   * Discord offers a command through a member's own install only when its global registration allows that
+   * install and this context (0 server, 1 bot DM); a test dispatching another is a broken test.
+   */
+  private checkUserInstallable(input: DispatchInput): void {
+    const registered = this.state.commands.findByName(input.name);
+    if (registered === undefined) return;
+    const context = input.guildId === undefined ? 1 : 0;
+    const installs = (registered['integration_types'] as number[] | undefined) ?? [0];
+    const contexts = (registered['contexts'] as number[] | null | undefined) ?? [0, 1, 2];
+    if (!installs.includes(1) || !contexts.includes(context)) {
+      throw new Error(`FakeDiscord: /${input.name} is not registered for user install in context ${context}; Discord would not offer it here`);
+    }
+  }
+
   private interactionChannel(spec: InteractionSpec, userId: string): ChannelState {
     const { state } = this;
     if (spec.guildId === undefined) {
@@ -486,7 +507,7 @@ export class FakeDiscord {
 
   private guildsOfShard(shardId: number): GuildState[] {
     const { state } = this;
-    return [...state.guilds.values()].filter((guild) => shardOfGuild(guild.id, state.config.shardCount) === shardId);
+    return [...state.guilds.values()].filter((guild) => guild.botInstalled && shardOfGuild(guild.id, state.config.shardCount) === shardId);
   }
 
   private guildCreatesFor(shardId: number): Record<string, unknown>[] {

@@ -30,6 +30,10 @@ export interface InteractionEnvelopeInput {
   memberRoles?: readonly string[] | undefined;
   appPermissions?: string | undefined;
   locale?: string | undefined;
+  /** The server's locale (guild_locale), for an interaction in a server. */
+  guildLocale?: string | undefined;
+  /** Whose install the command came through: the server's (default in a server), or the member's own. */
+  installation?: 'guild' | 'user' | undefined;
   attachmentSizeLimit: number;
   joinedAt: string;
 }
@@ -54,11 +58,11 @@ export function interactionJson(
       ? { user: userJson(user), context: 1, authorizing_integration_owners: { '1': user.id } }
       : {
           guild_id: guildId,
-          guild: { id: guildId, locale: 'en-US', features: [] },
-          guild_locale: 'en-US',
+          guild: { id: guildId, locale: input.guildLocale ?? 'en-US', features: [] },
+          guild_locale: input.guildLocale ?? 'en-US',
           member: memberJson(input.joinedAt, input.memberPermissions ?? '0', user, input.memberRoles),
           context: 0,
-          authorizing_integration_owners: { '0': guildId },
+          authorizing_integration_owners: input.installation === 'user' ? { '1': user.id } : { '0': guildId },
         }),
     channel_id: channel.id,
     channel: { ...channelJson(channel, user), permissions: appPermissions },

@@ -8,6 +8,10 @@ export interface GuildState {
   id: string;
   name: string;
   attachmentSizeLimit: number;
+  /** Discord locale: preferred_locale and interactions' guild_locale. */
+  locale: string;
+  /** Whether the bot is installed in the server (false: only members' own installs reach it there). */
+  botInstalled: boolean;
   channelIds: string[];
   ownerId: string;
   joinedAt: string;
@@ -170,7 +174,7 @@ export function guildCreateJson(guild: GuildState, channels: ChannelState[]): Re
     premium_tier: 0,
     premium_subscription_count: 0,
     premium_progress_bar_enabled: false,
-    preferred_locale: 'en-US',
+    preferred_locale: guild.locale,
     system_channel_id: null,
     system_channel_flags: 0,
     rules_channel_id: null,

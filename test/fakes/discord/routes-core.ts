@@ -1,5 +1,5 @@
 /** Gateway discovery, the bot's user and application, channels, channel messages and DM channels. */
-import { FormErrors, unknownChannel, unknownGuild, unknownMember, unknownMessage, unknownUser } from './errors.js';
+import { FormErrors, missingAccess, unknownChannel, unknownGuild, unknownMember, unknownMessage, unknownUser } from './errors.js';
 import { isRecord } from './json.js';
 import { createMessage, editMessage, MessageFlag, MessageType, type MessageWrite } from './messages.js';
 import { channelJson, DEFAULT_ATTACHMENT_SIZE_LIMIT, guildMemberJson, type ChannelState } from './payloads.js';
@@ -24,6 +24,8 @@ export function coreRoutes(state: DiscordState, gatewayUrl: () => string): Route
   const channelOf = (id: string): ChannelState => {
     const channel = state.channels.get(id);
     if (!channel) throw unknownChannel();
+    // A server that never installed the bot: its channels are not the bot's to read or post in.
+    if (channel.kind === 'guild-text' && state.guilds.get(channel.guildId)?.botInstalled === false) throw missingAccess();
     return channel;
   };
   const uploadLimit = (channel: ChannelState) =>

@@ -64,7 +64,9 @@ export function interactionRoutes(state: DiscordState): Route[] {
     type: INTERACTION_TYPES[interaction.kind],
     user: state.userJson(interaction.user.id),
     authorizing_integration_owners:
-      interaction.guildId === undefined ? { '1': interaction.user.id } : { '0': interaction.guildId },
+      interaction.guildId === undefined || state.guilds.get(interaction.guildId)?.botInstalled === false
+        ? { '1': interaction.user.id }
+        : { '0': interaction.guildId },
     ...(interaction.kind === 'command' ? { name: interaction.commandName, command_type: interaction.commandType ?? 1 } : {}),
     ...(interaction.kind === 'component' && interaction.sourceMessageId !== undefined ? { interacted_message_id: interaction.sourceMessageId } : {}),
   });

@@ -1,4 +1,5 @@
 /** Everything the fake remembers: configuration, guilds, channels, users, commands, messages, interactions. */
+import { checkedLocale } from './locales.js';
 import { createHash } from 'node:crypto';
 import { CommandRegistry } from './commands.js';
 import type { FakeInteraction } from './interactions.js';
@@ -108,6 +109,8 @@ export class DiscordState {
         id: spec.id,
         name: spec.name ?? `Guild ${spec.id}`,
         attachmentSizeLimit: spec.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_SIZE_LIMIT,
+        locale: checkedLocale(spec.locale, 'guild locale') ?? 'en-US',
+        botInstalled: spec.botInstalled ?? true,
         channelIds: channels.map((channel) => channel.id),
         ownerId: this.ids.next(),
         joinedAt,
@@ -117,7 +120,8 @@ export class DiscordState {
 
   /** The guild, if the bot is in it. */
   botGuild(guildId: string): GuildState | undefined {
-    return this.departedGuilds.has(guildId) ? undefined : this.guilds.get(guildId);
+    const guild = this.guilds.get(guildId);
+    return this.departedGuilds.has(guildId) || guild?.botInstalled === false ? undefined : guild;
   }
 
   setMember(guildId: string, userId: string, roles: readonly string[]): void {

@@ -16,6 +16,13 @@ export interface FakeGuildSpec {
   attachmentSizeLimit?: number;
   /** Default: one text channel named "general". */
   channels?: FakeChannelSpec[];
+  /** The server's preferred locale (GUILD_CREATE's preferred_locale, interactions' guild_locale); default en-US. */
+  locale?: string;
+  /**
+   * Default true. False: a server that has not installed the bot, where members use it through their own
+   * install: no GUILD_CREATE, its channels answer the bot 403 Missing Access, its interactions are user-installed.
+   */
+  botInstalled?: boolean;
 }
 
 export interface FakeUserSpec {

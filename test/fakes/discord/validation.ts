@@ -116,7 +116,52 @@ export function validateMessageWrite(write: MessageWrite, errors: FormErrors): v
   }
   if (write.files.length > 10) {
     errors.add(['files'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
+  }  validateComponentsV2(write, errors);
+}
+
+const IS_COMPONENTS_V2 = 1 << 15;
+const MEDIA_GALLERY = 12;
+const MAX_V2_COMPONENTS = 40;
+
+/**
+ * A message flagged IS_COMPONENTS_V2 is made of its components alone: Discord refuses content and embeds
+ * beside them, counts at most 40 components (nested ones too), and a media item's `attachment://` URL must
+ * name a file of the same request (or an attachment the message keeps).
+ */
+function validateComponentsV2({ body, files }: MessageWrite, errors: FormErrors): void {
+  const flags = typeof body['flags'] === 'number' ? body['flags'] : 0;
+  if ((flags & IS_COMPONENTS_V2) === 0) return;
+  for (const legacy of ['content', 'embeds'] as const) {
+    const value = body[legacy];
+    if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
+      errors.add([legacy], 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2', 'The \'content\' and \'embeds\' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2');
+    }
   }
+  const components = Array.isArray(body['components']) ? (body['components'] as unknown[]) : [];
+  const named = new Set([
+    ...files.map((file) => file.filename),
+    ...(Array.isArray(body['attachments']) ? (body['attachments'] as Array<Record<string, unknown>>).map((attachment) => String(attachment['filename'] ?? '')) : []),
+  ]);
+  let count = 0;
+  const visit = (component: unknown, path: (string | number)[]): void => {
+    if (!isRecord(component)) return;
+    count += 1;
+    if (component['type'] === MEDIA_GALLERY && Array.isArray(component['items'])) {
+      (component['items'] as unknown[]).forEach((item, index) => {
+        const url = isRecord(item) && isRecord(item['media']) ? item['media']['url'] : undefined;
+        if (typeof url === 'string' && url.startsWith('attachment://') && !named.has(url.slice('attachment://'.length))) {
+          errors.add([...path, 'items', index, 'media', 'url'], 'UNFURLED_MEDIA_ITEM_ATTACHMENT_NOT_FOUND', `No attachment named ${url.slice('attachment://'.length)}`);
+        }
+      });
+    }
+    for (const key of ['components', 'accessory'] as const) {
+      const inner = component[key];
+      if (Array.isArray(inner)) inner.forEach((child, index) => visit(child, [...path, key, index]));
+      else if (inner !== undefined) visit(inner, [...path, key]);
+    }
+  };
+  components.forEach((component, index) => visit(component, ['components', index]));
+  if (count > MAX_V2_COMPONENTS) errors.add(['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_V2_COMPONENTS} or fewer in length.`);
 }
 
 /** 413 40005 when the uploaded bytes of one request exceed the limit. */
