@@ -2,7 +2,8 @@ import { DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes,
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { Refusal } from '../errors.js';
 import type { HistoryEntry } from '../history/history.js';
-import type { ImagineRequest, PictureSource } from '../jobs/job.js';
+import type { PictureSource } from '../discord/message-refs.js';
+import type { ImagineRequest } from '../jobs/job.js';
 import { parseImagineRequest } from '../jobs/request.js';
 import { messagesFor } from '../messages.js';
 import { isPersonalGuild, PERSONAL_GUILD_ID } from '../quota/personal.js';

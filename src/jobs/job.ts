@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
+import { imageParentSchema, pictureSourceSchema, snowflakeSchema, type ImageParent, type PictureSource } from '../discord/message-refs.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
 export interface ImagineRequest {
@@ -20,30 +21,8 @@ export interface ImagineRequest {
   pictureSources?: Array<PictureSource | null>;
 }
 
-/** An image another one was made from: its job and a jump link to its message. */
-export interface ImageParent {
-  jobId: string;
-  url: string;
-}
-
-/**
- * An attachment of a Discord message. Its URL expires after about a day; reading the message again gives a
- * fresh one, which is how a later reroll of an edit can still hand KIE the picture.
- */
-export interface PictureSource {
-  channelId: string;
-  messageId: string;
-  attachmentId: string;
-  /** Whose picture it is: the message's author, or for an image the bot delivered, the member who made it. */
-  ownerId?: string;
-}
-
-const snowflake = z.string().regex(/^\d{1,22}$/);
+const snowflake = snowflakeSchema;
 const moment = z.number().int().nonnegative();
-
-export const imageParentSchema = z.object({ jobId: z.string().min(1).max(64), url: z.url() });
-
-export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
 
 const jobBase = z.object({
   id: z.string().min(1),

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { Refusal } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { PendingAcknowledgements } from './acknowledgements.js';
+import type { PendingAcknowledgements } from '../discord/acknowledgements.js';
 import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
 import type { ProgressState } from './progress.js';

@@ -194,7 +194,7 @@ export interface KieBudgets {
 
 /** The two budgets the bot shares across all jobs, at KIE's limits plus a safety margin. */
 export function createKieBudgets(
-  options: { createMarginMs?: number; pollMarginMs?: number; now?: () => number; setTimer?: SetTimer } = {},
+  options: { createMarginMs?: number; pollMarginMs?: number; now?: () => number; setTimer?: SetTimer } & Omit<KieBudgetTuning, 'unlimited'> = {},
 ): KieBudgets {
   const clock = {
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -202,9 +202,9 @@ export function createKieBudgets(
   };
   return {
     create: new SlidingWindowBudget({
-      ...KIE_CREATE_LIMIT,
+      ...(options.createLimit ?? KIE_CREATE_LIMIT),
       safetyMarginMs: options.createMarginMs ?? DEFAULT_CREATE_MARGIN_MS,
-      fair: true,
+      fair: options.order !== 'arrival',
       ...clock,
     }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: options.pollMarginMs ?? DEFAULT_POLL_MARGIN_MS, ...clock }),
@@ -222,4 +222,27 @@ export function shareOfKieBudgets(processes: number): KieBudgets {
     create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS, fair: true }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
+}
+
+/** Choices of the budgets for benchmarks and tests; production sets none. */
+export interface KieBudgetTuning {
+  /** A narrower createTask window than KIE's (tests that hold jobs in the waiting line). */
+  createLimit?: { limit: number; windowMs: number };
+  /** 'arrival': createTask slots first come, first served within this process, instead of the fair order. */
+  order?: 'fair' | 'arrival';
+  /** No budget at all: every request leaves at once, however close to KIE's limits. */
+  unlimited?: boolean;
+}
+
+const unlimitedBudget: RequestBudget = { acquire: async () => {} };
+
+/** The budgets `tuning` asks for, or else the configured ones (shared through the store, or this process's part). */
+export function tunedKieBudgets(tuning: KieBudgetTuning | undefined, configured: () => KieBudgets): KieBudgets {
+  if (tuning?.unlimited) return { create: unlimitedBudget, poll: unlimitedBudget };
+  if (tuning?.order !== undefined || tuning?.createLimit !== undefined) {
+    const { order, createLimit } = tuning;
+    // A test's narrow window is exact: the margin is for KIE's real limits.
+    return createKieBudgets({ ...(order ? { order } : {}), ...(createLimit ? { createLimit, createMarginMs: 0 } : {}) });
+  }
+  return configured();
 }

@@ -33,6 +33,8 @@ export interface KieClientOptions {
   pollBudget?: RequestBudget;
   /** Told of every exchange with KIE: its operation and 'ok' or the kind of error (metrics). */
   onExchange?: (operation: KieOperation, outcome: 'ok' | KieErrorKind) => void;
+  /** Told when KIE refuses a createTask for lack of credits (402): the moment to look at the balance. */
+  onPaymentRequired?: () => void;
 }
 
 export interface CreateTaskOptions {
@@ -70,6 +72,7 @@ export const DefaultKieClientOptions = {
   now: Date.now,
   userAgent: DEFAULT_USER_AGENT,
   onExchange: () => {},
+  onPaymentRequired: () => {},
 } as const satisfies Required<Omit<KieClientOptions, 'baseUrl' | 'apiKey' | 'createBudget' | 'pollBudget'>>;
 
 /** Thrown inside createTask's retry loop: the exchange failed, and how far it got. */
@@ -169,6 +172,7 @@ export class KieClient {
       );
     } catch (error) {
       if (!(error instanceof FailedExchange)) throw error;
+      if (error.failure.error.kind === 'credits') this.options.onPaymentRequired();
       throw mayHaveCreated(error.failure) ? error.failure.error.with({ maybeCreated: true }) : error.failure.error;
     }
   }

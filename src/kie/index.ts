@@ -8,12 +8,13 @@ export {
   WaitCountingBudget,
   createKieBudgets,
   shareOfKieBudgets,
+  tunedKieBudgets,
   KIE_CREATE_LIMIT,
   KIE_POLL_LIMIT,
   DEFAULT_CREATE_MARGIN_MS,
   DEFAULT_POLL_MARGIN_MS,
 } from './budget.js';
-export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
+export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
 export { compareClaims, estimateWaitMs, RecentStarts, FAIR_WINDOW_MS } from './fair-order.js';
 export type { Claimant, StartCounts } from './fair-order.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';

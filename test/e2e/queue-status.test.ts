@@ -1,5 +1,4 @@
 import { describe, expect } from 'vitest';
-import { createKieBudgets, SlidingWindowBudget } from '../../src/kie/index.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
@@ -56,8 +55,8 @@ describe('MAX_ACTIVE_PER_MEMBER', () => {
 describe('/quota lists the member’s images in progress', () => {
   it('with the state of each: started at KIE, or waiting with its place in line', async ({ bot }) => {
     // One createTask slot per minute: the first job starts, the second waits.
-    const budgets = { create: new SlidingWindowBudget({ limit: 1, windowMs: 60_000, fair: true }), poll: createKieBudgets().poll };
-    const h = await bot({ tuning: { budgets }, kie: { defaultScenario: { outcome: 'never' } } });
+    const kieBudgets = { createLimit: { limit: 1, windowMs: 60_000 } };
+    const h = await bot({ tuning: { kieBudgets }, kie: { defaultScenario: { outcome: 'never' } } });
     expect(await quotaText(h)).not.toContain('In progress');
     h.imagine({ prompt: 'a red *kite*' });
     await h.kie.waitFor(() => h.kie.creates.some((call) => call.taskId !== undefined));

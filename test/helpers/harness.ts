@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord.js';
 import type { DestinationStream } from 'pino';
-import { createApp, type App, type AppTuning } from '../../src/app.js';
+import type { App, AppTuning } from '../../src/app-options.js';
+import { createApp } from '../../src/app.js';
 import { configSecrets, loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
@@ -76,7 +77,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
-  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollMinIntervalMs: 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
+  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { polling: { minIntervalMs: 150 }, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
   const downloadDir = options.downloadDir ?? join(dataDir, 'downloads');
   await mkdir(downloadDir, { recursive: true });
   const app = createApp({ config, logger, storage, downloadDir, tuning });

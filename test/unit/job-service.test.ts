@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/errors.js';
-import { PendingAcknowledgements } from '../../src/jobs/acknowledgements.js';
+import { PendingAcknowledgements } from '../../src/discord/acknowledgements.js';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { JobService } from '../../src/jobs/service.js';
