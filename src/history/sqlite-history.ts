@@ -1,4 +1,4 @@
-import type { SqliteHandle } from '../storage/sqlite.js';
+import type { SqliteHandle } from '../storage/sqlite-database.js';
 import { assertPage, oldestLiveAt, parseHistoryEntry, validHistoryEntry, type HistoryEntry, type HistoryPage, type HistoryStore } from './history.js';
 
 const SCHEMA = [

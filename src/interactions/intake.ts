@@ -8,7 +8,7 @@ import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
 import type { Logger } from '../log.js';
 import type { QuotaScope } from '../quota/counter.js';
-import type { MemberCheck } from '../jobs/admission.js';
+import type { MemberCheck } from '../discord/membership.js';
 
 /** Discord's documented default when an interaction does not say (10 MiB). */
 export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;

@@ -2,13 +2,14 @@ import type { Clock } from '../clock.js';
 import { PendingAcknowledgements } from '../discord/acknowledgements.js';
 import type { DiscordReplies } from '../discord/replies.js';
 import type { Config } from '../config.js';
+import type { HistoryStore } from '../history/history.js';
 import { TaskWaker, type KieClient, type RequestBudget } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import type { ModerationLog } from '../moderation/mod-log.js';
 import type { QuotaService } from '../quota/quota-service.js';
-import type { BotMetrics } from '../ops/metrics.js';
-import type { Storage } from '../storage/index.js';
+import type { SpendCounter } from '../spend/spend.js';
 import { JobCancellations } from './cancellation.js';
+import type { JobLedger } from './ledger.js';
 import { createDeliveryRecorder } from './delivery-recorder.js';
 import { choosePolling, type PollingOptions } from './polling.js';
 import { createKieImageRelay } from './relay.js';
@@ -18,14 +19,15 @@ import { createSettlement, type Settle } from './settlement.js';
 
 export interface JobEngineDeps {
   config: Pick<Config, 'kieApiUrl' | 'callbackUrl' | 'jobTimeoutMs'>;
-  storage: Pick<Storage, 'ledger' | 'history' | 'spend'>;
+  storage: { ledger: JobLedger; history: Pick<HistoryStore, 'record' | 'remove'>; spend: Pick<SpendCounter, 'add'> };
   kie: Pick<KieClient, 'createTask' | 'getTask'>;
   /** The create budget: told at start-up of the tasks an earlier process started. */
   createBudget: Pick<RequestBudget, 'rememberStart'>;
   quota: Pick<QuotaService, 'refund'>;
   replies: DiscordReplies;
   modLog: Pick<ModerationLog, 'generation'>;
-  metrics: Pick<BotMetrics, 'unitRefunded' | 'delivered'>;
+  /** Counts a unit given back, and an image delivered with how long after its interaction. */
+  metrics: { unitRefunded(): void; delivered(lagMs: number): void };
   logger: Logger;
   clock: Clock;
   /** How many bot processes share KIE's poll rate. */

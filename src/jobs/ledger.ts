@@ -1,3 +1,5 @@
+import type { RedisClient } from '../storage/redis-client.js';
+import type { SqliteHandle } from '../storage/sqlite-database.js';
 import { parseJobRecord, type JobRecord } from './job.js';
 
 /** A ledger row that did not read back as a job; it is moved aside, never resumed and never lost. */
@@ -21,11 +23,6 @@ export interface JobLedger {
   openJobs(): Promise<OpenJobs>;
 }
 
-interface SqliteQuery {
-  query(sql: string, ...params: unknown[]): Promise<unknown[]>;
-  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
-}
-
 /** Splits stored rows into jobs and rows that are not (yet) jobs. */
 function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: JobRecord[]; bad: Array<QuarantinedJob & { record: string }> } {
   const jobs: JobRecord[] = [];
@@ -46,7 +43,7 @@ function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: 
 export class SqliteJobLedger implements JobLedger {
   private readonly ready: Promise<unknown>;
 
-  constructor(private readonly db: SqliteQuery) {
+  constructor(private readonly db: SqliteHandle) {
     this.ready = (async () => {
       await db.query('CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)');
       await db.query(
@@ -90,19 +87,13 @@ export class SqliteJobLedger implements JobLedger {
   }
 }
 
-export interface RedisHashClient {
-  hSet(key: string, field: string, value: string): Promise<unknown>;
-  hDel(key: string, field: string): Promise<unknown>;
-  hGetAll(key: string): Promise<Record<string, string>>;
-}
-
 /** Jobs as fields of one Redis hash; a field is written only by the process that runs its job. */
 export class RedisJobLedger implements JobLedger {
   private readonly key: string;
   private readonly quarantineKey: string;
 
   constructor(
-    private readonly redis: RedisHashClient,
+    private readonly redis: Pick<RedisClient, 'hSet' | 'hDel' | 'hGetAll'>,
     keyPrefix = '',
   ) {
     this.key = `${keyPrefix}jobs`;

@@ -1,22 +1,7 @@
 import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
+import type { AcquireOptions } from './acquire-options.js';
 import { WaitingLine, type LineOrder } from './waiting-line.js';
 
-export interface AcquireOptions {
-  signal?: AbortSignal | undefined;
-  /**
-   * 1-based place in line whenever it changes while waiting, with about how long until the slot (ms) when the
-   * budget can tell; 0 once granted after having waited.
-   */
-  onPosition?: ((position: number, etaMs?: number) => void) | undefined;
-  /** Whose request this is: a fair budget serves waiting claimants in the fair order (see fair-order.ts). */
-  claimant?: Claimant | undefined;
-  /**
-   * Settles when the granted request is over. Until then the grant counts as happening now; afterwards it is
-   * dated to when the answer came. The server saw the request before we saw its answer, so a window measured
-   * from answers stays within the server's limit even when the event loop delays when requests really leave.
-   */
-  holdUntil?: Promise<unknown> | undefined;
-}
 
 /** A budget that counts the callers waiting in it (the jobs waiting for room in KIE's limit). */
 export class WaitCountingBudget implements RequestBudget {

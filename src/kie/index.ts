@@ -14,7 +14,8 @@ export {
   DEFAULT_CREATE_MARGIN_MS,
   DEFAULT_POLL_MARGIN_MS,
 } from './budget.js';
-export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
+export type { AcquireOptions } from './acquire-options.js';
+export type { RequestBudget, SetTimer, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
 export { compareClaims, estimateWaitMs, RecentStarts, FAIR_WINDOW_MS } from './fair-order.js';
 export type { Claimant, StartCounts } from './fair-order.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';
@@ -30,4 +31,4 @@ export type { Sleep } from '../util/sleep.js';
 export { verifyKieSignature, signKieCallback, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';
 export type { VerifyKieSignatureInput } from './webhook.js';
 export { RedisSlidingWindowBudget, createRedisKieBudgets } from './redis-budget.js';
-export type { RedisCommander, RedisSlidingWindowBudgetOptions } from './redis-budget.js';
+export type { RedisSlidingWindowBudgetOptions } from './redis-budget.js';

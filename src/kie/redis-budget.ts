@@ -1,12 +1,9 @@
-import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type KieBudgets, type RequestBudget } from './budget.js';
+import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type KieBudgets, type RequestBudget } from './budget.js';
+import type { AcquireOptions } from './acquire-options.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { RedisFairBudget, SETTLE_SCRIPT } from './redis-fair-budget.js';
 import { WaitingLine } from './waiting-line.js';
-
-/** What the budget needs from a Redis client (@redis/client's sendCommand). */
-export interface RedisCommander {
-  sendCommand(args: readonly string[]): Promise<unknown>;
-}
 
 // A sliding-window log shared by every process on the same Redis: one entry per grant, scored with Redis's
 // own clock so processes with skewed clocks still agree. A grant still in flight is scored ARGV[4] ms in the
@@ -27,7 +24,7 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 `;
 
 export interface RedisSlidingWindowBudgetOptions {
-  redis: RedisCommander;
+  redis: Pick<RedisClient, 'sendCommand'>;
   key: string;
   limit: number;
   windowMs: number;
@@ -141,7 +138,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
  * KIE's two limits as budgets shared through Redis (one window per kind, per key prefix); createTask slots
  * go through one fair waiting line shared by every process (redis-fair-budget.ts).
  */
-export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
+export function createRedisKieBudgets(redis: Pick<RedisClient, 'sendCommand'>, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
   const common = { redis, ...(onError ? { onError } : {}) };
   return {
     create: new RedisFairBudget({ ...common, keyPrefix, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
+import type { AcquireOptions } from './acquire-options.js';
+import { MAX_GRANT_HOLD_MS, type RequestBudget } from './budget.js';
 import { FAIR_WINDOW_MS, waitEstimator } from './fair-order.js';
-import type { RedisCommander } from './redis-budget.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine, type Waiter } from './waiting-line.js';
 
@@ -101,7 +102,7 @@ return reply
 `;
 
 export interface RedisFairBudgetOptions {
-  redis: RedisCommander;
+  redis: Pick<RedisClient, 'sendCommand'>;
   /** Every key of the line starts with this (the store's key prefix). */
   keyPrefix: string;
   limit: number;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { RedisClient } from '../storage/redis.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 
 /** A machine may not run the shards it asked for; the message is the one line the operator reads. */

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { MAX_DAILY_LIMIT, policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
 import { PolicyCache } from './policy-cache.js';
-import { KeyedMutex } from '../moderation/keyed-mutex.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
 import { cleanStyleName, MAX_STYLE_NAME_LENGTH, MAX_STYLE_TEXT_LENGTH, MAX_STYLES, storedStyles, styleKey, type GuildStyle } from './styles.js';
+import type { SettingsErrorCode } from '../errors.js';
 
 export interface GuildSettings {
   paused: boolean;
@@ -19,8 +20,6 @@ export const MAX_BANNED_WORD_LENGTH = 64;
 export { MAX_DAILY_LIMIT };
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
-
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-name-invalid' | 'style-text-invalid' | 'too-many-styles';
 
 /** A rejected admin change: its code and the bound it broke (rendered for the admin by `messages`). */
 export class SettingsError extends Error {

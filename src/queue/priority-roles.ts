@@ -1,5 +1,5 @@
 import type { Keyv } from 'keyv';
-import { KeyedMutex } from '../moderation/keyed-mutex.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 
 /** More would be no priority at all; Discord lists 25 roles in a message comfortably. */
 export const MAX_PRIORITY_ROLES = 25;

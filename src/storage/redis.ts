@@ -1,14 +1,12 @@
-import type { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
 import { RedisHistoryStore } from '../history/redis-history.js';
 import { RedisSpendCounter } from '../spend/redis-spend.js';
 import { RedisJobLedger } from '../jobs/ledger.js';
 import { createRedisKieBudgets } from '../kie/index.js';
 import { RedisQuotaCounter } from '../quota/redis-counter.js';
+import type { RedisClient } from './redis-client.js';
 import { describeStoreError, once, StorageError, warnStoreError } from './errors.js';
 import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type Storage } from './types.js';
-
-export type RedisClient = ReturnType<typeof createClient>;
 
 /** A Redis shared by every bot process that uses it: quotas, ledger, image history and KIE's request budgets. */
 export interface RedisStorage extends Storage {

@@ -10,7 +10,6 @@ import { openSqliteDatabase, type SqliteDatabase, type SqliteHandle } from './sq
 import { SqliteKeyvStore } from './sqlite-keyv-store.js';
 import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type Storage } from './types.js';
 
-export type { SqliteHandle } from './sqlite-database.js';
 
 /** The bot's SQLite file: one process, or several sharing the file (WAL). */
 export interface SqliteStorage extends Storage {

@@ -1,6 +1,7 @@
 import { ShardClientUtil } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../../src/storage/redis.js';
+import { connectRedis } from '../../src/storage/redis.js';
+import type { RedisClient } from '../../src/storage/redis-client.js';
 import { FakeDiscord, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';

@@ -3,7 +3,7 @@ import type { RefusalReason } from '../../src/errors.js';
 import { CATALOGS } from '../../src/i18n/catalogs/index.js';
 import { Format } from '../../src/i18n/format.js';
 import { LOCALES, resolveLocale } from '../../src/i18n/locales.js';
-import type { FailureReason } from '../../src/jobs/failure.js';
+import type { FailureReason } from '../../src/errors.js';
 import { messagesFor } from '../../src/messages.js';
 
 const AT = Date.UTC(2026, 11, 8);
