@@ -1,5 +1,5 @@
 import type { RedisClient } from '../storage/redis-client.js';
-import type { SqliteHandle } from '../storage/sqlite-database.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { parseJobRecord, type JobRecord } from './job.js';
 
 /** A ledger row that did not read back as a job; it is moved aside, never resumed and never lost. */
@@ -36,41 +36,37 @@ function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: 
   return { jobs, bad };
 }
 
+const SQLITE_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
+];
+
 /**
  * Jobs in a table of the bot's SQLite file; each statement is atomic on its own. A job's writes go in the
  * group commit (SqliteHandle.queryGrouped): a burst of jobs opening or moving on together pays for one commit.
  */
 export class SqliteJobLedger implements JobLedger {
-  private readonly ready: Promise<unknown>;
+  private constructor(private readonly db: SqliteHandle) {}
 
-  constructor(private readonly db: SqliteHandle) {
-    this.ready = (async () => {
-      await db.query('CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)');
-      await db.query(
-        'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
-      );
-    })();
-    // A store that fails before the first job is reported by the first call that awaits `ready`, not as an unhandled rejection.
-    this.ready.catch(() => undefined);
+  /** Creates the tables if needed and returns a ledger over them. */
+  static async create(db: SqliteHandle): Promise<SqliteJobLedger> {
+    await createTables(db, SQLITE_SCHEMA);
+    return new SqliteJobLedger(db);
   }
 
   async open(job: JobRecord): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', job.id, job.createdAt, JSON.stringify(job));
   }
 
   async update(job: JobRecord): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('UPDATE imagine_jobs SET record = ? WHERE id = ?', JSON.stringify(job), job.id);
   }
 
   async close(jobId: string): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('DELETE FROM imagine_jobs WHERE id = ?', jobId);
   }
 
   async openJobs(): Promise<OpenJobs> {
-    await this.ready;
     const rows = (await this.db.query('SELECT id, record FROM imagine_jobs ORDER BY created_at')) as Array<{ id: string; record: string }>;
     const { jobs, bad } = readRows(rows);
     for (const row of bad) {

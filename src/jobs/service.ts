@@ -7,6 +7,7 @@ import type { JobLedger } from './ledger.js';
 import type { ProgressState } from './progress.js';
 import type { JobRunner } from './runner.js';
 import type { Settle } from './settlement.js';
+import { giveUp, withDeadline } from '../util/deadline.js';
 
 /** The longest a new job holds back its KIE work while other members' commands wait for their answer. */
 const ACKNOWLEDGEMENT_WAIT_MS = 1_000;
@@ -107,9 +108,7 @@ export class JobService {
   async stop(timeoutMs: number): Promise<void> {
     this.shutdown.abort(new Error('shutting down'));
     const all = Promise.allSettled([...this.running.values()].map((entry) => entry.done));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([all, deadline]).finally(() => clearTimeout(timer));
+    await withDeadline(all, timeoutMs, giveUp);
   }
 
   /** Resolves when every job now running has finished (tests and benchmarks). */

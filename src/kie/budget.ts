@@ -1,3 +1,4 @@
+import { systemSetTimer, type SetTimer } from '../clock.js';
 import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
 import type { AcquireOptions } from './acquire-options.js';
 import { WaitingLine, type LineOrder } from './waiting-line.js';
@@ -33,9 +34,6 @@ export interface RequestBudget {
   rememberStart?(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void;
 }
 
-/** Starts a timer; returns a function that cancels it. */
-export type SetTimer = (callback: () => void, ms: number) => () => void;
-
 export interface SlidingWindowBudgetOptions {
   limit: number;
   windowMs: number;
@@ -52,11 +50,6 @@ export const KIE_CREATE_LIMIT = { limit: 20, windowMs: 10_000 } as const;
 export const KIE_POLL_LIMIT = { limit: 10, windowMs: 1_000 } as const;
 export const DEFAULT_CREATE_MARGIN_MS = 500;
 export const DEFAULT_POLL_MARGIN_MS = 100;
-
-const defaultSetTimer: SetTimer = (callback, ms) => {
-  const timer = setTimeout(callback, ms);
-  return () => clearTimeout(timer);
-};
 
 
 /**
@@ -84,7 +77,7 @@ export class SlidingWindowBudget implements RequestBudget {
     this.limit = options.limit;
     this.windowMs = options.windowMs + margin;
     this.now = options.now ?? Date.now;
-    this.setTimer = options.setTimer ?? defaultSetTimer;
+    this.setTimer = options.setTimer ?? systemSetTimer;
     const starts = options.fair ? new RecentStarts() : undefined;
     this.starts = starts;
     this.line = new WaitingLine(() => this.pump(), starts ? fairOrder(starts, this.now) : undefined);

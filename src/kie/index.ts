@@ -15,7 +15,7 @@ export {
   DEFAULT_POLL_MARGIN_MS,
 } from './budget.js';
 export type { AcquireOptions } from './acquire-options.js';
-export type { RequestBudget, SetTimer, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
+export type { RequestBudget, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
 export { compareClaims, estimateWaitMs, RecentStarts, FAIR_WINDOW_MS } from './fair-order.js';
 export type { Claimant, StartCounts } from './fair-order.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';

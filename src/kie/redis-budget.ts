@@ -1,8 +1,9 @@
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type KieBudgets, type RequestBudget } from './budget.js';
 import type { AcquireOptions } from './acquire-options.js';
 import type { RedisClient } from '../storage/redis-client.js';
+import { exponentialBackoff } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
-import { RedisFairBudget, SETTLE_SCRIPT } from './redis-fair-budget.js';
+import { RedisFairBudget, SETTLE_SCRIPT, STORE_OUTAGE_BACKOFF } from './redis-fair-budget.js';
 import { WaitingLine } from './waiting-line.js';
 
 // A sliding-window log shared by every process on the same Redis: one entry per grant, scored with Redis's
@@ -80,7 +81,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
           this.options.onError?.(error);
           failures += 1;
           this.markBlocked();
-          await this.sleep(Math.min(5_000, 250 * 2 ** failures));
+          await this.sleep(exponentialBackoff(STORE_OUTAGE_BACKOFF, failures + 1));
           continue;
         }
         if (wait === 0) {

@@ -3,8 +3,12 @@ import type { AcquireOptions } from './acquire-options.js';
 import { MAX_GRANT_HOLD_MS, type RequestBudget } from './budget.js';
 import { FAIR_WINDOW_MS, waitEstimator } from './fair-order.js';
 import type { RedisClient } from '../storage/redis-client.js';
+import { exponentialBackoff, type BackoffPolicy } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine, type Waiter } from './waiting-line.js';
+
+/** How long a budget waits to ask Redis again after it failed to answer: 0.5, 1, 2, 4, then 5 s. */
+export const STORE_OUTAGE_BACKOFF: BackoffPolicy = { baseDelayMs: 250, maxDelayMs: 5_000 };
 
 // One waiting line shared by every bot process on the store, whose head is decided here, atomically:
 // the line is a hash (entry id → owner, priority, arrival, server, member); the window is the sorted set of
@@ -169,7 +173,7 @@ export class RedisFairBudget implements RequestBudget {
           this.options.onError?.(error);
           failures += 1;
           this.line.reportPositions({ newcomers: true });
-          await this.sleep(Math.min(5_000, 250 * 2 ** failures));
+          await this.sleep(exponentialBackoff(STORE_OUTAGE_BACKOFF, failures + 1));
           continue;
         }
         for (const sequence of leaves) this.synced.delete(sequence);

@@ -1,4 +1,4 @@
-import type { SqliteHandle } from '../storage/sqlite-database.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { addDays } from './day.js';
 import {
   QUOTA_RETENTION_DAYS,
@@ -85,7 +85,7 @@ export class SqliteQuotaCounter implements QuotaCounter {
 
   /** Creates the table if needed and returns a counter over it. */
   static async create(db: SqliteHandle, options: SqliteQuotaCounterOptions = {}): Promise<SqliteQuotaCounter> {
-    for (const statement of SCHEMA) await db.query(statement);
+    await createTables(db, SCHEMA);
     return new SqliteQuotaCounter(db, options);
   }
 

@@ -1,5 +1,5 @@
 import { addDays } from '../quota/day.js';
-import type { SqliteHandle } from '../storage/sqlite-database.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { creditsOrZero, SPEND_RETENTION_DAYS, type DaySpend, type SpendCounter } from './spend.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS imagine_spend (
@@ -17,7 +17,7 @@ export class SqliteSpendCounter implements SpendCounter {
   private constructor(private readonly db: SqliteHandle) {}
 
   static async create(db: SqliteHandle): Promise<SqliteSpendCounter> {
-    await db.query(SCHEMA);
+    await createTables(db, [SCHEMA]);
     return new SqliteSpendCounter(db);
   }
 

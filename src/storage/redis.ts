@@ -1,4 +1,6 @@
 import { Keyv } from 'keyv';
+import { noAnswerWithin, withDeadline } from '../util/deadline.js';
+import { exponentialBackoff } from '../util/retry.js';
 import { RedisHistoryStore } from '../history/redis-history.js';
 import { RedisSpendCounter } from '../spend/redis-spend.js';
 import { RedisJobLedger } from '../jobs/ledger.js';
@@ -72,7 +74,7 @@ export async function connectRedis(url: string, options: Pick<OpenStorageOptions
       socket: {
         connectTimeout,
         // No retry loop at start-up: an unreachable server is a configuration problem to report now.
-        reconnectStrategy: (retries: number) => (started ? Math.min(100 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
+        reconnectStrategy: (retries: number) => (started ? exponentialBackoff({ baseDelayMs: 100, maxDelayMs: MAX_RECONNECT_DELAY_MS }, retries + 1) : false),
       },
     });
   } catch (error) {
@@ -82,13 +84,15 @@ export async function connectRedis(url: string, options: Pick<OpenStorageOptions
   client.on('error', () => {});
 
   try {
-    await withTimeout(
+    // Covers a server that accepts the connection but never answers the handshake.
+    const startupMs = Math.round(connectTimeout * 1.5);
+    await withDeadline(
       (async () => {
         await client.connect();
         await client.ping();
       })(),
-      // Covers a server that accepts the connection but never answers the handshake.
-      Math.round(connectTimeout * 1.5),
+      startupMs,
+      noAnswerWithin(startupMs),
     );
   } catch (error) {
     destroyQuietly(client);
@@ -109,17 +113,6 @@ async function closeRedis(client: RedisClient): Promise<void> {
   else destroyQuietly(client);
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function destroyQuietly(client: RedisClient): void {
   try {

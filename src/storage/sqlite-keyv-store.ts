@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
-import type { SqliteHandle } from './sqlite-database.js';
+import { createTables, type SqliteHandle } from './sqlite-database.js';
 
 export interface SqliteKeyvStoreOptions {
   /** The clock expiry is read against; Keyv itself reads Date.now. */
@@ -138,7 +138,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 }
 
 async function ensureTable(db: SqliteHandle): Promise<void> {
-  await db.query(SCHEMA);
+  await createTables(db, [SCHEMA]);
   const columns = await db.query(`PRAGMA table_info(${TABLE})`);
   if (!columns.some((column) => (column as { name?: unknown }).name === 'expires')) {
     try {
@@ -150,7 +150,7 @@ async function ensureTable(db: SqliteHandle): Promise<void> {
     }
     await db.query(BACKFILL_EXPIRES);
   }
-  await db.query(EXPIRES_INDEX);
+  await createTables(db, [EXPIRES_INDEX]);
 }
 
 function keyOf(row: unknown): string {

@@ -44,6 +44,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
   let counters: SqliteQuotaCounter;
   let history: SqliteHistoryStore;
   let spend: SqliteSpendCounter;
+  let ledger: SqliteJobLedger;
   try {
     // In WAL mode NORMAL loses nothing when the process crashes, only (at worst) the last commits on a power
     // cut, and saves an fsync per quota reservation, which /imagine makes before Discord's 3 s deadline.
@@ -51,6 +52,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     counters = await SqliteQuotaCounter.create(db, { onError });
     history = await SqliteHistoryStore.create(db);
     spend = await SqliteSpendCounter.create(db);
+    ledger = await SqliteJobLedger.create(db);
     // Creates the key-value table now, so a broken file fails here rather than on the first setting.
     await store.has(`${keyPrefix}settings:`);
   } catch (error) {
@@ -63,7 +65,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     keyPrefix,
     kv,
     counters,
-    ledger: new SqliteJobLedger(db),
+    ledger,
     history,
     spend,
     budgets: (processes) => shareOfKieBudgets(processes),

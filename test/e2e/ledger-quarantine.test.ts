@@ -11,7 +11,7 @@ describe('a ledger row that is not a job, at start-up', () => {
     const dir = await tempDir('quarantine');
     const storageUrl = `sqlite://${dir.file('bot.sqlite')}`;
     const seeded = await openStorage(storageUrl);
-    await new SqliteJobLedger(sqliteOf(seeded)).openJobs(); // creates the tables
+    await await (await SqliteJobLedger.create(sqliteOf(seeded))).openJobs(); // creates the tables
     await sqliteOf(seeded).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1, '{"id":"torn","phase":"watch');
     const wrongShape = { ...ledgerJob('no-task', 2), phase: 'delivering' };
     await sqliteOf(seeded).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'no-task', 2, JSON.stringify(wrongShape));

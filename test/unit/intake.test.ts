@@ -2,14 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/errors.js';
 import { createJobIntake, DEFAULT_ATTACHMENT_LIMIT, type JobInteraction } from '../../src/interactions/intake.js';
 import type { JobRecord } from '../../src/jobs/job.js';
-import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { createSettlement } from '../../src/jobs/settlement.js';
 import { createLogger } from '../../src/log.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { isStoreError, openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
-import { sqliteOf } from '../helpers/storage.js';
 
 const GUILD = '1100000000000000001';
 const MEMBER = '1200000000000000001';
@@ -59,7 +57,7 @@ describe('the job intake', () => {
 
   function intake(overrides: { slowSettings?: Promise<void>; admissionDeadlineMs?: number; start?: (job: JobRecord) => Promise<void> } = {}) {
     const logger = createLogger({ level: 'silent' });
-    const ledger = new SqliteJobLedger(sqliteOf(storage));
+    const { ledger } = storage;
     const slow = overrides.slowSettings;
     return createJobIntake({
       settings: slow ? { policy: async (guildId: string) => (await slow, settings.policy(guildId)), cachedPolicy: () => undefined } : settings,

@@ -98,7 +98,7 @@ describe('JobRunner, phase by phase', () => {
   beforeEach(async () => {
     dir = await createTempDir('runner');
     storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    ledger = new SqliteJobLedger(sqliteOf(storage));
+    ledger = await SqliteJobLedger.create(sqliteOf(storage));
     quota = new QuotaService({ counter: storage.counters, settings: new GuildSettingsStore(storage.kv), defaultDaily: DAILY, clock: { now: () => now } });
     png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).png().toBuffer();
     downloads.length = 0;
