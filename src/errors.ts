@@ -69,8 +69,6 @@ export type RefusalReason =
   /** The prompt followed by the style's text is over KIE's limit. */
   | { code: 'styled_prompt_too_long'; length: number; max: number; style: string };
 
-export type RefusalCode = RefusalReason['code'];
-
 /**
  * Thrown by a handler to refuse an interaction. The interaction error policy (src/bot.ts) answers it
  * privately with its sentence; anything else that reaches the policy is logged as a bug.

@@ -111,11 +111,6 @@ export class JobService {
     await withDeadline(all, timeoutMs, giveUp);
   }
 
-  /** Resolves when every job now running has finished (tests and benchmarks). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
-  }
-
   private launch(job: JobRecord, resumed: boolean, after: Promise<void> = Promise.resolve()): void {
     const done = after
       .then(() => this.deps.runner.run(job, { resumed, signal: this.shutdown.signal }))

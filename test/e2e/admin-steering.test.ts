@@ -6,6 +6,7 @@ import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type H
 import { customIdOf, hasImage } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 const ART_CHANNEL = '1100000000000000003';
 const LOG_CHANNEL = '1100000000000000004';
@@ -164,7 +165,7 @@ describe('role limits', () => {
     expect(await quota(h)).toContain("5 images a day, this server's limit");
     await h.app.services.settings.setUserLimit(GUILD_ID, MEMBER.id, 1);
     expect(await quota(h, [ARTISTS])).toContain('1 image a day, set for you by an admin');
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
   });
 });
 
@@ -179,7 +180,7 @@ describe('channels', () => {
     expect((await firstReply(imagine(h, 'in art', { channelId: ART_CHANNEL }))).type).toBe(CALLBACK_DEFERRED);
     expect(await admin(h, 'channels remove', { channel: ART_CHANNEL })).toBe(messages.channelRemoved(ART_CHANNEL, []));
     expect((await firstReply(imagine(h, 'in general again'))).type).toBe(CALLBACK_DEFERRED);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates).toHaveLength(2);
   });
 
@@ -192,7 +193,7 @@ describe('channels', () => {
     expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${LATE_ART_THREAD}`)).toBe(true);
     const refused = await firstReply(imagine(h, 'in a thread of general', { channelId: GENERAL_THREAD }));
     expect(refused).toMatchObject({ type: CALLBACK_MESSAGE, ephemeral: true, content: messages.wrongChannel([ART_CHANNEL]) });
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates.map((create) => (create.body as { input: { prompt: string } }).input.prompt).sort()).toEqual(['in a known thread', 'in a new thread']);
   });
 });
@@ -207,7 +208,7 @@ describe('KIE credits', () => {
     const h = await bot(stage());
     await imagine(h, 'one').waitForOriginal(hasImage, 15_000);
     await imagine(h, 'two').waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const usage = await admin(h, 'usage');
     expect(usage).toContain('last 7 days 2 images · 13 credits');
   });
@@ -259,11 +260,11 @@ describe('the server daily cap', () => {
       expect(reply.ephemeral).toBe(true);
       expect(reply.content).toContain('This server has used its 7 images for today');
     }
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates.filter((call) => call.taskId !== undefined)).toHaveLength(7);
     expect(await admin(h, 'cap', { images: 0 })).toBe(messages.capRemoved);
     expect((await firstReply(imagine(h, 'after the cap'))).type).toBe(CALLBACK_DEFERRED);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
   }
 
   it('holds under 50 requests at once on SQLite', async ({ bot }) => {

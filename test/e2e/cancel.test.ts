@@ -5,6 +5,7 @@ import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discor
 import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, type Harness } from '../helpers/harness.js';
 import { buttonsOf, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 /**
  * A job that waits for a createTask slot carries a Cancel button on its status. Pressing it (the job's member,
@@ -59,7 +60,7 @@ describe('cancel a waiting image', () => {
     expect(afterCreate.length).toBeGreaterThan(0);
     for (const edit of afterCreate) expect(hasCancel(edit)).toBe(false);
     await first.waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     expect(createdPrompts(h).sort()).toEqual(['first', 'third']);
     expect(await used(h, member(1))).toBe(1);

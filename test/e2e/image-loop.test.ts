@@ -9,6 +9,7 @@ import { it, type Fixtures } from '../helpers/fixtures.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { buttonsOf, customIdOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
 const MODERATOR: FakeUserSpec = { id: '1200000000000000003', username: 'moderator' };
@@ -186,7 +187,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     h.discord.injectFault({ method: 'PATCH', path: /\/messages\/@original$/, status: 400, body: { message: 'Invalid Form Body', code: 50035 }, times: 1000 });
     h.imagine({ prompt: 'a refused upload' });
     await h.kie.waitFor(() => h.kie.downloads.length === 1, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect((await h.storage.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now())).total).toBe(0);
     expect(await used(h, MEMBER.id)).toBe(0);
   });
@@ -224,7 +225,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const h = await bot();
     const named = await deliveredImage(h, 'a lighthouse with a copy');
     // The entry names its message once the job is settled.
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const jobId = customIdOf(named, 'Delete').split(':')[3]!;
     // Another message of the bot's carrying the same job's buttons (as a late channel post would).
     const postCopy = async () => {
@@ -273,7 +274,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expect((await fromDm.waitForResponse()).type).toBe(5);
     await h.kie.waitFor(() => createBodies(h).length === 3, 10_000);
     expect(createBodies(h)[2]!.input.prompt).toBe('a late tram');
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await used(h, MEMBER.id)).toBe(3);
     // Delete from the DM removes the DM message.
     const deleted = press(h.discord, direct, 'Delete', MEMBER);
@@ -309,7 +310,7 @@ describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
     expect(acks.filter((ack) => ack.type === 5)).toHaveLength(3);
     // A job counts as running once the ledger has it, a moment after its defer: under load idle() could come first.
     await h.kie.waitFor(() => createBodies(h).length >= 4, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(createBodies(h)).toHaveLength(4);
     expect(await used(h, MEMBER.id)).toBe(4);
   });

@@ -4,6 +4,7 @@ import type { FakeUserSpec } from '../fakes/discord/index.js';
 import { GUILD_ID } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, firstReply, quantile } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 /**
  * 100 members press /imagine at the same moment. The fake KIE enforces its published limits (20 createTask
@@ -32,7 +33,7 @@ describe('100 jobs submitted at once never exceed the KIE budget', () => {
       interactions.map((interaction) => interaction.waitForOriginal((m) => m.attachments.length > 0 || m.content.startsWith('⚠️'), 110_000)),
     );
     const totalMs = performance.now() - started;
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     const { kie } = harness;
 
     const createTimes = kie.creates.map((call) => call.at).sort((a, b) => a - b);

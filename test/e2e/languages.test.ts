@@ -5,6 +5,7 @@ import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, type Harness } from '../helpers/harness.js';
 import { buttonsOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 const LOG_CHANNEL = '1100000000000000004';
 const de = messagesFor('de');
@@ -45,7 +46,7 @@ describe('every sentence in the reader’s language', () => {
     const result = await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     expect((result.embeds[0] as { title?: string }).title).toBe('Dein Bild');
     expect(buttonsOf(result).map((button) => button.label)).toEqual(['Neu würfeln', 'Bearbeiten', 'Löschen']);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     const refused = await firstReply(h.imagine({ prompt: 'noch eins', locale: 'de' }));
     expect(refused.type).toBe(CALLBACK_MESSAGE);

@@ -5,6 +5,7 @@ import { it } from '../helpers/fixtures.js';
 import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 describe('a ledger row that is not a job, at start-up', () => {
   it('is quarantined and logged; the bot starts and serves /imagine', async ({ bot, tempDir }) => {
@@ -24,7 +25,7 @@ describe('a ledger row that is not a job, at start-up', () => {
 
     const interaction = h.imagine({ prompt: 'a lighthouse after the storm' });
     await interaction.waitForOriginal((m) => m.attachments.length > 0, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await sqliteOf(h.storage).query('SELECT id FROM imagine_jobs')).toEqual([]);
     expect(await sqliteOf(h.storage).query('SELECT id FROM imagine_jobs_quarantine ORDER BY id')).toEqual([{ id: 'no-task' }, { id: 'torn' }]);
   });

@@ -20,6 +20,7 @@ import {
 } from '../helpers/restartable-bot.js';
 import { sqliteOf } from '../helpers/storage.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
   it('killed while a job waits for the create budget: it is submitted once after the restart, when KIE\'s window allows', async ({ restartableBot }) => {
@@ -157,7 +158,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(message!.allowedMentions).toEqual({ users: [HARNESS_MEMBER.id] });
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
     expect(interaction.original()!.attachments).toHaveLength(0);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -178,7 +179,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     expect(message!.mentions).toEqual(mentionsOnlyMember);
     expect(h.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -209,7 +210,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     // The fake records a request once it has answered it.
     await expect.poll(() => originalPatches(harness)).toEqual([200, 500, 502, 429, 200]);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
@@ -228,7 +229,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     await interaction.waitForOriginal(hasImage, 15_000);
     expect(originalPatches(harness).filter((status) => status === 503)).toHaveLength(6);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
@@ -245,7 +246,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     harness.kie.completeTask(taskId);
 
     await interaction.waitForOriginal(hasImage, 15_000);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(failures).toBeLessThan(0);
     expect(await ledgerRows(harness)).toEqual([]);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
@@ -271,7 +272,7 @@ describe('a delivered job whose ledger entry could not be closed, across a resta
       };
       const interaction = first.imagine({ prompt: 'a kettle on a stove' });
       await interaction.waitForOriginal(hasImage, 15_000);
-      await first.app.jobs.idle();
+      await jobsIdle(first.app.jobs);
       const open = (await first.storage.ledger.openJobs()).jobs;
       expect(open).toMatchObject([{ phase: 'delivering', delivered: { target: 'original' } }]);
       expect(logs.lines.some((line) => line.msg === 'quota refunded')).toBe(false);

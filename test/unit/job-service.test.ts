@@ -11,6 +11,7 @@ import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 describe('JobService', () => {
   let dir: TempDir;
@@ -58,7 +59,7 @@ describe('JobService', () => {
     expect(jobs.inFlightFor('1100000000000000001', '1200000000000000001')).toBe(1);
     expect(runs).toEqual([]);
     answered();
-    await jobs.idle();
+    await jobsIdle(jobs);
     expect(runs).toEqual([{ id: 'a', resumed: false }]);
   });
 
@@ -86,7 +87,7 @@ describe('JobService', () => {
     const jobs = service();
     const owned = (job: JobRecord) => job.guildId === '1100000000000000001';
     expect(await jobs.resume(owned)).toBe(1);
-    await jobs.idle();
+    await jobsIdle(jobs);
     expect(runs).toEqual([{ id: 'mine', resumed: true }]);
     expect(logs.lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'job ledger row is not a valid job; quarantined', jobId: 'torn' }));
   });
