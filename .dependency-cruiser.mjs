@@ -5,7 +5,8 @@
  *   what the bot talks to and keeps: config, messages and src/i18n (the sentences), src/discord, src/kie,
  *     src/history, src/spend, src/quota, src/policy, src/moderation, src/queue
  *   the job spine: src/jobs
- *   what members and operators reach: src/interactions, commands/, src/admin, src/callbacks, src/ops
+ *   what members and operators reach: src/interactions, commands/, src/admin, src/callbacks, src/ops, and
+ *     src/services.ts (what their handlers may use)
  *   the composition: src/storage (which backend keeps what), app, connect, bot, process, manager, main
  * A module imports only from its own layer or below, and never from tests.
  * @type {import('dependency-cruiser').IConfiguration}
@@ -13,8 +14,8 @@
 const PRIMITIVES = '^src/(util/|storage/(sqlite-database|redis-client|errors)\\.ts$|(clock|log|errors)\\.ts$)';
 const SERVICES = '^src/((discord|kie|history|spend|quota|policy|moderation|queue|i18n)/|(config|messages)\\.ts$)';
 const SPINE = '^src/jobs/';
-const ENTRY_POINTS = '^(src/(interactions|admin|callbacks|ops)/|commands/)';
-const COMPOSITION = '^src/(storage/(index|types|redis|sqlite)\\.ts|(app|app-options|connect|bot|process|manager|main|services|sharding|register|register-cli|env-file)\\.ts)$';
+const ENTRY_POINTS = '^(src/(interactions|admin|callbacks|ops)/|src/services\\.ts$|commands/)';
+const COMPOSITION = '^src/(storage/(index|types|redis|sqlite)\\.ts|(app|app-options|connect|bot|process|manager|main|sharding|register|register-cli|env-file)\\.ts)$';
 
 export default {
   forbidden: [
@@ -39,6 +40,13 @@ export default {
       severity: 'error',
       from: { path: SPINE },
       to: { path: `${ENTRY_POINTS}|${COMPOSITION}` },
+    },
+    {
+      name: 'entry-points-below-composition',
+      comment: 'Commands, buttons, callbacks and ops know nothing of how the bot is put together.',
+      severity: 'error',
+      from: { path: ENTRY_POINTS },
+      to: { path: COMPOSITION },
     },
     {
       name: 'spend-beside-quota',

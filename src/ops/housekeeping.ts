@@ -2,14 +2,14 @@ import type { Clock } from '../clock.js';
 import type { HistoryStore } from '../history/history.js';
 import { sweepStaleDownloads } from '../jobs/image.js';
 import type { Logger } from '../log.js';
-import type { Storage } from '../storage/index.js';
 
 /** How often records past the history's retention are deleted (each process does it; it is idempotent). */
 const PRUNE_INTERVAL_MS = 6 * 60 * 60_000;
 
 export interface HousekeepingDeps {
   history: Pick<HistoryStore, 'prune'>;
-  storage: Pick<Storage, 'pruneExpiredValues'>;
+  /** Deletes kv entries past their TTL and resolves to how many went (Storage.pruneExpiredValues). */
+  storage: { pruneExpiredValues(): Promise<number> };
   /** Where downloads wait for their re-encode (default: the system's temporary folder). */
   downloadDir: string | undefined;
   clock: Clock;
