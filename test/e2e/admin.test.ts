@@ -8,9 +8,10 @@ import { captureLogs } from '../helpers/log-capture.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { person } from '../helpers/ids.js';
 
-const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
-const THIRD: FakeUserSpec = { id: '1200000000000000003', username: 'potter' };
+const OTHER = person('sculptor');
+const THIRD = person('potter');
 const ADMINISTRATOR = String(PermissionFlagsBits.Administrator);
 /** Manage Messages and Kick Members: moderator-ish, but not Manage Server. */
 const MODERATOR = String(PermissionFlagsBits.ManageMessages | PermissionFlagsBits.KickMembers);

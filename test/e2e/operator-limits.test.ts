@@ -15,12 +15,13 @@ import { ownRedisServer } from '../helpers/redis-server.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { channelId, roleId, serverId } from '../helpers/ids.js';
 
-const OTHER_GUILD = '1100000000000000101';
-const OTHER_CHANNEL = '1100000000000000102';
-const LOG_CHANNEL = '1100000000000000004';
-const OTHER_LOG_CHANNEL = '1100000000000000104';
-const ARTISTS = '1100000000000000050';
+const OTHER_GUILD = serverId(101);
+const OTHER_CHANNEL = channelId(102);
+const LOG_CHANNEL = channelId(4);
+const OTHER_LOG_CHANNEL = channelId(104);
+const ARTISTS = roleId(0);
 
 /** Two servers the bot is in: GUILD_ID (general + a log channel) and OTHER_GUILD (the same). */
 const twoServers = (options: HarnessOptions = {}): HarnessOptions => ({
@@ -306,7 +307,7 @@ describe('a press in a DM obeys the image\'s server', () => {
     const { dm } = await dmImage(h);
     // The default limit of 1 is used up.
     expect(await privateAnswer(pressInDm(h, dm, 'Reroll', MEMBER))).toContain('(1/1)');
-    const FROZEN = '1100000000000000051';
+    const FROZEN = roleId(1);
     await h.app.services.settings.setRoleLimit(GUILD_ID, FROZEN, 0);
     await h.app.services.settings.setRoleLimit(GUILD_ID, ARTISTS, 5);
     h.discord.setMemberRoles(GUILD_ID, MEMBER, [FROZEN]);

@@ -5,10 +5,11 @@ import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { hasImage } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { person } from '../helpers/ids.js';
 
 /** What a member sees of the queue: the cap on images in progress, and /quota's list of them. */
 
-const OTHER: FakeUserSpec = { id: '1330000000000000002', username: 'other' };
+const OTHER = person('other');
 const used = (h: Harness, user: FakeUserSpec): Promise<number> => h.storage.counters.used({ guildId: GUILD_ID, userId: user.id, day: utcDay(Date.now()) });
 
 async function quotaText(h: Harness, user: FakeUserSpec = MEMBER): Promise<string> {

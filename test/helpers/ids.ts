@@ -16,9 +16,22 @@ export function channelId(n: number): string {
   return snowflake(1100000000000000000n, n);
 }
 
+/** Another server than the test one (operator tests with two servers). */
+export function serverId(n: number): string {
+  return snowflake(1100000000000000000n, n);
+}
+
 /** The test server's n-th role. */
 export function roleId(n: number): string {
   return snowflake(1100000000000000050n, n);
+}
+
+/** The bot's application id in the fake Discord's interactions and in made-up job records. */
+export const APPLICATION_ID = '1300000000000000001';
+
+/** The n-th interaction id a test makes up (for job records and interactions it builds itself). */
+export function interactionId(n: number): string {
+  return snowflake(1400000000000000000n, n);
 }
 
 /** The n-th message id a test makes up (messages the fake Discord did not post, e.g. in history records). */

@@ -8,20 +8,21 @@ import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { isStoreError, openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
+import { APPLICATION_ID, CHANNEL_ID, GUILD_ID, MEMBER as PAINTER, interactionId, person } from '../helpers/ids.js';
 
-const GUILD = '1100000000000000001';
-const MEMBER = '1200000000000000001';
+const GUILD = GUILD_ID;
+const MEMBER = PAINTER.id;
 const REQUEST = { prompt: 'a lighthouse at dusk', aspect: '16:9', quality: 'high' } as const;
 
 /** The interaction as the intake sees it; `defers` counts acknowledgements, `deferFails` makes them fail. */
 function interaction(overrides: Partial<JobInteraction> = {}, options: { deferFails?: boolean } = {}) {
   const state = { defers: 0 };
   const value: JobInteraction = {
-    id: '1400000000000000001',
+    id: interactionId(1),
     token: 'interaction-token',
-    applicationId: '1300000000000000001',
+    applicationId: APPLICATION_ID,
     guildId: GUILD,
-    channelId: '1100000000000000002',
+    channelId: CHANNEL_ID,
     user: { id: MEMBER },
     memberRoleIds: [],
     createdTimestamp: 1_000,
@@ -85,10 +86,10 @@ describe('the job intake', () => {
     expect(started[0]).toMatchObject({
       phase: 'queued',
       guildId: GUILD,
-      channelId: '1100000000000000002',
+      channelId: CHANNEL_ID,
       userId: MEMBER,
-      applicationId: '1300000000000000001',
-      interactionId: '1400000000000000001',
+      applicationId: APPLICATION_ID,
+      interactionId: interactionId(1),
       interactionToken: 'interaction-token',
       createdAt: 1_000,
       request: REQUEST,
@@ -125,11 +126,11 @@ describe('the job intake', () => {
     await settings.setDailyCap(GUILD, 1);
     const start = intake();
     await start(interaction().value, REQUEST);
-    const other = interaction({ user: { id: '1200000000000000002' } });
+    const other = interaction({ user: { id: person('neighbour').id } });
     const reason = await refusalOf(start(other.value, REQUEST));
     expect(reason).toMatchObject({ code: 'server_cap_reached', cap: 1 });
     expect(other.state.defers).toBe(0);
-    expect((await quota.status(GUILD, '1200000000000000002')).used).toBe(0);
+    expect((await quota.status(GUILD, person('neighbour').id)).used).toBe(0);
     expect(started).toHaveLength(1);
   });
 

@@ -12,6 +12,7 @@ import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { GUILD_ID, MEMBER, OTHER_GUILD_ID } from '../helpers/ids.js';
 
 describe('JobService', () => {
   let dir: TempDir;
@@ -56,7 +57,7 @@ describe('JobService', () => {
     const jobs = service(acknowledgements);
     await jobs.start(ledgerJob('a', 1000));
     expect((await ledger.openJobs()).jobs.map((j) => j.id)).toEqual(['a']);
-    expect(jobs.inFlightFor('1100000000000000001', '1200000000000000001')).toBe(1);
+    expect(jobs.inFlightFor(GUILD_ID, MEMBER.id)).toBe(1);
     expect(runs).toEqual([]);
     answered();
     await jobsIdle(jobs);
@@ -82,10 +83,10 @@ describe('JobService', () => {
 
   it('resumes the jobs it owns and logs the rows that are not jobs, without stopping', async () => {
     await ledger.open(ledgerJob('mine', 1000));
-    await ledger.open({ ...ledgerJob('other', 2000), guildId: '1100000000000000099' });
+    await ledger.open({ ...ledgerJob('other', 2000), guildId: OTHER_GUILD_ID });
     await sqliteOf(storage).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{');
     const jobs = service();
-    const owned = (job: JobRecord) => job.guildId === '1100000000000000001';
+    const owned = (job: JobRecord) => job.guildId === GUILD_ID;
     expect(await jobs.resume(owned)).toBe(1);
     await jobsIdle(jobs);
     expect(runs).toEqual([{ id: 'mine', resumed: true }]);

@@ -18,9 +18,10 @@ import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { GUILD_ID, MEMBER as PAINTER } from '../helpers/ids.js';
 
-const GUILD = '1100000000000000001';
-const MEMBER = '1200000000000000001';
+const GUILD = GUILD_ID;
+const MEMBER = PAINTER.id;
 const RESULT_URL = 'https://tempfile.example/result.png';
 const DAILY = 5;
 
