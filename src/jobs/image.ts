@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -185,7 +186,7 @@ const DOWNLOAD_SUFFIX = '.download';
  * Deletes downloads a killed process left behind. Only files older than `olderThanMs` go: other bot
  * processes may share the folder, and a download of theirs lasts seconds, not hours. Returns how many.
  */
-export async function sweepStaleDownloads(dir: string = tmpdir(), olderThanMs = 60 * 60_000, now = Date.now()): Promise<number> {
+export async function sweepStaleDownloads(dir: string = tmpdir(), olderThanMs = 60 * 60_000, now = systemClock.now()): Promise<number> {
   let swept = 0;
   for (const name of await readdir(dir)) {
     if (!name.startsWith(DOWNLOAD_PREFIX) || !name.endsWith(DOWNLOAD_SUFFIX)) continue;

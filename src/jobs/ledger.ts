@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import type { RedisClient } from '../storage/redis-client.js';
 import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { parseJobRecord, type JobRecord } from './job.js';
@@ -75,7 +76,7 @@ export class SqliteJobLedger implements JobLedger {
         row.id,
         row.record,
         row.problem,
-        Date.now(),
+        systemClock.now(),
       );
       await this.db.query('DELETE FROM imagine_jobs WHERE id = ?', row.id);
     }

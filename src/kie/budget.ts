@@ -1,4 +1,4 @@
-import { systemSetTimer, type SetTimer } from '../clock.js';
+import { systemClock, systemSetTimer, type SetTimer } from '../clock.js';
 import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
 import type { AcquireOptions } from './acquire-options.js';
 import { WaitingLine, type LineOrder } from './waiting-line.js';
@@ -76,7 +76,7 @@ export class SlidingWindowBudget implements RequestBudget {
     if (!(margin >= 0)) throw new RangeError('safetyMarginMs must be 0 or more');
     this.limit = options.limit;
     this.windowMs = options.windowMs + margin;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock.now;
     this.setTimer = options.setTimer ?? systemSetTimer;
     const starts = options.fair ? new RecentStarts() : undefined;
     this.starts = starts;

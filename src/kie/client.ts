@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { KIE_CREATE_LIMIT, KIE_POLL_LIMIT, DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, SlidingWindowBudget } from './budget.js';
 import type { RequestBudget } from './budget.js';
@@ -69,7 +70,7 @@ export const DefaultKieClientOptions = {
   retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 },
   sleep: defaultSleep,
   random: Math.random,
-  now: Date.now,
+  now: systemClock.now,
   userAgent: DEFAULT_USER_AGENT,
   onExchange: () => {},
   onPaymentRequired: () => {},

@@ -1,4 +1,4 @@
-import { systemSetTimer, type SetTimer } from '../clock.js';
+import { systemClock, systemSetTimer, type SetTimer } from '../clock.js';
 
 export interface PollPlannerOptions {
   /** The poll rate this process may use (its share of KIE's 10 per second, less a margin). */
@@ -63,7 +63,7 @@ export class PollPlanner {
     this.intervalMs = 1000 / options.pollsPerSecond;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
     this.historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? systemClock.now;
     this.setTimer = options.setTimer ?? systemSetTimer;
   }
 

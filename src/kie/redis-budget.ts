@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type KieBudgets, type RequestBudget } from './budget.js';
 import type { AcquireOptions } from './acquire-options.js';
 import type { RedisClient } from '../storage/redis-client.js';
@@ -106,7 +107,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
 
   private async take(holding: boolean): Promise<{ wait: number; member: string }> {
     this.sequence += 1;
-    const member = `${process.pid}:${Date.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
+    const member = `${process.pid}:${systemClock.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
     const reply = await this.options.redis.sendCommand([
       'EVAL',
       TAKE_SCRIPT,

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import type { AcquireOptions } from './acquire-options.js';
 import { MAX_GRANT_HOLD_MS, type RequestBudget } from './budget.js';
@@ -209,7 +210,7 @@ export class RedisFairBudget implements RequestBudget {
 
   private async take(leaves: number[], joins: readonly Waiter[]): Promise<TakeReply> {
     this.grantCount += 1;
-    const grant = `${this.owner}:${Date.now()}:${this.grantCount}`;
+    const grant = `${this.owner}:${systemClock.now()}:${this.grantCount}`;
     const { keyPrefix } = this.options;
     const args = [
       String(this.options.limit),
@@ -241,7 +242,7 @@ export class RedisFairBudget implements RequestBudget {
     return [
       this.owner,
       claimant?.priority ? '1' : '0',
-      String(Math.trunc(claimant?.arrivedAt ?? Date.now())),
+      String(Math.trunc(claimant?.arrivedAt ?? systemClock.now())),
       clean(claimant?.guildId ?? '-'),
       clean(claimant?.userId ?? '-'),
       waiter.holdUntil ? '1' : '0',

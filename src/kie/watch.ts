@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import type { KieClient } from './client.js';
 import { KieError } from './errors.js';
 import { pollSchedule } from './poll-schedule.js';
@@ -46,7 +47,7 @@ export async function watchTask(
   taskId: string,
   options: WatchTaskOptions,
 ): Promise<TaskRecord> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   const sleep = options.sleep ?? defaultSleep;
   const schedule = options.schedule ?? pollSchedule;
   const notFoundRetries = options.notFoundRetries ?? DEFAULT_NOT_FOUND_RETRIES;

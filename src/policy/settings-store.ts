@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { MAX_DAILY_LIMIT, policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
@@ -60,7 +61,7 @@ export class GuildSettingsStore {
       versions: async (guildIds) => this.#kv.getMany<unknown>(guildIds.map((guildId) => keys.version(guildId))),
       ttlMs: options.cacheTtlMs ?? DEFAULT_POLICY_TTL_MS,
       watchIntervalMs: options.watchIntervalMs,
-      now: options.now ?? Date.now,
+      now: options.now ?? systemClock.now,
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }

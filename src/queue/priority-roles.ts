@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import type { Keyv } from 'keyv';
 import { KeyedMutex } from '../util/keyed-mutex.js';
 
@@ -68,7 +69,7 @@ export class PriorityRoles {
   }
 
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    return (this.options.now ?? systemClock.now)();
   }
 }
 

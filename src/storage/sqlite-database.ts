@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as NodeSqlite from 'node:sqlite';
@@ -90,7 +91,7 @@ export async function openSqliteDatabase(file: string, options: OpenSqliteDataba
 
   /** Runs `work` (synchronous statements) until it no longer meets another connection's write lock, or until busyTimeoutMs. */
   const untilNotBusy = <T>(work: () => T): Promise<T> => {
-    const deadline = Date.now() + busyTimeoutMs;
+    const deadline = systemClock.now() + busyTimeoutMs;
     return retrying(
       async () => {
         try {
@@ -101,7 +102,7 @@ export async function openSqliteDatabase(file: string, options: OpenSqliteDataba
       },
       {
         // A statement outside a transaction that met SQLITE_BUSY changed nothing, so it can run again.
-        next: (failure) => ((failure as SqliteError).code !== 'SQLITE_BUSY' || Date.now() >= deadline || db.isTransaction ? undefined : RETRY_PAUSE_MS),
+        next: (failure) => ((failure as SqliteError).code !== 'SQLITE_BUSY' || systemClock.now() >= deadline || db.isTransaction ? undefined : RETRY_PAUSE_MS),
       },
     );
   };

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
 import { createTables, type SqliteHandle } from './sqlite-database.js';
@@ -40,7 +41,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   constructor(db: SqliteHandle, options: SqliteKeyvStoreOptions = {}) {
     super();
     this.#db = db;
-    this.#now = options.now ?? (() => Date.now());
+    this.#now = options.now ?? systemClock.now;
     // dialect 'sqlite' is how Keyv recognises a store whose iterator it may use.
     this.opts = { dialect: 'sqlite', url: `sqlite://${options.file ?? ''}`, table: TABLE };
     this.#ready = ensureTable(db);
