@@ -2,20 +2,22 @@
  * The import rules `npm run lint` holds the code to (dependency-cruiser). The layers, lowest first:
  *   drivers and primitives: src/util, src/storage's driver modules, clock, log, errors (every refusal and
  *     failure code)
- *   what the bot talks to and keeps: config, messages and src/i18n (the sentences), src/discord, src/kie,
- *     src/history, src/spend, src/quota, src/policy, src/moderation, src/queue
+ *   what the bot talks to and keeps: config (with the SHARD_LIST parser it uses), messages and src/i18n
+ *     (the sentences), src/discord, src/kie, src/history, src/spend, src/quota, src/policy, src/moderation,
+ *     src/queue
  *   the job spine: src/jobs
  *   what members and operators reach: src/interactions, commands/, src/admin, src/callbacks, src/ops, and
  *     src/services.ts (what their handlers may use)
- *   the composition: src/storage (which backend keeps what), app, connect, bot, process, manager, main
+ *   the composition: src/storage (which backend keeps what), src/placement's machine and leases (which
+ *     machine runs which shards), app, connect, bot, process, manager, main
  * A module imports only from its own layer or below, and never from tests.
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const PRIMITIVES = '^src/(util/|storage/(sqlite-database|redis-client|errors)\\.ts$|(clock|log|errors)\\.ts$)';
-const SERVICES = '^src/((discord|kie|history|spend|quota|policy|moderation|queue|i18n)/|(config|messages)\\.ts$)';
+const SERVICES = '^src/((discord|kie|history|spend|quota|policy|moderation|queue|i18n)/|(config|messages|placement/shard-list)\\.ts$)';
 const SPINE = '^src/jobs/';
 const ENTRY_POINTS = '^(src/(interactions|admin|callbacks|ops)/|src/services\\.ts$|commands/)';
-const COMPOSITION = '^src/(storage/(index|types|redis|sqlite)\\.ts|(app|app-options|connect|bot|process|manager|main|sharding|register|register-cli|env-file)\\.ts)$';
+const COMPOSITION = '^src/(placement/(machine|shard-leases)\\.ts|storage/(index|types|redis|sqlite)\\.ts|(app|app-options|connect|bot|process|manager|main|sharding|register|register-cli|env-file)\\.ts)$';
 
 export default {
   forbidden: [
