@@ -6,8 +6,9 @@ import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, type Harness } from '../help
 import { buttonsOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { channelId, person } from '../helpers/ids.js';
 
-const LOG_CHANNEL = '1100000000000000004';
+const LOG_CHANNEL = channelId(4);
 const de = messagesFor('de');
 
 /** A server whose preferred locale is French, with a log channel. */
@@ -61,7 +62,7 @@ describe('every sentence in the reader’s language', () => {
     expect(quota.content).toContain('**Heute:** 1/1 Bilder verbraucht, 0 übrig.');
 
     // Someone else in the same server, with Discord in English, reads English.
-    const english = await firstReply(h.imagine({ prompt: '   ', locale: 'en-US', user: { id: '1200000000000000002', username: 'other' } }));
+    const english = await firstReply(h.imagine({ prompt: '   ', locale: 'en-US', user: person('neighbour') }));
     expect(english.content).toBe(messages.emptyPrompt);
   });
 

@@ -4,13 +4,13 @@ import { Refusal } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/history/history.js';
 import { imageLoop } from '../../src/interactions/image-loop.js';
 import type { Services } from '../../src/services.js';
-import { CHANNEL_ID, GUILD_ID, MEMBER, person } from '../helpers/ids.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, person, messageId } from '../helpers/ids.js';
 
 const entry: HistoryEntry = {
   jobId: '00000000-0000-4000-8000-000000000001',
   guildId: GUILD_ID,
   channelId: CHANNEL_ID,
-  messageId: '1100000000000000003',
+  messageId: messageId(3),
   userId: MEMBER.id,
   prompt: 'a kite',
   aspect: '1:1',
