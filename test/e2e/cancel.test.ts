@@ -6,6 +6,7 @@ import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, type Harness } from '../helpers/harness.js';
 import { buttonsOf, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { person } from '../helpers/ids.js';
 
 /**
  * A job that waits for a createTask slot carries a Cancel button on its status. Pressing it (the job's member,
@@ -15,7 +16,7 @@ import { jobsIdle } from '../helpers/jobs.js';
  */
 
 const member = (n: number): FakeUserSpec => ({ id: `13200000000000000${String(n).padStart(2, '0')}`, username: `waiter${n}` });
-const STRANGER: FakeUserSpec = { id: '1320000000000000099', username: 'stranger' };
+const STRANGER = person('stranger');
 const MANAGE_MESSAGES = String(PermissionFlagsBits.ManageMessages);
 
 function oneSlotPer(windowMs: number) {

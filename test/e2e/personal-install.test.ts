@@ -8,10 +8,11 @@ import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from 
 import { customIdOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { OTHER_GUILD_ID, channelId } from '../helpers/ids.js';
 
 /** A server that has not installed the bot, where a member uses it through their own install. */
-const ELSEWHERE = '1300000000000000001';
-const ELSEWHERE_CHANNEL = '1300000000000000002';
+const ELSEWHERE = OTHER_GUILD_ID;
+const ELSEWHERE_CHANNEL = channelId(199);
 
 /** Global commands (a user install works only with those), the bot's server and one without the bot. */
 const personalBot = (env: Record<string, string> = {}): HarnessOptions => ({
