@@ -93,7 +93,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const membership = new MembershipCheck({ rest: client.rest, now: () => clock.now(), ...(membershipCacheMs === undefined ? {} : { cacheMs: membershipCacheMs }) });
   const { history, spend } = storage;
-  const services: Services = { logger, clock, settings, quota, jobs, cancels, priorityRoles, startJob, history, modLog, spend, operator, membership, credits: readCredits, editSources: new EditSourceStore(storage.kv), memberDefaults: new MemberDefaultsStore(storage.kv) };
+  const services: Services = { logger, clock, settings, quota, jobs, cancels, priorityRoles, startJob, history, modLog, spend, operator, membership, credits: readCredits, editSources: new EditSourceStore(storage.kv), memberDefaults: new MemberDefaultsStore(settings) };
   const router = routeInteractions(client, {
     commands: commandMap(commands),
     messageCommands: commandMap(messageCommands),

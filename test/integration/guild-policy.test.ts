@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admit } from '../../src/jobs/admission.js';
+import { memberChoices } from '../../src/interactions/effective-options.js';
+import { MemberDefaultsStore } from '../../src/policy/member-defaults.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
@@ -53,9 +55,33 @@ async function expectOneReadForConcurrentAdmissions(storage: Storage): Promise<v
   expect(reads).toHaveBeenCalledTimes(1);
 }
 
+/** Members' /settings defaults come with the server's policy: 200 members reading theirs at once make one store read. */
+async function expectDefaultsInTheOneRead(storage: Storage): Promise<void> {
+  const settings = new GuildSettingsStore(storage.kv);
+  cleanups.push(async () => settings.close());
+  const defaults = new MemberDefaultsStore(settings);
+  await defaults.update(GUILD_ID, 'member-7', { aspect: '16:9' });
+  await defaults.update(GUILD_ID, 'member-7', { count: 2 });
+  await defaults.update(GUILD_ID, 'member-8', { quality: 'high' });
+  await defaults.reset(GUILD_ID, 'member-8');
+  settings.invalidate(GUILD_ID);
+  const many = vi.spyOn(storage.kv, 'getMany');
+  const single = vi.spyOn(storage.kv, 'get');
+  const choices = await Promise.all(Array.from({ length: AT_ONCE }, (_, index) => memberChoices({ settings }, GUILD_ID, `member-${index}`)));
+  expect(many).toHaveBeenCalledTimes(1);
+  expect(single).not.toHaveBeenCalled();
+  expect(choices[7]!.defaults).toEqual({ aspect: '16:9', count: 2 });
+  expect(choices[8]!.defaults).toEqual({});
+  expect(choices.filter((choice) => Object.keys(choice.defaults).length > 0)).toHaveLength(1);
+}
+
 describe('the server policy cache', () => {
   it('SQLite: 200 concurrent admissions on a cold cache make one store read', async () => {
     await expectOneReadForConcurrentAdmissions(await sqliteStorage());
+  });
+
+  it("SQLite: members' defaults are read with the policy, not one by one", async () => {
+    await expectDefaultsInTheOneRead(await sqliteStorage());
   });
 
   it('an admin change through the store applies to the next admission at once, and the banned words are compiled once per list', async () => {
@@ -85,6 +111,10 @@ describe('the server policy cache', () => {
       });
       return keyPrefix;
     };
+
+    it("members' defaults are read with the policy, not one by one", async () => {
+      await expectDefaultsInTheOneRead(await redisStorage(prefixed()));
+    });
 
     it('200 concurrent admissions on a cold cache make one store read', async () => {
       await expectOneReadForConcurrentAdmissions(await redisStorage(prefixed()));
