@@ -5,8 +5,6 @@ import { reportStartupFailure, runProcess } from '../src/process.js';
  * anything, and only then does its work (the same checks, and jobs with the choices a simple image bot
  * makes: every job polls on its own every 3 s and nothing budgets KIE's limits, each request goes out at once).
  */
-const unlimited = { acquire: async () => {} };
-
 runProcess({
-  tuning: { deferFirst: ['imagine'], baselinePollSchedule: () => 3_000, budgets: { create: unlimited, poll: unlimited }, healthIntervalMs: 2_000 },
+  tuning: { deferFirst: ['imagine'], polling: { fixedIntervalMs: 3_000 }, kieBudgets: { unlimited: true }, healthIntervalMs: 2_000 },
 }).catch(reportStartupFailure);

@@ -4,7 +4,7 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { MAX_SET_SIZE } from '../src/jobs/job.js';
+import { MAX_SET_SIZE } from '../src/policy/member-defaults.js';
 import { ASPECT_RATIOS, MAX_PROMPT_LENGTH, QUALITIES, QUALITY_LABELS } from '../src/kie/index.js';
 import { MAX_STYLE_NAME_LENGTH } from '../src/policy/styles.js';
 

@@ -5,22 +5,11 @@ import { esES } from './localizations/es-ES.js';
 import { fr } from './localizations/fr.js';
 import { ja } from './localizations/ja.js';
 import { ptBR } from './localizations/pt-BR.js';
+import type { CommandTranslations, Translation } from './localizations/types.js';
 
 /** The languages a command is translated into (en-US is the command data itself). */
 export type TranslatedLocale = Exclude<Locale, typeof DEFAULT_LOCALE>;
 export const TRANSLATED_LOCALES = LOCALES.filter((locale): locale is TranslatedLocale => locale !== DEFAULT_LOCALE);
-
-/** What one command, option or choice reads in one language; a choice has a name only, a message command too. */
-export interface Translation {
-  name?: string;
-  description?: string;
-}
-
-/**
- * One language's translations, by path: the command's name, then its option names, separated by spaces
- * (`imagine-admin words add word`); a choice is its option's path and `=value` (`imagine quality =high`).
- */
-export type CommandTranslations = Readonly<Record<string, Translation>>;
 
 export const COMMAND_TRANSLATIONS: Record<TranslatedLocale, CommandTranslations> = { de, fr, 'es-ES': esES, 'pt-BR': ptBR, ja };
 

@@ -4,7 +4,7 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import { MAX_SET_SIZE } from '../src/jobs/job.js';
+import { MAX_SET_SIZE } from '../src/policy/member-defaults.js';
 import { aspectOption, qualityOption, styleOption } from './imagine-data.js';
 
 export const settingsCommand = {

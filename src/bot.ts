@@ -2,7 +2,7 @@ import { Client, Events, GatewayIntentBits, MessageFlags, Options, type Autocomp
 import type { Dispatcher } from 'undici';
 import type { Config } from './config.js';
 import { Refusal } from './errors.js';
-import type { PendingAcknowledgements } from './jobs/acknowledgements.js';
+import type { PendingAcknowledgements } from './discord/acknowledgements.js';
 import type { Logger } from './log.js';
 import { messagesFor } from './messages.js';
 import { parseCustomId } from './discord/custom-ids.js';

@@ -4,3 +4,11 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** Starts a timer; returns a function that cancels it. Injected beside a clock so tests can fire timers. */
+export type SetTimer = (callback: () => void, ms: number) => () => void;
+
+export const systemSetTimer: SetTimer = (callback, ms) => {
+  const timer = setTimeout(callback, ms);
+  return () => clearTimeout(timer);
+};

@@ -1,5 +1,12 @@
-import type { QuotaView } from './messages.js';
-import type { SettingsErrorCode } from './policy/settings-store.js';
+/** A member's day of images: how many they used, their limit, and when the day resets (ms). */
+export interface QuotaView {
+  used: number;
+  limit: number;
+  resetsAt: number;
+}
+
+/** Why the settings store refused an admin's change. */
+export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-name-invalid' | 'style-text-invalid' | 'too-many-styles';
 
 /** Why an admin's change was refused: the store's code and the bound it broke, or both a member and a role given. */
 export type SettingProblem = { code: SettingsErrorCode; bound: number } | { code: 'user-and-role' };
@@ -66,8 +73,6 @@ export type RefusalReason =
   /** Upscale pressed on an image that is 4K already (an upscale, or a 4K generation). */
   | { code: 'upscale_unavailable' };
 
-export type RefusalCode = RefusalReason['code'];
-
 /**
  * Thrown by a handler to refuse an interaction. The interaction error policy (src/bot.ts) answers it
  * privately with its sentence; anything else that reaches the policy is logged as a bug.
@@ -81,3 +86,20 @@ export class Refusal extends Error {
     super(`refused: ${reason.code}`, options);
   }
 }
+
+/** Why a job ended without an image. Each code is rendered by `messages.failure`; the quota unit always goes back. */
+export type FailureReason =
+  | { code: 'out_of_credits' }
+  | { code: 'misconfigured' }
+  | { code: 'service_busy' }
+  | { code: 'service_unavailable' }
+  /** KIE refused the input; `detail` is KIE's own words, made plain and short. */
+  | { code: 'prompt_rejected'; detail?: string }
+  | { code: 'generation_failed'; detail?: string }
+  | { code: 'timed_out'; afterMs: number }
+  | { code: 'image_unavailable' }
+  /** createTask may have reached KIE but did not answer: the job cannot be followed. */
+  | { code: 'submit_uncertain' }
+  /** The process stopped while createTask was in flight (found at the next start). */
+  | { code: 'interrupted_before_submit' }
+  | { code: 'unexpected' };

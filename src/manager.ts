@@ -8,6 +8,7 @@ import { shardOps } from './ops/shards.js';
 import { joinMachines } from './placement/machine.js';
 import { allShards } from './placement/shard-list.js';
 import { wakeMessage } from './sharding.js';
+import { giveUp, withDeadline } from './util/deadline.js';
 
 const SHUTDOWN_GRACE_MS = 9_000;
 
@@ -75,7 +76,7 @@ export async function runShardManager(
             child.kill('SIGTERM');
           }),
       );
-      await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref())]);
+      await withDeadline(Promise.all(exits), SHUTDOWN_GRACE_MS, giveUp);
       // Only now that the jobs are parked may a replacement machine take the shards.
       await place?.leave();
     },

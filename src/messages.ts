@@ -3,13 +3,12 @@
  * (src/i18n/catalogs); what is the same in every language lives here: which sentence a refusal or a
  * failure gets, how lines join, how a wait is rounded.
  */
-import type { RefusalReason, SettingProblem } from './errors.js';
+import type { FailureReason, QuotaView, RefusalReason, SettingProblem } from './errors.js';
 import { HISTORY_RETENTION_DAYS } from './history/history.js';
 import { CATALOGS } from './i18n/catalogs/index.js';
 import type { Catalog } from './i18n/catalogs/en-US.js';
 import { Format } from './i18n/format.js';
 import { DEFAULT_LOCALE, LOCALES, resolveLocale, type Locale } from './i18n/locales.js';
-import type { FailureReason } from './jobs/failure.js';
 import { CREDITS_PER_IMAGE, USD_PER_CREDIT } from './kie/credit-monitor.js';
 import type { DaySpend } from './spend/spend.js';
 
@@ -26,12 +25,6 @@ export interface InProgressView {
 }
 
 export type LimitRuleView = { kind: 'member' } | { kind: 'role'; roleId: string } | { kind: 'server' } | { kind: 'default' };
-
-export interface QuotaView {
-  used: number;
-  limit: number;
-  resetsAt: number;
-}
 
 /** A server's usage per day (today first) and its most active members. */
 export interface GuildUsageView {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createApp, type AppTuning } from './app.js';
+import type { AppTuning } from './app-options.js';
+import { createApp } from './app.js';
 import { loadEnvFile } from './env-file.js';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.js';
 import { DiscordStartupError, explainDiscordFailure } from './discord/startup-errors.js';

@@ -1,4 +1,4 @@
-import type { CommandTranslations } from '../localize.js';
+import type { CommandTranslations } from './types.js';
 import { blendPictures, sharedChoices } from './shared.js';
 
 /** French command names and descriptions (machine-assisted; corrections welcome). */

@@ -1,6 +1,6 @@
 import { ASPECT_RATIOS, QUALITIES, QUALITY_LABELS } from '../../src/kie/index.js';
 import { MAX_BLEND_PICTURES } from '../blend-data.js';
-import type { CommandTranslations, Translation } from '../localize.js';
+import type { CommandTranslations, Translation } from './types.js';
 
 /** Aspect ratios and resolutions read the same in every language, wherever a command offers them. */
 export const sharedChoices: CommandTranslations = Object.fromEntries(

@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_MAX_SKEW_MS, parseCallbackTaskId, verifyKieSignature } from '../kie/index.js';
@@ -66,7 +67,7 @@ export interface CallbackReceiver {
  * task's polling pause short; a replayed one wakes nothing, and no task is woken more than once a second.
  */
 export async function startCallbackReceiver(options: CallbackReceiverOptions): Promise<CallbackReceiver> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   const limits: CallbackLimits = { ...DEFAULT_CALLBACK_LIMITS, ...options.limits };
   const refusals = new RefusalLog(options.logger, REFUSAL_LOG_INTERVAL_MS, now);
   const gate = new CallbackWakeGate({ replayWindowMs: DEFAULT_MAX_SKEW_MS, minWakeIntervalMs: MIN_WAKE_INTERVAL_MS, wake: options.wake, now });

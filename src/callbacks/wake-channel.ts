@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
-import type { RedisClient } from '../storage/redis.js';
+import type { RedisClient } from '../storage/redis-client.js';
 
 /** KIE callbacks passed between machines: any machine may receive one, whichever watches the task acts on it. */
 export interface CallbackChannel {

@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { giveUp, withDeadline } from '../util/deadline.js';
 
 /**
  * At most this many keep-alive connections to Discord's API. Without a bound, undici opens a connection per
@@ -19,11 +20,5 @@ export function createDiscordHttpAgent(): Agent {
  * destroyed once closing, so there is no cutting off in between.)
  */
 export async function closeDiscordHttpAgent(agent: Agent, graceMs = 1_000): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-  try {
-    await Promise.race([agent.close(), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withDeadline(agent.close(), graceMs, giveUp);
 }

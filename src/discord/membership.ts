@@ -1,6 +1,8 @@
 import { DiscordAPIError, RESTJSONErrorCodes, Routes, type APIGuildMember, type REST } from 'discord.js';
 import type { RefusalReason } from '../errors.js';
-import type { MemberCheck } from '../jobs/admission.js';
+
+/** Whether someone is (still) a member of a server, with their roles, or why they may not press. */
+export type MemberCheck = { member: true; roleIds: readonly string[] } | { member: false; refusal: RefusalReason };
 
 /** How long an answer about one member of one server is reused (a burst of presses makes one request). */
 export const MEMBERSHIP_CACHE_MS = 30_000;

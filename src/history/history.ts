@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { Delivered, DeliveryTarget } from '../jobs/delivery.js';
-import { imageParentSchema, MAX_SET_SIZE, pictureSourceSchema, type ImageParent, type JobIn, type PictureSource } from '../jobs/job.js';
-import { ASPECT_RATIOS, modelFor, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, TOPAZ_UPSCALE_MODEL, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
+import { imageParentSchema, pictureSourceSchema, snowflakeSchema, type DeliveryTarget, type ImageParent, type PictureSource } from '../discord/message-refs.js';
+import { ASPECT_RATIOS, QUALITIES, SEEDREAM_EDIT_MODEL, SEEDREAM_T2I_MODEL, TOPAZ_UPSCALE_MODEL, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
+import { MAX_SET_SIZE } from '../policy/member-defaults.js';
 import { isPersonalGuild } from '../quota/personal.js';
 import { parseStoredJson } from '../util/stored-json.js';
 
@@ -67,7 +67,7 @@ export interface HistoryStore {
   prune(now: number): Promise<number>;
 }
 
-const snowflake = z.string().regex(/^\d{1,22}$/);
+const snowflake = snowflakeSchema;
 
 export const historyEntrySchema = z.object({
   jobId: z.uuid(),
@@ -115,38 +115,6 @@ export function oldestLiveAt(now: number): number {
 export function assertPage(page: { offset: number; limit: number }): void {
   if (!Number.isSafeInteger(page.offset) || page.offset < 0) throw new RangeError(`history page offset must be a non-negative integer, got ${page.offset}`);
   if (!Number.isSafeInteger(page.limit) || page.limit < 0) throw new RangeError(`history page limit must be a non-negative integer, got ${page.limit}`);
-}
-
-/**
- * The history entry of a job whose image is about to be uploaded (`delivered` undefined), or was just
- * delivered: then it names the message.
- */
-export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered | undefined, now: number, together: readonly string[] = [job.id]): HistoryEntry {
-  const { prompt, aspect, quality, imageUrls = [], imageSource, style, parents = [], pictureSources, upscaleFactor } = job.request;
-  const message = delivered?.message;
-  return {
-    jobId: job.id,
-    guildId: job.guildId,
-    channelId: message?.channelId ?? job.channelId,
-    ...(message === undefined ? {} : { messageId: message.id }),
-    userId: job.userId,
-    prompt,
-    aspect,
-    quality,
-    model: upscaleFactor === undefined ? modelFor({ image_urls: imageUrls.length > 0 ? imageUrls : undefined }) : TOPAZ_UPSCALE_MODEL,
-    inputImageUrls: imageUrls,
-    ...(imageSource === undefined ? {} : { inputSource: imageSource }),
-    ...(pictureSources === undefined ? {} : { inputSources: pictureSources }),
-    ...(style === undefined ? {} : { style }),
-    ...(parents.length === 0 ? {} : { parents }),
-    resultUrl: job.resultUrl,
-    ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
-    ...(delivered === undefined ? {} : { delivery: delivered.target }),
-    createdAt: now,
-    ...(upscaleFactor === undefined ? {} : { upscaleFactor }),
-    ...(job.set === undefined ? {} : { setSize: job.set.size }),
-    ...(together.length > 1 ? { setJobIds: [...together] } : {}),
-  };
 }
 
 /** A link that opens the image's message in Discord, once the message is known. */

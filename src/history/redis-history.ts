@@ -1,4 +1,4 @@
-import type { RedisClient } from '../storage/redis.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import {
   HISTORY_RETENTION_MS,
   assertPage,

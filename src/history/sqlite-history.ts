@@ -1,4 +1,4 @@
-import type { SqliteHandle } from '../storage/sqlite.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { assertPage, oldestLiveAt, parseHistoryEntry, validHistoryEntry, type HistoryEntry, type HistoryPage, type HistoryStore } from './history.js';
 
 const SCHEMA = [
@@ -27,7 +27,7 @@ export class SqliteHistoryStore implements HistoryStore {
 
   /** Creates the table if needed and returns a store over it. */
   static async create(db: SqliteHandle): Promise<SqliteHistoryStore> {
-    for (const statement of SCHEMA) await db.query(statement);
+    await createTables(db, SCHEMA);
     return new SqliteHistoryStore(db);
   }
 

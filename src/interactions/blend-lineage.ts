@@ -1,6 +1,6 @@
 import { jumpLink, type HistoryEntry, type HistoryStore } from '../history/history.js';
 import { jobIdOfFilename } from '../jobs/image-filename.js';
-import type { ImageParent, PictureSource } from '../jobs/job.js';
+import type { ImageParent, PictureSource } from '../discord/message-refs.js';
 import type { Logger } from '../log.js';
 
 export interface BlendLineage {

@@ -2,6 +2,7 @@ import { PermissionFlagsBits, type ButtonInteraction } from 'discord.js';
 import { Refusal } from '../errors.js';
 import { messagesFor } from '../messages.js';
 import type { Services } from '../services.js';
+import { giveUp, withDeadline } from '../util/deadline.js';
 
 /** How long the press waits for the job to give its unit back before it edits the status anyway. */
 const ENDING_WAIT_MS = 2_000;
@@ -19,8 +20,7 @@ export async function cancelJob(interaction: ButtonInteraction, jobId: string, s
   if (result.outcome === 'unknown') throw new Refusal({ code: 'cancel_unknown' });
   await interaction.deferUpdate();
   // The job stops its status edits and refunds first, so this edit is the last word on the status.
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([result.ended, new Promise((resolve) => (timer = setTimeout(resolve, ENDING_WAIT_MS)))]).finally(() => clearTimeout(timer));
+  await withDeadline(result.ended, ENDING_WAIT_MS, giveUp);
   const byModerator = interaction.user.id !== result.job.userId;
   await interaction.editReply({ content: messagesFor(interaction.locale).cancelled(byModerator), embeds: [], components: [], allowedMentions: { parse: [] } });
   services.logger.info({ jobId, guildId: result.job.guildId, userId: interaction.user.id, byModerator }, 'job cancelled');

@@ -1,6 +1,6 @@
 import type { Keyv } from 'keyv';
 import { z } from 'zod';
-import { pictureSourceSchema, type PictureSource } from '../jobs/job.js';
+import { pictureSourceSchema, type PictureSource } from '../discord/message-refs.js';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
 import { parseStoredJson } from '../util/stored-json.js';
 

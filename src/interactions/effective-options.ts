@@ -54,8 +54,8 @@ export function effectiveRequest(explicit: ExplicitOptions, defaults: MemberDefa
   return { ok: true, request, count: explicit.count ?? defaults.count ?? 1 };
 }
 
-/** The member's defaults and the server's styles, read together (the styles from the cached server policy). */
-export async function memberChoices(services: Pick<Services, 'memberDefaults' | 'settings'>, guildId: string, userId: string): Promise<{ defaults: MemberDefaults; styles: readonly GuildStyle[] }> {
-  const [defaults, policy] = await Promise.all([services.memberDefaults.get(guildId, userId), services.settings.policy(guildId)]);
-  return { defaults, styles: policy.styles };
+/** The member's defaults and the server's styles: both from the server's cached policy, one read at most. */
+export async function memberChoices(services: Pick<Services, 'settings'>, guildId: string, userId: string): Promise<{ defaults: MemberDefaults; styles: readonly GuildStyle[] }> {
+  const policy = await services.settings.policy(guildId);
+  return { defaults: policy.memberDefaults[userId] ?? {}, styles: policy.styles };
 }

@@ -1,12 +1,11 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
 import { encodeCustomId } from '../discord/custom-ids.js';
 import { jumpLink, type HistoryPage } from '../history/history.js';
-import { promptForEmbed, truncate } from '../jobs/result-message.js';
+import { EMBED_COLOR, promptForEmbed, truncate } from '../discord/embeds.js';
 import type { Messages } from '../messages.js';
 
 export const HISTORY_PAGE_SIZE = 10;
 const PROMPT_PREVIEW = 120;
-const EMBED_COLOR = 0x5865f2;
 
 export interface HistoryView {
   content: string;

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { Refusal, type RefusalReason } from '../errors.js';
 import { admit, type AdmissionDeps } from '../jobs/admission.js';
-import { MAX_SET_SIZE, type ImagineRequest, type JobIn } from '../jobs/job.js';
+import type { ImagineRequest, JobIn } from '../jobs/job.js';
+import { MAX_SET_SIZE } from '../policy/member-defaults.js';
 import type { ActiveJobCap } from '../jobs/member-cap.js';
 import type { JobService } from '../jobs/service.js';
 import type { Settle } from '../jobs/settlement.js';
 import type { Logger } from '../log.js';
 import type { QuotaScope } from '../quota/counter.js';
-import type { MemberCheck } from '../jobs/admission.js';
+import type { MemberCheck } from '../discord/membership.js';
+import { withDeadline } from '../util/deadline.js';
 
 /** Discord's documented default when an interaction does not say (10 MiB). */
 export const DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024;
@@ -208,11 +210,5 @@ async function deferReply(interaction: JobInteraction, log: () => Logger, failur
 
 /** Whether `promise` settles (either way) within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withDeadline(promise.then(() => true, () => true), ms, () => false);
 }

@@ -1,5 +1,5 @@
 import { Routes, type APIMessage, type Client } from 'discord.js';
-import type { PictureSource } from '../jobs/job.js';
+import type { PictureSource } from '../discord/message-refs.js';
 import type { Logger } from '../log.js';
 
 /** KIE fetches the picture soon after the task is created; a URL with less time left than this is read again. */

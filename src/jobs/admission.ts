@@ -1,3 +1,4 @@
+import type { MemberCheck } from '../discord/membership.js';
 import type { RefusalReason } from '../errors.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 import type { QuotaService, Reservation } from '../quota/quota-service.js';
@@ -28,8 +29,6 @@ export interface AdmissionRequest {
   /** Through the member's own install (a DM, a server without the bot): their personal allowance, no server's rules. */
   personal?: boolean | undefined;
 }
-
-export type MemberCheck = { member: true; roleIds: readonly string[] } | { member: false; refusal: RefusalReason };
 
 /**
  * Decides whether a member may start a job, cheapest refusals first; a unit of quota is reserved only when

@@ -1,10 +1,9 @@
 import { classifyReplyError, describeReplyError, type DiscordReplies, type OutgoingMessage, type ReplyFailure, type SentMessage } from '../discord/replies.js';
+import type { DeliveryTarget } from '../discord/message-refs.js';
 import type { Logger } from '../log.js';
 import { fromSchedule, retrying } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { JobRecord } from './job.js';
-
-export type DeliveryTarget = 'original' | 'channel' | 'dm';
 
 /** Where a message reached the member, and the message Discord stored. */
 export interface Delivered {

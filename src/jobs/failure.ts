@@ -3,25 +3,9 @@ import { KieError } from '../kie/index.js';
 import { messagesFor } from '../messages.js';
 import { ImageDownloadError } from './image.js';
 import type { JobRecord } from './job.js';
+import type { FailureReason } from '../errors.js';
 
 const MAX_DETAIL = 200;
-
-/** Why a job ended without an image. Each code is rendered by `messages.failure`; the quota unit always goes back. */
-export type FailureReason =
-  | { code: 'out_of_credits' }
-  | { code: 'misconfigured' }
-  | { code: 'service_busy' }
-  | { code: 'service_unavailable' }
-  /** KIE refused the input; `detail` is KIE's own words, made plain and short. */
-  | { code: 'prompt_rejected'; detail?: string }
-  | { code: 'generation_failed'; detail?: string }
-  | { code: 'timed_out'; afterMs: number }
-  | { code: 'image_unavailable' }
-  /** createTask may have reached KIE but did not answer: the job cannot be followed. */
-  | { code: 'submit_uncertain' }
-  /** The process stopped while createTask was in flight (found at the next start). */
-  | { code: 'interrupted_before_submit' }
-  | { code: 'unexpected' };
 
 /** What ended a job, as a code; never a stack trace, never a key. */
 export function failureReason(error: unknown, jobTimeoutMs: number): FailureReason {

@@ -1,9 +1,11 @@
+import { systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import { open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sharp } from 'sharp';
 import { Agent, request, type Dispatcher } from 'undici';
+import { exponentialBackoff, retrying } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { writeAll } from '../util/write-all.js';
 import { DownloadRefusedError, type DownloadGuard } from './download-guard.js';
@@ -62,6 +64,7 @@ export interface DownloadedImage {
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
 const DEFAULTS = { timeoutMs: 60_000, maxBytes: 64 * 1024 * 1024, attempts: 4 };
+const DOWNLOAD_BACKOFF = { baseDelayMs: 500, maxDelayMs: 8_000 };
 const MAX_REDIRECTS = 5;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
@@ -81,18 +84,20 @@ export async function downloadImage(url: string, options: DownloadOptions): Prom
     }
   }
   const attempts = options.attempts ?? DEFAULTS.attempts;
-  const sleep = options.sleep ?? defaultSleep;
-  let lastError: ImageDownloadError = new ImageDownloadError('no attempt made', false);
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    try {
-      return await downloadOnce(url, options);
-    } catch (error) {
-      lastError = error instanceof ImageDownloadError ? error : new ImageDownloadError(describe(error), refusedByGuard(error));
-      if (lastError.permanent || options.signal?.aborted || attempt === attempts) break;
-      await sleep(Math.min(8000, 500 * 2 ** (attempt - 1)));
-    }
-  }
-  throw lastError;
+  return retrying(
+    async () => {
+      try {
+        return await downloadOnce(url, options);
+      } catch (error) {
+        throw error instanceof ImageDownloadError ? error : new ImageDownloadError(describe(error), refusedByGuard(error));
+      }
+    },
+    {
+      next: (error, attempt) =>
+        (error as ImageDownloadError).permanent || options.signal?.aborted || attempt >= attempts ? undefined : exponentialBackoff(DOWNLOAD_BACKOFF, attempt),
+      sleep: (ms) => (options.sleep ?? defaultSleep)(ms),
+    },
+  );
 }
 
 /**
@@ -181,7 +186,7 @@ const DOWNLOAD_SUFFIX = '.download';
  * Deletes downloads a killed process left behind. Only files older than `olderThanMs` go: other bot
  * processes may share the folder, and a download of theirs lasts seconds, not hours. Returns how many.
  */
-export async function sweepStaleDownloads(dir: string = tmpdir(), olderThanMs = 60 * 60_000, now = Date.now()): Promise<number> {
+export async function sweepStaleDownloads(dir: string = tmpdir(), olderThanMs = 60 * 60_000, now = systemClock.now()): Promise<number> {
   let swept = 0;
   for (const name of await readdir(dir)) {
     if (!name.startsWith(DOWNLOAD_PREFIX) || !name.endsWith(DOWNLOAD_SUFFIX)) continue;

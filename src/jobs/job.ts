@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ASPECT_RATIOS, EDIT_IMAGE_LIMITS, QUALITIES, UPSCALE_FACTOR, type AspectRatio, type Quality } from '../kie/index.js';
+import { imageParentSchema, pictureSourceSchema, snowflakeSchema, type ImageParent, type PictureSource } from '../discord/message-refs.js';
+import type { FailureReason } from '../errors.js';
+import { MAX_SET_SIZE } from '../policy/member-defaults.js';
 import { parseStoredJson } from '../util/stored-json.js';
-import type { FailureReason } from './failure.js';
 
 export interface ImagineRequest {
   prompt: string;
@@ -26,12 +28,6 @@ export interface ImagineRequest {
   pictureSources?: Array<PictureSource | null>;
 }
 
-/** An image another one was made from: its job and a jump link to its message. */
-export interface ImageParent {
-  jobId: string;
-  url: string;
-}
-
 /** One image of a set asked for at once (/imagine count): all N are delivered together in one message. */
 export interface JobSet {
   id: string;
@@ -40,27 +36,8 @@ export interface JobSet {
   size: number;
 }
 
-/**
- * An attachment of a Discord message. Its URL expires after about a day; reading the message again gives a
- * fresh one, which is how a later reroll of an edit can still hand KIE the picture.
- */
-export interface PictureSource {
-  channelId: string;
-  messageId: string;
-  attachmentId: string;
-  /** Whose picture it is: the message's author, or for an image the bot delivered, the member who made it. */
-  ownerId?: string;
-}
-
-const snowflake = z.string().regex(/^\d{1,22}$/);
+const snowflake = snowflakeSchema;
 const moment = z.number().int().nonnegative();
-
-export const pictureSourceSchema = z.object({ channelId: snowflake, messageId: snowflake, attachmentId: snowflake, ownerId: snowflake.exactOptional() });
-
-export const imageParentSchema = z.object({ jobId: z.string().min(1).max(64), url: z.url() });
-
-/** The most images one request asks for (/imagine count), and so the largest /settings default count. */
-export const MAX_SET_SIZE = 4;
 
 const jobSetSchema = z
   .object({ id: z.string().min(1).max(64), index: z.number().int().nonnegative(), size: z.number().int().min(2).max(MAX_SET_SIZE) })

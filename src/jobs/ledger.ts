@@ -1,3 +1,6 @@
+import { systemClock } from '../clock.js';
+import type { RedisClient } from '../storage/redis-client.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { parseJobRecord, type JobRecord } from './job.js';
 
 /** A ledger row that did not read back as a job; it is moved aside, never resumed and never lost. */
@@ -21,11 +24,6 @@ export interface JobLedger {
   openJobs(): Promise<OpenJobs>;
 }
 
-interface SqliteQuery {
-  query(sql: string, ...params: unknown[]): Promise<unknown[]>;
-  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
-}
-
 /** Splits stored rows into jobs and rows that are not (yet) jobs. */
 function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: JobRecord[]; bad: Array<QuarantinedJob & { record: string }> } {
   const jobs: JobRecord[] = [];
@@ -39,41 +37,37 @@ function readRows(rows: ReadonlyArray<{ id: string; record: string }>): { jobs: 
   return { jobs, bad };
 }
 
+const SQLITE_SCHEMA = [
+  'CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
+];
+
 /**
  * Jobs in a table of the bot's SQLite file; each statement is atomic on its own. A job's writes go in the
  * group commit (SqliteHandle.queryGrouped): a burst of jobs opening or moving on together pays for one commit.
  */
 export class SqliteJobLedger implements JobLedger {
-  private readonly ready: Promise<unknown>;
+  private constructor(private readonly db: SqliteHandle) {}
 
-  constructor(private readonly db: SqliteQuery) {
-    this.ready = (async () => {
-      await db.query('CREATE TABLE IF NOT EXISTS imagine_jobs (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)');
-      await db.query(
-        'CREATE TABLE IF NOT EXISTS imagine_jobs_quarantine (id TEXT PRIMARY KEY, record TEXT NOT NULL, problem TEXT NOT NULL, quarantined_at INTEGER NOT NULL)',
-      );
-    })();
-    // A store that fails before the first job is reported by the first call that awaits `ready`, not as an unhandled rejection.
-    this.ready.catch(() => undefined);
+  /** Creates the tables if needed and returns a ledger over them. */
+  static async create(db: SqliteHandle): Promise<SqliteJobLedger> {
+    await createTables(db, SQLITE_SCHEMA);
+    return new SqliteJobLedger(db);
   }
 
   async open(job: JobRecord): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', job.id, job.createdAt, JSON.stringify(job));
   }
 
   async update(job: JobRecord): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('UPDATE imagine_jobs SET record = ? WHERE id = ?', JSON.stringify(job), job.id);
   }
 
   async close(jobId: string): Promise<void> {
-    await this.ready;
     await this.db.queryGrouped('DELETE FROM imagine_jobs WHERE id = ?', jobId);
   }
 
   async openJobs(): Promise<OpenJobs> {
-    await this.ready;
     const rows = (await this.db.query('SELECT id, record FROM imagine_jobs ORDER BY created_at')) as Array<{ id: string; record: string }>;
     const { jobs, bad } = readRows(rows);
     for (const row of bad) {
@@ -82,18 +76,12 @@ export class SqliteJobLedger implements JobLedger {
         row.id,
         row.record,
         row.problem,
-        Date.now(),
+        systemClock.now(),
       );
       await this.db.query('DELETE FROM imagine_jobs WHERE id = ?', row.id);
     }
     return { jobs, quarantined: bad.map(({ id, problem }) => ({ id, problem })) };
   }
-}
-
-export interface RedisHashClient {
-  hSet(key: string, field: string, value: string): Promise<unknown>;
-  hDel(key: string, field: string): Promise<unknown>;
-  hGetAll(key: string): Promise<Record<string, string>>;
 }
 
 /** Jobs as fields of one Redis hash; a field is written only by the process that runs its job. */
@@ -102,7 +90,7 @@ export class RedisJobLedger implements JobLedger {
   private readonly quarantineKey: string;
 
   constructor(
-    private readonly redis: RedisHashClient,
+    private readonly redis: Pick<RedisClient, 'hSet' | 'hDel' | 'hGetAll'>,
     keyPrefix = '',
   ) {
     this.key = `${keyPrefix}jobs`;

@@ -1,8 +1,12 @@
+import { availableParallelism } from 'node:os';
 import type { Clock } from '../clock.js';
+import { DEFAULT_USER_AGENT } from '../kie/index.js';
 import type { Logger } from '../log.js';
+import { Semaphore } from '../util/semaphore.js';
 import { DeliveryError, type Delivered, type MessageBuilder } from './delivery.js';
-import type { FailureReason } from './failure.js';
-import type { DownloadedImage, FittedImage } from './image.js';
+import type { FailureReason } from '../errors.js';
+import { createDownloadGuard } from './download-guard.js';
+import { discardDownload, downloadAgent, downloadImage, fitToUploadLimit, type DownloadedImage, type FittedImage } from './image.js';
 import type { JobIn } from './job.js';
 import { successMessage } from './result-message.js';
 
@@ -136,4 +140,37 @@ export class ImageRelay {
         .catch((error: unknown) => hooks.log.warn({ err: error, path: downloaded.path }, 'could not delete a downloaded image'));
     }
   }
+}
+
+export interface KieImageRelayOptions {
+  /** KIE's API origin: results come from it or a public https host, never from inside the bot's network. */
+  trustedUrl: string;
+  /** Where downloaded images wait for their re-encode (default: the system's temporary folder). */
+  downloadDir?: string | undefined;
+  /** How many relays run at once (default: one per core, 2 to 4): bounds memory when many 4K images finish together. */
+  slots?: number | undefined;
+  clock: Clock;
+}
+
+/** The bot's relay of KIE's results, and the closing of its download connections. */
+export function createKieImageRelay({ trustedUrl, downloadDir, slots = defaultImageSlots(), clock }: KieImageRelayOptions): { relay: ImageRelay; close: () => Promise<void> } {
+  const guard = createDownloadGuard({ trustedUrl });
+  const dispatcher = downloadAgent(guard);
+  const images = new Semaphore(slots);
+  const relay = new ImageRelay({
+    download: (url, signal) => downloadImage(url, { guard, signal, dispatcher, userAgent: DEFAULT_USER_AGENT, ...(downloadDir ? { dir: downloadDir } : {}) }),
+    fit: fitToUploadLimit,
+    discard: discardDownload,
+    imageSlot: (work) => images.run(work),
+    clock,
+  });
+  return { relay, close: () => dispatcher.close() };
+}
+
+/**
+ * Image relays run in parallel with one per core, at least two so that one relay's upload (network wait)
+ * overlaps another's re-encode (CPU); each 4K relay holds 30–50 MB, so more slots would only add memory.
+ */
+function defaultImageSlots(): number {
+  return Math.max(2, Math.min(4, availableParallelism()));
 }

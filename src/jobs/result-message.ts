@@ -1,36 +1,15 @@
 import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
 import { encodeCustomId, type CustomId } from '../discord/custom-ids.js';
+import { EMBED_COLOR, promptForEmbed, truncate } from '../discord/embeds.js';
 import type { OutgoingMessage } from '../discord/replies.js';
 import { QUALITY_LABELS } from '../kie/index.js';
-import { messagesFor, MAX_EMBED_DESCRIPTION, type Messages } from '../messages.js';
-import type { FailureReason } from './failure.js';
+import { messagesFor, type Messages } from '../messages.js';
+import type { FailureReason } from '../errors.js';
 import type { FittedImage } from './image.js';
 import { deliveredImageFilename } from './image-filename.js';
 import type { JobIn } from './job.js';
 
-const EMBED_COLOR = 0x5865f2;
 const EXTENSIONS = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif' } as const;
-
-/** Cuts text to at most `max` UTF-16 units (Discord's count) without splitting a character. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let out = '';
-  for (const char of text) {
-    if (out.length + char.length > max - 1) break;
-    out += char;
-  }
-  return `${out}…`;
-}
-
-export function promptForEmbed(prompt: string): string {
-  const escaped = escapeMarkdown(prompt, { heading: true, bulletedList: true, numberedList: true })
-    // Masked links in an embed would let a prompt dress a phishing URL as harmless text. discord.js's own
-    // maskedLink option escapes only the first link of a line, so every bracket is escaped here.
-    .replace(/[[\]]/g, '\\$&')
-    // Block quotes and subtext would restyle the rest of the description.
-    .replace(/^([ \t]*)(>|-#)/gm, '$1\\$2');
-  return truncate(escaped, MAX_EMBED_DESCRIPTION);
-}
 
 export interface DeliveredImages {
   /** The images of the message, in their set's order (one for a single image). */

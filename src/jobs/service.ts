@@ -1,13 +1,14 @@
 import { setMaxListeners } from 'node:events';
 import { Refusal } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { PendingAcknowledgements } from './acknowledgements.js';
+import type { PendingAcknowledgements } from '../discord/acknowledgements.js';
 import type { JobRecord, SubmittedJob } from './job.js';
 import type { JobLedger } from './ledger.js';
 import type { ProgressState } from './progress.js';
 import type { JobRunner } from './runner.js';
 import type { SetAssembly } from './set-assembly.js';
 import type { Settle } from './settlement.js';
+import { giveUp, withDeadline } from '../util/deadline.js';
 
 /** The longest a new job holds back its KIE work while other members' commands wait for their answer. */
 const ACKNOWLEDGEMENT_WAIT_MS = 1_000;
@@ -136,14 +137,7 @@ export class JobService {
   async stop(timeoutMs: number): Promise<void> {
     this.shutdown.abort(new Error('shutting down'));
     const all = Promise.allSettled([...this.running.values()].map((entry) => entry.done));
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-    await Promise.race([all, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  /** Resolves when every job now running has finished (tests and benchmarks). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((entry) => entry.done));
+    await withDeadline(all, timeoutMs, giveUp);
   }
 
   private launch(job: JobRecord, resumed: boolean, after: Promise<void> = Promise.resolve()): void {

@@ -1,3 +1,4 @@
+import { untilAborted } from '../util/deadline.js';
 import type { JobIn } from './job.js';
 
 /** An image of a set at the end of its own work: its task's image, or its failure (its unit already back). */
@@ -59,19 +60,4 @@ function open(expected: number): Gathering {
 
 function bySetIndex(a: SetMember, b: SetMember): number {
   return (a.set?.index ?? 0) - (b.set?.index ?? 0);
-}
-
-/** Waits for `promise`, or returns early (rejecting with the signal's reason) when `signal` aborts. */
-async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) throw signal.reason;
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([promise, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }

@@ -1,22 +1,8 @@
+import { systemClock, systemSetTimer, type SetTimer } from '../clock.js';
 import { compareClaims, RecentStarts, waitEstimator, type Claimant } from './fair-order.js';
+import type { AcquireOptions } from './acquire-options.js';
 import { WaitingLine, type LineOrder } from './waiting-line.js';
 
-export interface AcquireOptions {
-  signal?: AbortSignal | undefined;
-  /**
-   * 1-based place in line whenever it changes while waiting, with about how long until the slot (ms) when the
-   * budget can tell; 0 once granted after having waited.
-   */
-  onPosition?: ((position: number, etaMs?: number) => void) | undefined;
-  /** Whose request this is: a fair budget serves waiting claimants in the fair order (see fair-order.ts). */
-  claimant?: Claimant | undefined;
-  /**
-   * Settles when the granted request is over. Until then the grant counts as happening now; afterwards it is
-   * dated to when the answer came. The server saw the request before we saw its answer, so a window measured
-   * from answers stays within the server's limit even when the event loop delays when requests really leave.
-   */
-  holdUntil?: Promise<unknown> | undefined;
-}
 
 /** A budget that counts the callers waiting in it (the jobs waiting for room in KIE's limit). */
 export class WaitCountingBudget implements RequestBudget {
@@ -48,9 +34,6 @@ export interface RequestBudget {
   rememberStart?(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void;
 }
 
-/** Starts a timer; returns a function that cancels it. */
-export type SetTimer = (callback: () => void, ms: number) => () => void;
-
 export interface SlidingWindowBudgetOptions {
   limit: number;
   windowMs: number;
@@ -67,11 +50,6 @@ export const KIE_CREATE_LIMIT = { limit: 20, windowMs: 10_000 } as const;
 export const KIE_POLL_LIMIT = { limit: 10, windowMs: 1_000 } as const;
 export const DEFAULT_CREATE_MARGIN_MS = 500;
 export const DEFAULT_POLL_MARGIN_MS = 100;
-
-const defaultSetTimer: SetTimer = (callback, ms) => {
-  const timer = setTimeout(callback, ms);
-  return () => clearTimeout(timer);
-};
 
 
 /**
@@ -98,8 +76,8 @@ export class SlidingWindowBudget implements RequestBudget {
     if (!(margin >= 0)) throw new RangeError('safetyMarginMs must be 0 or more');
     this.limit = options.limit;
     this.windowMs = options.windowMs + margin;
-    this.now = options.now ?? Date.now;
-    this.setTimer = options.setTimer ?? defaultSetTimer;
+    this.now = options.now ?? systemClock.now;
+    this.setTimer = options.setTimer ?? systemSetTimer;
     const starts = options.fair ? new RecentStarts() : undefined;
     this.starts = starts;
     this.line = new WaitingLine(() => this.pump(), starts ? fairOrder(starts, this.now) : undefined);
@@ -194,7 +172,7 @@ export interface KieBudgets {
 
 /** The two budgets the bot shares across all jobs, at KIE's limits plus a safety margin. */
 export function createKieBudgets(
-  options: { createMarginMs?: number; pollMarginMs?: number; now?: () => number; setTimer?: SetTimer } = {},
+  options: { createMarginMs?: number; pollMarginMs?: number; now?: () => number; setTimer?: SetTimer } & Omit<KieBudgetTuning, 'unlimited'> = {},
 ): KieBudgets {
   const clock = {
     ...(options.now === undefined ? {} : { now: options.now }),
@@ -202,9 +180,9 @@ export function createKieBudgets(
   };
   return {
     create: new SlidingWindowBudget({
-      ...KIE_CREATE_LIMIT,
+      ...(options.createLimit ?? KIE_CREATE_LIMIT),
       safetyMarginMs: options.createMarginMs ?? DEFAULT_CREATE_MARGIN_MS,
-      fair: true,
+      fair: options.order !== 'arrival',
       ...clock,
     }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, safetyMarginMs: options.pollMarginMs ?? DEFAULT_POLL_MARGIN_MS, ...clock }),
@@ -222,4 +200,27 @@ export function shareOfKieBudgets(processes: number): KieBudgets {
     create: new SlidingWindowBudget({ ...KIE_CREATE_LIMIT, limit: share(KIE_CREATE_LIMIT.limit), safetyMarginMs: DEFAULT_CREATE_MARGIN_MS, fair: true }),
     poll: new SlidingWindowBudget({ ...KIE_POLL_LIMIT, limit: share(KIE_POLL_LIMIT.limit), safetyMarginMs: DEFAULT_POLL_MARGIN_MS }),
   };
+}
+
+/** Choices of the budgets for benchmarks and tests; production sets none. */
+export interface KieBudgetTuning {
+  /** A narrower createTask window than KIE's (tests that hold jobs in the waiting line). */
+  createLimit?: { limit: number; windowMs: number };
+  /** 'arrival': createTask slots first come, first served within this process, instead of the fair order. */
+  order?: 'fair' | 'arrival';
+  /** No budget at all: every request leaves at once, however close to KIE's limits. */
+  unlimited?: boolean;
+}
+
+const unlimitedBudget: RequestBudget = { acquire: async () => {} };
+
+/** The budgets `tuning` asks for, or else the configured ones (shared through the store, or this process's part). */
+export function tunedKieBudgets(tuning: KieBudgetTuning | undefined, configured: () => KieBudgets): KieBudgets {
+  if (tuning?.unlimited) return { create: unlimitedBudget, poll: unlimitedBudget };
+  if (tuning?.order !== undefined || tuning?.createLimit !== undefined) {
+    const { order, createLimit } = tuning;
+    // A test's narrow window is exact: the margin is for KIE's real limits.
+    return createKieBudgets({ ...(order ? { order } : {}), ...(createLimit ? { createLimit, createMarginMs: 0 } : {}) });
+  }
+  return configured();
 }

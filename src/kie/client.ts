@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { KIE_CREATE_LIMIT, KIE_POLL_LIMIT, DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, SlidingWindowBudget } from './budget.js';
 import type { RequestBudget } from './budget.js';
@@ -33,6 +34,8 @@ export interface KieClientOptions {
   pollBudget?: RequestBudget;
   /** Told of every exchange with KIE: its operation and 'ok' or the kind of error (metrics). */
   onExchange?: (operation: KieOperation, outcome: 'ok' | KieErrorKind) => void;
+  /** Told when KIE refuses a createTask for lack of credits (402): the moment to look at the balance. */
+  onPaymentRequired?: () => void;
 }
 
 export interface CreateTaskOptions {
@@ -67,9 +70,10 @@ export const DefaultKieClientOptions = {
   retry: { maxAttempts: 4, baseDelayMs: 500, maxDelayMs: 30_000 },
   sleep: defaultSleep,
   random: Math.random,
-  now: Date.now,
+  now: systemClock.now,
   userAgent: DEFAULT_USER_AGENT,
   onExchange: () => {},
+  onPaymentRequired: () => {},
 } as const satisfies Required<Omit<KieClientOptions, 'baseUrl' | 'apiKey' | 'createBudget' | 'pollBudget'>>;
 
 /** Thrown inside createTask's retry loop: the exchange failed, and how far it got. */
@@ -171,6 +175,7 @@ export class KieClient {
       );
     } catch (error) {
       if (!(error instanceof FailedExchange)) throw error;
+      if (error.failure.error.kind === 'credits') this.options.onPaymentRequired();
       throw mayHaveCreated(error.failure) ? error.failure.error.with({ maybeCreated: true }) : error.failure.error;
     }
   }

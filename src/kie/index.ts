@@ -8,12 +8,14 @@ export {
   WaitCountingBudget,
   createKieBudgets,
   shareOfKieBudgets,
+  tunedKieBudgets,
   KIE_CREATE_LIMIT,
   KIE_POLL_LIMIT,
   DEFAULT_CREATE_MARGIN_MS,
   DEFAULT_POLL_MARGIN_MS,
 } from './budget.js';
-export type { RequestBudget, AcquireOptions, SetTimer, SlidingWindowBudgetOptions, KieBudgets } from './budget.js';
+export type { AcquireOptions } from './acquire-options.js';
+export type { RequestBudget, SlidingWindowBudgetOptions, KieBudgets, KieBudgetTuning } from './budget.js';
 export { compareClaims, estimateWaitMs, RecentStarts, FAIR_WINDOW_MS } from './fair-order.js';
 export type { Claimant, StartCounts } from './fair-order.js';
 export { parseTaskRecord, parseResultUrls } from './record.js';
@@ -24,9 +26,7 @@ export type { WatchTaskOptions } from './watch.js';
 export { TaskWaker } from './waker.js';
 export { PollPlanner } from './poll-planner.js';
 export type { PollPlannerOptions, PollTurn } from './poll-planner.js';
-export { sleep } from '../util/sleep.js';
-export type { Sleep } from '../util/sleep.js';
-export { verifyKieSignature, signKieCallback, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';
+export { verifyKieSignature, parseCallbackTaskId, DEFAULT_MAX_SKEW_MS } from './webhook.js';
 export type { VerifyKieSignatureInput } from './webhook.js';
 export { RedisSlidingWindowBudget, createRedisKieBudgets } from './redis-budget.js';
-export type { RedisCommander, RedisSlidingWindowBudgetOptions } from './redis-budget.js';
+export type { RedisSlidingWindowBudgetOptions } from './redis-budget.js';

@@ -1,4 +1,4 @@
-import type { SetTimer } from './budget.js';
+import { systemClock, systemSetTimer, type SetTimer } from '../clock.js';
 
 export interface PollPlannerOptions {
   /** The poll rate this process may use (its share of KIE's 10 per second, less a margin). */
@@ -37,11 +37,6 @@ const DEFAULT_MIN_INTERVAL_MS = 750;
 const MIN_TAIL_MS = 1_000;
 const DEFAULT_HISTORY_SIZE = 100;
 
-const defaultSetTimer: SetTimer = (callback, ms) => {
-  const timer = setTimeout(callback, ms);
-  return () => clearTimeout(timer);
-};
-
 /**
  * Hands out this process's polls one at a time, each to the watched task most likely to have finished since
  * it was last polled. The likelihood comes from the generation times of recent tasks (KIE's own createTime
@@ -68,8 +63,8 @@ export class PollPlanner {
     this.intervalMs = 1000 / options.pollsPerSecond;
     this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
     this.historySize = options.historySize ?? DEFAULT_HISTORY_SIZE;
-    this.now = options.now ?? Date.now;
-    this.setTimer = options.setTimer ?? defaultSetTimer;
+    this.now = options.now ?? systemClock.now;
+    this.setTimer = options.setTimer ?? systemSetTimer;
   }
 
   /** Teaches the planner how long a task took, from creation to completion at KIE. */

@@ -1,12 +1,11 @@
-import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type AcquireOptions, type KieBudgets, type RequestBudget } from './budget.js';
+import { systemClock } from '../clock.js';
+import { DEFAULT_CREATE_MARGIN_MS, DEFAULT_POLL_MARGIN_MS, KIE_CREATE_LIMIT, KIE_POLL_LIMIT, MAX_GRANT_HOLD_MS, type KieBudgets, type RequestBudget } from './budget.js';
+import type { AcquireOptions } from './acquire-options.js';
+import type { RedisClient } from '../storage/redis-client.js';
+import { exponentialBackoff } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
-import { RedisFairBudget, SETTLE_SCRIPT } from './redis-fair-budget.js';
+import { RedisFairBudget, SETTLE_SCRIPT, STORE_OUTAGE_BACKOFF } from './redis-fair-budget.js';
 import { WaitingLine } from './waiting-line.js';
-
-/** What the budget needs from a Redis client (@redis/client's sendCommand). */
-export interface RedisCommander {
-  sendCommand(args: readonly string[]): Promise<unknown>;
-}
 
 // A sliding-window log shared by every process on the same Redis: one entry per grant, scored with Redis's
 // own clock so processes with skewed clocks still agree. A grant still in flight is scored ARGV[4] ms in the
@@ -27,7 +26,7 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 `;
 
 export interface RedisSlidingWindowBudgetOptions {
-  redis: RedisCommander;
+  redis: Pick<RedisClient, 'sendCommand'>;
   key: string;
   limit: number;
   windowMs: number;
@@ -83,7 +82,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
           this.options.onError?.(error);
           failures += 1;
           this.markBlocked();
-          await this.sleep(Math.min(5_000, 250 * 2 ** failures));
+          await this.sleep(exponentialBackoff(STORE_OUTAGE_BACKOFF, failures + 1));
           continue;
         }
         if (wait === 0) {
@@ -108,7 +107,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
 
   private async take(holding: boolean): Promise<{ wait: number; member: string }> {
     this.sequence += 1;
-    const member = `${process.pid}:${Date.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
+    const member = `${process.pid}:${systemClock.now()}:${this.sequence}:${Math.random().toString(36).slice(2, 8)}`;
     const reply = await this.options.redis.sendCommand([
       'EVAL',
       TAKE_SCRIPT,
@@ -141,7 +140,7 @@ export class RedisSlidingWindowBudget implements RequestBudget {
  * KIE's two limits as budgets shared through Redis (one window per kind, per key prefix); createTask slots
  * go through one fair waiting line shared by every process (redis-fair-budget.ts).
  */
-export function createRedisKieBudgets(redis: RedisCommander, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
+export function createRedisKieBudgets(redis: Pick<RedisClient, 'sendCommand'>, keyPrefix: string, onError?: (error: unknown) => void): KieBudgets {
   const common = { redis, ...(onError ? { onError } : {}) };
   return {
     create: new RedisFairBudget({ ...common, keyPrefix, ...KIE_CREATE_LIMIT, safetyMarginMs: DEFAULT_CREATE_MARGIN_MS }),

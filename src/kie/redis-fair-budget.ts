@@ -1,9 +1,15 @@
+import { systemClock } from '../clock.js';
 import { randomBytes } from 'node:crypto';
-import { MAX_GRANT_HOLD_MS, type AcquireOptions, type RequestBudget } from './budget.js';
+import type { AcquireOptions } from './acquire-options.js';
+import { MAX_GRANT_HOLD_MS, type RequestBudget } from './budget.js';
 import { FAIR_WINDOW_MS, waitEstimator } from './fair-order.js';
-import type { RedisCommander } from './redis-budget.js';
+import type { RedisClient } from '../storage/redis-client.js';
+import { exponentialBackoff, type BackoffPolicy } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import { WaitingLine, type Waiter } from './waiting-line.js';
+
+/** How long a budget waits to ask Redis again after it failed to answer: 0.5, 1, 2, 4, then 5 s. */
+export const STORE_OUTAGE_BACKOFF: BackoffPolicy = { baseDelayMs: 250, maxDelayMs: 5_000 };
 
 // One waiting line shared by every bot process on the store, whose head is decided here, atomically:
 // the line is a hash (entry id → owner, priority, arrival, server, member); the window is the sorted set of
@@ -101,7 +107,7 @@ return reply
 `;
 
 export interface RedisFairBudgetOptions {
-  redis: RedisCommander;
+  redis: Pick<RedisClient, 'sendCommand'>;
   /** Every key of the line starts with this (the store's key prefix). */
   keyPrefix: string;
   limit: number;
@@ -168,7 +174,7 @@ export class RedisFairBudget implements RequestBudget {
           this.options.onError?.(error);
           failures += 1;
           this.line.reportPositions({ newcomers: true });
-          await this.sleep(Math.min(5_000, 250 * 2 ** failures));
+          await this.sleep(exponentialBackoff(STORE_OUTAGE_BACKOFF, failures + 1));
           continue;
         }
         for (const sequence of leaves) this.synced.delete(sequence);
@@ -204,7 +210,7 @@ export class RedisFairBudget implements RequestBudget {
 
   private async take(leaves: number[], joins: readonly Waiter[]): Promise<TakeReply> {
     this.grantCount += 1;
-    const grant = `${this.owner}:${Date.now()}:${this.grantCount}`;
+    const grant = `${this.owner}:${systemClock.now()}:${this.grantCount}`;
     const { keyPrefix } = this.options;
     const args = [
       String(this.options.limit),
@@ -236,7 +242,7 @@ export class RedisFairBudget implements RequestBudget {
     return [
       this.owner,
       claimant?.priority ? '1' : '0',
-      String(Math.trunc(claimant?.arrivedAt ?? Date.now())),
+      String(Math.trunc(claimant?.arrivedAt ?? systemClock.now())),
       clean(claimant?.guildId ?? '-'),
       clean(claimant?.userId ?? '-'),
       waiter.holdUntil ? '1' : '0',

@@ -55,9 +55,6 @@ export function modelFor(input: { image_urls?: readonly string[] | undefined; im
   return input.image_urls === undefined ? SEEDREAM_T2I_MODEL : SEEDREAM_EDIT_MODEL;
 }
 
-/** The documented task states. KIE may send others; treat anything else as still running. */
-export const TERMINAL_STATES = ['success', 'fail'] as const;
-
 /** One recordInfo answer (or callback payload), normalised. */
 export interface TaskRecord {
   taskId: string;

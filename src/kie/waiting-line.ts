@@ -1,4 +1,4 @@
-import type { AcquireOptions } from './budget.js';
+import type { AcquireOptions } from './acquire-options.js';
 import type { Claimant, Ranked } from './fair-order.js';
 
 export interface Waiter {

@@ -1,6 +1,8 @@
+import { systemClock } from '../clock.js';
 import type { KieClient } from './client.js';
 import { KieError } from './errors.js';
 import { pollSchedule } from './poll-schedule.js';
+import { exponentialBackoff } from '../util/retry.js';
 import { sleep as defaultSleep } from '../util/sleep.js';
 import type { Sleep } from '../util/sleep.js';
 import type { TaskRecord } from './types.js';
@@ -32,8 +34,8 @@ export interface WatchTaskOptions {
 }
 
 export const DEFAULT_NOT_FOUND_RETRIES = 5;
-const MAX_ERROR_BACKOFF_MS = 30_000;
-const FIRST_ERROR_BACKOFF_MS = 2_000;
+/** The pause after consecutive errors: 2 s, doubling up to 30 s. */
+const ERROR_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 30_000 };
 
 /**
  * Polls a task until it succeeds (returns the record) or fails (KieError 'task_failed'). Transient errors
@@ -45,7 +47,7 @@ export async function watchTask(
   taskId: string,
   options: WatchTaskOptions,
 ): Promise<TaskRecord> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemClock.now;
   const sleep = options.sleep ?? defaultSleep;
   const schedule = options.schedule ?? pollSchedule;
   const notFoundRetries = options.notFoundRetries ?? DEFAULT_NOT_FOUND_RETRIES;
@@ -129,7 +131,7 @@ export async function watchTask(
       }
       let delay = schedule(current - startedAt);
       if (errorStreak > 0) {
-        delay = Math.max(delay, Math.min(MAX_ERROR_BACKOFF_MS, FIRST_ERROR_BACKOFF_MS * 2 ** (errorStreak - 1)));
+        delay = Math.max(delay, exponentialBackoff(ERROR_BACKOFF, errorStreak));
       }
       await pause(Math.max(0, Math.min(delay, remaining)));
     }

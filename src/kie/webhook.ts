@@ -20,12 +20,10 @@ const TIMESTAMP = /^\d{1,12}$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const SHA256_BYTES = 32;
 
-/** KIE signs the task id and timestamp only, not the body: treat a verified callback as a wake-up, nothing more. */
-export function signKieCallback(taskId: string, timestampSeconds: number | string, hmacKey: string): string {
-  return createHmac('sha256', hmacKey).update(`${taskId}.${timestampSeconds}`).digest('base64');
-}
-
-/** True only for a well-formed, fresh signature made with hmacKey; compared in constant time. */
+/**
+ * True only for a well-formed, fresh signature made with hmacKey; compared in constant time. KIE signs the
+ * task id and timestamp only, not the body: treat a verified callback as a wake-up, nothing more.
+ */
 export function verifyKieSignature(input: VerifyKieSignatureInput): boolean {
   const { taskId, hmacKey, nowMs } = input;
   const maxSkewMs = input.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;

@@ -1,23 +1,24 @@
 import type { APIEmbed } from 'discord.js';
+import type { RefusalReason } from '../errors.js';
 import { classifyReplyError, describeReplyError, type OutgoingMessage } from '../discord/replies.js';
 import type { HistoryEntry } from '../history/history.js';
 import { jumpLink } from '../history/history.js';
-import { promptForEmbed } from '../jobs/result-message.js';
+import { EMBED_COLOR, promptForEmbed } from '../discord/embeds.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import type { Logger } from '../log.js';
 import { messagesFor, type Messages } from '../messages.js';
 import type { GuildSettingsStore } from '../policy/settings-store.js';
 
-const COLORS = { generation: 0x57f287, refusal: 0xed4245, admin: 0x5865f2, warning: 0xfee75c } as const;
+const COLORS = { generation: 0x57f287, refusal: 0xed4245, admin: EMBED_COLOR, warning: 0xfee75c } as const;
 
-export type LoggedRefusal = { code: 'banned_word'; word: string } | { code: 'blocked' };
 /** A sentence not yet put in a language: the log writes it in the server's, an admin's reply in the admin's. */
 export type Sentence = (m: Messages) => string;
 
 /** What the moderation log channel of a server is told; every post is fire-and-forget for its caller. */
 export interface ModerationLog {
   generation(entry: HistoryEntry): Promise<void>;
-  refusal(guildId: string, userId: string, prompt: string, reason: LoggedRefusal): Promise<void>;
+  /** A prompt refused for what it says (a banned word, or blocked by KIE); other refusals are not the log's business. */
+  refusal(guildId: string, userId: string, prompt: string, reason: RefusalReason): Promise<void>;
   adminAction(guildId: string, adminId: string, action: string, outcome: Sentence): Promise<void>;
   /** An image's Delete button was used (by its member or a moderator). */
   imageDeleted(entry: HistoryEntry, byUserId: string): Promise<void>;
@@ -77,6 +78,7 @@ export function createModerationLog({ settings, send, logger, localeOf }: Modera
       })));
     },
     refusal(guildId, userId, prompt, reason) {
+      if (reason.code !== 'banned_word' && reason.code !== 'blocked') return Promise.resolve();
       return logged(post(guildId, (m) => ({
         title: reason.code === 'banned_word' ? m.logBannedWordTitle(reason.word) : m.logBlockedTitle,
         description: promptForEmbed(prompt),

@@ -1,5 +1,6 @@
 import { Status, type Client } from 'discord.js';
 import { describeStoreError } from '../storage/errors.js';
+import { noAnswerWithin, withDeadline } from '../util/deadline.js';
 
 /** What /healthz answers: ok only when every check passed; `failing` names the ones that did not. */
 export interface HealthReport {
@@ -31,7 +32,7 @@ export async function checkHealth({ gatewayConnected: gateway, probeStore, store
   const connected = gateway();
   let store = 'ok';
   try {
-    await withDeadline(probeStore(), storeTimeoutMs);
+    await withDeadline(probeStore(), storeTimeoutMs, noAnswerWithin(storeTimeoutMs));
   } catch (error) {
     onStoreFailure?.(error);
     store = describeStoreError(error);
@@ -40,14 +41,3 @@ export async function checkHealth({ gatewayConnected: gateway, probeStore, store
   return { status: failing.length === 0 ? 'ok' : 'unavailable', gateway: connected ? 'connected' : 'disconnected', store, failing };
 }
 
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { RedisClient } from '../storage/redis.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { sleep as defaultSleep, type Sleep } from '../util/sleep.js';
 
 /** A machine may not run the shards it asked for; the message is the one line the operator reads. */
@@ -76,7 +77,7 @@ export interface ShardLeasesOptions {
 export class ShardLeases {
   /** Starts every value this claimant writes, so a refresh knows its own claims from another's. */
   private readonly prefix = `${randomBytes(8).toString('hex')}:`;
-  private readonly since = Date.now();
+  private readonly since = systemClock.now();
   private beat = 0;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -152,8 +153,8 @@ export class ShardLeases {
 
   /** Watches a claim in the way: refreshed (live), deleted or expired (gone), or left as it was (stale). */
   private async watch(key: string, held: string): Promise<'live' | 'gone' | 'stale'> {
-    const deadline = Date.now() + (this.options.staleAfterMs ?? STALE_AFTER_MS);
-    while (Date.now() < deadline) {
+    const deadline = systemClock.now() + (this.options.staleAfterMs ?? STALE_AFTER_MS);
+    while (systemClock.now() < deadline) {
       await this.sleep(WATCH_STEP_MS);
       const now = (await this.options.redis.sendCommand(['GET', key])) as string | null;
       if (now === null) return 'gone';

@@ -1,5 +1,6 @@
 import type { LimitRuleView } from '../messages.js';
 import { compileBannedWords, type BannedWordMatcher } from '../moderation/words.js';
+import { storedMemberDefaults, type MemberDefaults } from './member-defaults.js';
 import { storedStyles, type GuildStyle } from './styles.js';
 
 /** The largest daily limit or cap anyone can set (admins, QUOTA_DAILY, MAX_MEMBER_DAILY): decided here only. */
@@ -27,6 +28,8 @@ export interface GuildPolicy {
   logChannel: string | undefined;
   /** Named styles members may add to their prompts (/imagine style:), in the order they were added. */
   styles: readonly GuildStyle[];
+  /** Each member's /settings defaults by user id (read with the rest, so /imagine awaits no second read). */
+  memberDefaults: Readonly<Record<string, MemberDefaults>>;
 }
 
 /** The policy of a server whose admins set nothing. */
@@ -42,6 +45,7 @@ export const DEFAULT_GUILD_POLICY = Object.freeze({
   dailyCap: undefined,
   logChannel: undefined,
   styles: [],
+  memberDefaults: {},
 }) satisfies Required<GuildPolicy>;
 
 /** The operator's facts every server's limits answer to (environment). */
@@ -95,6 +99,7 @@ export interface StoredSettings {
   dailyCap: unknown;
   logChannel: unknown;
   styles: unknown;
+  memberDefaults: unknown;
 }
 
 /** Builds the policy from what the store holds; the banned words are compiled here, once per load. */
@@ -113,6 +118,7 @@ export function policyFrom(stored: StoredSettings): GuildPolicy {
     dailyCap: cap === 0 ? undefined : cap,
     logChannel: typeof stored.logChannel === 'string' ? stored.logChannel : undefined,
     styles: storedStyles(stored.styles),
+    memberDefaults: storedMemberDefaults(record(stored.memberDefaults)),
   };
 }
 

@@ -1,9 +1,9 @@
-import type { Keyv } from 'keyv';
 import { z } from 'zod';
-import { MAX_SET_SIZE } from '../jobs/job.js';
 import { ASPECT_RATIOS, QUALITIES, type AspectRatio, type Quality } from '../kie/index.js';
-import { parseStoredJson } from '../util/stored-json.js';
 import { MAX_STYLE_NAME_LENGTH } from './styles.js';
+
+/** The most images one request asks for (/imagine count, a set), and so the largest /settings default count. */
+export const MAX_SET_SIZE = 4;
 
 /** What a member chose with /settings for one server; each is used where their command leaves it out. */
 export interface MemberDefaults {
@@ -21,33 +21,42 @@ const memberDefaultsSchema = z.object({
   style: z.string().min(1).max(MAX_STYLE_NAME_LENGTH).exactOptional(),
 }) satisfies z.ZodType<MemberDefaults>;
 
+/** The defaults stored for each member of a server; a record that does not parse counts as no defaults. */
+export function storedMemberDefaults(stored: Readonly<Record<string, unknown>>): Record<string, MemberDefaults> {
+  return Object.fromEntries(
+    Object.entries(stored).flatMap(([userId, value]) => {
+      const parsed = memberDefaultsSchema.safeParse(value);
+      return parsed.success ? [[userId, parsed.data]] : [];
+    }),
+  );
+}
+
+/** Where the defaults live: one map per server, beside (and read with) the server's policy. */
+export interface MemberDefaultsBackend {
+  policy(guildId: string): Promise<{ memberDefaults: Readonly<Record<string, MemberDefaults>> }>;
+  /** Replaces one member's entry with `change(current)` (undefined removes it) under the map's edit lock. */
+  updateMemberDefaults(guildId: string, userId: string, change: (current: MemberDefaults) => MemberDefaults | undefined): Promise<void>;
+}
+
 /**
- * Members' defaults, one small record per member and server in the key-value store (SQLite or Redis alike).
- * Read once per /imagine or /blend; a record that cannot be read back counts as no defaults.
+ * Members' defaults for one server. They are part of the server's cached policy, so the /imagine that uses
+ * them reads nothing more before its acknowledgement; a change drops the cached policy like any admin change.
  */
 export class MemberDefaultsStore {
-  constructor(private readonly kv: Keyv) {}
+  constructor(private readonly backend: MemberDefaultsBackend) {}
 
   async get(guildId: string, userId: string): Promise<MemberDefaults> {
-    const stored: unknown = await this.kv.get(key(guildId, userId));
-    if (typeof stored !== 'string') return {};
-    const parsed = parseStoredJson(memberDefaultsSchema, stored);
-    return parsed.ok ? parsed.value : {};
+    return (await this.backend.policy(guildId)).memberDefaults[userId] ?? {};
   }
 
   /** Sets the given defaults, keeping the others; resolves to all of them now. */
   async update(guildId: string, userId: string, changes: MemberDefaults): Promise<MemberDefaults> {
-    const updated = memberDefaultsSchema.parse({ ...(await this.get(guildId, userId)), ...changes });
-    // Keyv reports a failed write as `false` unless it was built with throwOnErrors.
-    if (!(await this.kv.set(key(guildId, userId), JSON.stringify(updated)))) throw new Error('member defaults: could not save');
+    let updated: MemberDefaults = {};
+    await this.backend.updateMemberDefaults(guildId, userId, (current) => (updated = memberDefaultsSchema.parse({ ...current, ...changes })));
     return updated;
   }
 
   async reset(guildId: string, userId: string): Promise<void> {
-    await this.kv.delete(key(guildId, userId));
+    await this.backend.updateMemberDefaults(guildId, userId, () => undefined);
   }
-}
-
-function key(guildId: string, userId: string): string {
-  return `member-defaults:${guildId}:${userId}`;
 }

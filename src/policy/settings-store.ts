@@ -1,10 +1,13 @@
+import { systemClock } from '../clock.js';
 import { randomUUID } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import { MAX_DAILY_LIMIT, policyFrom, record, stringList, type GuildPolicy, type StoredSettings } from './guild-policy.js';
+import { storedMemberDefaults, type MemberDefaults } from './member-defaults.js';
 import { PolicyCache } from './policy-cache.js';
-import { KeyedMutex } from '../moderation/keyed-mutex.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 import { cleanBannedWord, normalizeForMatching } from '../moderation/words.js';
 import { cleanStyleName, MAX_STYLE_NAME_LENGTH, MAX_STYLE_TEXT_LENGTH, MAX_STYLES, storedStyles, styleKey, type GuildStyle } from './styles.js';
+import type { SettingsErrorCode } from '../errors.js';
 
 export interface GuildSettings {
   paused: boolean;
@@ -19,8 +22,6 @@ export const MAX_BANNED_WORD_LENGTH = 64;
 export { MAX_DAILY_LIMIT };
 /** Discord lists at most 25 channels in a message comfortably; more would be no rule at all. */
 export const MAX_ALLOWED_CHANNELS = 25;
-
-export type SettingsErrorCode = 'word-empty' | 'word-too-long' | 'too-many-words' | 'invalid-limit' | 'over-ceiling' | 'too-many-channels' | 'style-name-invalid' | 'style-text-invalid' | 'too-many-styles';
 
 /** A rejected admin change: its code and the bound it broke (rendered for the admin by `messages`). */
 export class SettingsError extends Error {
@@ -61,7 +62,7 @@ export class GuildSettingsStore {
       versions: async (guildIds) => this.#kv.getMany<unknown>(guildIds.map((guildId) => keys.version(guildId))),
       ttlMs: options.cacheTtlMs ?? DEFAULT_POLICY_TTL_MS,
       watchIntervalMs: options.watchIntervalMs,
-      now: options.now ?? Date.now,
+      now: options.now ?? systemClock.now,
       ...(options.onError ? { onError: options.onError } : {}),
     });
   }
@@ -263,12 +264,23 @@ export class GuildSettingsStore {
     });
   }
 
-  /** A per-server map (blocked members, member or role limits) edited as a read-modify-write under its lock. */
+  /** Replaces one member's /settings defaults with `change(current)`; undefined removes them. */
+  async updateMemberDefaults(guildId: string, userId: string, change: (current: MemberDefaults) => MemberDefaults | undefined): Promise<void> {
+    await this.#changeMemberEntry(guildId, keys.memberDefaults(guildId), userId, (current) => change(storedMemberDefaults({ [userId]: current })[userId] ?? {}));
+  }
+
+  /** A per-server map (blocked members, member or role limits, defaults) edited as a read-modify-write under its lock. */
   async #updateMemberMap(guildId: string, key: string, id: string, value: unknown): Promise<void> {
+    await this.#changeMemberEntry(guildId, key, id, () => value);
+  }
+
+  /** Replaces one entry of a per-server map with `change(current)` (undefined removes it) under the map's lock. */
+  async #changeMemberEntry(guildId: string, key: string, id: string, change: (current: unknown) => unknown): Promise<void> {
     await this.#editLock.run(key, async () => {
       const current = record(await this.#kv.get<unknown>(key));
-      const { [id]: _previous, ...others } = current;
-      const updated = value === undefined ? others : { ...others, [id]: value };
+      const { [id]: previous, ...others } = current;
+      const next = change(previous);
+      const updated = next === undefined ? others : { ...others, [id]: next };
       await this.#setOrDelete(guildId, key, Object.keys(updated).length > 0 ? updated : undefined);
     });
   }
@@ -296,7 +308,7 @@ export class GuildSettingsStore {
 export const DEFAULT_POLICY_TTL_MS = 60_000;
 
 /** The settings a policy is built from, each under its own key. */
-const POLICY_KEYS = ['paused', 'serverLimit', 'dailyCap', 'bannedWords', 'memberLimits', 'blocked', 'logChannel', 'allowedChannels', 'roleLimits', 'styles'] as const satisfies readonly (keyof StoredSettings)[];
+const POLICY_KEYS = ['paused', 'serverLimit', 'dailyCap', 'bannedWords', 'memberLimits', 'blocked', 'logChannel', 'allowedChannels', 'roleLimits', 'styles', 'memberDefaults'] as const satisfies readonly (keyof StoredSettings)[];
 
 const keys = {
   /** Changes with every write through a store: other processes drop their cached policy when it does. */
@@ -311,6 +323,7 @@ const keys = {
   allowedChannels: (guildId: string) => `guild:${guildId}:allowed-channels`,
   roleLimits: (guildId: string) => `guild:${guildId}:role-limits`,
   styles: (guildId: string) => `guild:${guildId}:styles`,
+  memberDefaults: (guildId: string) => `guild:${guildId}:member-defaults`,
 };
 
 function checkedLimit(limit: number | undefined): number | undefined {

@@ -1,5 +1,6 @@
+import { systemClock } from '../clock.js';
 import type { Keyv } from 'keyv';
-import { KeyedMutex } from '../moderation/keyed-mutex.js';
+import { KeyedMutex } from '../util/keyed-mutex.js';
 
 /** More would be no priority at all; Discord lists 25 roles in a message comfortably. */
 export const MAX_PRIORITY_ROLES = 25;
@@ -68,7 +69,7 @@ export class PriorityRoles {
   }
 
   private now(): number {
-    return (this.options.now ?? Date.now)();
+    return (this.options.now ?? systemClock.now)();
   }
 }
 

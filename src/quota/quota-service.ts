@@ -87,10 +87,6 @@ export class QuotaService {
     return allowanceOf(policy, { defaultDaily: this.#defaultDaily, maxMemberDaily: this.#ceiling }, userId, roleIds);
   }
 
-  async limitFor(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<number> {
-    return (await this.allowanceFor(guildId, userId, roleIds)).limit;
-  }
-
   /** Takes one unit of today's quota if the member has one left and the server's daily cap is not reached. */
   async reserve(guildId: string, userId: string, roleIds: readonly string[] = []): Promise<Reservation> {
     return this.reserveUnder(await this.#settings.policy(guildId), guildId, userId, roleIds);

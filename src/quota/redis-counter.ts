@@ -1,3 +1,4 @@
+import type { RedisClient } from '../storage/redis-client.js';
 import {
   QUOTA_RETENTION_DAYS,
   assertLimit,
@@ -10,13 +11,8 @@ import {
   type QuotaScope,
 } from './counter.js';
 
-/** The one thing the counter needs from a Redis client (@redis/client's `sendCommand`). */
-export interface RedisCommandSender {
-  sendCommand(args: readonly string[]): Promise<unknown>;
-}
-
 export interface RedisQuotaCounterOptions {
-  client: RedisCommandSender;
+  client: Pick<RedisClient, 'sendCommand'>;
   /** Prepended to every key, e.g. 'imagine:'. */
   keyPrefix: string;
 }
@@ -105,7 +101,7 @@ const REFUSED_BY: Readonly<Record<number, RefusingLimit>> = { 1: 'member', 2: 'g
  * and the guild-day's total beside it (`${prefix}quota-total:${guildId}:${day}`).
  */
 export class RedisQuotaCounter implements QuotaCounter {
-  readonly #client: RedisCommandSender;
+  readonly #client: Pick<RedisClient, 'sendCommand'>;
   readonly #keyPrefix: string;
 
   constructor(options: RedisQuotaCounterOptions) {

@@ -1,3 +1,4 @@
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { addDays } from './day.js';
 import {
   QUOTA_RETENTION_DAYS,
@@ -7,12 +8,6 @@ import {
   effectiveGuildCap,
   refusingLimit,
   type QuotaCounter, type QuotaReserveResult, type QuotaScope } from './counter.js';
-
-/** What the counter needs from SQLite: run a statement and get its rows, alone or in a group commit (SqliteHandle). */
-export interface SqlQuery {
-  query(sql: string, ...params: unknown[]): Promise<unknown[]>;
-  queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
-}
 
 export interface SqliteQuotaCounterOptions {
   /** Called when background pruning of old days fails; the counters keep working. */
@@ -83,18 +78,18 @@ const RELEASE = `
 
 /** Quota counters in a `quota_usage` table of the bot's SQLite file. */
 export class SqliteQuotaCounter implements QuotaCounter {
-  readonly #db: SqlQuery;
+  readonly #db: SqliteHandle;
   readonly #onError: (error: unknown) => void;
   #prunedBefore = '';
 
-  private constructor(db: SqlQuery, options: SqliteQuotaCounterOptions) {
+  private constructor(db: SqliteHandle, options: SqliteQuotaCounterOptions) {
     this.#db = db;
     this.#onError = options.onError ?? (() => {});
   }
 
   /** Creates the table if needed and returns a counter over it. */
-  static async create(db: SqlQuery, options: SqliteQuotaCounterOptions = {}): Promise<SqliteQuotaCounter> {
-    for (const statement of SCHEMA) await db.query(statement);
+  static async create(db: SqliteHandle, options: SqliteQuotaCounterOptions = {}): Promise<SqliteQuotaCounter> {
+    await createTables(db, SCHEMA);
     return new SqliteQuotaCounter(db, options);
   }
 

@@ -1,4 +1,4 @@
-import type { RedisCommandSender } from '../quota/redis-counter.js';
+import type { RedisClient } from '../storage/redis-client.js';
 import { creditsOrZero, SPEND_RETENTION_DAYS, type DaySpend, type SpendCounter } from './spend.js';
 
 const RETENTION_SECONDS = String(SPEND_RETENTION_DAYS * 86_400);
@@ -13,7 +13,7 @@ return 1`;
 /** Spend as one Redis hash per server-day (`${prefix}spend:${guildId}:${day}`: images, credits). */
 export class RedisSpendCounter implements SpendCounter {
   constructor(
-    private readonly client: RedisCommandSender,
+    private readonly client: Pick<RedisClient, 'sendCommand'>,
     private readonly keyPrefix: string,
   ) {}
 

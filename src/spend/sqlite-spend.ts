@@ -1,5 +1,5 @@
 import { addDays } from '../quota/day.js';
-import type { SqlQuery } from '../quota/sqlite-counter.js';
+import { createTables, type SqliteHandle } from '../storage/sqlite-database.js';
 import { creditsOrZero, SPEND_RETENTION_DAYS, type DaySpend, type SpendCounter } from './spend.js';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS imagine_spend (
@@ -14,10 +14,10 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS imagine_spend (
 export class SqliteSpendCounter implements SpendCounter {
   #prunedBefore = '';
 
-  private constructor(private readonly db: SqlQuery) {}
+  private constructor(private readonly db: SqliteHandle) {}
 
-  static async create(db: SqlQuery): Promise<SqliteSpendCounter> {
-    await db.query(SCHEMA);
+  static async create(db: SqliteHandle): Promise<SqliteSpendCounter> {
+    await createTables(db, [SCHEMA]);
     return new SqliteSpendCounter(db);
   }
 

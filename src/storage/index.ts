@@ -4,8 +4,10 @@ import { StorageError } from './errors.js';
 import { STORAGE_URL_USAGE, type OpenStorageOptions } from './types.js';
 
 export { isStoreError, StorageError } from './errors.js';
-export type { RedisClient, RedisStorage } from './redis.js';
-export type { SqliteHandle, SqliteStorage } from './sqlite.js';
+export type { RedisStorage } from './redis.js';
+export type { RedisClient } from './redis-client.js';
+export type { SqliteStorage } from './sqlite.js';
+export type { SqliteHandle } from './sqlite-database.js';
 export type { OpenStorageOptions, Storage } from './types.js';
 
 /** Either backend, with its raw handle for tests; the bot takes it as a plain Storage. */

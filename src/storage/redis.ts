@@ -1,14 +1,14 @@
-import type { createClient } from '@keyv/redis';
 import { Keyv } from 'keyv';
+import { noAnswerWithin, withDeadline } from '../util/deadline.js';
+import { exponentialBackoff } from '../util/retry.js';
 import { RedisHistoryStore } from '../history/redis-history.js';
 import { RedisSpendCounter } from '../spend/redis-spend.js';
 import { RedisJobLedger } from '../jobs/ledger.js';
 import { createRedisKieBudgets } from '../kie/index.js';
 import { RedisQuotaCounter } from '../quota/redis-counter.js';
+import type { RedisClient } from './redis-client.js';
 import { describeStoreError, once, StorageError, warnStoreError } from './errors.js';
 import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type Storage } from './types.js';
-
-export type RedisClient = ReturnType<typeof createClient>;
 
 /** A Redis shared by every bot process that uses it: quotas, ledger, image history and KIE's request budgets. */
 export interface RedisStorage extends Storage {
@@ -74,7 +74,7 @@ export async function connectRedis(url: string, options: Pick<OpenStorageOptions
       socket: {
         connectTimeout,
         // No retry loop at start-up: an unreachable server is a configuration problem to report now.
-        reconnectStrategy: (retries: number) => (started ? Math.min(100 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
+        reconnectStrategy: (retries: number) => (started ? exponentialBackoff({ baseDelayMs: 100, maxDelayMs: MAX_RECONNECT_DELAY_MS }, retries + 1) : false),
       },
     });
   } catch (error) {
@@ -84,13 +84,15 @@ export async function connectRedis(url: string, options: Pick<OpenStorageOptions
   client.on('error', () => {});
 
   try {
-    await withTimeout(
+    // Covers a server that accepts the connection but never answers the handshake.
+    const startupMs = Math.round(connectTimeout * 1.5);
+    await withDeadline(
       (async () => {
         await client.connect();
         await client.ping();
       })(),
-      // Covers a server that accepts the connection but never answers the handshake.
-      Math.round(connectTimeout * 1.5),
+      startupMs,
+      noAnswerWithin(startupMs),
     );
   } catch (error) {
     destroyQuietly(client);
@@ -111,17 +113,6 @@ async function closeRedis(client: RedisClient): Promise<void> {
   else destroyQuietly(client);
 }
 
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function destroyQuietly(client: RedisClient): void {
   try {

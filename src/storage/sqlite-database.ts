@@ -1,7 +1,9 @@
+import { systemClock } from '../clock.js';
 import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type * as NodeSqlite from 'node:sqlite';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { retrying } from '../util/retry.js';
 import { describeStoreError, StorageError } from './errors.js';
 
 /** Runs one SQL statement and resolves to its rows (none for a write without RETURNING). */
@@ -14,6 +16,14 @@ export interface SqliteHandle {
    * group (none took effect).
    */
   queryGrouped(sql: string, ...params: unknown[]): Promise<unknown[]>;
+}
+
+/**
+ * The one way a store makes its tables: each statement (CREATE TABLE/INDEX IF NOT EXISTS) in order, at
+ * start-up, so a file that cannot hold them fails there and not on a member's first command.
+ */
+export async function createTables(db: SqliteHandle, statements: readonly string[]): Promise<void> {
+  for (const statement of statements) await db.query(statement);
 }
 
 /** An open SQLite file: the statements and, once, the close. */
@@ -80,18 +90,21 @@ export async function openSqliteDatabase(file: string, options: OpenSqliteDataba
   };
 
   /** Runs `work` (synchronous statements) until it no longer meets another connection's write lock, or until busyTimeoutMs. */
-  const untilNotBusy = async <T>(work: () => T): Promise<T> => {
-    const deadline = Date.now() + busyTimeoutMs;
-    for (;;) {
-      try {
-        return work();
-      } catch (error) {
-        const failure = toSqliteError(error);
+  const untilNotBusy = <T>(work: () => T): Promise<T> => {
+    const deadline = systemClock.now() + busyTimeoutMs;
+    return retrying(
+      async () => {
+        try {
+          return work();
+        } catch (error) {
+          throw toSqliteError(error);
+        }
+      },
+      {
         // A statement outside a transaction that met SQLITE_BUSY changed nothing, so it can run again.
-        if (failure.code !== 'SQLITE_BUSY' || Date.now() >= deadline || db.isTransaction) throw failure;
-        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
-      }
-    }
+        next: (failure) => ((failure as SqliteError).code !== 'SQLITE_BUSY' || systemClock.now() >= deadline || db.isTransaction ? undefined : RETRY_PAUSE_MS),
+      },
+    );
   };
 
   let group: GroupedStatement[] = [];

@@ -1,6 +1,7 @@
+import { systemClock } from '../clock.js';
 import { EventEmitter } from 'node:events';
 import type { KeyvStoreAdapter, StoredData } from 'keyv';
-import type { SqliteHandle } from './sqlite-database.js';
+import { createTables, type SqliteHandle } from './sqlite-database.js';
 
 export interface SqliteKeyvStoreOptions {
   /** The clock expiry is read against; Keyv itself reads Date.now. */
@@ -40,7 +41,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   constructor(db: SqliteHandle, options: SqliteKeyvStoreOptions = {}) {
     super();
     this.#db = db;
-    this.#now = options.now ?? (() => Date.now());
+    this.#now = options.now ?? systemClock.now;
     // dialect 'sqlite' is how Keyv recognises a store whose iterator it may use.
     this.opts = { dialect: 'sqlite', url: `sqlite://${options.file ?? ''}`, table: TABLE };
     this.#ready = ensureTable(db);
@@ -138,7 +139,7 @@ export class SqliteKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 }
 
 async function ensureTable(db: SqliteHandle): Promise<void> {
-  await db.query(SCHEMA);
+  await createTables(db, [SCHEMA]);
   const columns = await db.query(`PRAGMA table_info(${TABLE})`);
   if (!columns.some((column) => (column as { name?: unknown }).name === 'expires')) {
     try {
@@ -150,7 +151,7 @@ async function ensureTable(db: SqliteHandle): Promise<void> {
     }
     await db.query(BACKFILL_EXPIRES);
   }
-  await db.query(EXPIRES_INDEX);
+  await createTables(db, [EXPIRES_INDEX]);
 }
 
 function keyOf(row: unknown): string {

@@ -10,7 +10,6 @@ import { openSqliteDatabase, type SqliteDatabase, type SqliteHandle } from './sq
 import { SqliteKeyvStore } from './sqlite-keyv-store.js';
 import { DEFAULT_KEY_PREFIX, STORAGE_URL_USAGE, type OpenStorageOptions, type Storage } from './types.js';
 
-export type { SqliteHandle } from './sqlite-database.js';
 
 /** The bot's SQLite file: one process, or several sharing the file (WAL). */
 export interface SqliteStorage extends Storage {
@@ -45,6 +44,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
   let counters: SqliteQuotaCounter;
   let history: SqliteHistoryStore;
   let spend: SqliteSpendCounter;
+  let ledger: SqliteJobLedger;
   try {
     // In WAL mode NORMAL loses nothing when the process crashes, only (at worst) the last commits on a power
     // cut, and saves an fsync per quota reservation, which /imagine makes before Discord's 3 s deadline.
@@ -52,6 +52,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     counters = await SqliteQuotaCounter.create(db, { onError });
     history = await SqliteHistoryStore.create(db);
     spend = await SqliteSpendCounter.create(db);
+    ledger = await SqliteJobLedger.create(db);
     // Creates the key-value table now, so a broken file fails here rather than on the first setting.
     await store.has(`${keyPrefix}settings:`);
   } catch (error) {
@@ -64,7 +65,7 @@ export async function openSqliteStorage(url: string, options: OpenStorageOptions
     keyPrefix,
     kv,
     counters,
-    ledger: new SqliteJobLedger(db),
+    ledger,
     history,
     spend,
     budgets: (processes) => shareOfKieBudgets(processes),

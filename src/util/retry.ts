@@ -29,10 +29,14 @@ export interface BackoffPolicy {
   maxDelayMs: number;
 }
 
-/** Capped exponential backoff with full jitter: a random wait below min(max, base × 2^(attempt−1)). */
+/** Capped exponential backoff: min(max, base × 2^(attempt−1)), attempt counting from 1. */
+export function exponentialBackoff(policy: BackoffPolicy, attempt: number): number {
+  return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+}
+
+/** Capped exponential backoff with full jitter: a random wait below the exponential one. */
 export function jitteredBackoff(policy: BackoffPolicy, attempt: number, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.floor(random() * cap);
+  return Math.floor(random() * exponentialBackoff(policy, attempt));
 }
 
 /** The wait after `attempt` failures from a fixed list; the last one repeats. */

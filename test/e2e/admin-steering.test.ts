@@ -1,19 +1,22 @@
 import { describe, expect } from 'vitest';
 import { messages } from '../../src/messages.js';
-import type { CommandOptionSpec, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
+import type { FakeMessage } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
-import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
-import { customIdOf, hasImage } from '../helpers/image-loop.js';
+import type { Harness, HarnessOptions } from '../helpers/harness.js';
+import { channelId, CHANNEL_ID, crowd, GUILD_ID, MANAGE_GUILD, MEMBER, person, roleId } from '../helpers/ids.js';
+import { hasImage } from '../helpers/image-loop.js';
+import type { AdminArgs, AdminPath } from '../helpers/members.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
-const ART_CHANNEL = '1100000000000000003';
-const LOG_CHANNEL = '1100000000000000004';
-const ART_THREAD = '1100000000000000005';
-const LATE_ART_THREAD = '1100000000000000006';
-const GENERAL_THREAD = '1100000000000000007';
-const ARTISTS = '1100000000000000050';
-const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
+const ART_CHANNEL = channelId(3);
+const LOG_CHANNEL = channelId(4);
+const ART_THREAD = channelId(5);
+const LATE_ART_THREAD = channelId(6);
+const GENERAL_THREAD = channelId(7);
+const ARTISTS = roleId(0);
+const OTHER = person('sculptor');
 const NO_MENTIONS = { everyone: false, users: [], roles: [] };
 
 /** A bot in a server with three channels (general, art and a log channel) and threads in general and art. */
@@ -37,32 +40,9 @@ const stage = (options: HarnessOptions = {}): HarnessOptions => ({
   },
 });
 
-interface AdminArgs {
-  limit?: number;
-  images?: number;
-  role?: string;
-  channel?: string;
-}
-
 /** `/imagine-admin <path>` by an admin; checks the answer is private and pings no one, and returns its text. */
-async function admin(h: Harness, path: string, args: AdminArgs = {}): Promise<string> {
-  const leaf: CommandOptionSpec[] = [];
-  if (args.limit !== undefined) leaf.push({ name: 'limit', type: 4, value: args.limit });
-  if (args.images !== undefined) leaf.push({ name: 'images', type: 4, value: args.images });
-  if (args.role !== undefined) leaf.push({ name: 'role', type: 8, value: args.role });
-  if (args.channel !== undefined) leaf.push({ name: 'channel', type: 7, value: args.channel });
-  const [first, second] = path.split(' ') as [string, string | undefined];
-  const subcommand = (name: string): CommandOptionSpec => ({ name, type: 1, ...(leaf.length > 0 ? { options: leaf } : {}) });
-  const interaction = h.discord.dispatchInteraction({
-    commandName: 'imagine-admin',
-    guildId: GUILD_ID,
-    channelId: CHANNEL_ID,
-    user: ADMIN,
-    memberPermissions: MANAGE_GUILD,
-    options: second === undefined ? [subcommand(first)] : [{ name: first, type: 2, options: [subcommand(second)] }],
-    ...(args.role === undefined ? {} : { resolvedRoles: [{ id: args.role, name: 'Artists' }] }),
-    ...(args.channel === undefined ? {} : { resolvedChannels: [args.channel] }),
-  });
+async function admin<P extends AdminPath>(h: Harness, path: P, args?: AdminArgs<P>): Promise<string> {
+  const interaction = h.guild.member('admin', { permissions: MANAGE_GUILD }).admin(path, args);
   const reply = await firstReply(interaction);
   expect(reply.type).toBe(CALLBACK_MESSAGE);
   expect(reply.ephemeral).toBe(true);
@@ -70,22 +50,14 @@ async function admin(h: Harness, path: string, args: AdminArgs = {}): Promise<st
   return reply.content;
 }
 
-const imagine = (h: Harness, prompt: string, where: { user?: FakeUserSpec; channelId?: string; roles?: string[] } = {}) =>
-  h.discord.dispatchInteraction({
-    commandName: 'imagine',
-    guildId: GUILD_ID,
-    channelId: where.channelId ?? CHANNEL_ID,
-    user: where.user ?? MEMBER,
-    ...(where.roles ? { memberRoles: where.roles } : {}),
-    options: [{ name: 'prompt', type: 3, value: prompt }],
-  });
+/** The painter (MEMBER), who asks in most of these tests. */
+const painter = (h: Harness) => h.guild.member('painter');
 
 const logPosts = (h: Harness): FakeMessage[] => h.discord.channelMessages(LOG_CHANNEL);
 const titleOf = (message: FakeMessage): string => (message.embeds[0] as { title?: string }).title ?? '';
 
 async function quota(h: Harness, roles: string[] = []): Promise<string> {
-  const interaction = h.discord.dispatchInteraction({ commandName: 'quota', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, memberRoles: roles });
-  return (await firstReply(interaction)).content;
+  return (await firstReply(painter(h).withRoles(roles).quota())).content;
 }
 
 describe('the moderation log channel', () => {
@@ -94,7 +66,7 @@ describe('the moderation log channel', () => {
     expect(await admin(h, 'log channel', { channel: LOG_CHANNEL })).toBe(messages.logChannelSet(LOG_CHANNEL));
     expect(logPosts(h).map(titleOf)).toEqual(['🛠️ /imagine-admin log channel']);
 
-    const delivered = await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    const delivered = await painter(h).imagine({ prompt: 'a heron at dawn' }).waitForOriginal(hasImage, 15_000);
     await expect.poll(() => logPosts(h).length, { timeout: 5_000 }).toBe(2);
     const generation = logPosts(h)[1]!.embeds[0] as { title: string; description: string; thumbnail: { url: string }; fields: Array<{ name: string; value: string }> };
     expect(generation.title).toBe(messages.logGenerationTitle);
@@ -111,8 +83,8 @@ describe('the moderation log channel', () => {
     await admin(h, 'resume');
     await h.app.services.settings.addBannedWord(GUILD_ID, 'gore');
     await h.app.services.settings.setBlocked(GUILD_ID, OTHER.id, true);
-    expect((await firstReply(imagine(h, 'some GORE here'))).content).toBe(messages.bannedWord('gore'));
-    expect((await firstReply(imagine(h, 'a quiet pond', { user: OTHER }))).content).toBe(messages.blocked);
+    expect((await firstReply(painter(h).imagine({ prompt: 'some GORE here' }))).content).toBe(messages.bannedWord('gore'));
+    expect((await firstReply(h.guild.member(OTHER).imagine({ prompt: 'a quiet pond' }))).content).toBe(messages.blocked);
     await expect.poll(() => logPosts(h).length, { timeout: 5_000 }).toBe(6);
     expect(logPosts(h).map(titleOf)).toEqual([
       '🛠️ /imagine-admin log channel',
@@ -123,7 +95,7 @@ describe('the moderation log channel', () => {
       messages.logBlockedTitle,
     ]);
     // The image loop's Delete is logged too.
-    const deleted = h.discord.dispatchComponent({ messageId: delivered.id, customId: customIdOf(delivered, 'Delete'), user: MEMBER });
+    const deleted = painter(h).press(delivered, 'Delete');
     expect((await deleted.waitForResponse()).type).toBe(6);
     await expect.poll(() => logPosts(h).map(titleOf).at(-1), { timeout: 5_000 }).toBe(messages.logDeletedTitle);
     for (const post of logPosts(h)) {
@@ -139,7 +111,7 @@ describe('the moderation log channel', () => {
     expect(reply).toContain(messages.logChannelSet(LOG_CHANNEL));
     expect(reply).toContain(messages.logChannelUnreachable(LOG_CHANNEL));
 
-    await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    await painter(h).imagine({ prompt: 'a heron at dawn' }).waitForOriginal(hasImage, 15_000);
     await expect.poll(() => h.discord.requests.filter((r) => r.path === `/channels/${LOG_CHANNEL}/messages`).length, { timeout: 5_000 }).toBe(2);
     // The failed post of the generation is reported to the next admin command.
     expect(await admin(h, 'channels list')).toContain(messages.logChannelUnreachable(LOG_CHANNEL));
@@ -155,16 +127,16 @@ describe('role limits', () => {
     expect(await quota(h, [ARTISTS])).toContain(`2 images a day, from your role <@&${ARTISTS}>`);
 
     const replies = [];
-    for (const prompt of ['one', 'two', 'three']) replies.push(await firstReply(imagine(h, prompt, { roles: [ARTISTS] })));
+    for (const prompt of ['one', 'two', 'three']) replies.push(await firstReply(painter(h).withRoles([ARTISTS]).imagine({ prompt })));
     expect(replies.map((reply) => reply.type)).toEqual([CALLBACK_DEFERRED, CALLBACK_DEFERRED, CALLBACK_MESSAGE]);
-    expect((await firstReply(imagine(h, 'four', { user: OTHER }))).type).toBe(CALLBACK_DEFERRED);
-    expect((await firstReply(imagine(h, 'five', { user: OTHER }))).type).toBe(CALLBACK_MESSAGE);
+    expect((await firstReply(h.guild.member(OTHER).imagine({ prompt: 'four' }))).type).toBe(CALLBACK_DEFERRED);
+    expect((await firstReply(h.guild.member(OTHER).imagine({ prompt: 'five' }))).type).toBe(CALLBACK_MESSAGE);
 
     await admin(h, 'limit', { limit: 5 });
     expect(await quota(h)).toContain("5 images a day, this server's limit");
     await h.app.services.settings.setUserLimit(GUILD_ID, MEMBER.id, 1);
     expect(await quota(h, [ARTISTS])).toContain('1 image a day, set for you by an admin');
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
   });
 });
 
@@ -173,26 +145,26 @@ describe('channels', () => {
     const h = await bot(stage());
     expect(await admin(h, 'channels list')).toBe(messages.channelsList([]));
     expect(await admin(h, 'channels allow', { channel: ART_CHANNEL })).toBe(messages.channelAllowed(ART_CHANNEL, [ART_CHANNEL]));
-    const refused = await firstReply(imagine(h, 'in general'));
+    const refused = await firstReply(painter(h).imagine({ prompt: 'in general' }));
     expect(refused).toMatchObject({ type: CALLBACK_MESSAGE, ephemeral: true, content: messages.wrongChannel([ART_CHANNEL]) });
     expect(refused.content).toContain(`<#${ART_CHANNEL}>`);
-    expect((await firstReply(imagine(h, 'in art', { channelId: ART_CHANNEL }))).type).toBe(CALLBACK_DEFERRED);
+    expect((await firstReply(painter(h).in(ART_CHANNEL).imagine({ prompt: 'in art' }))).type).toBe(CALLBACK_DEFERRED);
     expect(await admin(h, 'channels remove', { channel: ART_CHANNEL })).toBe(messages.channelRemoved(ART_CHANNEL, []));
-    expect((await firstReply(imagine(h, 'in general again'))).type).toBe(CALLBACK_DEFERRED);
-    await h.app.jobs.idle();
+    expect((await firstReply(painter(h).imagine({ prompt: 'in general again' }))).type).toBe(CALLBACK_DEFERRED);
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates).toHaveLength(2);
   });
 
   it("threads of an allowed channel are allowed, whether or not the bot saw the thread start; other threads are not", async ({ bot }) => {
     const h = await bot(stage());
     await admin(h, 'channels allow', { channel: ART_CHANNEL });
-    expect((await firstReply(imagine(h, 'in a known thread', { channelId: ART_THREAD }))).type).toBe(CALLBACK_DEFERRED);
+    expect((await firstReply(painter(h).in(ART_THREAD).imagine({ prompt: 'in a known thread' }))).type).toBe(CALLBACK_DEFERRED);
     expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${ART_THREAD}`)).toBe(false);
-    expect((await firstReply(imagine(h, 'in a new thread', { channelId: LATE_ART_THREAD }))).type).toBe(CALLBACK_DEFERRED);
+    expect((await firstReply(painter(h).in(LATE_ART_THREAD).imagine({ prompt: 'in a new thread' }))).type).toBe(CALLBACK_DEFERRED);
     expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${LATE_ART_THREAD}`)).toBe(true);
-    const refused = await firstReply(imagine(h, 'in a thread of general', { channelId: GENERAL_THREAD }));
+    const refused = await firstReply(painter(h).in(GENERAL_THREAD).imagine({ prompt: 'in a thread of general' }));
     expect(refused).toMatchObject({ type: CALLBACK_MESSAGE, ephemeral: true, content: messages.wrongChannel([ART_CHANNEL]) });
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates.map((create) => (create.body as { input: { prompt: string } }).input.prompt).sort()).toEqual(['in a known thread', 'in a new thread']);
   });
 });
@@ -205,9 +177,9 @@ describe('KIE credits', () => {
 
   it('usage shows images and credits per day for the server', async ({ bot }) => {
     const h = await bot(stage());
-    await imagine(h, 'one').waitForOriginal(hasImage, 15_000);
-    await imagine(h, 'two').waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await painter(h).imagine({ prompt: 'one' }).waitForOriginal(hasImage, 15_000);
+    await painter(h).imagine({ prompt: 'two' }).waitForOriginal(hasImage, 15_000);
+    await jobsIdle(h.app.jobs);
     const usage = await admin(h, 'usage');
     expect(usage).toContain('last 7 days 2 images · 13 credits');
   });
@@ -234,12 +206,12 @@ describe('KIE credits', () => {
     // The check at start-up found the balance low, but there was no log channel to warn.
     await expect.poll(() => h.kie.creditChecks.length, { timeout: 5_000 }).toBe(1);
     await admin(h, 'log channel', { channel: LOG_CHANNEL });
-    const job = imagine(h, 'a heron');
+    const job = painter(h).imagine({ prompt: 'a heron' });
     await job.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
     await expect.poll(() => logPosts(h).filter((post) => titleOf(post) === messages.logWarningTitle).length, { timeout: 5_000 }).toBe(1);
     expect(h.kie.creditChecks).toHaveLength(2);
     // A second refusal within 30 s of the first 402's check makes no other.
-    const again = imagine(h, 'a second heron');
+    const again = painter(h).imagine({ prompt: 'a second heron' });
     await again.waitForOriginal((message) => message.content.includes(messages.outOfCredits), 15_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.kie.creditChecks).toHaveLength(2);
@@ -250,8 +222,7 @@ describe('the server daily cap', () => {
   /** 50 members ask at once with a cap of 7: exactly 7 tasks, 43 private refusals naming the cap. */
   async function fiftyAgainstCap(h: Harness): Promise<void> {
     expect(await admin(h, 'cap', { images: 7 })).toBe(messages.capSet(7));
-    const crowd = Array.from({ length: 50 }, (_, i) => ({ id: String(1300000000000000000n + BigInt(i)), username: `member${i}` }));
-    const replies = await Promise.all(crowd.map((user) => firstReply(imagine(h, 'a crowd scene', { user }), 10_000)));
+    const replies = await Promise.all(crowd(50).map((user) => firstReply(h.guild.member(user).imagine({ prompt: 'a crowd scene' }), 10_000)));
     expect(replies.filter((reply) => reply.type === CALLBACK_DEFERRED)).toHaveLength(7);
     const refused = replies.filter((reply) => reply.type === CALLBACK_MESSAGE);
     expect(refused).toHaveLength(43);
@@ -259,11 +230,11 @@ describe('the server daily cap', () => {
       expect(reply.ephemeral).toBe(true);
       expect(reply.content).toContain('This server has used its 7 images for today');
     }
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates.filter((call) => call.taskId !== undefined)).toHaveLength(7);
     expect(await admin(h, 'cap', { images: 0 })).toBe(messages.capRemoved);
-    expect((await firstReply(imagine(h, 'after the cap'))).type).toBe(CALLBACK_DEFERRED);
-    await h.app.jobs.idle();
+    expect((await firstReply(painter(h).imagine({ prompt: 'after the cap' }))).type).toBe(CALLBACK_DEFERRED);
+    await jobsIdle(h.app.jobs);
   }
 
   it('holds under 50 requests at once on SQLite', async ({ bot }) => {
@@ -285,27 +256,19 @@ describe('the moderation log says whose picture an edit started from', () => {
     await admin(h, 'log channel', { channel: LOG_CHANNEL });
 
     // A plain generation has no source picture to name.
-    const mine = await imagine(h, 'a heron at dawn').waitForOriginal(hasImage, 15_000);
+    const mine = await painter(h).imagine({ prompt: 'a heron at dawn' }).waitForOriginal(hasImage, 15_000);
     await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(1);
     expect(pictureFrom(generations(h)[0]!)).toBeUndefined();
 
     // OTHER edits MEMBER's delivered image with its Edit button: the picture is MEMBER's, though the bot posted it.
-    const opener = h.discord.dispatchComponent({ messageId: mine.id, customId: customIdOf(mine, 'Edit'), user: OTHER });
-    await opener.waitForResponse();
-    await h.discord.submitModal(opener, { change: 'add a moon' }).waitForOriginal(hasImage, 15_000);
+    const other = h.guild.member(OTHER);
+    await (await other.submit(other.press(mine, 'Edit'), 'Edit', { text: 'add a moon' })).waitForOriginal(hasImage, 15_000);
     await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(2);
     expect(pictureFrom(generations(h)[1]!)).toBe(`<@${MEMBER.id}> · [source message](https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${mine.id})`);
 
     // MEMBER edits OTHER's photo with "Edit image": the picture is OTHER's.
-    const photo = h.discord.postMemberMessage({
-      channelId: CHANNEL_ID,
-      user: OTHER,
-      content: 'my cat',
-      files: [{ filename: 'cat.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') }],
-    });
-    const command = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
-    await command.waitForResponse();
-    await h.discord.submitModal(command, { change: 'give the cat a hat' }).waitForOriginal(hasImage, 15_000);
+    const photo = other.post({ content: 'my cat', files: [{ filename: 'cat.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') }] });
+    await (await painter(h).submit(painter(h).editImage(photo), 'Edit', { text: 'give the cat a hat' })).waitForOriginal(hasImage, 15_000);
     await expect.poll(() => generations(h).length, { timeout: 5_000 }).toBe(3);
     const third = generations(h)[2]!;
     expect(pictureFrom(third)).toBe(`<@${OTHER.id}> · [source message](https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${photo.id})`);

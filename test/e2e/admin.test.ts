@@ -7,9 +7,11 @@ import { ADMIN, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from '../helpers/
 import { captureLogs } from '../helpers/log-capture.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { person } from '../helpers/ids.js';
 
-const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'sculptor' };
-const THIRD: FakeUserSpec = { id: '1200000000000000003', username: 'potter' };
+const OTHER = person('sculptor');
+const THIRD = person('potter');
 const ADMINISTRATOR = String(PermissionFlagsBits.Administrator);
 /** Manage Messages and Kick Members: moderator-ish, but not Manage Server. */
 const MODERATOR = String(PermissionFlagsBits.ManageMessages | PermissionFlagsBits.KickMembers);
@@ -54,7 +56,7 @@ async function imagine(h: Harness, user: FakeUserSpec = MEMBER, prompt = 'a ligh
 /** Waits for the accepted jobs' tasks and for every job to end, then checks KIE saw exactly `count` createTask calls. */
 async function expectCreates(h: Harness, count: number): Promise<void> {
   await h.kie.waitFor(() => h.kie.creates.length >= count, 10_000);
-  await h.app.jobs.idle();
+  await jobsIdle(h.app.jobs);
   expect(h.kie.creates).toHaveLength(count);
 }
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CALLBACK_LIMITS } from '../../src/callbacks/server.js';
-import { signKieCallback } from '../../src/kie/index.js';
+import { signKieCallback } from '../fakes/kie/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { captureLogs, type CapturedLogs } from '../helpers/log-capture.js';
 import { freePort } from '../helpers/ports.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signKieCallback } from '../../src/kie/index.js';
+import { signKieCallback } from '../fakes/kie/index.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { freePort } from '../helpers/ports.js';
 

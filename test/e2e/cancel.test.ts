@@ -1,11 +1,12 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { describe, expect } from 'vitest';
-import { createKieBudgets, SlidingWindowBudget } from '../../src/kie/index.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, type Harness } from '../helpers/harness.js';
 import { buttonsOf, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { person } from '../helpers/ids.js';
 
 /**
  * A job that waits for a createTask slot carries a Cancel button on its status. Pressing it (the job's member,
@@ -15,11 +16,11 @@ import { buttonsOf, hasImage, press, privateAnswer } from '../helpers/image-loop
  */
 
 const member = (n: number): FakeUserSpec => ({ id: `13200000000000000${String(n).padStart(2, '0')}`, username: `waiter${n}` });
-const STRANGER: FakeUserSpec = { id: '1320000000000000099', username: 'stranger' };
+const STRANGER = person('stranger');
 const MANAGE_MESSAGES = String(PermissionFlagsBits.ManageMessages);
 
 function oneSlotPer(windowMs: number) {
-  return { create: new SlidingWindowBudget({ limit: 1, windowMs, fair: true }), poll: createKieBudgets().poll };
+  return { createLimit: { limit: 1, windowMs } };
 }
 
 const hasCancel = (message: FakeMessage): boolean => buttonsOf(message).some((button) => button.custom_id?.startsWith('img:v1:cancel:'));
@@ -33,7 +34,7 @@ async function waitingStatus(interaction: FakeInteraction): Promise<FakeMessage>
 
 describe('cancel a waiting image', () => {
   it('ends a waiting job with no createTask ever and its unit back; the others are unaffected and lose their button once started', async ({ bot }) => {
-    const h = await bot({ tuning: { budgets: oneSlotPer(1_500) } });
+    const h = await bot({ tuning: { kieBudgets: oneSlotPer(1_500) } });
     const first = h.imagine({ prompt: 'first', user: member(1) });
     await h.kie.waitFor(() => createdPrompts(h).length === 1);
     const second = h.imagine({ prompt: 'second', user: member(2) });
@@ -60,7 +61,7 @@ describe('cancel a waiting image', () => {
     expect(afterCreate.length).toBeGreaterThan(0);
     for (const edit of afterCreate) expect(hasCancel(edit)).toBe(false);
     await first.waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     expect(createdPrompts(h).sort()).toEqual(['first', 'third']);
     expect(await used(h, member(1))).toBe(1);
@@ -70,7 +71,7 @@ describe('cancel a waiting image', () => {
   }, 40_000);
 
   it('a member with Manage Messages may cancel someone else’s waiting image', async ({ bot }) => {
-    const h = await bot({ tuning: { budgets: oneSlotPer(5_000) } });
+    const h = await bot({ tuning: { kieBudgets: oneSlotPer(5_000) } });
     h.imagine({ prompt: 'first', user: member(1) });
     await h.kie.waitFor(() => createdPrompts(h).length === 1);
     const second = h.imagine({ prompt: 'second', user: member(2) });
@@ -85,7 +86,7 @@ describe('cancel a waiting image', () => {
   it('a press racing the create is answered truthfully: cancelled and no task, or "already started" and the image', async ({ bot }) => {
     const windowMs = 500;
     // Tasks outlive the presses, so a job that won the race is still running when its press is answered.
-    const h = await bot({ tuning: { budgets: oneSlotPer(windowMs) }, kie: { defaultScenario: { durationMs: 2_500 } } });
+    const h = await bot({ tuning: { kieBudgets: oneSlotPer(windowMs) }, kie: { defaultScenario: { durationMs: 2_500 } } });
     const createdAt = (prompt: string): number | undefined =>
       h.kie.creates.find((call) => call.taskId !== undefined && (call.body as { input: { prompt: string } }).input.prompt === prompt)?.at;
     const offsets = [-30, -10, -3, 0, 3, 10, 30];

@@ -8,6 +8,7 @@ import { CHANNEL_ID, GUILD_ID, MEMBER } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
 import { ownRedisServer } from '../helpers/redis-server.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { person } from '../helpers/ids.js';
 
 /**
  * One member sends 40 requests at once; a second later ten other members send one each. KIE takes 20
@@ -16,7 +17,7 @@ import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
  * last ten minutes, so the ten others all get theirs before the first member's 21st.
  */
 
-const HEAVY: FakeUserSpec = { id: '1310000000000000001', username: 'heavy' };
+const HEAVY = person('heavy');
 const LIGHT: FakeUserSpec[] = Array.from({ length: 10 }, (_, i) => ({ id: `13100000000000001${String(i).padStart(2, '0')}`, username: `light${i}` }));
 const ENV = { QUOTA_DAILY: '100', MAX_ACTIVE_PER_MEMBER: '100' };
 /** Status edits of 50 waiting jobs at the harness's usual 200 ms would load the test process itself. */

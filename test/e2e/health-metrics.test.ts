@@ -9,10 +9,10 @@ import { healthz, sampleValue, scrape } from '../helpers/metrics.js';
 import { waitUntilGone } from '../helpers/pids.js';
 import { freePort } from '../helpers/ports.js';
 import { createTempDir } from '../helpers/tmp.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER } from '../helpers/ids.js';
 
-const GUILD = '1300000000000000001';
-const CHANNEL = '1300000000000000002';
-const MEMBER = { id: '1300000000000000009', username: 'painter' };
+const GUILD = GUILD_ID;
+const CHANNEL = CHANNEL_ID;
 
 function track(bot: BotProcess): BotProcess {
   onTestFinished(async () => {

@@ -7,6 +7,7 @@ import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discor
 import type { TaskScenario } from '../fakes/kie/index.js';
 import { startHarness, GUILD_ID, type Harness } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 /**
  * A catalogue of hostile /imagine requests and hostile KIE answers, each run end to end through the real
@@ -299,7 +300,7 @@ describe('hostile input, end to end', () => {
         expect(final.content).toBe('');
       }
     }
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     // No downloaded file outlives its job, whether the image was delivered or refused (an HTML page).
     expect(await readdir(h.downloadDir)).toEqual([]);
 

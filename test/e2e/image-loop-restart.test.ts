@@ -1,12 +1,11 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { describe, expect } from 'vitest';
 import { messages } from '../../src/messages.js';
-import type { FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
-import { CHANNEL, GUILD, MEMBER } from '../helpers/restartable-bot.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, person } from '../helpers/ids.js';
 
-const NEIGHBOUR: FakeUserSpec = { id: '1500000000000000199', username: 'neighbour' };
+const NEIGHBOUR = person('neighbour');
 
 describe('the buttons of an image work in a fresh bot process after a SIGKILL', () => {
   it('Reroll, Edit, Delete and /history, all answered by the process started after the kill', async ({ restartableBot }) => {
@@ -36,7 +35,7 @@ describe('the buttons of an image work in a fresh bot process after a SIGKILL', 
       { model: 'seedream/4.5-text-to-image', input: { prompt: 'a windmill at noon', aspect_ratio: '4:3', quality: 'basic' } },
       {
         model: 'seedream/4.5-edit',
-        input: { prompt: 'add a rainbow', aspect_ratio: '4:3', quality: 'basic', image_urls: [rig.discord.attachmentUrl(CHANNEL, image.attachments[0]!)] },
+        input: { prompt: 'add a rainbow', aspect_ratio: '4:3', quality: 'basic', image_urls: [rig.discord.attachmentUrl(CHANNEL_ID, image.attachments[0]!)] },
       },
     ]);
 
@@ -53,7 +52,7 @@ describe('the buttons of an image work in a fresh bot process after a SIGKILL', 
     const description = (history.original()!.embeds[0] as { description: string }).description;
     expect(description).toContain('add a rainbow');
     expect(description).not.toContain('a windmill at noon');
-    expect(description).toContain(`https://discord.com/channels/${GUILD}/${CHANNEL}/${edited.id}`);
+    expect(description).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${edited.id}`);
 
     await rig.readStore(async (store) => {
       expect(await store.used(MEMBER.id)).toBe(2);

@@ -1,18 +1,24 @@
-import { PermissionFlagsBits, Routes } from 'discord.js';
+import { Routes } from 'discord.js';
 import { describe, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry } from '../../src/history/history.js';
 import { messages } from '../../src/messages.js';
 import { utcDay } from '../../src/quota/day.js';
-import type { FakeInteraction, FakeMessage, FakeUserSpec } from '../fakes/discord/index.js';
+import type { FakeInteraction, FakeMessage } from '../fakes/discord/index.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
-import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
-import { buttonsOf, customIdOf, expectImageButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
+import type { Harness } from '../helpers/harness.js';
+import { CHANNEL_ID, GUILD_ID, MANAGE_MESSAGES, MEMBER, messageId, OTHER_GUILD_ID, person } from '../helpers/ids.js';
+import { buttonsOf, customIdOf, expectImageButtons, hasImage, privateAnswer } from '../helpers/image-loop.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import type { ImagineArgs } from '../helpers/members.js';
 
-const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
-const MODERATOR: FakeUserSpec = { id: '1200000000000000003', username: 'moderator' };
-const MANAGE_MESSAGES = String(PermissionFlagsBits.ManageMessages);
+const OTHER = person('neighbour');
+
+/** The people of these stories: the painter (MEMBER) makes images, a neighbour uses them, a moderator tidies up. */
+const painter = (h: Harness) => h.guild.member(MEMBER);
+const neighbour = (h: Harness) => h.guild.member(OTHER);
+const moderator = (h: Harness) => h.guild.member('moderator', { permissions: MANAGE_MESSAGES });
 
 interface CreateBody {
   model: string;
@@ -25,10 +31,9 @@ const used = (h: Harness, userId: string) => h.storage.counters.used({ guildId: 
 /** A small PNG, as a member would attach it. */
 const png = async (h: Harness) => ({ filename: 'photo.png', contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
 
-/** /imagine by MEMBER, delivered: the reply with its image and buttons. */
-async function deliveredImage(h: Harness, prompt = 'a red fox in the snow', extra: { aspect?: string; quality?: string } = {}): Promise<FakeMessage> {
-  const interaction = h.imagine({ prompt, ...extra });
-  return interaction.waitForOriginal(hasImage, 15_000);
+/** /imagine by the painter, delivered: the reply with its image and buttons. */
+async function deliveredImage(h: Harness, prompt = 'a red fox in the snow', extra: Omit<ImagineArgs, 'prompt'> = {}): Promise<FakeMessage> {
+  return painter(h).imagine({ prompt, ...extra }).waitForOriginal(hasImage, 15_000);
 }
 
 /** The interaction's first answer, checked to be of `type` and to have come within Discord's 3 s. */
@@ -37,13 +42,6 @@ async function answeredWithin3s(interaction: FakeInteraction, type: number) {
   expect(answer.type).toBe(type);
   expect(answer.latencyMs).toBeLessThan(3000);
   return answer;
-}
-
-/** Opens the edit modal from a button or message command and submits `text`. */
-async function submitEdit(h: Harness, opener: FakeInteraction, text: string): Promise<FakeInteraction> {
-  const callback = await opener.waitForResponse();
-  expect(callback.type).toBe(9);
-  return h.discord.submitModal(opener, { change: text });
 }
 
 describe('the image loop: Reroll, Edit and Delete under every image', () => {
@@ -58,7 +56,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
   it('Reroll: same prompt and settings, a new public reply with its own buttons, paid by whoever pressed', async ({ bot }) => {
     const h = await bot();
     const image = await deliveredImage(h, 'a castle on a cliff', { aspect: '16:9', quality: 'high' });
-    const reroll = press(h.discord, image, 'Reroll', OTHER);
+    const reroll = neighbour(h).press(image, 'Reroll');
     await answeredWithin3s(reroll, 5);
     const rerolled = await reroll.waitForOriginal(hasImage, 15_000);
     expect(reroll.isEphemeral()).toBe(false);
@@ -77,21 +75,21 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
   it('Reroll goes through admission: over quota and paused are refused privately, with no task', async ({ bot }) => {
     const h = await bot({ env: { QUOTA_DAILY: '1' } });
     const image = await deliveredImage(h);
-    const overQuota = await privateAnswer(press(h.discord, image, 'Reroll', MEMBER));
+    const overQuota = await privateAnswer(painter(h).press(image, 'Reroll'));
     expect(overQuota).toContain('You have used your 1 image for today');
     await h.app.services.settings.setPaused(GUILD_ID, true);
-    expect(await privateAnswer(press(h.discord, image, 'Reroll', OTHER))).toBe(messages.paused);
+    expect(await privateAnswer(neighbour(h).press(image, 'Reroll'))).toBe(messages.paused);
     expect(createBodies(h)).toHaveLength(1);
     expect(await used(h, OTHER.id)).toBe(0);
   });
 
   it('50 presses at once with 3 units left start exactly 3 tasks', async ({ bot }) => {
     const h = await bot({ env: { QUOTA_DAILY: '4' }, kie: { defaultScenario: { outcome: 'never' } } });
-    const first = h.imagine({ prompt: 'a lantern' });
+    const first = painter(h).imagine({ prompt: 'a lantern' });
     await h.kie.waitFor(() => h.kie.creates.length === 1);
     h.kie.completeTask(h.kie.creates[0]!.taskId!);
     const image = await first.waitForOriginal(hasImage, 15_000);
-    const presses = Array.from({ length: 50 }, () => press(h.discord, image, 'Reroll', MEMBER));
+    const presses = Array.from({ length: 50 }, () => painter(h).press(image, 'Reroll'));
     const acks = await Promise.all(presses.map((interaction) => interaction.waitForResponse(10_000)));
     expect(acks.every((ack) => ack.status < 300 && ack.latencyMs < 3000)).toBe(true);
     expect(acks.filter((ack) => ack.type === 5)).toHaveLength(3);
@@ -106,7 +104,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
   it('Edit: a modal, then seedream/4.5-edit of the delivered image with the text as prompt, same aspect and quality', async ({ bot }) => {
     const h = await bot();
     const image = await deliveredImage(h, 'a quiet harbour', { aspect: '3:2', quality: 'basic' });
-    const opener = press(h.discord, image, 'Edit', OTHER);
+    const opener = neighbour(h).press(image, 'Edit');
     const callback = await answeredWithin3s(opener, 9);
     const modal = callback.data as { custom_id: string; title: string; components: Array<{ type: number; component: Record<string, unknown> }> };
     expect(modal.custom_id.length).toBeLessThanOrEqual(100);
@@ -114,7 +112,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expect(modal.components[0]!.component).toMatchObject({ type: 4, min_length: 1, max_length: 3000, required: true });
     expect(modal.components[0]!.component).not.toHaveProperty('value');
 
-    const submitted = h.discord.submitModal(opener, { change: 'make it night, with lanterns' });
+    const submitted = await neighbour(h).submit(opener, 'Edit', { text: 'make it night, with lanterns' });
     expect((await submitted.waitForResponse()).type).toBe(5);
     const edited = await submitted.waitForOriginal(hasImage, 15_000);
     expectImageButtons(edited);
@@ -130,7 +128,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const h = await bot();
     const image = await deliveredImage(h);
     await h.app.services.settings.addBannedWord(GUILD_ID, 'gore');
-    const submitted = await submitEdit(h, press(h.discord, image, 'Edit', OTHER), 'add some GORE please');
+    const submitted = await neighbour(h).submit(neighbour(h).press(image, 'Edit'), 'Edit', { text: 'add some GORE please' });
     expect(await privateAnswer(submitted)).toBe(messages.bannedWord('gore'));
     expect(createBodies(h)).toHaveLength(1);
     expect(await used(h, OTHER.id)).toBe(0);
@@ -139,15 +137,15 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
   it('Delete: refused to other members, allowed to the one who asked and to Manage Messages', async ({ bot }) => {
     const h = await bot();
     const first = await deliveredImage(h, 'first');
-    expect(await privateAnswer(press(h.discord, first, 'Delete', OTHER))).toBe(messages.deleteNotAllowed);
+    expect(await privateAnswer(neighbour(h).press(first, 'Delete'))).toBe(messages.deleteNotAllowed);
     expect(h.discord.findMessage(first.id)?.attachments).toHaveLength(1);
 
-    const byOwner = press(h.discord, first, 'Delete', MEMBER);
+    const byOwner = painter(h).press(first, 'Delete');
     expect((await byOwner.waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(first.id), { timeout: 5_000 }).toBeUndefined();
 
     const second = await deliveredImage(h, 'second');
-    const byModerator = press(h.discord, second, 'Delete', MODERATOR, { memberPermissions: MANAGE_MESSAGES });
+    const byModerator = moderator(h).press(second, 'Delete');
     expect((await byModerator.waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(second.id), { timeout: 5_000 }).toBeUndefined();
     expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.path)).toEqual([
@@ -163,7 +161,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const h = await bot();
     const image = await deliveredImage(h, 'unreachable');
     h.discord.injectFault({ method: 'DELETE', path: /^\/channels\//, status: 403, body: { message: 'Missing Access', code: 50001 } });
-    expect((await press(h.discord, image, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    expect((await painter(h).press(image, 'Delete').waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(image.id), { timeout: 5_000 }).toBeUndefined();
     expect(h.discord.requests.filter((request) => request.method === 'DELETE').map((request) => request.status)).toEqual([403, 204]);
   });
@@ -173,7 +171,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const image = await deliveredImage(h, 'already gone');
     const stale = h.discord.findMessage(image.id)!;
     h.discord.injectFault({ method: 'DELETE', path: /^\/channels\//, status: 404, body: { message: 'Unknown Message', code: 10008 } });
-    const pressed = press(h.discord, stale, 'Delete', MEMBER);
+    const pressed = painter(h).press(stale, 'Delete');
     expect((await pressed.waitForResponse()).type).toBe(6);
     await expect.poll(async () => (await h.app.services.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now())).total, { timeout: 5_000 }).toBe(0);
     expect(pressed.followups).toEqual([]);
@@ -184,9 +182,9 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const h = await bot();
     // Every edit of the reply is refused (400): the image upload fails for good, after its entry was written.
     h.discord.injectFault({ method: 'PATCH', path: /\/messages\/@original$/, status: 400, body: { message: 'Invalid Form Body', code: 50035 }, times: 1000 });
-    h.imagine({ prompt: 'a refused upload' });
+    painter(h).imagine({ prompt: 'a refused upload' });
     await h.kie.waitFor(() => h.kie.downloads.length === 1, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect((await h.storage.history.listForMember(GUILD_ID, MEMBER.id, { offset: 0, limit: 10 }, Date.now())).total).toBe(0);
     expect(await used(h, MEMBER.id)).toBe(0);
   });
@@ -210,8 +208,9 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
       expect(await privateAnswer(interaction)).toBe(messages.buttonUnknown);
       expect((await interaction.waitForResponse()).latencyMs).toBeLessThan(3_000);
     }
-    const opener = press(h.discord, image, 'Edit', MEMBER);
+    const opener = painter(h).press(image, 'Edit');
     await opener.waitForResponse();
+    // Forms of another version or of another app: sent as Discord would, under a custom_id the bot no longer knows.
     for (const customId of ['img:v0:editjob:abc', `img:v1:reroll:${randomUUID()}`, 'someone-elses-form']) {
       const submission = h.discord.submitModal(opener, { change: 'make it blue' }, customId);
       expect(await privateAnswer(submission)).toBe(messages.formUnknown);
@@ -224,7 +223,7 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const h = await bot();
     const named = await deliveredImage(h, 'a lighthouse with a copy');
     // The entry names its message once the job is settled.
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const jobId = customIdOf(named, 'Delete').split(':')[3]!;
     // Another message of the bot's carrying the same job's buttons (as a late channel post would).
     const postCopy = async () => {
@@ -236,14 +235,14 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     const entry = () => h.app.services.history.get(jobId, Date.now());
 
     const copy = await postCopy();
-    expect((await press(h.discord, copy, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    expect((await painter(h).press(copy, 'Delete').waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(copy.id), { timeout: 5_000 }).toBeUndefined();
     expect(h.discord.findMessage(named.id)?.attachments).toHaveLength(1);
     expect((await entry())?.messageId).toBe(named.id);
 
     // Vice versa: the named message goes, with its entry; a copy elsewhere is not touched.
     const another = await postCopy();
-    expect((await press(h.discord, named, 'Delete', MEMBER).waitForResponse()).type).toBe(6);
+    expect((await painter(h).press(named, 'Delete').waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(named.id), { timeout: 5_000 }).toBeUndefined();
     await expect.poll(entry).toBeUndefined();
     expect(h.discord.findMessage(another.id)).toBeDefined();
@@ -255,13 +254,13 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
 
   it('the buttons come with the late channel message and with the DM, and work from there', async ({ bot }) => {
     const h = await bot({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
-    h.imagine({ prompt: 'a late train' });
+    painter(h).imagine({ prompt: 'a late train' });
     await expect.poll(() => h.discord.channelMessages(CHANNEL_ID).filter(hasImage).length, { timeout: 15_000 }).toBe(1);
     const late = h.discord.channelMessages(CHANNEL_ID).find(hasImage)!;
     expectImageButtons(late);
 
     h.discord.injectFault({ method: 'POST', path: new RegExp(`^/channels/${CHANNEL_ID}/messages$`), status: 403, body: { message: 'Missing Permissions', code: 50013 } });
-    h.imagine({ prompt: 'a late tram' });
+    painter(h).imagine({ prompt: 'a late tram' });
     await expect.poll(() => h.discord.dmChannelOf(MEMBER.id), { timeout: 15_000 }).toBeDefined();
     const dm = h.discord.dmChannelOf(MEMBER.id)!;
     await expect.poll(() => h.discord.channelMessages(dm).filter(hasImage).length, { timeout: 5_000 }).toBe(1);
@@ -269,14 +268,14 @@ describe('the image loop: Reroll, Edit and Delete under every image', () => {
     expectImageButtons(direct);
 
     // Reroll from the DM counts against the member's quota in the image's server.
-    const fromDm = press(h.discord, direct, 'Reroll', MEMBER);
+    const fromDm = painter(h).press(direct, 'Reroll');
     expect((await fromDm.waitForResponse()).type).toBe(5);
     await h.kie.waitFor(() => createBodies(h).length === 3, 10_000);
     expect(createBodies(h)[2]!.input.prompt).toBe('a late tram');
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await used(h, MEMBER.id)).toBe(3);
     // Delete from the DM removes the DM message.
-    const deleted = press(h.discord, direct, 'Delete', MEMBER);
+    const deleted = painter(h).press(direct, 'Delete');
     expect((await deleted.waitForResponse()).type).toBe(6);
     await expect.poll(() => h.discord.findMessage(direct.id), { timeout: 5_000 }).toBeUndefined();
   });
@@ -289,12 +288,12 @@ describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
   it('Reroll and Edit read the image from the history in Redis, and /history lists all three', async ({ bot, defer }) => {
     const h = await redisBot(bot, defer);
     const image = await deliveredImage(h, 'a paper boat');
-    const reroll = press(h.discord, image, 'Reroll', MEMBER);
+    const reroll = painter(h).press(image, 'Reroll');
     await reroll.waitForOriginal(hasImage, 15_000);
-    const submitted = await submitEdit(h, press(h.discord, image, 'Edit', MEMBER), 'make it sail at night');
+    const submitted = await painter(h).submit(painter(h).press(image, 'Edit'), 'Edit', { text: 'make it sail at night' });
     await submitted.waitForOriginal(hasImage, 15_000);
     expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-text-to-image', 'seedream/4.5-text-to-image', 'seedream/4.5-edit']);
-    const history = h.command('history');
+    const history = painter(h).history();
     await history.waitForResponse();
     const description = (history.original()!.embeds[0] as { description: string }).description;
     expect(description.match(/<t:\d+:f>/g)).toHaveLength(3);
@@ -304,12 +303,12 @@ describe.skipIf(!redisTestUrl())('the image loop on Redis', () => {
   it('50 Reroll presses at once with 3 units left start exactly 3 tasks', async ({ bot, defer }) => {
     const h = await redisBot(bot, defer, { QUOTA_DAILY: '4' });
     const image = await deliveredImage(h, 'a kite');
-    const presses = Array.from({ length: 50 }, () => press(h.discord, image, 'Reroll', MEMBER));
+    const presses = Array.from({ length: 50 }, () => painter(h).press(image, 'Reroll'));
     const acks = await Promise.all(presses.map((interaction) => interaction.waitForResponse(10_000)));
     expect(acks.filter((ack) => ack.type === 5)).toHaveLength(3);
     // A job counts as running once the ledger has it, a moment after its defer: under load idle() could come first.
     await h.kie.waitFor(() => createBodies(h).length >= 4, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(createBodies(h)).toHaveLength(4);
     expect(await used(h, MEMBER.id)).toBe(4);
   });
@@ -319,14 +318,7 @@ describe('starting from a picture', () => {
 
   it('/imagine with an image attachment runs seedream/4.5-edit with that picture', async ({ bot }) => {
     const h = await bot();
-    const interaction = h.discord.dispatchInteraction({
-      commandName: 'imagine',
-      guildId: GUILD_ID,
-      channelId: CHANNEL_ID,
-      user: MEMBER,
-      options: [{ name: 'prompt', type: 3, value: 'turn it into a watercolour' }],
-      attachments: { image: await png(h) },
-    });
+    const interaction = painter(h).imagine({ prompt: 'turn it into a watercolour', image: await png(h) });
     const delivered = await interaction.waitForOriginal(hasImage, 15_000);
     expectImageButtons(delivered);
     const [create] = createBodies(h);
@@ -341,14 +333,7 @@ describe('starting from a picture', () => {
     ['over 10 MB', { filename: 'huge.png', contentType: 'image/png', bytes: Buffer.from('x'), size: 10 * 1024 * 1024 + 1 }, 'at most 10 MB'],
   ] as const)('/imagine with %s is refused at once, privately, without a task', async ([, upload, words], { bot }) => {
     const h = await bot();
-    const interaction = h.discord.dispatchInteraction({
-      commandName: 'imagine',
-      guildId: GUILD_ID,
-      channelId: CHANNEL_ID,
-      user: MEMBER,
-      options: [{ name: 'prompt', type: 3, value: 'anything' }],
-      attachments: { image: upload },
-    });
+    const interaction = painter(h).imagine({ prompt: 'anything', image: upload });
     expect(await privateAnswer(interaction)).toContain(words);
     expect(h.kie.creates).toHaveLength(0);
     expect(await used(h, MEMBER.id)).toBe(0);
@@ -356,9 +341,9 @@ describe('starting from a picture', () => {
 
   it('"Edit image" on a member\'s message opens the modal and edits that picture', async ({ bot }) => {
     const h = await bot();
-    const photo = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'my cat', files: [await png(h)] });
-    const opener = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
-    const submitted = await submitEdit(h, opener, 'give the cat a tiny hat');
+    const photo = neighbour(h).post({ content: 'my cat', files: [await png(h)] });
+    const opener = painter(h).editImage(photo);
+    const submitted = await painter(h).submit(opener, 'Edit', { text: 'give the cat a tiny hat' });
     const delivered = await submitted.waitForOriginal(hasImage, 15_000);
     expectImageButtons(delivered);
     expect(createBodies(h)).toEqual([
@@ -371,11 +356,11 @@ describe('starting from a picture', () => {
 
   it('"Edit image" on a message without a picture, or with another file, is refused privately', async ({ bot }) => {
     const h = await bot();
-    const text = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'just words' });
-    const noImage = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: text.id });
+    const text = neighbour(h).post({ content: 'just words' });
+    const noImage = painter(h).editImage(text);
     expect(await privateAnswer(noImage)).toBe(messages.noImage);
-    const pdf = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, files: [{ filename: 'a.pdf', contentType: 'application/pdf', bytes: Buffer.from('%PDF') }] });
-    const notImage = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: pdf.id });
+    const pdf = neighbour(h).post({ files: [{ filename: 'a.pdf', contentType: 'application/pdf', bytes: Buffer.from('%PDF') }] });
+    const notImage = painter(h).editImage(pdf);
     expect(await privateAnswer(notImage)).toBe(messages.notAnImage('application/pdf'));
     expect(h.kie.creates).toHaveLength(0);
   });
@@ -391,7 +376,7 @@ describe("a reroll of an edit after Discord's attachment URL expired", () => {
   async function rerollAfterExpiry(h: Harness, edited: FakeMessage): Promise<{ fresh: string; rerolled: FakeMessage }> {
     const recorded = inputUrl(h, createBodies(h).length - 1);
     await expired(recorded);
-    const rerolled = await press(h.discord, edited, 'Reroll', MEMBER).waitForOriginal(hasImage, 15_000);
+    const rerolled = await painter(h).press(edited, 'Reroll').waitForOriginal(hasImage, 15_000);
     const fresh = inputUrl(h, createBodies(h).length - 1);
     expect(fresh).not.toBe(recorded);
     expect((await fetch(fresh)).status).toBe(200);
@@ -401,7 +386,7 @@ describe("a reroll of an edit after Discord's attachment URL expired", () => {
   it('an edit of a delivered image: the picture is read again from its message', async ({ bot }) => {
     const h = await bot(shortLivedUrls);
     const image = await deliveredImage(h, 'a harbour at noon');
-    const edited = await (await submitEdit(h, press(h.discord, image, 'Edit', MEMBER), 'at night')).waitForOriginal(hasImage, 15_000);
+    const edited = await (await painter(h).submit(painter(h).press(image, 'Edit'), 'Edit', { text: 'at night' })).waitForOriginal(hasImage, 15_000);
     const { fresh } = await rerollAfterExpiry(h, edited);
     expect(fresh).toContain(`/attachments/${image.channelId}/${image.attachments[0]!.id}/`);
     expect(h.discord.requests.some((request) => request.method === 'GET' && request.path === `/channels/${image.channelId}/messages/${image.id}`)).toBe(true);
@@ -410,9 +395,9 @@ describe("a reroll of an edit after Discord's attachment URL expired", () => {
 
   it('"Edit image" of a member\'s picture: the picture is read again from the member\'s message', async ({ bot }) => {
     const h = await bot(shortLivedUrls);
-    const photo = h.discord.postMemberMessage({ channelId: CHANNEL_ID, user: OTHER, content: 'my cat', files: [await png(h)] });
-    const opener = h.discord.dispatchInteraction({ commandName: 'Edit image', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, targetMessageId: photo.id });
-    const edited = await (await submitEdit(h, opener, 'give the cat a tiny hat')).waitForOriginal(hasImage, 15_000);
+    const photo = neighbour(h).post({ content: 'my cat', files: [await png(h)] });
+    const opener = painter(h).editImage(photo);
+    const edited = await (await painter(h).submit(opener, 'Edit', { text: 'give the cat a tiny hat' })).waitForOriginal(hasImage, 15_000);
     const { fresh, rerolled } = await rerollAfterExpiry(h, edited);
     expect(fresh).toContain(`/attachments/${CHANNEL_ID}/${photo.attachments[0]!.id}/`);
     // A reroll of the reroll still knows where the picture is.
@@ -427,7 +412,7 @@ describe('/history', () => {
     jobId: randomUUID(),
     guildId: GUILD_ID,
     channelId: CHANNEL_ID,
-    messageId: String(1400000000000000000n + BigInt(index)),
+    messageId: messageId(index),
     userId: MEMBER.id,
     prompt: `picture number ${index}`,
     aspect: '1:1',
@@ -443,9 +428,9 @@ describe('/history', () => {
     const h = await bot();
     for (let index = 1; index <= 12; index += 1) await h.storage.history.record(entry(index));
     await h.storage.history.record(entry(50, { userId: OTHER.id, prompt: 'not mine' }));
-    await h.storage.history.record(entry(51, { guildId: '1100000000000000099', prompt: 'another server' }));
+    await h.storage.history.record(entry(51, { guildId: OTHER_GUILD_ID, prompt: 'another server' }));
 
-    const interaction = h.command('history');
+    const interaction = painter(h).history();
     const callback = await interaction.waitForResponse();
     expect(callback.type).toBe(4);
     expect(interaction.isEphemeral()).toBe(true);
@@ -456,13 +441,13 @@ describe('/history', () => {
     expect(description).not.toContain('picture number 2\n');
     expect(description).not.toContain('not mine');
     expect(description).not.toContain('another server');
-    expect(description).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${String(1400000000000000012n)}`);
+    expect(description).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${messageId(12)}`);
     expect(description.match(/<t:\d+:f>/g)).toHaveLength(10);
     const [newer, older] = buttonsOf(first);
     expect(newer!.disabled).toBe(true);
     expect(older!.disabled).toBe(false);
 
-    const next = h.discord.dispatchComponent({ messageId: first.id, customId: older!.custom_id!, user: MEMBER });
+    const next = painter(h).press(first, 'Older');
     expect((await next.waitForResponse()).type).toBe(7);
     const page = h.discord.findMessage(first.id)!;
     const second = (page.embeds[0] as { description: string }).description;
@@ -474,7 +459,7 @@ describe('/history', () => {
 
   it('says so when the member has no images', async ({ bot }) => {
     const h = await bot();
-    const interaction = h.command('history');
+    const interaction = painter(h).history();
     await interaction.waitForResponse();
     expect(interaction.original()!.content).toBe(messages.historyEmpty);
   });

@@ -86,7 +86,7 @@ describe('/imagine failures and limits, end to end', () => {
 
 describe('an upload Discord refuses as too large', () => {
   it('is downloaded again, made smaller and delivered once', async ({ bot }) => {
-    const h = await bot({ tuning: { pollMinIntervalMs: 150, progressIntervalMs: 60_000 }, kie: { defaultScenario: { durationMs: 1_000 } } });
+    const h = await bot({ tuning: { polling: { minIntervalMs: 150 }, progressIntervalMs: 60_000 }, kie: { defaultScenario: { durationMs: 1_000 } } });
     const interaction = h.imagine({ prompt: 'a server with a smaller limit than it says' });
     // The first progress edit goes out at once; the next edit of the reply is the image.
     await h.discord.waitForRequest((r) => r.method === 'PATCH' && r.path.endsWith('/messages/@original'), 5_000);

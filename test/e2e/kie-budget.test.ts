@@ -1,9 +1,10 @@
 import { describe, expect} from 'vitest';
 import { utcDay } from '../../src/quota/day.js';
-import type { FakeUserSpec } from '../fakes/discord/index.js';
 import { GUILD_ID } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, firstReply, quantile } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { crowd } from '../helpers/ids.js';
 
 /**
  * 100 members press /imagine at the same moment. The fake KIE enforces its published limits (20 createTask
@@ -17,13 +18,12 @@ const CREATE_LIMIT = 20;
 const ACK_DEADLINE_MS = 3_000;
 const POSITION = /(\d+)(?:st|nd|rd|th) in line/;
 
-const member = (index: number): FakeUserSpec => ({ id: `15000000000000${String(index).padStart(5, '0')}`, username: `crowd${index}` });
 
 describe('100 jobs submitted at once never exceed the KIE budget', () => {
   it('delivers all 100 with no 429 from KIE, showing waiting members their place in line', async ({ bot }) => {
     const h = await bot({ env: { QUOTA_DAILY: '1' }, kie: { defaultScenario: { durationMs: 600 } } });
     const harness = h;
-    const members = Array.from({ length: JOBS }, (_, index) => member(index));
+    const members = crowd(JOBS);
 
     const started = performance.now();
     const interactions = members.map((user, index) => harness.imagine({ prompt: `crowd ${index}`, user }));
@@ -32,7 +32,7 @@ describe('100 jobs submitted at once never exceed the KIE budget', () => {
       interactions.map((interaction) => interaction.waitForOriginal((m) => m.attachments.length > 0 || m.content.startsWith('⚠️'), 110_000)),
     );
     const totalMs = performance.now() - started;
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     const { kie } = harness;
 
     const createTimes = kie.creates.map((call) => call.at).sort((a, b) => a - b);

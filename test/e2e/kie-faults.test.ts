@@ -6,6 +6,7 @@ import type { FakeKie, PollCall } from '../fakes/kie/index.js';
 import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, type Harness } from '../helpers/harness.js';
 import { seededRandom } from '../helpers/random.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 /** A job survives a flaky KIE: failing polls, tasks KIE does not know yet, and refused creates. */
 
@@ -53,7 +54,7 @@ describe('KIE faults, end to end', () => {
     const interactions = members.map((user, index) => harness.imagine({ prompt: `flaky ${index}`, user }));
 
     const finals = await Promise.all(interactions.map((interaction) => delivered(interaction, 60_000)));
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
 
     for (const final of finals) expect(final.attachments, final.content).toHaveLength(1);
     for (const interaction of interactions) {
@@ -83,7 +84,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'a fresh task', user });
 
     const final = await delivered(interaction, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     expect(final.attachments).toHaveLength(1);
     expect(await usedBy(h, user)).toBe(1);
@@ -101,7 +102,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'a task that vanished', user });
 
     const final = await delivered(interaction, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     expect(final.content).toBe(`⚠️ ${messages.serviceUnavailable}`);
     expect(await usedBy(h, user)).toBe(0);
@@ -119,7 +120,7 @@ describe('KIE faults, end to end', () => {
     const interaction = h.imagine({ prompt: 'after the rush', user });
 
     const final = await delivered(interaction, 30_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     expect(final.attachments).toHaveLength(1);
     expect(h.kie.creates).toHaveLength(3);

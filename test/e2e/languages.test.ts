@@ -5,8 +5,10 @@ import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, type Harness } from '../helpers/harness.js';
 import { buttonsOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { channelId, person } from '../helpers/ids.js';
 
-const LOG_CHANNEL = '1100000000000000004';
+const LOG_CHANNEL = channelId(4);
 const de = messagesFor('de');
 
 /** A server whose preferred locale is French, with a log channel. */
@@ -45,7 +47,7 @@ describe('every sentence in the reader’s language', () => {
     const result = await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     expect((result.embeds[0] as { title?: string }).title).toBe('Dein Bild');
     expect(buttonsOf(result).map((button) => button.label)).toEqual(['Neu würfeln', 'Bearbeiten', 'Hochskalieren', 'Löschen']);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
 
     const refused = await firstReply(h.imagine({ prompt: 'noch eins', locale: 'de' }));
     expect(refused.type).toBe(CALLBACK_MESSAGE);
@@ -60,7 +62,7 @@ describe('every sentence in the reader’s language', () => {
     expect(quota.content).toContain('**Heute:** 1/1 Bilder verbraucht, 0 übrig.');
 
     // Someone else in the same server, with Discord in English, reads English.
-    const english = await firstReply(h.imagine({ prompt: '   ', locale: 'en-US', user: { id: '1200000000000000002', username: 'other' } }));
+    const english = await firstReply(h.imagine({ prompt: '   ', locale: 'en-US', user: person('neighbour') }));
     expect(english.content).toBe(messages.emptyPrompt);
   });
 
@@ -70,7 +72,7 @@ describe('every sentence in the reader’s language', () => {
     const result = await set.waitForOriginal((m) => m.attachments.length === 2, 15_000);
     expect((result.embeds as Array<{ title?: string }>).map((embed) => embed.title)).toEqual(['画像1', '画像2']);
     expect(buttonsOf(result).map((button) => button.label)).toEqual(['もう一度', '削除', '編集 1', '編集 2', 'アップスケール 1', 'アップスケール 2']);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const refused = await firstReply(h.imagine({ prompt: 'もう二枚', count: 2, locale: 'ja' }));
     expect(refused.ephemeral).toBe(true);
     expect(refused.content).toContain('2枚を指定しましたが、今日の残りは1枚だけです。');

@@ -1,6 +1,7 @@
 import { ShardClientUtil } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedis, type RedisClient } from '../../src/storage/redis.js';
+import { connectRedis } from '../../src/storage/redis.js';
+import type { RedisClient } from '../../src/storage/redis-client.js';
 import { FakeDiscord, type FakeUserSpec } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess, type LogLine } from '../helpers/bot-process.js';
@@ -9,6 +10,7 @@ import { alive, waitUntilGone } from '../helpers/pids.js';
 import { freePort } from '../helpers/ports.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js';
+import { MEMBER } from '../helpers/ids.js';
 
 /**
  * Two machines on one Redis, as two managers with disjoint SHARD_LISTs (real OS processes, one shard each):
@@ -19,7 +21,6 @@ import { ownRedisServer, type OwnRedisServer } from '../helpers/redis-server.js'
 const HMAC_KEY = 'test-hmac-key-123';
 /** One server on shard 0, one on shard 1. */
 const GUILDS = guildsOnShards(2, 155_000_000_000n) as [ShardedGuild, ShardedGuild];
-const MEMBER: FakeUserSpec = { id: '1610000000000000001', username: 'painter' };
 const KIE_CREATES_PER_10_S = 20;
 const KIE_POLLS_PER_S = 10;
 

@@ -14,12 +14,14 @@ import { captureLogs } from '../helpers/log-capture.js';
 import { ownRedisServer } from '../helpers/redis-server.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { channelId, roleId, serverId } from '../helpers/ids.js';
 
-const OTHER_GUILD = '1100000000000000101';
-const OTHER_CHANNEL = '1100000000000000102';
-const LOG_CHANNEL = '1100000000000000004';
-const OTHER_LOG_CHANNEL = '1100000000000000104';
-const ARTISTS = '1100000000000000050';
+const OTHER_GUILD = serverId(101);
+const OTHER_CHANNEL = channelId(102);
+const LOG_CHANNEL = channelId(4);
+const OTHER_LOG_CHANNEL = channelId(104);
+const ARTISTS = roleId(0);
 
 /** Two servers the bot is in: GUILD_ID (general + a log channel) and OTHER_GUILD (the same). */
 const twoServers = (options: HarnessOptions = {}): HarnessOptions => ({
@@ -98,7 +100,7 @@ describe('ALLOWED_GUILDS', () => {
   it('refuses a DM press of an image made in an unlisted server', async ({ bot }) => {
     const h = await bot(twoServers({ env: { ALLOWED_GUILDS: GUILD_ID } }));
     const image = await imagineIn(h.discord, GUILD_ID, CHANNEL_ID, MEMBER).waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     // An image from the other server (made before ALLOWED_GUILDS was set), as its history records it.
     const entry = (await h.storage.history.get(customIdOf(image, 'Reroll').split(':')[3]!, Date.now()))!;
     const foreign = { ...entry, jobId: randomUUID(), guildId: OTHER_GUILD, channelId: OTHER_CHANNEL };
@@ -138,7 +140,7 @@ describe('DAILY_IMAGE_BUDGET', () => {
     const h = await bot(twoServers({ env: { DAILY_IMAGE_BUDGET: String(BUDGET) }, kie: { defaultScenario: { durationMs: 300 } } }));
     await expectBudget(fiftyAcrossTwoServers(h.discord), BUDGET);
     await h.kie.waitFor(() => tasks(h).length >= BUDGET, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(tasks(h)).toHaveLength(BUDGET);
     expect(await h.storage.counters.budgetUsed(utcDay(Date.now()))).toBe(BUDGET);
 
@@ -152,7 +154,7 @@ describe('DAILY_IMAGE_BUDGET', () => {
     const h = await bot(twoServers({ env: { DAILY_IMAGE_BUDGET: '1' }, kie: { defaultScenario: { durationMs: 200, outcome: 'fail' } } }));
     await imagineIn(h.discord, GUILD_ID, CHANNEL_ID, MEMBER).waitForResponse();
     await h.kie.waitFor(() => tasks(h).length === 1, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await h.storage.counters.budgetUsed(utcDay(Date.now()))).toBe(0);
   });
 
@@ -269,7 +271,7 @@ describe('the start-up warning for a public bot', () => {
       const logs = captureLogs();
       const h = await bot({ discord: { botPublic }, env: { LOG_LEVEL: 'warn', ...env }, logDestination: logs.destination });
       await expect.poll(() => h.discord.requests.some((request) => request.method === 'GET' && request.path === '/applications/@me')).toBe(true);
-      await h.app.jobs.idle();
+      await jobsIdle(h.app.jobs);
       expect(warnings(logs.lines)).toHaveLength(0);
     }
   });
@@ -279,7 +281,7 @@ describe('a press in a DM obeys the image\'s server', () => {
   /** An image MEMBER made in the server, and a copy of it in MEMBER's DM with the same buttons. */
   async function dmImage(h: Harness): Promise<{ image: FakeMessage; dm: FakeMessage }> {
     const image = await imagineIn(h.discord, GUILD_ID, CHANNEL_ID, MEMBER, 'a kite over dunes').waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     return { image, dm: await imageInDm(h, image, MEMBER) };
   }
 
@@ -305,7 +307,7 @@ describe('a press in a DM obeys the image\'s server', () => {
     const { dm } = await dmImage(h);
     // The default limit of 1 is used up.
     expect(await privateAnswer(pressInDm(h, dm, 'Reroll', MEMBER))).toContain('(1/1)');
-    const FROZEN = '1100000000000000051';
+    const FROZEN = roleId(1);
     await h.app.services.settings.setRoleLimit(GUILD_ID, FROZEN, 0);
     await h.app.services.settings.setRoleLimit(GUILD_ID, ARTISTS, 5);
     h.discord.setMemberRoles(GUILD_ID, MEMBER, [FROZEN]);
@@ -313,7 +315,7 @@ describe('a press in a DM obeys the image\'s server', () => {
     h.discord.setMemberRoles(GUILD_ID, MEMBER, [ARTISTS]);
     expect((await pressInDm(h, dm, 'Reroll', MEMBER).waitForResponse()).type).toBe(CALLBACK_DEFERRED);
     await h.kie.waitFor(() => tasks(h).length === 2, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(2);
   });
 
@@ -338,7 +340,7 @@ describe('admission comes before anything a press reads', () => {
     const opener = h.discord.dispatchComponent({ messageId: image.id, customId: customIdOf(image, 'Edit'), user: MEMBER });
     expect((await opener.waitForResponse()).type).toBe(9);
     const edited = await h.discord.submitModal(opener, { change: 'at night' }).waitForOriginal(hasImage, 15_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const recorded = (tasks(h)[1]!.body as { input: { image_urls: string[] } }).input.image_urls[0]!;
     await expect.poll(async () => (await fetch(recorded)).status, { timeout: 5_000, interval: 200 }).toBe(404);
 

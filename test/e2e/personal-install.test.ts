@@ -7,10 +7,12 @@ import { it } from '../helpers/fixtures.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { customIdOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { OTHER_GUILD_ID, channelId } from '../helpers/ids.js';
 
 /** A server that has not installed the bot, where a member uses it through their own install. */
-const ELSEWHERE = '1300000000000000001';
-const ELSEWHERE_CHANNEL = '1300000000000000002';
+const ELSEWHERE = OTHER_GUILD_ID;
+const ELSEWHERE_CHANNEL = channelId(199);
 
 /** Global commands (a user install works only with those), the bot's server and one without the bot. */
 const personalBot = (env: Record<string, string> = {}): HarnessOptions => ({
@@ -58,7 +60,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     expect((await firstReply(job)).type).toBe(CALLBACK_DEFERRED);
     const result = await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
     expect(result.attachments).toHaveLength(1);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(1);
     expect(await serverUsed(h, GUILD_ID)).toBe(0);
 
@@ -79,7 +81,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     const reroll = h.discord.dispatchComponent({ messageId: result.id, customId: customIdOf(result, 'Reroll'), user: MEMBER });
     expect((await firstReply(reroll)).type).toBe(CALLBACK_DEFERRED);
     await reroll.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(2);
 
     const spent = await firstReply(imagineIn(h, 'dm', 'one more', 'de'));
@@ -94,7 +96,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     const job = imagineIn(h, 'elsewhere', 'a lighthouse elsewhere');
     expect((await firstReply(job)).type).toBe(CALLBACK_DEFERRED);
     await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(1);
     expect(await serverUsed(h, ELSEWHERE)).toBe(0);
     expect(await serverUsed(h, GUILD_ID)).toBe(0);
@@ -103,7 +105,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     // The same member in the bot's own server spends that server's quota, not the personal allowance.
     const inServer = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [{ name: 'prompt', type: 3, value: 'at home' }] });
     await inServer.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(1);
     expect(await serverUsed(h, GUILD_ID)).toBe(1);
   });
@@ -121,7 +123,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     expect((await firstReply(set)).type).toBe(CALLBACK_DEFERRED);
     const result = await set.waitForOriginal((m) => m.attachments.length === 2, 15_000);
     expect((result.embeds as Array<{ title?: string }>).map((embed) => embed.title)).toEqual(['Bild 1', 'Bild 2']);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(2);
     expect(await serverUsed(h, ELSEWHERE)).toBe(0);
     expect(await serverUsed(h, GUILD_ID)).toBe(0);
@@ -135,7 +137,7 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     const h = await bot(personalBot({ DAILY_IMAGE_BUDGET: '1' }));
     const first = imagineIn(h, 'dm', 'the one the operator pays for');
     await first.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const refused = await firstReply(imagineIn(h, 'elsewhere', 'over budget', 'fr'));
     expect(refused.content).toMatch(new RegExp(`^${messagesFor('fr').budgetSpent(0).slice(0, 40)}`));
     expect(await personalUsed(h)).toBe(1);

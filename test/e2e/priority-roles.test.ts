@@ -1,5 +1,4 @@
 import { describe, expect } from 'vitest';
-import { createKieBudgets, SlidingWindowBudget } from '../../src/kie/index.js';
 import type { CommandOptionSpec, FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, type Harness } from '../helpers/harness.js';
@@ -45,8 +44,8 @@ const createdPrompts = (h: Harness): string[] =>
 
 describe('priority roles', () => {
   it('members with a priority role go before everyone waiting, and are fair among themselves', async ({ bot }) => {
-    const budgets = { create: new SlidingWindowBudget({ limit: 1, windowMs: 700, fair: true }), poll: createKieBudgets().poll };
-    const h = await bot({ env: { QUOTA_DAILY: '20' }, tuning: { budgets } });
+    const kieBudgets = { createLimit: { limit: 1, windowMs: 700 } };
+    const h = await bot({ env: { QUOTA_DAILY: '20' }, tuning: { kieBudgets } });
     expect(await admin(h, 'list')).toBe('No role has priority: waiting images go in the fair order for everyone.');
     expect(await admin(h, 'add', PATRONS)).toBe(
       `Members with <@&${PATRONS}> now come first when images wait for the image service (fair among themselves). Priority roles: <@&${PATRONS}>.`,

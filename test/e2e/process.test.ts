@@ -6,9 +6,10 @@ import { FakeDiscord } from '../fakes/discord/index.js';
 import { FakeKie } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { waitUntilGone } from '../helpers/pids.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER } from '../helpers/ids.js';
 
-const GUILD = '1300000000000000001';
-const CHANNEL = '1300000000000000002';
+const GUILD = GUILD_ID;
+const CHANNEL = CHANNEL_ID;
 
 function line0(bot: BotProcess, msg: string): Record<string, unknown> {
   const found = bot.logs.find((l) => l.msg === msg);
@@ -50,7 +51,7 @@ describe('the bot as a process (npm start)', () => {
       options: [{ name: 'prompt', type: 3, value: 'a red fox in snow' }],
       guildId: GUILD,
       channelId: CHANNEL,
-      user: { id: '1300000000000000009' },
+      user: { id: MEMBER.id },
     });
     const ack = await interaction.waitForResponse();
     expect(ack.type).toBe(5);
@@ -61,7 +62,7 @@ describe('the bot as a process (npm start)', () => {
     // Logs: one line per step, no secret anywhere.
     for (const step of ['imagine received', 'deferred', 'task created', 'task succeeded', 'image delivered']) {
       const line = await bot.waitForLog((l) => l.msg === step, 5_000);
-      expect(line).toMatchObject({ guildId: GUILD, userId: '1300000000000000009' });
+      expect(line).toMatchObject({ guildId: GUILD, userId: MEMBER.id });
     }
     const all = JSON.stringify(bot.logs) + bot.stderr.join('\n');
     expect(all).not.toContain(env.DISCORD_TOKEN);
@@ -89,7 +90,7 @@ describe('the bot as a process (npm start)', () => {
       options: [{ name: 'prompt', type: 3, value: 'a slow kettle' }],
       guildId: GUILD,
       channelId: CHANNEL,
-      user: { id: '1300000000000000009' },
+      user: { id: MEMBER.id },
     });
     const created = await bot.waitForLog((l) => l.msg === 'task created', 15_000);
 

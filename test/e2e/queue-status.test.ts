@@ -1,15 +1,15 @@
 import { describe, expect } from 'vitest';
-import { createKieBudgets, SlidingWindowBudget } from '../../src/kie/index.js';
 import { utcDay } from '../../src/quota/day.js';
 import type { FakeUserSpec } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { hasImage } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
+import { person } from '../helpers/ids.js';
 
 /** What a member sees of the queue: the cap on images in progress, and /quota's list of them. */
 
-const OTHER: FakeUserSpec = { id: '1330000000000000002', username: 'other' };
+const OTHER = person('other');
 const used = (h: Harness, user: FakeUserSpec): Promise<number> => h.storage.counters.used({ guildId: GUILD_ID, userId: user.id, day: utcDay(Date.now()) });
 
 async function quotaText(h: Harness, user: FakeUserSpec = MEMBER): Promise<string> {
@@ -56,8 +56,8 @@ describe('MAX_ACTIVE_PER_MEMBER', () => {
 describe('/quota lists the member’s images in progress', () => {
   it('with the state of each: started at KIE, or waiting with its place in line', async ({ bot }) => {
     // One createTask slot per minute: the first job starts, the second waits.
-    const budgets = { create: new SlidingWindowBudget({ limit: 1, windowMs: 60_000, fair: true }), poll: createKieBudgets().poll };
-    const h = await bot({ tuning: { budgets }, kie: { defaultScenario: { outcome: 'never' } } });
+    const kieBudgets = { createLimit: { limit: 1, windowMs: 60_000 } };
+    const h = await bot({ tuning: { kieBudgets }, kie: { defaultScenario: { outcome: 'never' } } });
     expect(await quotaText(h)).not.toContain('In progress');
     h.imagine({ prompt: 'a red *kite*' });
     await h.kie.waitFor(() => h.kie.creates.some((call) => call.taskId !== undefined));

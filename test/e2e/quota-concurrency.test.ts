@@ -9,6 +9,7 @@ import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from 
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { ownRedisServer } from '../helpers/redis-server.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, quantile, type FirstReply } from '../helpers/replies.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 const AT_ONCE = 50;
 const LEFT = 3;
@@ -61,7 +62,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
   it('SQLite, one bot', async ({ bot }) => {
     const h = await bot(withLeft({}));
     await expectThreeOfFifty(fiftyAtOnce(h), 'sqlite');
-    await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
+    await expectTasks(h.kie, LEFT, () => jobsIdle(h.app.jobs));
     expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
   });
 
@@ -69,7 +70,7 @@ describe('50 concurrent /imagine from one member with 3 units left create exactl
     it('Redis, one bot', async ({ bot, defer }) => {
       const h = await bot(withLeft(redisBotStorage(defer)));
       await expectThreeOfFifty(fiftyAtOnce(h), 'redis');
-      await expectTasks(h.kie, LEFT, () => h.app.jobs.idle());
+      await expectTasks(h.kie, LEFT, () => jobsIdle(h.app.jobs));
       expect(await h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(LEFT);
     });
 

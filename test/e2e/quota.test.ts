@@ -3,6 +3,7 @@ import { nextUtcMidnight } from '../../src/quota/day.js';
 import { type Harness } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { it } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 /** The Discord timestamps (relative and short time) for the next UTC midnight, allowing for a run across midnight. */
 function resetStamps(before: number, after: number): RegExp {
@@ -38,7 +39,7 @@ describe('/quota and quota refusals, end to end', () => {
 
     h.kie.completeTask(h.kie.creates[0]!.taskId!);
     await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const done = await quota(h);
     expect(done).toContain('**Today:** 1/5 images used, 4 left.');
     expect(done).not.toContain('In progress');
@@ -53,7 +54,7 @@ describe('/quota and quota refusals, end to end', () => {
     h.kie.completeTask(h.kie.creates[0]!.taskId!, 'fail');
     const failed = await job.waitForOriginal((m) => m.content.includes('could not be generated'), 10_000);
     expect(failed.content).toContain('quota was not used');
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     const after = await quota(h);
     expect(after).toContain('**Today:** 0/5 images used, 5 left.');
     expect(after).not.toContain('In progress');
@@ -75,7 +76,7 @@ describe('/quota and quota refusals, end to end', () => {
     expect(refused.content).toContain('You have used your 2 images for today (2/2).');
     expect(refused.content).toMatch(resetStamps(before, Date.now()));
     // Nothing else happens to a refused interaction: no edit, no follow-up, no task.
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(h.kie.creates).toHaveLength(2);
     // The two admitted jobs run concurrently, so their creates may reach KIE in either order.
     expect(h.kie.creates.map((c) => (c.body as { input: { prompt: string } }).input.prompt).sort()).toEqual(['first', 'second']);

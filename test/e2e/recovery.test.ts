@@ -3,23 +3,14 @@ import { messages } from '../../src/messages.js';
 import { FakeImages } from '../fakes/kie/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { utcDay } from '../../src/quota/day.js';
-import { CHANNEL_ID, GUILD_ID, MEMBER as HARNESS_MEMBER, startHarness, type Harness } from '../helpers/harness.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, startHarness, type Harness } from '../helpers/harness.js';
 import { createTempDir } from '../helpers/tmp.js';
 import { firstReply } from '../helpers/replies.js';
-import {
-  acceptedCreates,
-  CHANNEL,
-  expectDeliveredOnce,
-  expectSettled,
-  hasImage,
-  imageDeliveries,
-  MEMBER,
-  members,
-  taskKnown,
-  waitingForSlot,
-} from '../helpers/restartable-bot.js';
+import { acceptedCreates, expectDeliveredOnce, expectSettled, hasImage, imageDeliveries, taskKnown, waitingForSlot } from '../helpers/restartable-bot.js';
+import { crowd as members } from '../helpers/ids.js';
 import { sqliteOf } from '../helpers/storage.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
+import { jobsIdle } from '../helpers/jobs.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
   it('killed while a job waits for the create budget: it is submitted once after the restart, when KIE\'s window allows', async ({ restartableBot }) => {
@@ -51,7 +42,7 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
     expect(acceptedCreates(rig.kie)).toHaveLength(21);
     await expect.poll(() => second.logs.filter((l) => l.msg === 'task created').length).toBe(1);
     await expect.poll(() => rig.logsWith('image delivered').length).toBe(21);
-    expect(rig.discord.channelMessages(CHANNEL)).toEqual([]);
+    expect(rig.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     await expectSettled(rig, Object.fromEntries(crowd.map((user) => [user.id, 1])));
   }, 90_000);
 
@@ -144,20 +135,20 @@ describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once 
 
 describe('delivery outlives the interaction token and Discord faults (in process)', () => {
   const ledgerRows = async (harness: Harness) => sqliteOf(harness.storage).query('SELECT record FROM imagine_jobs');
-  const mentionsOnlyMember = { everyone: false, users: [HARNESS_MEMBER.id], roles: [] };
+  const mentionsOnlyMember = { everyone: false, users: [MEMBER.id], roles: [] };
 
   it('a job that outlives its token is posted in the channel, mentioning only the member', async ({ bot }) => {
     const h = await bot({ tuning: { tokenLifetimeMs: 2_000 }, discord: { tokenLifetimeMs: 2_000 }, kie: { defaultScenario: { durationMs: 3_000 } } });
     const interaction = h.imagine({ prompt: 'a late train, @everyone' });
     await expect.poll(() => h.discord.channelMessages(CHANNEL_ID).length, { timeout: 15_000 }).toBe(1);
     const [message] = h.discord.channelMessages(CHANNEL_ID);
-    expect(message!.content).toBe(messages.lateDelivery(HARNESS_MEMBER.id));
+    expect(message!.content).toBe(messages.lateDelivery(MEMBER.id));
     expect(message!.attachments).toHaveLength(1);
     expect(message!.mentions).toEqual(mentionsOnlyMember);
-    expect(message!.allowedMentions).toEqual({ users: [HARNESS_MEMBER.id] });
+    expect(message!.allowedMentions).toEqual({ users: [MEMBER.id] });
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
     expect(interaction.original()!.attachments).toHaveLength(0);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -170,15 +161,15 @@ describe('delivery outlives the interaction token and Discord faults (in process
       body: { message: 'Missing Permissions', code: 50013 },
     });
     const interaction = h.imagine({ prompt: 'a late tram' });
-    await expect.poll(() => h.discord.dmChannelOf(HARNESS_MEMBER.id), { timeout: 15_000 }).toBeDefined();
-    const dm = h.discord.dmChannelOf(HARNESS_MEMBER.id)!;
+    await expect.poll(() => h.discord.dmChannelOf(MEMBER.id), { timeout: 15_000 }).toBeDefined();
+    const dm = h.discord.dmChannelOf(MEMBER.id)!;
     await expect.poll(() => h.discord.channelMessages(dm).length, { timeout: 5_000 }).toBe(1);
     const [message] = h.discord.channelMessages(dm);
     expect(message!.attachments).toHaveLength(1);
     expect(message!.mentions).toEqual(mentionsOnlyMember);
     expect(h.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     expect(imageDeliveries(h, interaction, CHANNEL_ID)).toHaveLength(1);
-    await h.app.jobs.idle();
+    await jobsIdle(h.app.jobs);
     expect(await ledgerRows(h)).toEqual([]);
   });
 
@@ -209,7 +200,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     // The fake records a request once it has answered it.
     await expect.poll(() => originalPatches(harness)).toEqual([200, 500, 502, 429, 200]);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
@@ -228,7 +219,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     await interaction.waitForOriginal(hasImage, 15_000);
     expect(originalPatches(harness).filter((status) => status === 503)).toHaveLength(6);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(await ledgerRows(harness)).toEqual([]);
   });
 
@@ -245,14 +236,14 @@ describe('delivery outlives the interaction token and Discord faults (in process
     harness.kie.completeTask(taskId);
 
     await interaction.waitForOriginal(hasImage, 15_000);
-    await harness.app.jobs.idle();
+    await jobsIdle(harness.app.jobs);
     expect(failures).toBeLessThan(0);
     expect(await ledgerRows(harness)).toEqual([]);
     expect(imageDeliveries(harness, interaction, CHANNEL_ID)).toHaveLength(1);
     // No refund, and the image stays the last word: no failure notice replaced or followed it.
     expect(logs.lines.some((line) => line.msg === 'quota refunded')).toBe(false);
     expect(interaction.original()!.attachments).toHaveLength(1);
-    expect(await harness.storage.counters.used({ guildId: GUILD_ID, userId: HARNESS_MEMBER.id, day: utcDay(Date.now()) })).toBe(1);
+    expect(await harness.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) })).toBe(1);
     expect(harness.discord.channelMessages(CHANNEL_ID)).toEqual([]);
     expect(logs.lines.filter((line) => line.msg === 'could not close the ledger entry of a delivered job')).toHaveLength(2);
   });
@@ -271,11 +262,11 @@ describe('a delivered job whose ledger entry could not be closed, across a resta
       };
       const interaction = first.imagine({ prompt: 'a kettle on a stove' });
       await interaction.waitForOriginal(hasImage, 15_000);
-      await first.app.jobs.idle();
+      await jobsIdle(first.app.jobs);
       const open = (await first.storage.ledger.openJobs()).jobs;
       expect(open).toMatchObject([{ phase: 'delivering', delivered: { target: 'original' } }]);
       expect(logs.lines.some((line) => line.msg === 'quota refunded')).toBe(false);
-      const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: HARNESS_MEMBER.id, day: utcDay(Date.now()) });
+      const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) });
       expect(await used(first)).toBe(1);
       await first.close();
 

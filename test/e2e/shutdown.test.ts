@@ -1,13 +1,8 @@
 import { describe, expect} from 'vitest';
 import { messages } from '../../src/messages.js';
 import { firstReply } from '../helpers/replies.js';
-import {
-  acceptedCreates,
-  expectDeliveredOnce,
-  expectSettled,
-  MEMBER,
-  members,
-} from '../helpers/restartable-bot.js';
+import { acceptedCreates, expectDeliveredOnce, expectSettled } from '../helpers/restartable-bot.js';
+import { MEMBER, crowd as members } from '../helpers/ids.js';
 import { it } from '../helpers/fixtures.js';
 
 /** main.ts gives up and exits 1 after this long; a clean stop must beat it. */

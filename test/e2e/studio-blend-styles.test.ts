@@ -1,18 +1,19 @@
 import { describe, expect } from 'vitest';
 import { messages } from '../../src/messages.js';
 import { utcDay } from '../../src/quota/day.js';
-import type { FakeInteraction, FakeMessage, FakeUpload, FakeUserSpec } from '../fakes/discord/index.js';
+import type { FakeInteraction, FakeMessage, FakeUpload } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from '../helpers/harness.js';
 import { hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { person } from '../helpers/ids.js';
 
 interface CreateBody {
   model: string;
   input: { prompt: string; aspect_ratio: string; quality: string; image_urls?: string[] };
 }
 
-const OTHER: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
+const OTHER = person('neighbour');
 const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
 const used = (h: Harness, userId = MEMBER.id) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
 const png = async (h: Harness, filename: string): Promise<FakeUpload> => ({ filename, contentType: 'image/png', bytes: await h.kie.imageBytes('small') });

@@ -3,7 +3,8 @@ import { it } from '../helpers/fixtures.js';
 import { expectSetButtons, hasImage, press } from '../helpers/image-loop.js';
 import { redisTestUrl } from '../helpers/redis.js';
 import { ownRedisServer } from '../helpers/redis-server.js';
-import { acceptedCreates, CHANNEL, GUILD, imageDeliveries, MEMBER } from '../helpers/restartable-bot.js';
+import { CHANNEL_ID as CHANNEL, GUILD_ID as GUILD, MEMBER } from '../helpers/ids.js';
+import { acceptedCreates, imageDeliveries } from '../helpers/restartable-bot.js';
 
 interface CreateBody {
   model: string;

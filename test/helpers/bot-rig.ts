@@ -1,5 +1,6 @@
 import type { FakeDiscord, FakeInteraction, FakeUserSpec } from '../fakes/discord/index.js';
 import type { FakeKie } from '../fakes/kie/index.js';
+import type { TestGuild } from './members.js';
 
 export interface ImagineOptions {
   prompt: string;
@@ -27,6 +28,8 @@ export interface CommandExtra {
 export interface BotRig {
   readonly discord: FakeDiscord;
   readonly kie: FakeKie;
+  /** The test server: its members act as people do in Discord (`guild.member('ana').imagine({ prompt })`). */
+  readonly guild: TestGuild;
   imagine(options: ImagineOptions): FakeInteraction;
   command(name: string, options?: unknown[], extra?: CommandExtra): FakeInteraction;
   close(): Promise<void>;

@@ -1,22 +1,20 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PermissionFlagsBits } from 'discord.js';
 import type { DestinationStream } from 'pino';
-import { createApp, type App, type AppTuning } from '../../src/app.js';
+import type { App, AppTuning } from '../../src/app-options.js';
+import { createApp } from '../../src/app.js';
 import { configSecrets, loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
-import { FakeDiscord, type FakeDiscordOptions, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeDiscord, type FakeDiscordOptions } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv } from './bot-process.js';
 import { memberCommands, type BotRig } from './bot-rig.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER } from './ids.js';
+import { testGuild } from './members.js';
 
-export const GUILD_ID = '1100000000000000001';
-export const CHANNEL_ID = '1100000000000000002';
-export const MEMBER: FakeUserSpec = { id: '1200000000000000001', username: 'painter' };
-export const ADMIN: FakeUserSpec = { id: '1200000000000000009', username: 'admin' };
-export const MANAGE_GUILD = String(PermissionFlagsBits.ManageGuild);
+export { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER } from './ids.js';
 
 export interface HarnessOptions {
   env?: Record<string, string>;
@@ -76,7 +74,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
   const storage = await openStorage(config.storageUrl, options.storageKeyPrefix ? { keyPrefix: options.storageKeyPrefix } : {});
-  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { pollMinIntervalMs: 150, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
+  const tuning = options.tuningDefaults === false ? (options.tuning ?? {}) : { polling: { minIntervalMs: 150 }, progressIntervalMs: 200, firstProgressEditMs: 0, ...options.tuning };
   const downloadDir = options.downloadDir ?? join(dataDir, 'downloads');
   await mkdir(downloadDir, { recursive: true });
   const app = createApp({ config, logger, storage, downloadDir, tuning });
@@ -95,6 +93,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dataDir,
     downloadDir,
     ...commands,
+    guild: testGuild(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID }),
     // Idempotent: a test may stop a bot itself (a restart) before the fixture's teardown closes it again.
     close() {
       closing ??= (async () => {

@@ -2,26 +2,19 @@ import { expect } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { utcDay } from '../../src/quota/day.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
-import { FakeDiscord, type FakeInteraction, type FakeMessage, type FakeUserSpec } from '../fakes/discord/index.js';
+import { FakeDiscord, type FakeInteraction, type FakeMessage } from '../fakes/discord/index.js';
 import { FakeKie, type FakeKieOptions } from '../fakes/kie/index.js';
 import { fakeServicesEnv, startBotProcess, type BotProcess } from './bot-process.js';
 import { memberCommands, type BotRig } from './bot-rig.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER } from './ids.js';
+import { testGuild } from './members.js';
 import { createTempDir, type TempDir } from './tmp.js';
 import { sqliteOf } from './storage.js';
-
-export const GUILD = '1500000000000000001';
-export const CHANNEL = '1500000000000000002';
-export const MEMBER: FakeUserSpec = { id: '1500000000000000101', username: 'painter' };
-
-/** Members with distinct ids, so each has its own quota. */
-export function members(count: number): FakeUserSpec[] {
-  return Array.from({ length: count }, (_, i) => ({ id: `15000000000000002${String(i).padStart(2, '0')}`, username: `member${i}` }));
-}
 
 /** What the bot left in its SQLite file. */
 export interface StoreSnapshot {
   jobs: JobRecord[];
-  /** Units used today by a member of GUILD. */
+  /** Units used today by a member of GUILD_ID. */
   used(userId: string): Promise<number>;
 }
 
@@ -44,14 +37,14 @@ export interface RestartableBot extends BotRig {
 }
 
 export async function startRestartableBot(options: { kie?: FakeKieOptions; env?: Record<string, string>; storageUrl?: string } = {}): Promise<RestartableBot> {
-  const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL, name: 'general' }] }] });
+  const discord = await FakeDiscord.start({ guilds: [{ id: GUILD_ID, channels: [{ id: CHANNEL_ID, name: 'general' }] }] });
   const kie = await FakeKie.start(options.kie);
   const dir: TempDir = await createTempDir('imagine-recovery');
   // A redis:// URL must name a Redis of the test's own (its default key prefix is the bot's).
   const storageUrl = options.storageUrl ?? `sqlite://${dir.file('bot.sqlite')}`;
   const env = {
     ...fakeServicesEnv(discord, kie),
-    DISCORD_GUILD_ID: GUILD,
+    DISCORD_GUILD_ID: GUILD_ID,
     STORAGE_URL: storageUrl,
     // Downloads a killed bot leaves behind go with the test's folder, not into the machine's /tmp.
     TMPDIR: dir.path,
@@ -71,13 +64,14 @@ export async function startRestartableBot(options: { kie?: FakeKieOptions; env?:
       await bot.waitForLog((line) => line.msg === 'connected to Discord', 20_000);
       return bot;
     },
-    ...memberCommands(discord, { guildId: GUILD, channelId: CHANNEL, defaultUser: MEMBER }),
+    ...memberCommands(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID, defaultUser: MEMBER }),
+    guild: testGuild(discord, { guildId: GUILD_ID, channelId: CHANNEL_ID }),
     async readStore(read) {
       const storage = await openStorage(storageUrl);
       try {
         return await read({
           jobs: await openJobRecords(storage),
-          used: (userId) => storage.counters.used({ guildId: GUILD, userId, day: utcDay(Date.now()) }),
+          used: (userId) => storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) }),
         });
       } finally {
         await storage.close();
@@ -104,7 +98,7 @@ async function openJobRecords(storage: Storage): Promise<JobRecord[]> {
 }
 
 /** Messages that carry the image: edits of the reply, channel messages and DMs. Exactly-once means one in all. */
-export function imageDeliveries(rig: Pick<RestartableBot, 'discord'>, interaction: FakeInteraction, channelId = CHANNEL): FakeMessage[] {
+export function imageDeliveries(rig: Pick<RestartableBot, 'discord'>, interaction: FakeInteraction, channelId = CHANNEL_ID): FakeMessage[] {
   const dm = rig.discord.dmChannelOf(interaction.user.id);
   return [
     ...interaction.edits,

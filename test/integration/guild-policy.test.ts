@@ -1,17 +1,19 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { admit } from '../../src/jobs/admission.js';
+import { memberChoices } from '../../src/interactions/effective-options.js';
+import { MemberDefaultsStore } from '../../src/policy/member-defaults.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { deleteKeysWithPrefix, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
 import { redisOf } from '../helpers/storage.js';
 import { createTempDir } from '../helpers/tmp.js';
+import { GUILD_ID } from '../helpers/ids.js';
 import { startWorker } from '../helpers/worker.js';
 
 const CHANGE_WORKER = fileURLToPath(new URL('./policy-change-worker.ts', import.meta.url));
 
-const GUILD = '1500000000000000001';
 const AT_ONCE = 200;
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -36,21 +38,41 @@ async function redisStorage(keyPrefix: string): Promise<Storage> {
 async function expectOneReadForConcurrentAdmissions(storage: Storage): Promise<void> {
   const settings = new GuildSettingsStore(storage.kv);
   cleanups.push(async () => settings.close());
-  await settings.addBannedWord(GUILD, 'dragon');
-  settings.invalidate(GUILD);
+  await settings.addBannedWord(GUILD_ID, 'dragon');
+  settings.invalidate(GUILD_ID);
   const quota = new QuotaService({ counter: storage.counters, settings, defaultDaily: 5 });
   const reads = vi.spyOn(storage.kv, 'getMany');
   const verdicts = await Promise.all(
     Array.from({ length: AT_ONCE }, (_, index) =>
-      admit({ settings, quota }, { guildId: GUILD, userId: `member-${index}`, roleIds: [], channelId: 'general', prompt: index % 10 === 0 ? 'a DRAGON' : 'a lighthouse' }),
+      admit({ settings, quota }, { guildId: GUILD_ID, userId: `member-${index}`, roleIds: [], channelId: 'general', prompt: index % 10 === 0 ? 'a DRAGON' : 'a lighthouse' }),
     ),
   );
   expect(reads).toHaveBeenCalledTimes(1);
   expect(verdicts.filter((verdict) => verdict.admitted)).toHaveLength(AT_ONCE - AT_ONCE / 10);
   expect(verdicts.filter((verdict) => !verdict.admitted).every((verdict) => !verdict.admitted && verdict.refusal.code === 'banned_word')).toBe(true);
   // Cached now: further admissions read nothing but reserve.
-  await admit({ settings, quota }, { guildId: GUILD, userId: 'late', roleIds: [], channelId: 'general', prompt: 'a boat' });
+  await admit({ settings, quota }, { guildId: GUILD_ID, userId: 'late', roleIds: [], channelId: 'general', prompt: 'a boat' });
   expect(reads).toHaveBeenCalledTimes(1);
+}
+
+/** Members' /settings defaults come with the server's policy: 200 members reading theirs at once make one store read. */
+async function expectDefaultsInTheOneRead(storage: Storage): Promise<void> {
+  const settings = new GuildSettingsStore(storage.kv);
+  cleanups.push(async () => settings.close());
+  const defaults = new MemberDefaultsStore(settings);
+  await defaults.update(GUILD_ID, 'member-7', { aspect: '16:9' });
+  await defaults.update(GUILD_ID, 'member-7', { count: 2 });
+  await defaults.update(GUILD_ID, 'member-8', { quality: 'high' });
+  await defaults.reset(GUILD_ID, 'member-8');
+  settings.invalidate(GUILD_ID);
+  const many = vi.spyOn(storage.kv, 'getMany');
+  const single = vi.spyOn(storage.kv, 'get');
+  const choices = await Promise.all(Array.from({ length: AT_ONCE }, (_, index) => memberChoices({ settings }, GUILD_ID, `member-${index}`)));
+  expect(many).toHaveBeenCalledTimes(1);
+  expect(single).not.toHaveBeenCalled();
+  expect(choices[7]!.defaults).toEqual({ aspect: '16:9', count: 2 });
+  expect(choices[8]!.defaults).toEqual({});
+  expect(choices.filter((choice) => Object.keys(choice.defaults).length > 0)).toHaveLength(1);
 }
 
 describe('the server policy cache', () => {
@@ -58,18 +80,22 @@ describe('the server policy cache', () => {
     await expectOneReadForConcurrentAdmissions(await sqliteStorage());
   });
 
+  it("SQLite: members' defaults are read with the policy, not one by one", async () => {
+    await expectDefaultsInTheOneRead(await sqliteStorage());
+  });
+
   it('an admin change through the store applies to the next admission at once, and the banned words are compiled once per list', async () => {
     const storage = await sqliteStorage();
     const settings = new GuildSettingsStore(storage.kv);
-    const first = await settings.policy(GUILD);
-    expect(await settings.policy(GUILD)).toBe(first);
-    await settings.addBannedWord(GUILD, 'kraken');
-    const second = await settings.policy(GUILD);
+    const first = await settings.policy(GUILD_ID);
+    expect(await settings.policy(GUILD_ID)).toBe(first);
+    await settings.addBannedWord(GUILD_ID, 'kraken');
+    const second = await settings.policy(GUILD_ID);
     expect(second.bannedWordMatcher).not.toBe(first.bannedWordMatcher);
     expect(second.bannedWordMatcher.find('a KR4KEN rises')).toBe('kraken');
-    await settings.setPaused(GUILD, true);
-    expect((await settings.policy(GUILD)).paused).toBe(true);
-    expect((await settings.policy(GUILD)).bannedWordMatcher).toBe((await settings.policy(GUILD)).bannedWordMatcher);
+    await settings.setPaused(GUILD_ID, true);
+    expect((await settings.policy(GUILD_ID)).paused).toBe(true);
+    expect((await settings.policy(GUILD_ID)).bannedWordMatcher).toBe((await settings.policy(GUILD_ID)).bannedWordMatcher);
   });
 
   describe.skipIf(!redisTestUrl())('Redis', () => {
@@ -86,6 +112,10 @@ describe('the server policy cache', () => {
       return keyPrefix;
     };
 
+    it("members' defaults are read with the policy, not one by one", async () => {
+      await expectDefaultsInTheOneRead(await redisStorage(prefixed()));
+    });
+
     it('200 concurrent admissions on a cold cache make one store read', async () => {
       await expectOneReadForConcurrentAdmissions(await redisStorage(prefixed()));
     });
@@ -96,17 +126,17 @@ describe('the server policy cache', () => {
       const watching = new GuildSettingsStore(mine.kv, { watchIntervalMs: 400 });
       const other = new GuildSettingsStore(theirs.kv, { watchIntervalMs: 400 });
       cleanups.push(async () => watching.close(), async () => other.close());
-      expect((await watching.policy(GUILD)).paused).toBe(false);
-      expect(await watching.isBlocked(GUILD, 'u1')).toBe(false);
+      expect((await watching.policy(GUILD_ID)).paused).toBe(false);
+      expect(await watching.isBlocked(GUILD_ID, 'u1')).toBe(false);
 
       const changedAt = Date.now();
-      await other.setPaused(GUILD, true);
-      await vi.waitFor(async () => expect((await watching.policy(GUILD)).paused).toBe(true), { timeout: 1_000, interval: 20 });
+      await other.setPaused(GUILD_ID, true);
+      await vi.waitFor(async () => expect((await watching.policy(GUILD_ID)).paused).toBe(true), { timeout: 1_000, interval: 20 });
       const seenAfterMs = Date.now() - changedAt;
       expect(seenAfterMs).toBeLessThan(1_000);
 
-      await other.setBlocked(GUILD, 'u1', true);
-      await vi.waitFor(async () => expect(await watching.isBlocked(GUILD, 'u1')).toBe(true), { timeout: 1_000, interval: 20 });
+      await other.setBlocked(GUILD_ID, 'u1', true);
+      await vi.waitFor(async () => expect(await watching.isBlocked(GUILD_ID, 'u1')).toBe(true), { timeout: 1_000, interval: 20 });
     });
 
     it('a change made by another operating-system process on the same Redis is seen within 1 s', async () => {
@@ -116,11 +146,11 @@ describe('the server policy cache', () => {
       const watching = new GuildSettingsStore(storage.kv, { watchIntervalMs: 400 });
       cleanups.push(async () => watching.close());
       for (const [change, changed] of [
-        ['pause', async () => (await watching.policy(GUILD)).paused],
-        ['block:u2', async () => (await watching.policy(GUILD)).blocked.has('u2')],
+        ['pause', async () => (await watching.policy(GUILD_ID)).paused],
+        ['block:u2', async () => (await watching.policy(GUILD_ID)).blocked.has('u2')],
       ] as const) {
         expect(await changed()).toBe(false);
-        const worker = startWorker<{ changedAt: number }>(CHANGE_WORKER, [redisTestUrl()!, keyPrefix, GUILD, change]);
+        const worker = startWorker<{ changedAt: number }>(CHANGE_WORKER, [redisTestUrl()!, keyPrefix, GUILD_ID, change]);
         cleanups.push(async () => worker.process.kill('SIGKILL'));
         await worker.ready;
         worker.go();

@@ -1,7 +1,7 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { createRedisKieBudgets, RedisSlidingWindowBudget, type RedisCommander } from '../../src/kie/index.js';
+import { createRedisKieBudgets, RedisSlidingWindowBudget } from '../../src/kie/index.js';
 import { RedisFairBudget } from '../../src/kie/redis-fair-budget.js';
 import { openStorage, type RedisClient } from '../../src/storage/index.js';
 import { keysWithPrefix, openTestRedisStorage, redisTestUrl, uniqueKeyPrefix } from '../helpers/redis.js';
@@ -22,16 +22,17 @@ async function connect(prefix: string): Promise<RedisClient> {
 }
 
 /** Counts the grants Redis handed out (the script answers 0 for a grant). */
-function countingGrants(redis: RedisCommander): RedisCommander & { grants: number; calls: number } {
+function countingGrants(redis: Pick<RedisClient, 'sendCommand'>): Pick<RedisClient, 'sendCommand'> & { grants: number; calls: number } {
   const counter = {
     grants: 0,
     calls: 0,
-    async sendCommand(args: readonly string[]) {
+    // node-redis types the reply by the caller's T; this stand-in passes the real one through unchanged.
+    sendCommand: (async (args: readonly string[]) => {
       counter.calls += 1;
       const reply = await redis.sendCommand(args);
       if (Number(reply) === 0) counter.grants += 1;
       return reply;
-    },
+    }) as RedisClient['sendCommand'],
   };
   return counter;
 }
@@ -163,7 +164,7 @@ describe.skipIf(!redisTestUrl())('RedisSlidingWindowBudget (real Redis)', () => 
     const live = await connect(prefix);
     const closed = await openStorage(redisTestUrl()!, { keyPrefix: prefix });
     await closed.close(); // every command on its client now fails, as on a lost connection
-    let current: RedisCommander = redisOf(closed);
+    let current: Pick<RedisClient, 'sendCommand'> = redisOf(closed);
     const errors: unknown[] = [];
     const sleeps: number[] = [];
     const budget = new RedisSlidingWindowBudget({
@@ -240,7 +241,7 @@ describe.skipIf(!redisTestUrl())('RedisFairBudget (real Redis)', () => {
     const prefix = uniqueKeyPrefix();
     const live = await connect(prefix);
     let reachable = true;
-    const flaky: RedisCommander = {
+    const flaky: Pick<RedisClient, 'sendCommand'> = {
       sendCommand: (args) => (reachable ? live.sendCommand(args) : Promise.reject(new Error('gone'))),
     };
     const options = { keyPrefix: prefix, limit: 1, windowMs: 200, leaseMs: 300 };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PendingAcknowledgements } from '../../src/jobs/acknowledgements.js';
+import { PendingAcknowledgements } from '../../src/discord/acknowledgements.js';
 
 /** Whether a promise has settled after the microtasks queued so far have run. */
 async function isSettled(promise: Promise<unknown>): Promise<boolean> {

@@ -8,8 +8,8 @@ import {
   INTERACTION_TOKEN_LIFETIME_MS,
   TOKEN_SAFETY_MARGIN_MS,
   tokenUsable,
-  type DeliveryTarget,
 } from '../../src/jobs/delivery.js';
+import type { DeliveryTarget } from '../../src/discord/message-refs.js';
 import type { JobIn } from '../../src/jobs/job.js';
 import { createLogger } from '../../src/log.js';
 

@@ -4,13 +4,14 @@ import { Refusal } from '../../src/errors.js';
 import type { HistoryEntry } from '../../src/history/history.js';
 import { imageComponents as imageLoop } from '../../src/interactions/components/index.js';
 import type { Services } from '../../src/services.js';
+import { CHANNEL_ID, GUILD_ID, MEMBER, person, messageId } from '../helpers/ids.js';
 
 const entry: HistoryEntry = {
   jobId: '00000000-0000-4000-8000-000000000001',
-  guildId: '1100000000000000001',
-  channelId: '1100000000000000002',
-  messageId: '1100000000000000003',
-  userId: '1200000000000000001',
+  guildId: GUILD_ID,
+  channelId: CHANNEL_ID,
+  messageId: messageId(3),
+  userId: MEMBER.id,
   prompt: 'a kite',
   aspect: '1:1',
   quality: 'basic',
@@ -44,7 +45,7 @@ describe('a button pressed in a DM', () => {
   it('is refused to anyone but the image\'s own member, before anything is started or asked of Discord', async () => {
     const { stub, startJob, membership } = services(true);
     for (const kind of ['reroll', 'edit', 'delete', 'upscale'] as const) {
-      expect(await refusalOf(imageLoop.button(dmPress('1200000000000000002'), { kind, jobId: entry.jobId }, stub))).toBe('not_your_image');
+      expect(await refusalOf(imageLoop.button(dmPress(person('neighbour').id), { kind, jobId: entry.jobId }, stub))).toBe('not_your_image');
     }
     expect(startJob).not.toHaveBeenCalled();
     expect(membership.check).not.toHaveBeenCalled();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareClaims, estimateWaitMs, RecentStarts, SlidingWindowBudget, type SetTimer } from '../../src/kie/index.js';
+import type { SetTimer } from '../../src/clock.js';
+import { compareClaims, estimateWaitMs, RecentStarts, SlidingWindowBudget } from '../../src/kie/index.js';
 import { aboutWait, ordinal } from '../../src/messages.js';
 
 const claimant = (userId: string, arrivedAt: number, guildId = 'g1', priority = false) => ({ userId, guildId, arrivedAt, priority });

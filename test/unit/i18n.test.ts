@@ -3,11 +3,12 @@ import type { RefusalReason } from '../../src/errors.js';
 import { CATALOGS } from '../../src/i18n/catalogs/index.js';
 import { Format } from '../../src/i18n/format.js';
 import { LOCALES, resolveLocale } from '../../src/i18n/locales.js';
-import type { FailureReason } from '../../src/jobs/failure.js';
+import type { FailureReason } from '../../src/errors.js';
 import { messagesFor } from '../../src/messages.js';
+import { CHANNEL_ID } from '../helpers/ids.js';
 
 const AT = Date.UTC(2026, 11, 8);
-const CHANNEL = '1100000000000000002';
+const CHANNEL = CHANNEL_ID;
 
 // Records keyed by code: a new refusal or failure without a sample fails to compile.
 const refusals: { [C in RefusalReason['code']]: Extract<RefusalReason, { code: C }> } = {

@@ -2,28 +2,27 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/errors.js';
 import { createJobIntake, DEFAULT_ATTACHMENT_LIMIT, type JobInteraction } from '../../src/interactions/intake.js';
 import type { JobRecord } from '../../src/jobs/job.js';
-import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { createSettlement } from '../../src/jobs/settlement.js';
 import { createLogger } from '../../src/log.js';
 import { GuildSettingsStore } from '../../src/policy/settings-store.js';
 import { QuotaService } from '../../src/quota/quota-service.js';
 import { isStoreError, openStorage, type Storage } from '../../src/storage/index.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
-import { sqliteOf } from '../helpers/storage.js';
+import { APPLICATION_ID, CHANNEL_ID, GUILD_ID, MEMBER as PAINTER, interactionId, person } from '../helpers/ids.js';
 
-const GUILD = '1100000000000000001';
-const MEMBER = '1200000000000000001';
+const GUILD = GUILD_ID;
+const MEMBER = PAINTER.id;
 const REQUEST = { prompt: 'a lighthouse at dusk', aspect: '16:9', quality: 'high' } as const;
 
 /** The interaction as the intake sees it; `defers` counts acknowledgements, `deferFails` makes them fail. */
 function interaction(overrides: Partial<JobInteraction> = {}, options: { deferFails?: boolean } = {}) {
   const state = { defers: 0 };
   const value: JobInteraction = {
-    id: '1400000000000000001',
+    id: interactionId(1),
     token: 'interaction-token',
-    applicationId: '1300000000000000001',
+    applicationId: APPLICATION_ID,
     guildId: GUILD,
-    channelId: '1100000000000000002',
+    channelId: CHANNEL_ID,
     user: { id: MEMBER },
     memberRoleIds: [],
     createdTimestamp: 1_000,
@@ -59,7 +58,7 @@ describe('the job intake', () => {
 
   function intake(overrides: { slowSettings?: Promise<void>; admissionDeadlineMs?: number; start?: (job: JobRecord) => Promise<void> } = {}) {
     const logger = createLogger({ level: 'silent' });
-    const ledger = new SqliteJobLedger(sqliteOf(storage));
+    const { ledger } = storage;
     const slow = overrides.slowSettings;
     return createJobIntake({
       settings: slow ? { policy: async (guildId: string) => (await slow, settings.policy(guildId)), cachedPolicy: () => undefined } : settings,
@@ -87,10 +86,10 @@ describe('the job intake', () => {
     expect(started[0]).toMatchObject({
       phase: 'queued',
       guildId: GUILD,
-      channelId: '1100000000000000002',
+      channelId: CHANNEL_ID,
       userId: MEMBER,
-      applicationId: '1300000000000000001',
-      interactionId: '1400000000000000001',
+      applicationId: APPLICATION_ID,
+      interactionId: interactionId(1),
       interactionToken: 'interaction-token',
       createdAt: 1_000,
       request: REQUEST,
@@ -127,11 +126,11 @@ describe('the job intake', () => {
     await settings.setDailyCap(GUILD, 1);
     const start = intake();
     await start(interaction().value, REQUEST);
-    const other = interaction({ user: { id: '1200000000000000002' } });
+    const other = interaction({ user: { id: person('neighbour').id } });
     const reason = await refusalOf(start(other.value, REQUEST));
     expect(reason).toMatchObject({ code: 'server_cap_reached', cap: 1 });
     expect(other.state.defers).toBe(0);
-    expect((await quota.status(GUILD, '1200000000000000002')).used).toBe(0);
+    expect((await quota.status(GUILD, person('neighbour').id)).used).toBe(0);
     expect(started).toHaveLength(1);
   });
 

@@ -6,6 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { messages } from '../../src/messages.js';
 import { StorageError } from '../../src/storage/index.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { GUILD_ID, MEMBER, interactionId } from '../helpers/ids.js';
 
 type Answer = { content?: string; flags?: unknown; allowedMentions?: unknown };
 type Call = { method: 'reply' | 'followUp' | 'deleteReply'; options?: Answer };
@@ -14,9 +15,9 @@ type Call = { method: 'reply' | 'followUp' | 'deleteReply'; options?: Answer };
 function interaction(state: 'new' | 'deferred' | 'replied') {
   const calls: Call[] = [];
   const fake = {
-    id: '1400000000000000001',
-    guildId: '1100000000000000001',
-    user: { id: '1200000000000000001' },
+    id: interactionId(1),
+    guildId: GUILD_ID,
+    user: { id: MEMBER.id },
     deferred: state === 'deferred',
     replied: state === 'replied',
     commandName: 'imagine',

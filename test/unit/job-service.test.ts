@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Refusal } from '../../src/errors.js';
-import { PendingAcknowledgements } from '../../src/jobs/acknowledgements.js';
+import { PendingAcknowledgements } from '../../src/discord/acknowledgements.js';
 import type { JobRecord } from '../../src/jobs/job.js';
 import { SqliteJobLedger } from '../../src/jobs/ledger.js';
 import { JobService } from '../../src/jobs/service.js';
@@ -11,6 +11,8 @@ import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { jobsIdle } from '../helpers/jobs.js';
+import { GUILD_ID, MEMBER, OTHER_GUILD_ID } from '../helpers/ids.js';
 
 describe('JobService', () => {
   let dir: TempDir;
@@ -23,7 +25,7 @@ describe('JobService', () => {
   beforeEach(async () => {
     dir = await createTempDir('job-service');
     storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    ledger = new SqliteJobLedger(sqliteOf(storage));
+    ledger = await SqliteJobLedger.create(sqliteOf(storage));
     runs = [];
     settled = [];
     logs = captureLogs();
@@ -55,10 +57,10 @@ describe('JobService', () => {
     const jobs = service(acknowledgements);
     await jobs.start(ledgerJob('a', 1000));
     expect((await ledger.openJobs()).jobs.map((j) => j.id)).toEqual(['a']);
-    expect(jobs.inFlightFor('1100000000000000001', '1200000000000000001')).toBe(1);
+    expect(jobs.inFlightFor(GUILD_ID, MEMBER.id)).toBe(1);
     expect(runs).toEqual([]);
     answered();
-    await jobs.idle();
+    await jobsIdle(jobs);
     expect(runs).toEqual([{ id: 'a', resumed: false }]);
   });
 
@@ -81,12 +83,12 @@ describe('JobService', () => {
 
   it('resumes the jobs it owns and logs the rows that are not jobs, without stopping', async () => {
     await ledger.open(ledgerJob('mine', 1000));
-    await ledger.open({ ...ledgerJob('other', 2000), guildId: '1100000000000000099' });
+    await ledger.open({ ...ledgerJob('other', 2000), guildId: OTHER_GUILD_ID });
     await sqliteOf(storage).query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{');
     const jobs = service();
-    const owned = (job: JobRecord) => job.guildId === '1100000000000000001';
+    const owned = (job: JobRecord) => job.guildId === GUILD_ID;
     expect(await jobs.resume(owned)).toBe(1);
-    await jobs.idle();
+    await jobsIdle(jobs);
     expect(runs).toEqual([{ id: 'mine', resumed: true }]);
     expect(logs.lines).toContainEqual(expect.objectContaining({ level: 50, msg: 'job ledger row is not a valid job; quarantined', jobId: 'torn' }));
   });
@@ -111,7 +113,7 @@ describe('JobService', () => {
     expect(await jobs.resume()).toBe(0);
     release();
     await starting;
-    await jobs.idle();
+    await jobsIdle(jobs);
     expect(runs.toSorted((a, b) => a.id.localeCompare(b.id))).toEqual(set.map(({ id }) => ({ id, resumed: false })));
     expect(expected).toEqual([['the-set', 4]]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SlidingWindowBudget, createKieBudgets } from '../../src/kie/index.js';
-import type { SetTimer } from '../../src/kie/index.js';
+import type { SetTimer } from '../../src/clock.js';
 
 /** A manual clock: timers fire only inside advance(), in time order. */
 class FakeClock {

@@ -1,18 +1,17 @@
-import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KieClient, parseCallbackTaskId, parseTaskRecord, verifyKieSignature } from '../../src/kie/index.js';
-import { FakeKie } from '../fakes/kie/index.js';
+import { FakeKie, signKieCallback } from '../fakes/kie/index.js';
 
 const KEY = 'webhook-hmac-key';
 const TASK = 'e989621f54392584b05867f87b160672';
 const NOW_MS = 1_765_166_238_716;
 const NOW_S = Math.floor(NOW_MS / 1000);
 
-/** Computed independently of the module under test, exactly as KIE documents it. */
+/** Computed independently of the module under test (by the fake KIE), exactly as KIE documents it. */
 function kieSignature(taskId: string, timestamp: string | number, key = KEY): string {
-  return createHmac('sha256', key).update(`${taskId}.${timestamp}`).digest('base64');
+  return signKieCallback(taskId, timestamp, key);
 }
 
 function verify(overrides: Partial<Parameters<typeof verifyKieSignature>[0]> = {}): boolean {

@@ -29,11 +29,11 @@ describe('SqliteJobLedger', () => {
   });
 
   it('starts empty', async () => {
-    expect(await new SqliteJobLedger(await connect()).openJobs()).toEqual({ jobs: [], quarantined: [] });
+    expect(await (await SqliteJobLedger.create(await connect())).openJobs()).toEqual({ jobs: [], quarantined: [] });
   });
 
   it('lists open jobs oldest first, whatever the insertion order', async () => {
-    const ledger = new SqliteJobLedger(await connect());
+    const ledger = await SqliteJobLedger.create(await connect());
     await ledger.open(job('c', 3000));
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
@@ -42,7 +42,7 @@ describe('SqliteJobLedger', () => {
 
   it('reads back what the versions before sets and upscales wrote: a blend with its parents and picture sources, and a plain job', async () => {
     const db = await connect();
-    const ledger = new SqliteJobLedger(db);
+    const ledger = await SqliteJobLedger.create(db);
     const source = { channelId: '1100000000000000002', messageId: '1300000000000000001', attachmentId: '1300000000000000002', ownerId: '1200000000000000001' };
     const blend = {
       ...job('blend', 1000),
@@ -65,7 +65,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('round-trips every field of a record', async () => {
-    const ledger = new SqliteJobLedger(await connect());
+    const ledger = await SqliteJobLedger.create(await connect());
     const record: JobRecord = {
       ...job('full', 1000),
       phase: 'delivering',
@@ -79,7 +79,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('updates a record in place, keeping its position', async () => {
-    const ledger = new SqliteJobLedger(await connect());
+    const ledger = await SqliteJobLedger.create(await connect());
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
     const watching: JobRecord = { ...job('a', 1000), phase: 'watching', taskId: 'task-a', submittedAt: 1100 };
@@ -91,7 +91,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('forgets a closed job and ignores closing an unknown one', async () => {
-    const ledger = new SqliteJobLedger(await connect());
+    const ledger = await SqliteJobLedger.create(await connect());
     await ledger.open(job('a', 1000));
     await ledger.open(job('b', 2000));
     await ledger.close('a');
@@ -102,7 +102,7 @@ describe('SqliteJobLedger', () => {
   });
 
   it('refuses to open the same job twice', async () => {
-    const ledger = new SqliteJobLedger(await connect());
+    const ledger = await SqliteJobLedger.create(await connect());
     await ledger.open(job('a', 1000));
     await expect(ledger.open(job('a', 1000))).rejects.toThrow(/UNIQUE|constraint/i);
     expect((await ledger.openJobs()).jobs).toHaveLength(1);
@@ -110,7 +110,7 @@ describe('SqliteJobLedger', () => {
 
   it('survives closing and reopening the file', async () => {
     const first = await connect();
-    const ledger = new SqliteJobLedger(first);
+    const ledger = await SqliteJobLedger.create(first);
     const watching: JobRecord = { ...job('b', 2000), phase: 'watching', taskId: 'task-b', submittedAt: 2100 };
     await ledger.open(job('a', 1000));
     await ledger.open(watching);
@@ -119,7 +119,7 @@ describe('SqliteJobLedger', () => {
     await first.close();
     opened.splice(opened.indexOf(first), 1);
 
-    const reopened = new SqliteJobLedger(await connect());
+    const reopened = await SqliteJobLedger.create(await connect());
     const { jobs } = await reopened.openJobs();
     expect(ids(jobs)).toEqual(['a', 'b']);
     expect(jobs[1]).toEqual(watching);
@@ -131,7 +131,7 @@ describe('SqliteJobLedger', () => {
     const db = await connect();
     const store = new SqliteKeyvStore(db);
     await store.set('keyv:some-key', JSON.stringify({ value: 1 }));
-    const ledger = new SqliteJobLedger(db);
+    const ledger = await SqliteJobLedger.create(db);
     await ledger.open(job('a', 1000));
     expect(await store.get('keyv:some-key')).toBe(JSON.stringify({ value: 1 }));
     expect((await ledger.openJobs()).jobs).toHaveLength(1);
@@ -139,7 +139,7 @@ describe('SqliteJobLedger', () => {
 
   it('moves a row that is not a job to the quarantine, keeps it there and resumes the others', async () => {
     const store = await connect();
-    const ledger = new SqliteJobLedger(store);
+    const ledger = await SqliteJobLedger.create(store);
     await ledger.open(job('good', 1000));
     await store.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', 'torn', 1500, '{"id":"torn","pha');
     const watchingWithoutTask = { ...job('no-task', 2000), phase: 'watching' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PollPlanner, type SetTimer } from '../../src/kie/index.js';
+import type { SetTimer } from '../../src/clock.js';
+import { PollPlanner } from '../../src/kie/index.js';
 
 /** A clock and timers that move only when the test says so. */
 function manualTime() {

@@ -38,18 +38,18 @@ describe('QuotaService (on a real SQLite file)', () => {
   });
 
   it('takes the member limit over the guild default over the bot default', async () => {
-    expect(await quota.limitFor(G, 'u1')).toBe(3);
+    expect((await quota.allowanceFor(G, 'u1')).limit).toBe(3);
     await settings.setDefaultLimit(G, 10);
-    expect(await quota.limitFor(G, 'u1')).toBe(10);
+    expect((await quota.allowanceFor(G, 'u1')).limit).toBe(10);
     await settings.setUserLimit(G, 'u1', 1);
-    expect(await quota.limitFor(G, 'u1')).toBe(1);
-    expect(await quota.limitFor(G, 'u2')).toBe(10);
+    expect((await quota.allowanceFor(G, 'u1')).limit).toBe(1);
+    expect((await quota.allowanceFor(G, 'u2')).limit).toBe(10);
     await settings.setUserLimit(G, 'u1', 0);
-    expect(await quota.limitFor(G, 'u1')).toBe(0);
+    expect((await quota.allowanceFor(G, 'u1')).limit).toBe(0);
     await settings.setDefaultLimit(G, undefined);
     await settings.setUserLimit(G, 'u1', undefined);
-    expect(await quota.limitFor(G, 'u1')).toBe(3);
-    expect(await quota.limitFor('other-guild', 'u2')).toBe(3);
+    expect((await quota.allowanceFor(G, 'u1')).limit).toBe(3);
+    expect((await quota.allowanceFor('other-guild', 'u2')).limit).toBe(3);
   });
 
   it('reserves until the limit and describes the status after each call', async () => {

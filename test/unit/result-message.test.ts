@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FittedImage } from '../../src/jobs/image.js';
 import type { JobIn } from '../../src/jobs/job.js';
+import { promptForEmbed, truncate } from '../../src/discord/embeds.js';
 import { failureNotice } from '../../src/jobs/failure.js';
-import { promptForEmbed, successMessage, truncate } from '../../src/jobs/result-message.js';
+import { successMessage } from '../../src/jobs/result-message.js';
 import { messages } from '../../src/messages.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -19,9 +19,10 @@ import { ledgerJob } from '../helpers/ledger-jobs.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { createTempDir, type TempDir } from '../helpers/tmp.js';
 import { sqliteOf } from '../helpers/storage.js';
+import { GUILD_ID, MEMBER as PAINTER } from '../helpers/ids.js';
 
-const GUILD = '1100000000000000001';
-const MEMBER = '1200000000000000001';
+const GUILD = GUILD_ID;
+const MEMBER = PAINTER.id;
 const RESULT_URL = 'https://tempfile.example/result.png';
 const DAILY = 5;
 
@@ -99,7 +100,7 @@ describe('JobRunner, phase by phase', () => {
   beforeEach(async () => {
     dir = await createTempDir('runner');
     storage = await openStorage(`sqlite://${dir.file('bot.sqlite')}`);
-    ledger = new SqliteJobLedger(sqliteOf(storage));
+    ledger = await SqliteJobLedger.create(sqliteOf(storage));
     quota = new QuotaService({ counter: storage.counters, settings: new GuildSettingsStore(storage.kv), defaultDaily: DAILY, clock: { now: () => now } });
     png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#ff0000' } }).png().toBuffer();
     downloads.length = 0;

@@ -2,7 +2,7 @@ import type { ButtonInteraction, Message, ModalSubmitInteraction } from 'discord
 import { Refusal } from '../../errors.js';
 import { jumpLink, type HistoryEntry } from '../../history/history.js';
 import { jobIdOfFilename } from '../../jobs/image-filename.js';
-import type { ImageParent, PictureSource } from '../../jobs/job.js';
+import type { ImageParent, PictureSource } from '../../discord/message-refs.js';
 import { isPersonalGuild } from '../../quota/personal.js';
 import type { Services } from '../../services.js';
 

@@ -1,6 +1,6 @@
 import type { ModalSubmitInteraction } from 'discord.js';
 import { Refusal } from '../../errors.js';
-import type { ImageParent, PictureSource } from '../../jobs/job.js';
+import type { ImageParent, PictureSource } from '../../discord/message-refs.js';
 import { parseImagineRequest } from '../../jobs/request.js';
 import type { Services } from '../../services.js';
 import { jobInteractionOf } from '../job-interaction.js';

@@ -2,6 +2,11 @@ import { createHmac } from 'node:crypto';
 import type { TaskBook } from './tasks.js';
 import type { CallbackDelivery, FakeTask } from './types.js';
 
+/** KIE's callback signature, as KIE documents it: HMAC-SHA256 of `taskId.timestamp`, base64 (the body is not signed). */
+export function signKieCallback(taskId: string, timestampSeconds: number | string, hmacKey: string): string {
+  return createHmac('sha256', hmacKey).update(`${taskId}.${timestampSeconds}`).digest('base64');
+}
+
 /** KIE's completion callbacks: POSTed to a task's callBackUrl once it finishes, signed when an HMAC key is set. */
 export class CallbackSender {
   readonly deliveries: CallbackDelivery[] = [];
@@ -50,7 +55,7 @@ export class CallbackSender {
     if (this.hmacKey !== undefined) {
       const timestamp = String(Math.floor(now / 1000));
       headers['X-Webhook-Timestamp'] = timestamp;
-      headers['X-Webhook-Signature'] = createHmac('sha256', this.hmacKey).update(`${task.id}.${timestamp}`).digest('base64');
+      headers['X-Webhook-Signature'] = signKieCallback(task.id, timestamp, this.hmacKey);
     }
     const delivery: CallbackDelivery = { taskId: task.id, url, at: now, headers, body };
     this.deliveries.push(delivery);

@@ -1,4 +1,5 @@
 export { FakeKie } from './server.js';
+export { signKieCallback } from './callbacks.js';
 export type {
   FakeKieOptions,
   TaskScenario,

@@ -1,3 +1,5 @@
+import { giveUp, withDeadline } from '../util/deadline.js';
+
 /**
  * Commands that have arrived and not yet had their first answer (a defer or a refusal). Discord gives each
  * command 3 s, and a member waits on a blank screen until it is answered, so in a burst every command is
@@ -28,12 +30,6 @@ export class PendingAcknowledgements {
    */
   async settled(maxWaitMs: number): Promise<void> {
     if (this.#pending.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<void>((resolve) => (timer = setTimeout(resolve, maxWaitMs)));
-    try {
-      await Promise.race([Promise.all(this.#pending), giveUp]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withDeadline(Promise.all(this.#pending), maxWaitMs, giveUp);
   }
 }
