@@ -23,6 +23,12 @@ const MAX_RECONNECT_DELAY_MS = 2000;
 /** Connects to the Redis of a `redis://` or `rediss://` URL and checks that it answers. */
 export async function openRedisStorage(url: string, options: OpenStorageOptions = {}): Promise<RedisStorage> {
   const client = await connectRedis(url, options);
+  // Reservations are the one thing awaited before an acknowledgement: on their own connection they never queue
+  // behind the ledger writes and budget scripts of the jobs a burst has already admitted.
+  const admission = await connectRedis(url, options).catch(async (error: unknown) => {
+    await redisCloser(client)();
+    throw error;
+  });
   const onError = options.onError ?? warnStoreError;
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const { default: KeyvRedis } = await import('@keyv/redis');
@@ -35,7 +41,7 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     kind: 'redis',
     keyPrefix,
     kv,
-    counters: new RedisQuotaCounter({ client, keyPrefix }),
+    counters: new RedisQuotaCounter({ client: admission, keyPrefix }),
     ledger: new RedisJobLedger(client, keyPrefix),
     history: new RedisHistoryStore(client, keyPrefix),
     spend: new RedisSpendCounter(client, keyPrefix),
@@ -43,7 +49,9 @@ export async function openRedisStorage(url: string, options: OpenStorageOptions 
     budgets: (_processes, onBudgetError) => createRedisKieBudgets(client, keyPrefix, onBudgetError),
     pruneExpiredValues: () => Promise.resolve(0),
     redis: client,
-    close: redisCloser(client),
+    close: once(async () => {
+      await Promise.all([redisCloser(client)(), redisCloser(admission)()]);
+    }),
   };
 }
 
