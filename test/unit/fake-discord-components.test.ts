@@ -109,4 +109,54 @@ describe('the fake Discord answers components and modals as Discord does', () =>
     expect(discord.specViolations.map((violation) => violation.pointer)).toContainEqual(expect.stringContaining('/components/0'));
     discord.specViolations.length = 0;
   });
+  it('holds edits to Discord\'s Components V2 rules: the flag is set once and for good, the status\'s content and embeds reset on the way', async ({ defer }) => {
+    const { discord, call } = await stage(defer);
+    const V2 = 1 << 15;
+    const card = [{ type: 17, components: [{ type: 10, content: 'card for <@1600000000000000101>' }] }];
+    const status = (await (await call('POST', `/channels/${CHANNEL}/messages`, { content: '⏳ working', embeds: [{ title: 'old' }] })).json()) as { id: string };
+    const edit = (body: unknown) => call('PATCH', `/channels/${CHANNEL}/messages/${status.id}`, body);
+    const codeOf = async (response: Response) => JSON.stringify(await response.json());
+
+    // Setting the flag while the old content or embeds stay is refused.
+    const keptContent = await edit({ flags: V2, components: card, embeds: [] });
+    expect(keptContent.status).toBe(400);
+    expect(await codeOf(keptContent)).toContain('MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2');
+    expect((await edit({ flags: V2, components: card, content: null })).status).toBe(400);
+    // Reset as Discord asks: content null, embeds []. Mentions come from the text displays (none allowed here).
+    const converted = await edit({ flags: V2, components: card, content: null, embeds: [], allowed_mentions: { parse: [] } });
+    expect(converted.status).toBe(200);
+    expect(discord.findMessage(status.id)).toMatchObject({ content: '', embeds: [], flags: V2, mentions: { users: [] } });
+
+    // Once set, the flag stays: an edit without it is refused, as is content on the V2 message.
+    const removed = await edit({ flags: 0, content: 'back to text', components: [] });
+    expect(removed.status).toBe(400);
+    expect(await codeOf(removed)).toContain('MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG');
+    expect((await edit({ content: 'text beside the card' })).status).toBe(400);
+    // Mentions in text displays count as a message's mentions under allowed_mentions.
+    expect((await edit({ components: card })).status).toBe(200);
+    expect(discord.findMessage(status.id)?.mentions.users).toEqual(['1600000000000000101']);
+  });
+
+  it('counts all the text of a Components V2 message against 4000 characters, and refuses the flag on a deferral', async ({ defer }) => {
+    const { discord, call, answer } = await stage(defer);
+    const V2 = 1 << 15;
+    const texts = (length: number) => [{ type: 17, components: [{ type: 10, content: 'a'.repeat(2000) }, { type: 10, content: 'b'.repeat(length - 2000) }] }];
+    expect((await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, components: texts(4000) })).status).toBe(200);
+    const over = await call('POST', `/channels/${CHANNEL}/messages`, { flags: V2, components: texts(4001) });
+    expect(over.status).toBe(400);
+    expect(JSON.stringify(await over.json())).toContain('COMPONENT_MAX_TOTAL_TEXT_LENGTH_EXCEEDED');
+
+    const command = discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD, channelId: CHANNEL, user: MEMBER });
+    expect((await answer(command, { type: 5, data: { flags: V2 | 64 } })).status).toBe(400);
+    expect((await answer(command, { type: 5, data: { flags: 64 } })).status).toBe(204);
+  });
+
+  it('lets only its member press a component on an ephemeral message', async ({ defer }) => {
+    const { discord, answer } = await stage(defer);
+    const command = discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD, channelId: CHANNEL, user: MEMBER });
+    await answer(command, { type: 4, data: { content: 'only for you', flags: 64, components: [{ type: 1, components: [{ type: 2, style: 2, label: 'Press', custom_id: 'x:press' }] }] } });
+    const ephemeral = command.original()!;
+    expect(() => discord.dispatchComponent({ messageId: ephemeral.id, customId: 'x:press', user: { id: '1600000000000000102', username: 'other' } })).toThrow('sees ephemeral message');
+    expect(discord.dispatchComponent({ messageId: ephemeral.id, customId: 'x:press', user: MEMBER }).kind).toBe('component');
+  });
 });

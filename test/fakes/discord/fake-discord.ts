@@ -15,7 +15,7 @@ import {
   type InteractionKind,
 } from './interactions.js';
 import { submittedModalComponents } from './modals.js';
-import { attachmentJson, MessageType, snapshotMessage, type MessageState } from './messages.js';
+import { attachmentJson, MessageFlag, MessageType, snapshotMessage, type MessageState } from './messages.js';
 import { channelJson, guildCreateJson, roleJson, type ChannelState, type GuildState } from './payloads.js';
 import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
@@ -259,6 +259,10 @@ export class FakeDiscord {
     if (!channel) throw new Error(`FakeDiscord: message ${message.id} is in an unknown channel`);
     const user = spec.user ?? DEFAULT_USER;
     if (channel.kind === 'dm' && channel.recipientId !== user.id) throw new Error(`FakeDiscord: only ${channel.recipientId} sees DM channel ${channel.id}`);
+    if ((message.flags & MessageFlag.Ephemeral) !== 0) {
+      const viewer = (message.interactionMetadata?.['user'] as { id?: string } | undefined)?.id;
+      if (viewer !== user.id) throw new Error(`FakeDiscord: only ${viewer ?? 'its member'} sees ephemeral message ${message.id}`);
+    }
     return this.dispatch({
       kind: 'component',
       name: spec.customId,

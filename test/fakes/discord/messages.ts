@@ -1,5 +1,5 @@
 /** Message state: creation, edits with Discord's attachment rules, snapshots, and the JSON Discord returns. */
-import { emptyMessage } from './errors.js';
+import { emptyMessage, FormErrors } from './errors.js';
 import { isRecord } from './json.js';
 import { computeMentions } from './mentions.js';
 import type { ComputedMentions, FakeAttachment, FakeMessage, RecordedFile } from './types.js';
@@ -133,22 +133,45 @@ export interface CreateContext {
   authorId?: string;
 }
 
+/**
+ * The text Discord reads mentions from: the content, or for a Components V2 message the text displays
+ * (wherever they are nested).
+ */
+function mentionableText(content: string, components: readonly unknown[], flags: number): string {
+  if ((flags & MessageFlag.IsComponentsV2) === 0) return content;
+  const texts: string[] = [];
+  const visit = (component: unknown): void => {
+    if (!isRecord(component)) return;
+    if (component['type'] === TEXT_DISPLAY && typeof component['content'] === 'string') texts.push(component['content']);
+    for (const key of ['components', 'accessory'] as const) {
+      const inner = component[key];
+      if (Array.isArray(inner)) inner.forEach(visit);
+      else visit(inner);
+    }
+  };
+  components.forEach(visit);
+  return texts.join('\n');
+}
+
+const TEXT_DISPLAY = 10;
+
 export function createMessage(write: MessageWrite, ctx: CreateContext): MessageState {
   const { body } = write;
   const content = typeof body['content'] === 'string' ? body['content'] : '';
   const allowedFlags = ctx.allowEphemeral ? CREATABLE_FLAGS : CREATABLE_FLAGS & ~MessageFlag.Ephemeral;
   const requestedFlags = typeof body['flags'] === 'number' ? body['flags'] : 0;
+  const components = arrayOrEmpty(body['components']);
   const state: MessageState = {
     id: ctx.id,
     channelId: ctx.channelId,
     type: ctx.type,
     content,
     embeds: arrayOrEmpty(body['embeds']),
-    components: arrayOrEmpty(body['components']),
+    components,
     flags: (requestedFlags & allowedFlags) | (ctx.loading ? MessageFlag.Loading : 0),
     attachments: resolveAttachments(write, [], ctx.newAttachmentId, 'create'),
     allowedMentions: structuredClone(body['allowed_mentions']),
-    mentions: computeMentions(content, body['allowed_mentions']),
+    mentions: computeMentions(mentionableText(content, components, requestedFlags), body['allowed_mentions']),
     createdAt: ctx.createdAt,
     editedAt: null,
     at: ctx.at,
@@ -167,7 +190,11 @@ export interface EditContext {
   newAttachmentId: () => string;
 }
 
-/** Applies a PATCH: absent fields are kept; a deferred ("loading") message becomes a normal one. */
+/**
+ * Applies a PATCH: absent fields are kept; a deferred ("loading") message becomes a normal one. IS_COMPONENTS_V2
+ * can be set by an edit but never removed, and a message that has it keeps no content or embeds: an edit that
+ * sets it must reset the old ones (content to null, embeds to []), as Discord requires.
+ */
 export function editMessage(existing: MessageState, write: MessageWrite, ctx: EditContext): MessageState {
   const { body } = write;
   const wasLoading = (existing.flags & MessageFlag.Loading) !== 0;
@@ -177,23 +204,38 @@ export function editMessage(existing: MessageState, write: MessageWrite, ctx: Ed
     typeof body['flags'] === 'number'
       ? (existing.flags & ~EDITABLE_FLAGS) | (body['flags'] & EDITABLE_FLAGS)
       : existing.flags;
-  // Mentions are recomputed when the content changes, under this request's allowed_mentions (absent → all).
+  const embeds = 'embeds' in body ? arrayOrEmpty(body['embeds']) : existing.embeds;
+  const components = 'components' in body ? arrayOrEmpty(body['components']) : existing.components;
+  checkComponentsV2Edit(existing.flags, flags, content, embeds);
+  // Mentions are recomputed when the text changes, under this request's allowed_mentions (absent → all).
   // They describe what the message mentions; Discord may not notify for mentions that arrive through an edit.
-  const recompute = contentGiven || 'allowed_mentions' in body;
+  const recompute = contentGiven || 'components' in body || 'allowed_mentions' in body;
   const next: MessageState = {
     ...existing,
     content,
-    embeds: 'embeds' in body ? arrayOrEmpty(body['embeds']) : existing.embeds,
-    components: 'components' in body ? arrayOrEmpty(body['components']) : existing.components,
+    embeds,
+    components,
     flags: flags & ~MessageFlag.Loading,
     attachments: resolveAttachments(write, existing.attachments, ctx.newAttachmentId, 'edit'),
     allowedMentions: recompute ? structuredClone(body['allowed_mentions']) : existing.allowedMentions,
-    mentions: recompute ? computeMentions(content, body['allowed_mentions']) : existing.mentions,
+    mentions: recompute ? computeMentions(mentionableText(content, components, flags), body['allowed_mentions']) : existing.mentions,
     editedAt: wasLoading ? null : ctx.editedAt,
     at: ctx.at,
   };
   if (!hasVisibleContent(next)) throw emptyMessage();
   return next;
+}
+
+function checkComponentsV2Edit(before: number, after: number, content: string, embeds: readonly unknown[]): void {
+  const errors = new FormErrors();
+  if ((before & MessageFlag.IsComponentsV2) !== 0 && (after & MessageFlag.IsComponentsV2) === 0) {
+    errors.add(['flags'], 'MESSAGE_CANNOT_REMOVE_COMPONENTS_V2_FLAG', 'The IS_COMPONENTS_V2 flag cannot be removed from a message');
+  }
+  if ((after & MessageFlag.IsComponentsV2) !== 0) {
+    if (content !== '') errors.add(['content'], 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2', "The 'content' field cannot be used when using MessageFlags.IS_COMPONENTS_V2");
+    if (embeds.length > 0) errors.add(['embeds'], 'MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2', "The 'embeds' field cannot be used when using MessageFlags.IS_COMPONENTS_V2");
+  }
+  errors.throwIfAny();
 }
 
 export function snapshotMessage(state: MessageState): FakeMessage {

@@ -137,6 +137,12 @@ export function interactionRoutes(state: DiscordState): Route[] {
         break;
       }
       case Callback.DeferredChannelMessageWithSource: {
+        // A deferral takes EPHEMERAL only: a Components V2 message is made by editing the original afterwards.
+        if (typeof data['flags'] === 'number' && (data['flags'] & MessageFlag.IsComponentsV2) !== 0) {
+          const errors = new FormErrors();
+          errors.add(['flags'], 'INTERACTION_RESPONSE_INVALID_FLAGS', 'Only the EPHEMERAL flag can be set on a deferred response');
+          errors.throwIfAny(['data']);
+        }
         const flags = typeof data['flags'] === 'number' ? data['flags'] & MessageFlag.Ephemeral : 0;
         interaction.setOriginal(newResponseMessage(interaction, { body: { flags }, files: [] }, true), false);
         break;

@@ -116,17 +116,21 @@ export function validateMessageWrite(write: MessageWrite, errors: FormErrors): v
   }
   if (write.files.length > 10) {
     errors.add(['files'], 'BASE_TYPE_MAX_LENGTH', 'Must be 10 or fewer in length.');
-  }  validateComponentsV2(write, errors);
+  }
+  validateComponentsV2(write, errors);
 }
 
 const IS_COMPONENTS_V2 = 1 << 15;
 const MEDIA_GALLERY = 12;
+const TEXT_DISPLAY = 10;
 const MAX_V2_COMPONENTS = 40;
+/** All the text of a Components V2 message together (text displays, wherever nested). */
+const MAX_V2_TEXT = 4000;
 
 /**
  * A message flagged IS_COMPONENTS_V2 is made of its components alone: Discord refuses content and embeds
- * beside them, counts at most 40 components (nested ones too), and a media item's `attachment://` URL must
- * name a file of the same request (or an attachment the message keeps).
+ * beside them, counts at most 40 components (nested ones too) and 4000 characters of text in all, and a media
+ * item's `attachment://` URL must name a file of the same request (or an attachment the message keeps).
  */
 function validateComponentsV2({ body, files }: MessageWrite, errors: FormErrors): void {
   const flags = typeof body['flags'] === 'number' ? body['flags'] : 0;
@@ -143,9 +147,11 @@ function validateComponentsV2({ body, files }: MessageWrite, errors: FormErrors)
     ...(Array.isArray(body['attachments']) ? (body['attachments'] as Array<Record<string, unknown>>).map((attachment) => String(attachment['filename'] ?? '')) : []),
   ]);
   let count = 0;
+  let text = 0;
   const visit = (component: unknown, path: (string | number)[]): void => {
     if (!isRecord(component)) return;
     count += 1;
+    if (component['type'] === TEXT_DISPLAY && typeof component['content'] === 'string') text += component['content'].length;
     if (component['type'] === MEDIA_GALLERY && Array.isArray(component['items'])) {
       (component['items'] as unknown[]).forEach((item, index) => {
         const url = isRecord(item) && isRecord(item['media']) ? item['media']['url'] : undefined;
@@ -162,6 +168,7 @@ function validateComponentsV2({ body, files }: MessageWrite, errors: FormErrors)
   };
   components.forEach((component, index) => visit(component, ['components', index]));
   if (count > MAX_V2_COMPONENTS) errors.add(['components'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_V2_COMPONENTS} or fewer in length.`);
+  if (text > MAX_V2_TEXT) errors.add(['components'], 'COMPONENT_MAX_TOTAL_TEXT_LENGTH_EXCEEDED', `The total length of all text in the message must be ${MAX_V2_TEXT} or fewer characters.`);
 }
 
 /** 413 40005 when the uploaded bytes of one request exceed the limit. */
