@@ -2,12 +2,12 @@ import {
   DiscordAPIError,
   REST,
   Routes,
-  type APIActionRowComponent,
+  type MessageFlags,
   type APIAllowedMentions,
   type APIChannel,
-  type APIComponentInMessageActionRow,
   type APIEmbed,
   type APIMessage,
+  type APIMessageTopLevelComponent,
   type RequestData,
 } from 'discord.js';
 import type { Dispatcher } from 'undici';
@@ -23,8 +23,13 @@ export interface OutgoingMessage {
   content?: string;
   embeds?: APIEmbed[];
   files?: OutgoingFile[];
-  /** Action rows under the message; absent leaves an edited message's components as they are. */
-  components?: APIActionRowComponent<APIComponentInMessageActionRow>[];
+  /** Action rows under the message, or a Components V2 layout; absent leaves an edited message's components as they are. */
+  components?: APIMessageTopLevelComponent[];
+  /**
+   * MessageFlags.IsComponentsV2: the message is its components alone. Such a message never carries content
+   * or embeds (an edit that turns a status into one clears them), and keeps the flag for good.
+   */
+  flags?: MessageFlags.IsComponentsV2;
   allowedMentions: APIAllowedMentions;
 }
 
@@ -67,14 +72,14 @@ export class RestReplies implements DiscordReplies {
 
   async editOriginal(applicationId: string, interactionToken: string, message: OutgoingMessage): Promise<SentMessage> {
     const sent = await this.webhooks.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
-      ...toRequest(message),
+      ...toRequest(message, 'edit'),
       auth: false,
     });
     return sentMessage(sent as APIMessage);
   }
 
   async sendToChannel(channelId: string, message: OutgoingMessage): Promise<SentMessage> {
-    return sentMessage((await this.rest.post(Routes.channelMessages(channelId), toRequest(message))) as APIMessage);
+    return sentMessage((await this.rest.post(Routes.channelMessages(channelId), toRequest(message, 'create'))) as APIMessage);
   }
 
   async sendDirect(userId: string, message: OutgoingMessage): Promise<SentMessage> {
@@ -89,13 +94,9 @@ function sentMessage(message: APIMessage): SentMessage {
   return { id: message.id, channelId: message.channel_id, ...(url === undefined ? {} : { attachmentUrl: url, attachmentUrls: urls }) };
 }
 
-function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passThroughBody' | 'headers'> {
+function toRequest(message: OutgoingMessage, kind: 'create' | 'edit'): Pick<RequestData, 'body' | 'passThroughBody' | 'headers'> {
   const files = message.files ?? [];
-  const body: Record<string, unknown> = {
-    content: message.content ?? '',
-    embeds: message.embeds ?? [],
-    allowed_mentions: message.allowedMentions,
-  };
+  const body: Record<string, unknown> = { allowed_mentions: message.allowedMentions, ...legacyFields(message, kind) };
   if (message.components !== undefined) body.components = message.components;
   if (files.length === 0) return { body };
   // Listing the new files as the message's attachments replaces whatever the message had before.
@@ -105,6 +106,17 @@ function toRequest(message: OutgoingMessage): Pick<RequestData, 'body' | 'passTh
     files.map((file, index) => ({ field: `files[${index}]`, filename: file.name, contentType: file.contentType, data: file.data })),
   );
   return { body: form.body, passThroughBody: true, headers: { 'Content-Type': form.contentType } };
+}
+
+/**
+ * Content and embeds: given (empty unless set) on a classic message, so an edit replaces the old ones. A
+ * Components V2 message may not have them: a create leaves them out, and an edit that turns a message (the
+ * status) into one resets them as Discord asks, content to null and embeds to [].
+ */
+function legacyFields(message: OutgoingMessage, kind: 'create' | 'edit'): Record<string, unknown> {
+  if (message.flags === undefined) return { content: message.content ?? '', embeds: message.embeds ?? [] };
+  if (message.content !== undefined || message.embeds !== undefined) throw new Error('a Components V2 message has no content or embeds');
+  return kind === 'edit' ? { flags: message.flags, content: null, embeds: [] } : { flags: message.flags };
 }
 
 /** Discord error codes that mean "this way of reaching the member is gone"; try the next one. */

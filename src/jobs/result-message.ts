@@ -1,7 +1,8 @@
-import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId, type APIEmbed } from 'discord.js';
+import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponentWithCustomId } from 'discord.js';
 import { encodeCustomId, type CustomId } from '../discord/custom-ids.js';
-import { EMBED_COLOR, promptForEmbed, truncate } from '../discord/embeds.js';
+import { promptForEmbed } from '../discord/embeds.js';
 import type { OutgoingMessage } from '../discord/replies.js';
+import { resultCard } from '../discord/result-card.js';
 import { QUALITY_LABELS } from '../kie/index.js';
 import { messagesFor, type Messages } from '../messages.js';
 import type { FailureReason } from '../errors.js';
@@ -21,27 +22,29 @@ export interface DeliveredImages {
   failures?: readonly FailureReason[];
 }
 
+/**
+ * The delivered images as one result card (see resultCard): a gallery of the images, the first one's prompt,
+ * settings and lineage, the set's failures, and the buttons.
+ */
 export function successMessage({ images, elapsedMs, late, failures = [] }: DeliveredImages): OutgoingMessage {
   const [first] = images;
   if (first === undefined) throw new Error('a result message needs an image');
   const { job } = first;
   const m = messagesFor(job.locale);
-  const files = images.map(({ job: each, image }) => ({ name: fileNameOf(each.id, image.format), data: image.bytes, contentType: `image/${image.format}` }));
-  const embeds = images.map(({ job: each, image }, index): APIEmbed => {
-    const name = files[index]?.name ?? '';
-    const footer = { text: footerOf(each, image, m) };
-    if (index > 0) return { title: m.setImageTitle(index + 1), color: EMBED_COLOR, image: { url: `attachment://${name}` }, footer };
-    return { title: images.length > 1 ? m.setImageTitle(1) : m.resultTitle, description: promptForEmbed(job.request.prompt), color: EMBED_COLOR, fields: fieldsOf(images, elapsedMs, m), image: { url: `attachment://${name}` }, footer };
+  const set = images.length > 1;
+  return resultCard({
+    heading: [...(late ? [m.lateDelivery(job.userId)] : []), `### ${set ? m.resultTitleSet(images.length) : m.resultTitle}`].join('\n'),
+    media: images.map(({ job: each, image }, index) => ({
+      file: { name: fileNameOf(each.id, image.format), data: image.bytes, contentType: `image/${image.format}` },
+      alt: set ? `${m.setImageTitle(index + 1)}: ${each.request.prompt}` : each.request.prompt,
+    })),
+    prompt: promptForEmbed(job.request.prompt),
+    details: [...detailsOf(images, elapsedMs, m), ...failures.map((reason) => `⚠️ ${m.setImageFailed(m.failure(reason))}`)],
+    footer: footerOf(job, first.image, m),
+    buttons: imageButtons(images.map(({ job: each }) => each), m),
+    // A late card is posted away from the member's reply: it pings them, and only them.
+    ...(late ? { notify: job.userId } : {}),
   });
-  const notes = failures.map((reason) => `⚠️ ${m.setImageFailed(m.failure(reason))}`);
-  const mention = late ? [m.lateDelivery(job.userId)] : [];
-  return {
-    content: [...mention, ...notes].join('\n'),
-    embeds,
-    files,
-    components: imageButtons(images.map(({ job: each }) => each), m),
-    allowedMentions: late ? { users: [job.userId] } : { parse: [] },
-  };
 }
 
 /** The file name of a job's image (it names the job in full): a press on one image of a set finds its attachment by it, and /blend its parent. */
@@ -49,27 +52,28 @@ export function fileNameOf(jobId: string, format: FittedImage['format']): string
   return deliveredImageFilename(jobId, EXTENSIONS[format]);
 }
 
-function fieldsOf(images: DeliveredImages['images'], elapsedMs: number, m: Messages): NonNullable<APIEmbed['fields']> {
+/** The card's lines under the prompt: settings, who asked, the style, what it came from, and resized images' originals. */
+function detailsOf(images: DeliveredImages['images'], elapsedMs: number, m: Messages): string[] {
   const [first] = images;
   if (first === undefined) return [];
   const { job } = first;
-  const fields: NonNullable<APIEmbed['fields']> = [
-    { name: m.fieldAspect, value: job.request.aspect, inline: true },
-    { name: m.fieldQuality, value: qualityOf(job, m), inline: true },
-    { name: m.fieldTook, value: m.formatDuration(elapsedMs), inline: true },
-    { name: m.fieldRequestedBy, value: `<@${job.userId}>`, inline: true },
-  ];
+  const field = (name: string, value: string) => `**${name}** ${value}`;
   const { style, droppedStyle, imageUrls = [], parents = [], upscaleFactor } = job.request;
-  if (style !== undefined) fields.push({ name: m.styleField, value: escapeMarkdown(style), inline: true });
-  else if (droppedStyle !== undefined) fields.push({ name: m.styleField, value: m.droppedStyle(droppedStyle) });
-  if (imageUrls.length > 1) fields.push({ name: m.blendField, value: m.blendedFrom(imageUrls.length), inline: true });
-  if (parents.length > 0) fields.push({ name: m.parentField, value: m.parentLinks(parents.map((parent) => parent.url), upscaleFactor !== undefined) });
+  const lines = [
+    [field(m.fieldAspect, job.request.aspect), field(m.fieldQuality, qualityOf(job, m)), field(m.fieldTook, m.formatDuration(elapsedMs))].join(' · '),
+    [
+      field(m.fieldRequestedBy, `<@${job.userId}>`),
+      ...(style !== undefined ? [field(m.styleField, escapeMarkdown(style))] : []),
+      ...(imageUrls.length > 1 ? [field(m.blendField, m.blendedFrom(imageUrls.length))] : []),
+    ].join(' · '),
+  ];
+  if (style === undefined && droppedStyle !== undefined) lines.push(field(m.styleField, m.droppedStyle(droppedStyle)));
+  if (parents.length > 0) lines.push(field(m.parentField, m.parentLinks(parents.map((parent) => parent.url), upscaleFactor !== undefined)));
   const resized = images.filter(({ image }) => image.resized);
   if (resized.length > 0) {
-    const links = resized.map(({ job: each }) => m.originalLink(each.resultUrl)).join(' ');
-    fields.push({ name: m.fieldOriginal, value: truncate(`${m.resized(job.attachmentSizeLimit)} ${links}`, 1024) });
+    lines.push(field(m.fieldOriginal, [m.resized(job.attachmentSizeLimit), ...resized.map(({ job: each }) => m.originalLink(each.resultUrl))].join(' ')));
   }
-  return fields;
+  return lines;
 }
 
 function qualityOf(job: JobIn<'delivering'>, m: Messages): string {

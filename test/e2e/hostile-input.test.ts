@@ -8,6 +8,8 @@ import type { TaskScenario } from '../fakes/kie/index.js';
 import { startHarness, GUILD_ID, type Harness } from '../helpers/harness.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply, type FirstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { readCard } from '../helpers/result-card.js';
+import { CARD_LIMITS } from '../../src/discord/result-card.js';
 
 /**
  * A catalogue of hostile /imagine requests and hostile KIE answers, each run end to end through the real
@@ -38,8 +40,8 @@ interface Seen {
   final: FakeMessage | undefined;
   /** input.prompt of the createTask this case caused, when one reached KIE. */
   sentPrompt: string | undefined;
-  /** The delivered embed's description. */
-  description: string | undefined;
+  /** The prompt as the delivered result card shows it. */
+  shownPrompt: string | undefined;
 }
 
 interface HostileCase {
@@ -103,22 +105,22 @@ const CASES: HostileCase[] = [
     name: "exactly 3000 characters of 'é'",
     prompt: '\u00e9'.repeat(3000),
     expected: { outcome: 'delivered' },
-    check: ({ description }) => expect(description).toBe('\u00e9'.repeat(3000)),
+    check: ({ shownPrompt }) => expect(shownPrompt).toBe('\u00e9'.repeat(3000)),
   },
   {
     name: "exactly 3000 characters of '字'",
     prompt: '字'.repeat(3000),
     expected: { outcome: 'delivered' },
-    check: ({ description }) => expect(description).toBe('字'.repeat(3000)),
+    check: ({ shownPrompt }) => expect(shownPrompt).toBe('字'.repeat(3000)),
   },
   {
     name: '3000 markdown characters, which escaping doubles past 4096',
     prompt: '*_'.repeat(1500),
     expected: { outcome: 'delivered' },
-    check: ({ description }) => {
-      expect(description!.length).toBeLessThanOrEqual(4096);
-      expect(description!.endsWith('…')).toBe(true);
-      expect(description).toMatch(/^(\\\*\\_)+/);
+    check: ({ shownPrompt }) => {
+      expect(shownPrompt!.length).toBeLessThanOrEqual(CARD_LIMITS.text);
+      expect(shownPrompt!.endsWith('…')).toBe(true);
+      expect(shownPrompt).toMatch(/^(\\\*\\_)+/);
     },
   },
   {
@@ -131,7 +133,7 @@ const CASES: HostileCase[] = [
     name: 'only emoji, with joiner sequences',
     prompt: '🎨🌅 🐈‍⬛ 👩🏽‍💻 🏳️‍🌈',
     expected: { outcome: 'delivered' },
-    check: ({ description }) => expect(description).toBe('🎨🌅 🐈‍⬛ 👩🏽‍💻 🏳️‍🌈'),
+    check: ({ shownPrompt }) => expect(shownPrompt).toBe('🎨🌅 🐈‍⬛ 👩🏽‍💻 🏳️‍🌈'),
   },
   {
     name: 'zero-width and control characters inside the prompt',
@@ -142,7 +144,7 @@ const CASES: HostileCase[] = [
     name: 'right-to-left override',
     prompt: 'invoice\u202egnp.exe on a desk',
     expected: { outcome: 'delivered', sentPrompt: 'invoicegnp.exe on a desk' },
-    check: ({ description }) => expect(description).not.toContain('\u202e'),
+    check: ({ shownPrompt }) => expect(shownPrompt).not.toContain('\u202e'),
   },
   {
     name: '@everyone, @here, a user and a role mention',
@@ -154,23 +156,23 @@ const CASES: HostileCase[] = [
     name: 'markdown that would restyle the embed',
     prompt: '```js\nalert(1)\n```\n**bold** __under__ ||spoiler|| [free nitro](http://evil.example/login)\n# heading\n> quote\n-# subtext',
     expected: { outcome: 'delivered' },
-    check: ({ description }) => {
-      expect(description).toContain('\\`\\`\\`js');
-      expect(description).toContain('\\*\\*bold\\*\\*');
-      expect(description).toContain('\\_\\_under\\_\\_');
-      expect(description).toContain('\\|\\|spoiler\\|\\|');
-      expect(description).toContain('\\[free nitro\\](http://evil.example/login)');
-      expect(description).not.toMatch(UNESCAPED_BRACKET);
-      expect(description).toMatch(/^\\# heading$/m);
-      expect(description).toMatch(/^\\> quote$/m);
-      expect(description).toMatch(/^\\-# subtext$/m);
+    check: ({ shownPrompt }) => {
+      expect(shownPrompt).toContain('\\`\\`\\`js');
+      expect(shownPrompt).toContain('\\*\\*bold\\*\\*');
+      expect(shownPrompt).toContain('\\_\\_under\\_\\_');
+      expect(shownPrompt).toContain('\\|\\|spoiler\\|\\|');
+      expect(shownPrompt).toContain('\\[free nitro\\](http://evil.example/login)');
+      expect(shownPrompt).not.toMatch(UNESCAPED_BRACKET);
+      expect(shownPrompt).toMatch(/^\\# heading$/m);
+      expect(shownPrompt).toMatch(/^\\> quote$/m);
+      expect(shownPrompt).toMatch(/^\\-# subtext$/m);
     },
   },
   {
     name: 'two masked links on one line',
     prompt: 'see [my art](http://ok.example) and [a prize](http://evil.example/steal)',
     expected: { outcome: 'delivered' },
-    check: ({ description }) => expect(description).not.toMatch(UNESCAPED_BRACKET),
+    check: ({ shownPrompt }) => expect(shownPrompt).not.toMatch(UNESCAPED_BRACKET),
   },
 
   // ---- hostile answers from KIE ----
@@ -224,9 +226,9 @@ function promptSent(h: Harness, createsBefore: number): string | undefined {
   return typeof body?.input?.prompt === 'string' ? body.input.prompt : undefined;
 }
 
-function embedDescription(message: FakeMessage | undefined): string | undefined {
-  const embed = message?.embeds[0] as { description?: unknown } | undefined;
-  return typeof embed?.description === 'string' ? embed.description : undefined;
+/** The prompt as the result card shows it, when the image was delivered. */
+function cardPrompt(message: FakeMessage | undefined): string | undefined {
+  return message === undefined || message.attachments.length === 0 ? undefined : readCard(message).prompt;
 }
 
 describe('hostile input, end to end', () => {
@@ -296,7 +298,8 @@ describe('hostile input, end to end', () => {
         expect(interaction.edits.at(-1)?.content).toBe(final.content);
       } else {
         expect(final.attachments).toHaveLength(1);
-        expect(final.embeds).toHaveLength(1);
+        expect(final.embeds).toHaveLength(0);
+        expect(readCard(final).images).toEqual([`attachment://${final.attachments[0]!.filename}`]);
         expect(final.content).toBe('');
       }
     }
@@ -317,9 +320,9 @@ describe('hostile input, end to end', () => {
     for (const message of shown) expect(message.mentions, message.content).toEqual(NO_ONE);
     expect(interaction.followups).toHaveLength(0);
 
-    const description = embedDescription(final);
-    if (description !== undefined) expect(codePoints(description)).toBeLessThanOrEqual(4096);
-    hostile.check?.({ interaction, first, final, sentPrompt, description });
+    const shownPrompt = cardPrompt(final);
+    if (shownPrompt !== undefined) expect(codePoints(shownPrompt)).toBeLessThanOrEqual(CARD_LIMITS.text);
+    hostile.check?.({ interaction, first, final, sentPrompt, shownPrompt });
   });
 });
 

@@ -4,6 +4,7 @@ import { describe, expect} from 'vitest';
 import { utcDay } from '../../src/quota/day.js';
 import { GUILD_ID, MEMBER, type Harness } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
+import { readCard } from '../helpers/result-card.js';
 
 const used = (h: Harness) => h.storage.counters.used({ guildId: GUILD_ID, userId: MEMBER.id, day: utcDay(Date.now()) });
 
@@ -48,9 +49,8 @@ describe('/imagine failures and limits, end to end', () => {
     expect(file.filename).toMatch(/\.jpg$/);
     const meta = await sharp(file.bytes).metadata();
     expect(meta.format).toBe('jpeg');
-    const embed = message.embeds[0] as { fields: { name: string; value: string }[] };
-    const original = embed.fields.find((f) => f.name === 'Original');
-    expect(original?.value).toContain(h.kie.url);
+    const original = readCard(message).details.split('\n').find((line) => line.startsWith('**Original**'));
+    expect(original).toContain(h.kie.url);
     // The 12 MB original was decoded from a file, deleted once re-encoded.
     expect(await readdir(h.downloadDir)).toEqual([]);
   });

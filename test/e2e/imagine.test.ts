@@ -1,6 +1,7 @@
 import { describe, expect} from 'vitest';
 import { MEMBER } from '../helpers/harness.js';
 import { it } from '../helpers/fixtures.js';
+import { readCard } from '../helpers/result-card.js';
 
 describe('/imagine end to end (real discord.js client, fake Discord and KIE)', () => {
   it('defers within the deadline, creates the task with the exact body, and delivers the image bytes', async ({ bot }) => {
@@ -20,11 +21,15 @@ describe('/imagine end to end (real discord.js client, fake Discord and KIE)', (
     expect(h.kie.creates[0]!.headers.authorization).toBe(`Bearer ${h.kie.apiKey}`);
     const served = await h.kie.imageBytes('small');
     expect(Buffer.compare(delivered.attachments[0]!.bytes, served)).toBe(0);
-    const embed = delivered.embeds[0] as { description: string; image: { url: string }; fields: { name: string; value: string }[] };
-    expect(embed.description).toContain('a lighthouse at dusk');
-    expect(embed.image.url).toBe(`attachment://${delivered.attachments[0]!.filename}`);
-    expect(embed.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['Aspect', 'Quality', 'Took', 'Requested by']));
-    expect(embed.fields.find((f) => f.name === 'Requested by')!.value).toBe(`<@${MEMBER.id}>`);
+    // A result card as Discord stored it: no content or embeds, the upload shown by the gallery.
+    expect(delivered.content).toBe('');
+    expect(delivered.embeds).toEqual([]);
+    const card = readCard(delivered);
+    expect(card.prompt).toContain('a lighthouse at dusk');
+    expect(card.images).toEqual([`attachment://${delivered.attachments[0]!.filename}`]);
+    for (const label of ['Aspect', 'Quality', 'Took']) expect(card.details).toContain(`**${label}**`);
+    expect(card.details).toContain(`**Requested by** <@${MEMBER.id}>`);
+    expect(delivered.allowedMentions).toEqual({ parse: [] });
     expect(delivered.mentions).toEqual({ everyone: false, users: [], roles: [] });
   });
 

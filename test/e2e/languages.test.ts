@@ -7,6 +7,7 @@ import { buttonsOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
 import { channelId, person } from '../helpers/ids.js';
+import { readCard } from '../helpers/result-card.js';
 
 const LOG_CHANNEL = channelId(4);
 const de = messagesFor('de');
@@ -45,7 +46,7 @@ describe('every sentence in the reader’s language', () => {
     expect(status.content).toMatch(new RegExp(`^🎨 (${[de.stateQueued, de.stateGenerating, de.stateSubmitting].join('|')}) … · \\d+ Sek\\.$`));
     h.kie.completeTask(h.kie.creates[0]!.taskId!);
     const result = await job.waitForOriginal((m) => m.attachments.length > 0, 10_000);
-    expect((result.embeds[0] as { title?: string }).title).toBe('Dein Bild');
+    expect(readCard(result).heading).toBe('### Dein Bild');
     expect(buttonsOf(result).map((button) => button.label)).toEqual(['Neu würfeln', 'Bearbeiten', 'Hochskalieren', 'Löschen']);
     await jobsIdle(h.app.jobs);
 
@@ -70,7 +71,9 @@ describe('every sentence in the reader’s language', () => {
     const h = await bot({ env: { QUOTA_DAILY: '3' } });
     const set = h.imagine({ prompt: '灯台', count: 2, locale: 'ja' });
     const result = await set.waitForOriginal((m) => m.attachments.length === 2, 15_000);
-    expect((result.embeds as Array<{ title?: string }>).map((embed) => embed.title)).toEqual(['画像1', '画像2']);
+    const card = readCard(result);
+    expect(card.heading).toBe('### あなたの画像（2枚）');
+    expect(card.alts).toEqual(['画像1: 灯台', '画像2: 灯台']);
     expect(buttonsOf(result).map((button) => button.label)).toEqual(['もう一度', '削除', '編集 1', '編集 2', 'アップスケール 1', 'アップスケール 2']);
     await jobsIdle(h.app.jobs);
     const refused = await firstReply(h.imagine({ prompt: 'もう二枚', count: 2, locale: 'ja' }));

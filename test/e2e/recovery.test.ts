@@ -11,6 +11,7 @@ import { crowd as members } from '../helpers/ids.js';
 import { sqliteOf } from '../helpers/storage.js';
 import { it, type Fixtures } from '../helpers/fixtures.js';
 import { jobsIdle } from '../helpers/jobs.js';
+import { readCard } from '../helpers/result-card.js';
 
 describe('a bot killed (SIGKILL) at any point of a job delivers it exactly once after a restart', () => {
   it('killed while a job waits for the create budget: it is submitted once after the restart, when KIE\'s window allows', async ({ restartableBot }) => {
@@ -142,7 +143,7 @@ describe('delivery outlives the interaction token and Discord faults (in process
     const interaction = h.imagine({ prompt: 'a late train, @everyone' });
     await expect.poll(() => h.discord.channelMessages(CHANNEL_ID).length, { timeout: 15_000 }).toBe(1);
     const [message] = h.discord.channelMessages(CHANNEL_ID);
-    expect(message!.content).toBe(messages.lateDelivery(MEMBER.id));
+    expect(readCard(message!).heading).toBe(`${messages.lateDelivery(MEMBER.id)}\n### ${messages.resultTitle}`);
     expect(message!.attachments).toHaveLength(1);
     expect(message!.mentions).toEqual(mentionsOnlyMember);
     expect(message!.allowedMentions).toEqual({ users: [MEMBER.id] });

@@ -7,6 +7,7 @@ import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER, type Harness } from 
 import { hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
 import { person } from '../helpers/ids.js';
+import { readCard } from '../helpers/result-card.js';
 
 interface CreateBody {
   model: string;
@@ -18,7 +19,9 @@ const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) =
 const used = (h: Harness, userId = MEMBER.id) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
 const png = async (h: Harness, filename: string): Promise<FakeUpload> => ({ filename, contentType: 'image/png', bytes: await h.kie.imageBytes('small') });
 const string = (name: string, value: string | boolean | number, type = 3) => ({ name, type, value });
-const fieldsOf = (message: FakeMessage) => (message.embeds[0] as { fields: Array<{ name: string; value: string }> }).fields;
+/** The card's details line by line. */
+const detailsOf = (message: FakeMessage) => readCard(message).details;
+const detail = (name: string, value: string) => `**${name}** ${value}`;
 
 /** `/imagine-admin <group> <sub>` by an admin; the private answer. */
 async function admin(h: Harness, group: string, sub: string, options: Array<ReturnType<typeof string>> = []): Promise<string> {
@@ -49,7 +52,7 @@ describe('/blend', () => {
     expect(create?.model).toBe('seedream/4.5-edit');
     expect(create?.input).toMatchObject({ prompt: messages.blendPrompt, quality: 'high', aspect_ratio: '1:1' });
     expect(create?.input.image_urls?.map((url) => /\/([^/?]+)\?/.exec(url)?.[1])).toEqual(['first.png', 'second.png', 'third.png']);
-    expect(fieldsOf(delivered)).toContainEqual(expect.objectContaining({ name: messages.blendField, value: messages.blendedFrom(3) }));
+    expect(detailsOf(delivered)).toContain(detail(messages.blendField, messages.blendedFrom(3)));
     expect(await used(h)).toBe(1);
 
     // Reroll blends the same pictures again, in the same order.
@@ -68,13 +71,13 @@ describe('/blend', () => {
     };
     const link = (message: FakeMessage) => `https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${message.id}`;
     const blended = await blend(h, [saved(first), await png(h, 'mine.png'), saved(second)]).waitForOriginal(hasImage, 15_000);
-    expect(fieldsOf(blended)).toContainEqual({ name: messages.parentField, value: messages.parentLinks([link(first), link(second)]) });
+    expect(detailsOf(blended)).toContain(detail(messages.parentField, messages.parentLinks([link(first), link(second)])));
     const history = h.command('history');
     await history.waitForResponse();
     expect((history.original()!.embeds[0] as { description: string }).description).toContain(messages.parentLinks([link(first), link(second)]));
     // A blend of pictures that are not the bot's has no such link.
     const plain = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
-    expect(fieldsOf(plain).map((field) => field.name)).not.toContain(messages.parentField);
+    expect(detailsOf(plain)).not.toContain(`**${messages.parentField}**`);
   });
 
   it("a reroll of a blend of the bot's own images after the links expired reads each picture again from its message", async ({ bot }) => {
@@ -126,7 +129,7 @@ function stylesAndDefaults(stage: (defer: (cleanup: () => Promise<unknown>) => v
     const styled = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', 'a fox'), string('style', 'watercolour')] });
     const delivered = await styled.waitForOriginal(hasImage, 15_000);
     expect(createBodies(h)[0]?.input.prompt).toBe('a fox, soft watercolour, paper texture');
-    expect(fieldsOf(delivered)).toContainEqual(expect.objectContaining({ name: messages.styleField, value: 'Watercolour' }));
+    expect(detailsOf(delivered)).toContain(detail(messages.styleField, 'Watercolour'));
 
     await admin(h, 'words', 'add', [string('word', 'noir')]);
     const banned = h.discord.dispatchInteraction({ commandName: 'imagine', guildId: GUILD_ID, channelId: CHANNEL_ID, user: MEMBER, options: [string('prompt', 'a detective'), string('style', 'noir')] });
@@ -164,7 +167,7 @@ function stylesAndDefaults(stage: (defer: (cleanup: () => Promise<unknown>) => v
     expect(await admin(h, 'styles', 'remove', [string('name', 'Noir')])).toBe(messages.styleRemoved('noir'));
     const plain = await h.imagine({ prompt: 'a tower', count: 1 }).waitForOriginal(hasImage, 15_000);
     expect(createBodies(h)[7]?.input.prompt).toBe('a tower');
-    expect(fieldsOf(plain)).toContainEqual(expect.objectContaining({ name: messages.styleField, value: messages.droppedStyle('noir') }));
+    expect(detailsOf(plain)).toContain(detail(messages.styleField, messages.droppedStyle('noir')));
     expect(await privateAnswer(h.command('settings'))).toContain(messages.settingsStyleGone('noir'));
 
     expect(await privateAnswer(h.command('settings', [string('reset', true, 5)]))).toBe(messages.settingsReset);

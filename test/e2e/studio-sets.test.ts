@@ -6,6 +6,7 @@ import { it } from '../helpers/fixtures.js';
 import { CHANNEL_ID, GUILD_ID, MEMBER, type Harness, type HarnessOptions } from '../helpers/harness.js';
 import { buttonsOf, customIdOf, expectImageButtons, expectSetButtons, hasImage, press, privateAnswer } from '../helpers/image-loop.js';
 import { redisBotStorage, redisTestUrl } from '../helpers/redis.js';
+import { readCard } from '../helpers/result-card.js';
 
 const NEIGHBOUR: FakeUserSpec = { id: '1200000000000000002', username: 'neighbour' };
 
@@ -16,7 +17,8 @@ interface CreateBody {
 
 const createBodies = (h: Harness): CreateBody[] => h.kie.creates.filter((call) => call.taskId !== undefined).map((call) => call.body as CreateBody);
 const used = (h: Harness, userId = MEMBER.id) => h.storage.counters.used({ guildId: GUILD_ID, userId, day: utcDay(Date.now()) });
-const embedsOf = (message: FakeMessage) => message.embeds as Array<{ title?: string; fields?: Array<{ name: string; value: string }>; image?: { url: string } }>;
+/** The card's details, and the line that starts with a field's name. */
+const detailLine = (message: FakeMessage, name: string) => readCard(message).details.split('\n').flatMap((line) => line.split(' · ')).find((part) => part.startsWith(`**${name}** `));
 
 type Stage = (defer: (cleanup: () => Promise<unknown>) => void) => HarnessOptions;
 const STORES: Array<[string, Stage]> = [
@@ -43,8 +45,11 @@ describe.each(STORES)('the studio on %s: count, Upscale, lineage', (_store, stag
     const message = await interaction.waitForOriginal(hasImage, 20_000);
     expect(createBodies(h)).toHaveLength(4);
     expect(message.attachments).toHaveLength(3);
-    expect(embedsOf(message)).toHaveLength(3);
-    expect(message.content).toContain('One image of this set could not be made');
+    // One card: a gallery of the three images, the failure said under the details.
+    const card = readCard(message);
+    expect(card.images).toEqual(message.attachments.map((attachment) => `attachment://${attachment.filename}`));
+    expect(card.heading).toBe(`### ${messages.resultTitleSet(3)}`);
+    expect(card.details).toContain('One image of this set could not be made');
     expectSetButtons(message, 3);
     await expect.poll(() => used(h), { timeout: 5_000 }).toBe(3);
     // Every image of the set is in /history, each with its own entry.
@@ -73,9 +78,8 @@ describe.each(STORES)('the studio on %s: count, Upscale, lineage', (_store, stag
     for (const message of upscaled) {
       // Edit, Reroll and Delete; no Upscale on what is now 4K.
       expectImageButtons(message, { upscale: false });
-      const [embed] = embedsOf(message);
-      expect(embed?.fields?.find((field) => field.name === 'Quality')?.value).toBe('4K (upscaled ×2)');
-      expect(embed?.fields?.find((field) => field.name === messages.parentField)?.value).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${set.id}`);
+      expect(detailLine(message, 'Quality')).toBe('**Quality** 4K (upscaled ×2)');
+      expect(detailLine(message, messages.parentField)).toContain(`https://discord.com/channels/${GUILD_ID}/${CHANNEL_ID}/${set.id}`);
     }
     const refused = presses.filter((_, index) => answers[index]!.type === 4);
     expect(await privateAnswer(refused[0]!)).toContain('used your 4 images');
@@ -95,7 +99,7 @@ describe.each(STORES)('the studio on %s: count, Upscale, lineage', (_store, stag
     const reroll = press(h.discord, upscaled, 'Reroll', NEIGHBOUR);
     const again = await reroll.waitForOriginal(hasImage, 20_000);
     expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-text-to-image', 'topaz/image-upscale', 'topaz/image-upscale']);
-    expect(embedsOf(again)[0]?.fields?.find((field) => field.name === messages.parentField)?.value).toContain(upscaled.id);
+    expect(detailLine(again, messages.parentField)).toContain(upscaled.id);
     const forged = h.discord.dispatchComponent({ messageId: upscaled.id, customId: customIdOf(upscaled, 'Edit').replace(':edit:', ':upscale:'), user: MEMBER });
     expect(await privateAnswer(forged)).toBe(messages.upscaleUnavailable);
 
@@ -110,7 +114,7 @@ describe.each(STORES)('the studio on %s: count, Upscale, lineage', (_store, stag
     const again = await reroll.waitForOriginal(hasImage, 20_000);
     expect(again.attachments).toHaveLength(3);
     expectSetButtons(again, 3);
-    expect(embedsOf(again)[0]?.fields?.find((field) => field.name === messages.parentField)?.value).toContain(set.id);
+    expect(detailLine(again, messages.parentField)).toContain(set.id);
     expect(await used(h)).toBe(6);
     const remove = press(h.discord, set, 'Delete', MEMBER);
     expect((await remove.waitForResponse()).type).toBe(6);

@@ -10,9 +10,24 @@ interface ButtonJson {
   disabled?: boolean;
 }
 
-/** The buttons of a message's action rows. */
+interface ComponentJson extends ButtonJson {
+  components?: ComponentJson[];
+}
+
+/** Every component of a message, nested ones too, in order. */
+function componentsOf(message: FakeMessage): ComponentJson[] {
+  const all = (components: readonly ComponentJson[]): ComponentJson[] => components.flatMap((component) => [component, ...all(component.components ?? [])]);
+  return all(message.components as ComponentJson[]);
+}
+
+/** The buttons of a message, in its action rows wherever they are (a result card nests them in its container). */
 export function buttonsOf(message: FakeMessage): ButtonJson[] {
-  return (message.components as Array<{ components?: ButtonJson[] }>).flatMap((row) => row.components ?? []).filter((component) => component.type === 2);
+  return componentsOf(message).filter((component) => component.type === 2);
+}
+
+/** The action rows of a message, top-level or inside a result card's container. */
+export function actionRowsOf(message: FakeMessage): ComponentJson[] {
+  return componentsOf(message).filter((component) => component.type === 1);
 }
 
 /** The custom_id of the button whose label holds `word`. */
@@ -35,7 +50,7 @@ export function press(
 
 /** Checks the Reroll / Edit / Upscale / Delete row under one delivered image (no Upscale on a 4K image). */
 export function expectImageButtons(message: FakeMessage, { upscale = true }: { upscale?: boolean } = {}): void {
-  expect(message.components).toHaveLength(1);
+  expect(actionRowsOf(message)).toHaveLength(1);
   const labels = buttonsOf(message).map((button) => button.label);
   expect(labels).toEqual(['Reroll', 'Edit', ...(upscale ? ['Upscale'] : []), 'Delete']);
   expectVersionedIds(message);
@@ -43,7 +58,7 @@ export function expectImageButtons(message: FakeMessage, { upscale = true }: { u
 
 /** Checks the rows under a set of `count` images: Reroll and Delete, then Edit 1…N, then Upscale 1…N. */
 export function expectSetButtons(message: FakeMessage, count: number): void {
-  const rows = (message.components as Array<{ components?: ButtonJson[] }>).map((row) => (row.components ?? []).map((button) => button.label));
+  const rows = actionRowsOf(message).map((row) => (row.components ?? []).map((button) => button.label));
   const numbered = (word: string) => Array.from({ length: count }, (_, index) => `${word} ${index + 1}`);
   expect(rows).toEqual([['Reroll', 'Delete'], numbered('Edit'), numbered('Upscale')]);
   expectVersionedIds(message);

@@ -5,6 +5,8 @@ import { promptForEmbed, truncate } from '../../src/discord/embeds.js';
 import { failureNotice } from '../../src/jobs/failure.js';
 import { successMessage } from '../../src/jobs/result-message.js';
 import { messages } from '../../src/messages.js';
+import { CARD_LIMITS, countComponents, resultCard } from '../../src/discord/result-card.js';
+import { readCard } from '../helpers/result-card.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -86,26 +88,24 @@ describe('promptForEmbed', () => {
 });
 
 describe('successMessage', () => {
-  it('builds the reply: escaped prompt, attachment matching the file, no mentions', () => {
+  it('builds a result card: the uploaded image in a gallery, the escaped prompt, the settings, the buttons, no pings', () => {
     const message = successMessage({ images: [{ job: job({ request: { prompt: 'a __bold__ cat', aspect: '16:9', quality: 'high' } }), image: image() }], elapsedMs: 83_000, late: false });
-    expect(message.content).toBe('');
+    expect(message.content).toBeUndefined();
+    expect(message.embeds).toBeUndefined();
     expect(message.allowedMentions).toEqual({ parse: [] });
     expect(message.files).toHaveLength(1);
     const file = message.files?.[0];
     expect(file?.name).toBe('imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.png');
     expect(file?.contentType).toBe('image/png');
     expect(file?.data.equals(image().bytes)).toBe(true);
-    const embed = message.embeds?.[0];
-    expect(embed?.image?.url).toBe(`attachment://${file?.name}`);
-    expect(embed?.title).toBe(messages.resultTitle);
-    expect(embed?.description).toBe('a \\_\\_bold\\_\\_ cat');
-    expect(embed?.fields).toEqual([
-      { name: 'Aspect', value: '16:9', inline: true },
-      { name: 'Quality', value: '4K (high)', inline: true },
-      { name: 'Took', value: '1m 23s', inline: true },
-      { name: 'Requested by', value: '<@300>', inline: true },
-    ]);
-    expect(embed?.footer?.text).toBe('Seedream 4.5 · 2048×1152');
+    const card = readCard(message);
+    expect(card.images).toEqual([`attachment://${file?.name}`]);
+    expect(card.alts).toEqual(['a __bold__ cat']);
+    expect(card.heading).toBe(`### ${messages.resultTitle}`);
+    expect(card.prompt).toBe('a \\_\\_bold\\_\\_ cat');
+    expect(card.details).toBe(['**Aspect** 16:9 · **Quality** 4K (high) · **Took** 1m 23s', '**Requested by** <@300>', '-# Seedream 4.5 · 2048×1152'].join('\n'));
+    expect(card.buttons.map((button) => button.custom_id)).toEqual(['reroll', 'edit', 'delete'].map((action) => `img:v1:${action}:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`));
+    expect(card.componentCount).toBeLessThanOrEqual(CARD_LIMITS.components);
   });
 
   it('keeps the image bytes it was given', () => {
@@ -114,22 +114,39 @@ describe('successMessage', () => {
     expect(message.files?.[0]?.data).toBe(fitted.bytes);
     expect(message.files?.[0]?.name).toBe('imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg');
     expect(message.files?.[0]?.contentType).toBe('image/jpeg');
-    expect(message.embeds?.[0]?.image?.url).toBe('attachment://imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg');
+    expect(readCard(message).images).toEqual(['attachment://imagine-0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.jpg']);
   });
 
-  it('keeps the embed description within 4096 units for the longest prompt', () => {
+  it('keeps all the text of the card within 4000 units, and the alt text within 1024, for the longest prompt', () => {
     const prompt = `${'_*'.repeat(1400)}${'😀'.repeat(200)}`;
-    const message = successMessage({ images: [{ job: job({ request: { prompt, aspect: '1:1', quality: 'basic' } }), image: image() }], elapsedMs: 0, late: false });
-    const description = message.embeds?.[0]?.description ?? '';
-    expect(description.length).toBeLessThanOrEqual(4096);
-    expect(description).not.toMatch(LONE_SURROGATE);
+    const withEverything = job({
+      request: { prompt, aspect: '1:1', quality: 'basic', style: 'noir', imageUrls: ['https://a.example/1.png', 'https://a.example/2.png'], parents: [{ jobId: 'p1', url: 'https://discord.com/channels/1/2/3' }] },
+    });
+    const message = successMessage({ images: [{ job: withEverything, image: image({ resized: true }) }], elapsedMs: 0, late: true });
+    const card = readCard(message);
+    expect(card.heading.length + card.prompt.length + card.details.length).toBeLessThanOrEqual(CARD_LIMITS.text);
+    expect(card.prompt).not.toMatch(LONE_SURROGATE);
+    expect(card.prompt.endsWith('…')).toBe(true);
+    expect(card.alts[0]!.length).toBeLessThanOrEqual(CARD_LIMITS.altText);
   });
 
-  it('mentions only the member when delivered late', () => {
+  it('names and pings only the member when delivered late', () => {
     const message = successMessage({ images: [{ job: job(), image: image() }], elapsedMs: 1000, late: true });
-    expect(message.content).toBe(messages.lateDelivery('300'));
-    expect(message.content).toContain('<@300>');
+    expect(readCard(message).heading).toBe(`${messages.lateDelivery('300')}\n### ${messages.resultTitle}`);
     expect(message.allowedMentions).toEqual({ users: ['300'] });
+  });
+
+  it('names the style, the blend and what it was made from', () => {
+    const parents = [{ jobId: 'p1', url: 'https://discord.com/channels/1/2/3' }];
+    const message = successMessage({
+      images: [{ job: job({ request: { prompt: 'p', aspect: '1:1', quality: 'basic', style: 'noir', imageUrls: ['https://a.example/1.png', 'https://a.example/2.png'], parents } }), image: image() }],
+      elapsedMs: 1000,
+      late: false,
+    });
+    const { details } = readCard(message);
+    expect(details).toContain(`**${messages.styleField}** noir`);
+    expect(details).toContain(`**${messages.blendField}** ${messages.blendedFrom(2)}`);
+    expect(details).toContain(`**${messages.parentField}** ${messages.parentLinks(['https://discord.com/channels/1/2/3'])}`);
   });
 
   it('links the full-size original when the image was re-encoded', () => {
@@ -138,20 +155,65 @@ describe('successMessage', () => {
       elapsedMs: 1000,
       late: false,
     });
-    const original = message.embeds?.[0]?.fields?.find((field) => field.name === 'Original');
-    expect(original?.value).toContain(messages.resized(10 * 1024 * 1024));
-    expect(original?.value).toContain('(https://tempfile.example/result/abc.png)');
-    expect(message.embeds?.[0]?.footer?.text).toBe('Seedream 4.5 · 1536×864');
+    const { details } = readCard(message);
+    expect(details).toContain(`**Original** ${messages.resized(10 * 1024 * 1024)}`);
+    expect(details).toContain('(https://tempfile.example/result/abc.png)');
+    expect(details.endsWith('-# Seedream 4.5 · 1536×864')).toBe(true);
   });
 
   it('adds no original link when the image was sent as generated', () => {
     const message = successMessage({ images: [{ job: job(), image: image() }], elapsedMs: 1000, late: false });
-    expect(message.embeds?.[0]?.fields?.some((field) => field.name === 'Original')).toBe(false);
+    expect(readCard(message).details).not.toContain('**Original**');
+  });
+
+  it('holds every image of a set in one gallery, in order, with one file each, and says which failed', () => {
+    const ids = ['0f1e2d3c-4b5a-6978-8796-a5b4c3d2e101', '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e102', '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e103'];
+    const images = ids.map((id, index) => ({ job: job({ id, resultUrl: `https://tempfile.example/result/${index}.png` }), image: image({ resized: index === 1 }) }));
+    const message = successMessage({ images, elapsedMs: 1000, late: false, failures: [{ code: 'service_busy' }] });
+    const card = readCard(message);
+    expect(message.files?.map((file) => file.name)).toEqual(ids.map((id) => `imagine-${id}.png`));
+    expect(card.images).toEqual(ids.map((id) => `attachment://imagine-${id}.png`));
+    expect(card.heading).toBe(`### ${messages.resultTitleSet(3)}`);
+    expect(card.alts).toEqual([1, 2, 3].map((n) => `${messages.setImageTitle(n)}: a lighthouse at dusk`));
+    expect(card.details).toContain(`⚠️ ${messages.setImageFailed(messages.serviceBusy)}`);
+    // Only the resized image's original is linked.
+    expect(card.details).toContain('(https://tempfile.example/result/1.png)');
+    expect(card.details).not.toContain('(https://tempfile.example/result/0.png)');
   });
 
   it('omits dimensions it does not know', () => {
     const message = successMessage({ images: [{ job: job(), image: image({ width: undefined, height: undefined }) }], elapsedMs: 1000, late: false });
-    expect(message.embeds?.[0]?.footer?.text).toBe('Seedream 4.5');
+    expect(readCard(message).details.endsWith('-# Seedream 4.5')).toBe(true);
+  });
+});
+
+describe('resultCard', () => {
+  const file = (n: number) => ({ name: `imagine-${n}.png`, data: Buffer.from([n]), contentType: 'image/png' });
+  const row = (labels: string[]) => ({ type: 1 as const, components: labels.map((label) => ({ type: 2 as const, style: 2 as const, label, custom_id: `img:v1:x:${label}` })) });
+
+  it('holds a set of four images in one gallery with per-image buttons, within the 40 components', () => {
+    const message = resultCard({
+      heading: '### Your images',
+      media: [1, 2, 3, 4].map((n) => ({ file: file(n), alt: `prompt ${n}` })),
+      prompt: 'prompt',
+      details: ['a', 'b'],
+      footer: 'Seedream 4.5',
+      buttons: [row(['Reroll', 'Delete']), row(['Edit 1', 'Edit 2', 'Edit 3', 'Edit 4']), row(['Upscale 1', 'Upscale 2', 'Upscale 3', 'Upscale 4'])],
+    });
+    const card = readCard(message);
+    expect(card.images).toEqual([1, 2, 3, 4].map((n) => `attachment://imagine-${n}.png`));
+    expect(card.buttons).toHaveLength(10);
+    expect(card.componentCount).toBe(countComponents(message.components ?? []));
+    expect(card.componentCount).toBeLessThanOrEqual(CARD_LIMITS.components);
+    expect(message.files?.map((each) => each.name)).toEqual([1, 2, 3, 4].map((n) => `imagine-${n}.png`));
+  });
+
+  it('refuses what Discord would: no image, more than ten, or more than 40 components', () => {
+    const parts = { heading: 'h', prompt: 'p', details: [], footer: 'f', buttons: [] };
+    expect(() => resultCard({ ...parts, media: [] })).toThrow(RangeError);
+    expect(() => resultCard({ ...parts, media: Array.from({ length: 11 }, (_, n) => ({ file: file(n), alt: 'a' })) })).toThrow(RangeError);
+    const rows = Array.from({ length: 7 }, () => row(['1', '2', '3', '4', '5']));
+    expect(() => resultCard({ ...parts, media: [{ file: file(1), alt: 'a' }], buttons: rows })).toThrow(/components/);
   });
 });
 

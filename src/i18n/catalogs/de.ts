@@ -120,6 +120,7 @@ export const de = (f: Format): Catalog => ({
   unexpected: 'Bei uns ist etwas schiefgelaufen. Dein Kontingent wurde nicht belastet. Bitte versuch es noch einmal.',
 
   resultTitle: 'Dein Bild',
+  resultTitleSet: (count) => `Deine ${f.number(count)} Bilder`,
   fieldAspect: 'Seitenverhältnis',
   fieldQuality: 'Qualität',
   fieldTook: 'Dauer',

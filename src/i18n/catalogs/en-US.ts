@@ -127,6 +127,7 @@ export const enUS = (f: Format) => ({
 
   // Delivery
   resultTitle: 'Your image',
+  resultTitleSet: (count: number) => `Your ${f.number(count)} images`,
   fieldAspect: 'Aspect',
   fieldQuality: 'Quality',
   fieldTook: 'Took',

@@ -117,6 +117,7 @@ export const esES = (f: Format): Catalog => ({
   unexpected: 'Algo ha fallado por nuestra parte. No se ha usado tu cupo. Inténtalo de nuevo.',
 
   resultTitle: 'Tu imagen',
+  resultTitleSet: (count) => `Tus ${f.number(count)} imágenes`,
   fieldAspect: 'Proporción',
   fieldQuality: 'Calidad',
   fieldTook: 'Tardó',

@@ -117,6 +117,7 @@ export const fr = (f: Format): Catalog => ({
   unexpected: 'Un problème est survenu de notre côté. Ton quota n’a pas été utilisé. Réessaie.',
 
   resultTitle: 'Ton image',
+  resultTitleSet: (count) => `Tes ${f.number(count)} images`,
   fieldAspect: 'Format',
   fieldQuality: 'Qualité',
   fieldTook: 'Durée',

@@ -112,6 +112,7 @@ export const ja = (f: Format): Catalog => ({
   unexpected: 'こちら側で問題が起きました。枠は消費されていません。もう一度お試しください。',
 
   resultTitle: 'あなたの画像',
+  resultTitleSet: (count) => `あなたの画像（${f.number(count)}枚）`,
   fieldAspect: 'アスペクト比',
   fieldQuality: '画質',
   fieldTook: '所要時間',

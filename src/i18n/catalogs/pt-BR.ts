@@ -117,6 +117,7 @@ export const ptBR = (f: Format): Catalog => ({
   unexpected: 'Algo deu errado do nosso lado. Sua cota não foi usada. Tente novamente.',
 
   resultTitle: 'Sua imagem',
+  resultTitleSet: (count) => `Suas ${f.number(count)} imagens`,
   fieldAspect: 'Proporção',
   fieldQuality: 'Qualidade',
   fieldTook: 'Levou',
