@@ -6,7 +6,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import { MAX_PROMPT_LENGTH } from '../src/kie/index.js';
-import { aspectOption, qualityOption, styleOption } from './imagine-data.js';
+import { aspectOption, privateOption, qualityOption, styleOption } from './imagine-data.js';
 
 /** How many pictures one blend takes: at least two, and at most six (KIE's edit takes up to 14). */
 export const MIN_BLEND_PICTURES = 2;
@@ -32,5 +32,6 @@ export const blendCommand = {
     { ...aspectOption, description: "Aspect ratio (default: the first picture's shape)" },
     qualityOption,
     styleOption,
+    privateOption,
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

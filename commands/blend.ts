@@ -31,6 +31,7 @@ export const blend: Command = {
         aspect: interaction.options.getString('aspect'),
         quality: interaction.options.getString('quality'),
         style: interaction.options.getString('style'),
+        private: interaction.options.getBoolean('private'),
         pictureAspect: first?.ok ? first.aspect : undefined,
       },
       defaults,
@@ -38,7 +39,7 @@ export const blend: Command = {
     );
     if (!effective.ok) throw new Refusal(effective.refusal);
     const names = attachments.map((attachment) => attachment.name);
-    await services.startJob(jobInteractionOf(interaction, interaction.guildId), { ...effective.request, imageUrls: urls }, {
+    await services.startJob(jobInteractionOf(interaction, interaction.guildId, undefined, { private: effective.private }), { ...effective.request, imageUrls: urls }, {
       // Which pictures are the bot's own images is looked up once the reply is deferred, off Discord's 3 s.
       complete: async (request) => {
         const { parents, sources } = await blendLineage(names, interaction.guildId, { history: services.history, logger: services.logger, now: services.clock.now() });

@@ -28,6 +28,11 @@ export const styleOption = {
   max_length: MAX_STYLE_NAME_LENGTH,
   autocomplete: true,
 } as const;
+export const privateOption = {
+  type: ApplicationCommandOptionType.Boolean,
+  name: 'private',
+  description: 'Only you see the result (default: no, or your /settings default)',
+} as const;
 
 export const imagineCommand = {
   name: 'imagine',
@@ -57,5 +62,6 @@ export const imagineCommand = {
       max_value: MAX_SET_SIZE,
     },
     styleOption,
+    privateOption,
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

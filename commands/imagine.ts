@@ -24,6 +24,7 @@ async function imagineIn(interaction: ChatInputCommandInteraction, guildId: stri
       quality: interaction.options.getString('quality'),
       count: interaction.options.getInteger('count'),
       style: interaction.options.getString('style'),
+      private: interaction.options.getBoolean('private'),
       // Without an aspect of their own, an edit keeps the shape of the member's picture.
       pictureAspect: picture?.aspect,
     },
@@ -32,7 +33,7 @@ async function imagineIn(interaction: ChatInputCommandInteraction, guildId: stri
   );
   if (!effective.ok) throw new Refusal(effective.refusal);
   const { request, count } = effective;
-  await services.startJob(jobInteractionOf(interaction, guildId), picture ? { ...request, imageUrls: [picture.url] } : request, { count });
+  await services.startJob(jobInteractionOf(interaction, guildId, undefined, { private: effective.private }), picture ? { ...request, imageUrls: [picture.url] } : request, { count });
 }
 
 export const imagine: Command = {

@@ -17,6 +17,7 @@ export const settingsCommand = {
     { ...qualityOption, description: 'Your default resolution' },
     { type: ApplicationCommandOptionType.Integer, name: 'count', description: 'How many images a request makes', min_value: 1, max_value: MAX_SET_SIZE },
     { ...styleOption, description: "One of this server's styles, added to every prompt" },
+    { type: ApplicationCommandOptionType.Boolean, name: 'private', description: 'Whether only you see your results by default' },
     { type: ApplicationCommandOptionType.Boolean, name: 'reset', description: 'Clear your defaults first' },
   ],
 } as const satisfies RESTPostAPIChatInputApplicationCommandsJSONBody;

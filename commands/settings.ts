@@ -23,6 +23,7 @@ export const settings: Command = {
     const quality = options.getString('quality');
     const count = options.getInteger('count');
     const style = options.getString('style');
+    const privately = options.getBoolean('private');
     // A tampered client can send values the choices never offered.
     if (aspect !== null && !(ASPECT_RATIOS as readonly string[]).includes(aspect)) throw new Refusal({ code: 'invalid_choice', option: 'aspect', allowed: ASPECT_RATIOS });
     if (quality !== null && !(QUALITIES as readonly string[]).includes(quality)) throw new Refusal({ code: 'invalid_choice', option: 'quality', allowed: QUALITIES });
@@ -30,6 +31,7 @@ export const settings: Command = {
     if (quality !== null) changes.quality = quality as Quality;
     if (count !== null && (count < 1 || count > MAX_SET_SIZE)) throw new Refusal({ code: 'invalid_choice', option: 'count', allowed: COUNTS });
     if (count !== null) changes.count = count;
+    if (privately !== null) changes.private = privately;
     if (style !== null) {
       const listed = findStyle(policy.styles, style);
       if (listed === undefined) throw new Refusal({ code: 'unknown_style', name: style });

@@ -39,6 +39,7 @@ export interface DefaultsView {
   quality?: string;
   count?: number;
   style?: string;
+  private?: boolean;
 }
 
 /** The prompt KIE is given for a blend without words of the member's: instructions to the model, the same in every language. */
@@ -102,6 +103,7 @@ function createMessages(locale: Locale) {
       c.defaultQuality(defaults.quality === undefined ? undefined : defaults.quality === 'high' ? '4K' : '2K'),
       c.defaultCount(defaults.count),
       c.defaultStyle(defaults.style === undefined ? undefined : inlineText(defaults.style)),
+      c.defaultPrivate(defaults.private),
     ].join('\n');
 
   const messages = {
@@ -112,7 +114,7 @@ function createMessages(locale: Locale) {
     styledPromptTooLong: (length: number, max: number, style: string) => c.styledPromptTooLong(length, max, inlineText(style)),
     droppedStyle: (name: string) => c.droppedStyle(inlineText(name)),
     settingsShown: (defaults: DefaultsView) =>
-      defaults.aspect === undefined && defaults.quality === undefined && defaults.count === undefined && defaults.style === undefined
+      Object.values(defaults).every((value) => value === undefined)
         ? c.settingsNone
         : `${c.settingsShownTitle}\n${defaultLines(defaults)}`,
     settingsSaved: (defaults: DefaultsView) => `${c.settingsSavedTitle}\n${defaultLines(defaults)}`,

@@ -39,6 +39,8 @@ export interface HistoryEntry {
   imageUrl?: string;
   /** Where the message went: the reply, a channel message, or a DM (whose jump link has no guild). */
   delivery?: DeliveryTarget;
+  /** Made privately: only its member saw it, so /history gives no link and its reroll or edit is private too. */
+  private?: boolean;
   /** When it was delivered (ms since epoch). */
   createdAt: number;
   /** An upscale of `inputImageUrls[0]` by this factor. */
@@ -87,6 +89,7 @@ export const historyEntrySchema = z.object({
   resultUrl: z.url(),
   imageUrl: z.url().exactOptional(),
   delivery: z.enum(['original', 'channel', 'dm']).exactOptional(),
+  private: z.literal(true).exactOptional(),
   createdAt: z.number().int().nonnegative(),
   upscaleFactor: z.literal(UPSCALE_FACTOR).exactOptional(),
   setSize: z.number().int().min(2).max(MAX_SET_SIZE).exactOptional(),
@@ -118,9 +121,10 @@ export function assertPage(page: { offset: number; limit: number }): void {
 }
 
 /** A link that opens the image's message in Discord, once the message is known. */
-export function jumpLink(entry: Pick<HistoryEntry, 'guildId' | 'channelId' | 'messageId' | 'delivery'>): string | undefined {
+export function jumpLink(entry: Pick<HistoryEntry, 'guildId' | 'channelId' | 'messageId' | 'delivery' | 'private'>): string | undefined {
   // A personal image lives in a DM or a server the bot is not in: its link would lead nowhere for the bot.
-  if (entry.messageId === undefined || isPersonalGuild(entry.guildId)) return undefined;
+  // A private one is an ephemeral reply (or a DM) that no link opens for anyone else, nor names to them.
+  if (entry.messageId === undefined || isPersonalGuild(entry.guildId) || entry.private === true) return undefined;
   const where = entry.delivery === 'dm' ? '@me' : entry.guildId;
   return `https://discord.com/channels/${where}/${entry.channelId}/${entry.messageId}`;
 }

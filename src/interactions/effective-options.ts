@@ -13,15 +13,17 @@ export interface ExplicitOptions {
   quality: string | null;
   count?: number | null;
   style: string | null;
+  /** Whether only the member sees the result (null: their /settings default, else public). */
+  private?: boolean | null;
   /** The shape of the member's own picture, when they gave one. */
   pictureAspect?: AspectRatio | undefined;
 }
 
-export type EffectiveRequest = { ok: true; request: ImagineRequest; count: number } | { ok: false; refusal: RefusalReason };
+export type EffectiveRequest = { ok: true; request: ImagineRequest; count: number; private: boolean } | { ok: false; refusal: RefusalReason };
 
 /**
  * The request a command starts, decided here only: each option the member gave wins; else the shape of
- * their picture (aspect only); else their /settings default; else the bot's default. A named style must be
+ * their picture (aspect only); else their /settings default; else the bot's default (public results). A named style must be
  * one of the server's; a default style an admin has since removed is left out, and the result says so. KIE
  * receives the prompt followed by the style's text, refused privately when the whole is over its limit.
  */
@@ -51,7 +53,7 @@ export function effectiveRequest(explicit: ExplicitOptions, defaults: MemberDefa
     ...(style === undefined ? {} : { style: style.name }),
     ...(droppedStyle === undefined ? {} : { droppedStyle }),
   };
-  return { ok: true, request, count: explicit.count ?? defaults.count ?? 1 };
+  return { ok: true, request, count: explicit.count ?? defaults.count ?? 1, private: explicit.private ?? defaults.private ?? false };
 }
 
 /** The member's defaults and the server's styles: both from the server's cached policy, one read at most. */

@@ -35,6 +35,8 @@ export interface JobInteraction {
   readonly memberRoleIds: readonly string[];
   /** Through the member's own install (a DM, a server without the bot): their personal allowance, answered only through the interaction. */
   readonly personal?: boolean;
+  /** A private request: its defer, status and result are ephemeral, and a late result goes by DM. */
+  readonly private?: boolean;
   /** A button pressed in a DM (on an image delivered there): the server's channel rules do not apply. */
   readonly inDirectMessages?: boolean;
   /**
@@ -46,6 +48,7 @@ export interface JobInteraction {
   parentChannelId?(): Promise<string | undefined>;
   readonly createdTimestamp: number;
   readonly attachmentSizeLimit: number;
+  /** The public "thinking…" defer, or an ephemeral one for a private request. */
   deferReply(): Promise<unknown>;
 }
 
@@ -193,6 +196,7 @@ function jobFor(interaction: JobInteraction, request: ImagineRequest, reservatio
     reservation,
     ...(interaction.locale === undefined ? {} : { locale: interaction.locale }),
     ...(interaction.personal ? { personal: true } : {}),
+    ...(interaction.private ? { private: true } : {}),
     phase: 'queued',
   };
 }

@@ -1,4 +1,4 @@
-import type { ButtonInteraction, ChatInputCommandInteraction, Client, ModalSubmitInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type Client, type ModalSubmitInteraction } from 'discord.js';
 import type { JobInteraction } from './intake.js';
 import { memberRoleIds } from './member.js';
 import type { MembershipCheck } from '../discord/membership.js';
@@ -7,12 +7,14 @@ import { isPersonalGuild } from '../quota/personal.js';
 /**
  * A slash command, button or modal submission as the intake sees it, in the image's server `guildId`
  * (which a button pressed in a DM does not carry itself). A press in a DM is held to that server through
- * `membership`: the presser must still be a member, and their roles there now set their limit.
+ * `membership`: the presser must still be a member, and their roles there now set their limit. A private
+ * request is deferred ephemerally, so its status and result are the member's alone.
  */
 export function jobInteractionOf(
   interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction,
   guildId: string,
   membership?: Pick<MembershipCheck, 'check'>,
+  visibility: { private?: boolean } = {},
 ): JobInteraction {
   const { channelId } = interaction;
   if (channelId === null) throw new Error('an interaction without a channel cannot start a job');
@@ -31,12 +33,13 @@ export function jobInteractionOf(
     memberRoleIds: memberRoleIds(interaction),
     inDirectMessages,
     ...(personal ? { personal } : {}),
+    ...(visibility.private === true ? { private: true } : {}),
     ...(inDirectMessages && !personal && membership ? { currentMember: () => membership.check(guildId, interaction.user.id) } : {}),
     createdTimestamp: interaction.createdTimestamp,
     attachmentSizeLimit: interaction.attachmentSizeLimit,
     parentChannelId: () => threadParentId(interaction.client, channelId),
     // Already deferred only in the naive benchmark baseline, which defers before anything else (see routeInteractions).
-    deferReply: async () => (interaction.deferred ? undefined : interaction.deferReply()),
+    deferReply: async () => (interaction.deferred ? undefined : interaction.deferReply(visibility.private === true ? { flags: MessageFlags.Ephemeral } : {})),
   };
 }
 

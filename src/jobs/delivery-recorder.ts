@@ -61,6 +61,7 @@ export function historyEntryFor(job: JobIn<'delivering'>, delivered: Delivered |
     resultUrl: job.resultUrl,
     ...(message?.attachmentUrl === undefined ? {} : { imageUrl: message.attachmentUrl }),
     ...(delivered === undefined ? {} : { delivery: delivered.target }),
+    ...(job.private === true ? { private: true } : {}),
     createdAt: now,
     ...(upscaleFactor === undefined ? {} : { upscaleFactor }),
     ...(job.set === undefined ? {} : { setSize: job.set.size }),

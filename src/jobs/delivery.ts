@@ -55,10 +55,11 @@ export type MessageBuilder = (late: boolean) => OutgoingMessage;
 /**
  * Puts a message in front of the member: the original reply while its token lives, else a message in the
  * channel that mentions them, else a direct message. A personal job's channel is one the bot cannot post
- * in (a DM with someone else, a server without the bot): only the reply, then a DM.
+ * in (a DM with someone else, a server without the bot), and a private job's must not see it: only the
+ * reply (ephemeral for a private job), then a DM.
  */
 export async function deliverOnce(job: JobRecord, build: MessageBuilder, deps: DeliveryDeps): Promise<Delivered> {
-  const later: DeliveryTarget[] = job.personal === true ? ['dm'] : ['channel', 'dm'];
+  const later: DeliveryTarget[] = job.personal === true || job.private === true ? ['dm'] : ['channel', 'dm'];
   const targets: DeliveryTarget[] = tokenUsable(job, deps.now(), deps.tokenLifetimeMs) ? ['original', ...later] : later;
   for (const target of targets) {
     try {

@@ -72,6 +72,8 @@ const jobBase = z.object({
   locale: z.string().regex(/^[a-zA-Z-]{2,16}$/).optional(),
   /** Asked through the member's own install: the bot can answer only through the interaction, or later by DM. */
   personal: z.boolean().optional(),
+  /** Asked privately (/imagine private, or the member's /settings default): only they see it; late, it goes by DM, never to the channel. */
+  private: z.boolean().optional(),
   /** The member had one of the server's priority roles when they asked: first in the waiting line. */
   priority: z.boolean().optional(),
   /** One image of a set: delivered with the others of the set in one message. */

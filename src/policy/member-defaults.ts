@@ -12,6 +12,8 @@ export interface MemberDefaults {
   count?: number;
   /** A server style's name, as the member picked it (it may since have been removed). */
   style?: string;
+  /** Results only the member sees (ephemeral replies, late ones by DM). */
+  private?: boolean;
 }
 
 const memberDefaultsSchema = z.object({
@@ -19,6 +21,7 @@ const memberDefaultsSchema = z.object({
   quality: z.enum(QUALITIES).exactOptional(),
   count: z.number().int().min(1).max(MAX_SET_SIZE).exactOptional(),
   style: z.string().min(1).max(MAX_STYLE_NAME_LENGTH).exactOptional(),
+  private: z.boolean().exactOptional(),
 }) satisfies z.ZodType<MemberDefaults>;
 
 /** The defaults stored for each member of a server; a record that does not parse counts as no defaults. */

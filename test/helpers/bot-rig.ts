@@ -12,6 +12,8 @@ export interface ImagineOptions {
   attachmentSizeLimit?: number;
   /** The member's Discord locale (default en-US). */
   locale?: string;
+  /** /imagine private: (left out unless given). */
+  private?: boolean;
 }
 
 export interface CommandExtra {
@@ -51,11 +53,12 @@ export function memberCommands(
       ...(extra.resolvedUsers ? { resolvedUsers: extra.resolvedUsers } : {}),
       ...(extra.locale ? { locale: extra.locale } : {}),
     });
-  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, count, user, attachmentSizeLimit, locale }) => {
-    const options: Array<{ name: string; type: number; value: string | number }> = [{ name: 'prompt', type: 3, value: prompt }];
+  const imagine: BotRig['imagine'] = ({ prompt, aspect, quality, count, user, attachmentSizeLimit, locale, private: privately }) => {
+    const options: Array<{ name: string; type: number; value: string | number | boolean }> = [{ name: 'prompt', type: 3, value: prompt }];
     if (aspect !== undefined) options.push({ name: 'aspect', type: 3, value: aspect });
     if (quality !== undefined) options.push({ name: 'quality', type: 3, value: quality });
     if (count !== undefined) options.push({ name: 'count', type: 4, value: count });
+    if (privately !== undefined) options.push({ name: 'private', type: 5, value: privately });
     return discord.dispatchInteraction({
       commandName: 'imagine',
       options: options as never,

@@ -121,7 +121,7 @@ describe('command definitions', () => {
 
   it('gives /blend six pictures in order, the first two required, before its optional options', () => {
     const options = blendCommand.options as readonly JsonOption[];
-    expect(options.map((option) => option.name)).toEqual(['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'prompt', 'aspect', 'quality', 'style']);
+    expect(options.map((option) => option.name)).toEqual(['image1', 'image2', 'image3', 'image4', 'image5', 'image6', 'prompt', 'aspect', 'quality', 'style', 'private']);
     expect(options.filter((option) => option.required === true).map((option) => option.name)).toEqual(['image1', 'image2']);
     expect(options.slice(0, 6).every((option) => option.type === ApplicationCommandOptionType.Attachment)).toBe(true);
   });

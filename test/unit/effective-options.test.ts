@@ -11,7 +11,7 @@ const none = { prompt: 'a fox', aspect: null, quality: null, style: null };
 
 describe('effectiveRequest: explicit option > picture shape > /settings default > bot default', () => {
   it('uses the bot defaults when nothing is chosen', () => {
-    expect(effectiveRequest(none, {}, styles)).toEqual({ ok: true, count: 1, request: { prompt: 'a fox', aspect: '1:1', quality: 'basic' } });
+    expect(effectiveRequest(none, {}, styles)).toEqual({ ok: true, count: 1, private: false, request: { prompt: 'a fox', aspect: '1:1', quality: 'basic' } });
   });
 
   it('applies the defaults, and every explicit option beats its default', () => {
@@ -19,13 +19,22 @@ describe('effectiveRequest: explicit option > picture shape > /settings default 
     expect(effectiveRequest(none, defaults, styles)).toEqual({
       ok: true,
       count: 3,
+      private: false,
       request: { prompt: 'a fox, film noir', aspect: '16:9', quality: 'high', style: 'Noir' },
     });
     expect(effectiveRequest({ prompt: 'a fox', aspect: '1:1', quality: 'basic', count: 1, style: 'WATERCOLOUR' }, defaults, styles)).toEqual({
       ok: true,
       count: 1,
+      private: false,
       request: { prompt: 'a fox, soft watercolour', aspect: '1:1', quality: 'basic', style: 'Watercolour' },
     });
+  });
+
+  it('makes results private when asked, or by the /settings default; an explicit choice beats the default', () => {
+    expect(effectiveRequest({ ...none, private: true }, {}, styles)).toMatchObject({ ok: true, private: true });
+    expect(effectiveRequest(none, { private: true }, styles)).toMatchObject({ ok: true, private: true });
+    expect(effectiveRequest({ ...none, private: false }, { private: true }, styles)).toMatchObject({ ok: true, private: false });
+    expect(effectiveRequest({ ...none, private: null }, {}, styles)).toMatchObject({ ok: true, private: false });
   });
 
   it("keeps the picture's shape over the default aspect, but not over the member's own", () => {
@@ -35,7 +44,7 @@ describe('effectiveRequest: explicit option > picture shape > /settings default 
   });
 
   it('leaves out a default style the server no longer has, and says which; refuses an unknown style asked for by name', () => {
-    expect(effectiveRequest(none, { style: 'cubist' }, styles)).toEqual({ ok: true, count: 1, request: { prompt: 'a fox', aspect: '1:1', quality: 'basic', droppedStyle: 'cubist' } });
+    expect(effectiveRequest(none, { style: 'cubist' }, styles)).toEqual({ ok: true, count: 1, private: false, request: { prompt: 'a fox', aspect: '1:1', quality: 'basic', droppedStyle: 'cubist' } });
     expect(effectiveRequest({ ...none, style: 'cubist' }, {}, styles)).toEqual({ ok: false, refusal: { code: 'unknown_style', name: 'cubist' } });
   });
 

@@ -32,6 +32,19 @@ describe('SqliteJobLedger', () => {
     expect(await (await SqliteJobLedger.create(await connect())).openJobs()).toEqual({ jobs: [], quarantined: [] });
   });
 
+  it('keeps a private job private, and still reads rows written before jobs could be private', async () => {
+    const db = await connect();
+    const ledger = await SqliteJobLedger.create(db);
+    await ledger.open({ ...job('private', 1000), private: true });
+    // A row as an older version wrote it: no `private` field at all.
+    const older = job('older', 2000);
+    expect(older).not.toHaveProperty('private');
+    await db.query('INSERT INTO imagine_jobs (id, created_at, record) VALUES (?, ?, ?)', older.id, older.createdAt, JSON.stringify(older));
+    const { jobs, quarantined } = await ledger.openJobs();
+    expect(quarantined).toEqual([]);
+    expect(jobs.map((record) => [record.id, record.private])).toEqual([['private', true], ['older', undefined]]);
+  });
+
   it('lists open jobs oldest first, whatever the insertion order', async () => {
     const ledger = await SqliteJobLedger.create(await connect());
     await ledger.open(job('c', 3000));

@@ -1,4 +1,4 @@
-import { DiscordAPIError, PermissionFlagsBits, RESTJSONErrorCodes, Routes, type ButtonInteraction } from 'discord.js';
+import { DiscordAPIError, MessageFlags, PermissionFlagsBits, RESTJSONErrorCodes, Routes, type ButtonInteraction } from 'discord.js';
 import { Refusal } from '../../errors.js';
 import type { Services } from '../../services.js';
 import { buttonHandler } from './registry.js';
@@ -36,17 +36,20 @@ export const deleteButton = buttonHandler({
 
 /**
  * Deletes the message the button is on through its channel, as for any message of the bot's; where the bot
- * cannot reach the channel, through the interaction (after a deferred update its @original is that message).
- * A message someone already deleted counts as deleted.
+ * cannot reach the channel, or the message is ephemeral (a private image: its channel does not know it),
+ * through the interaction (after a deferred update its @original is that message). A message someone
+ * already deleted counts as deleted.
  */
 async function deleteButtonMessage(interaction: ButtonInteraction, services: Services): Promise<void> {
   const { message } = interaction;
-  try {
-    await interaction.client.rest.delete(Routes.channelMessage(message.channelId, message.id));
-    return;
-  } catch (error) {
-    if (isUnknownMessage(error)) return;
-    services.logger.info({ err: error, messageId: message.id }, 'could not delete the image through its channel; deleting it through the interaction');
+  if (!message.flags.has(MessageFlags.Ephemeral)) {
+    try {
+      await interaction.client.rest.delete(Routes.channelMessage(message.channelId, message.id));
+      return;
+    } catch (error) {
+      if (isUnknownMessage(error)) return;
+      services.logger.info({ err: error, messageId: message.id }, 'could not delete the image through its channel; deleting it through the interaction');
+    }
   }
   await interaction.deleteReply().catch((error: unknown) => {
     if (!isUnknownMessage(error)) throw error;

@@ -28,8 +28,14 @@ export async function pressedImage(interaction: Repliable, jobId: string, servic
   return entry;
 }
 
+/** A job started from a private image (its Reroll, Edit or Upscale) is private too. */
+export function visibilityOf(entry: HistoryEntry): { private?: true } {
+  return entry.private === true ? { private: true } : {};
+}
+
 /**
- * The image a new one comes from, for the link to it: the message the button was pressed on (a press may come
+ * The image a new one comes from, for the link to it (none to a private image's message): the message the
+ * button was pressed on (a press may come
  * before the history knows its message), else the message its history entry names.
  */
 export function parentOf(entry: HistoryEntry, pressedOn: Message | null): { parents: ImageParent[] } | Record<string, never> {

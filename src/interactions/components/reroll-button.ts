@@ -7,13 +7,13 @@ import type { Services } from '../../services.js';
 import { jobInteractionOf } from '../job-interaction.js';
 import { currentPictureUrls, picturesOutOfReach, sourcesOf } from '../picture-source.js';
 import { buttonHandler } from './registry.js';
-import { parentOf, pressedImage } from './pressed-image.js';
+import { parentOf, pressedImage, visibilityOf } from './pressed-image.js';
 
 /**
  * 🔄 Reroll: the same prompt, settings and style as a new task (a set: as many images again; an upscale: the
  * same picture upscaled again; a blend: the same pictures blended again), paid by whoever pressed. A picture
  * whose link expired with no message to read it again from is refused before anything is reserved; the others
- * are looked up only once admitted.
+ * are looked up only once admitted. A private image's reroll is private.
  */
 export const rerollButton = buttonHandler({
   kind: 'reroll',
@@ -30,7 +30,7 @@ export const rerollButton = buttonHandler({
       ...(entry.style === undefined ? {} : { style: entry.style }),
       ...(entry.upscaleFactor === undefined ? {} : { upscaleFactor: entry.upscaleFactor }),
     };
-    await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), request, {
+    await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership, visibilityOf(entry)), request, {
       count: entry.setSize ?? 1,
       complete: async (admitted) => ({ ...admitted, ...(await rerollPictures(interaction, entry, services)) }),
     });

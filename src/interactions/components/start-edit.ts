@@ -12,6 +12,8 @@ export interface EditInput {
   aspect: string;
   quality: string;
   parents?: ImageParent[] | undefined;
+  /** An edit of a private image is private too. */
+  private?: boolean;
 }
 
 /** seedream/4.5-edit of one picture with the member's words as the prompt, through the same admission as /imagine. */
@@ -20,5 +22,5 @@ export async function startEdit(interaction: ModalSubmitInteraction, guildId: st
   if (!parsed.ok) throw new Refusal(parsed.refusal);
   const source = input.imageSource === undefined ? {} : { imageSource: input.imageSource };
   const parents = input.parents === undefined ? {} : { parents: input.parents };
-  await services.startJob(jobInteractionOf(interaction, guildId, services.membership), { ...parsed.request, imageUrls: [input.imageUrl], ...source, ...parents });
+  await services.startJob(jobInteractionOf(interaction, guildId, services.membership, { private: input.private === true }), { ...parsed.request, imageUrls: [input.imageUrl], ...source, ...parents });
 }

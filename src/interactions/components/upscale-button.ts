@@ -4,7 +4,7 @@ import { parseImagineRequest } from '../../jobs/request.js';
 import { upscalable } from '../../jobs/result-message.js';
 import { jobInteractionOf } from '../job-interaction.js';
 import { buttonHandler } from './registry.js';
-import { parentOf, pictureOnMessage, pressedImage } from './pressed-image.js';
+import { parentOf, pictureOnMessage, pressedImage, visibilityOf } from './pressed-image.js';
 
 /**
  * 🔍 Upscale (or `Upscale n` under a set): topaz/image-upscale of that 2K image, ×2, one unit through the
@@ -19,7 +19,7 @@ export const upscaleButton = buttonHandler({
     const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
     if (!parsed.ok) throw new Refusal(parsed.refusal);
     const picture = pictureOnMessage(interaction.message, entry);
-    await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership), {
+    await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership, visibilityOf(entry)), {
       ...parsed.request,
       imageUrls: [picture.url],
       ...(picture.imageSource === undefined ? {} : { imageSource: picture.imageSource }),
