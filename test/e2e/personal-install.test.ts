@@ -9,6 +9,7 @@ import { customIdOf } from '../helpers/image-loop.js';
 import { CALLBACK_DEFERRED, CALLBACK_MESSAGE, firstReply } from '../helpers/replies.js';
 import { jobsIdle } from '../helpers/jobs.js';
 import { OTHER_GUILD_ID, channelId } from '../helpers/ids.js';
+import { readCard } from '../helpers/result-card.js';
 
 /** A server that has not installed the bot, where a member uses it through their own install. */
 const ELSEWHERE = OTHER_GUILD_ID;
@@ -122,7 +123,9 @@ describe('user install: the bot in members’ own apps (PERSONAL_DAILY)', () => 
     const set = imagineIn(h, 'elsewhere', 'two lighthouses', 'de', 2);
     expect((await firstReply(set)).type).toBe(CALLBACK_DEFERRED);
     const result = await set.waitForOriginal((m) => m.attachments.length === 2, 15_000);
-    expect((result.embeds as Array<{ title?: string }>).map((embed) => embed.title)).toEqual(['Bild 1', 'Bild 2']);
+    const card = readCard(result);
+    expect(card.heading).toBe('### Deine 2 Bilder');
+    expect(card.images).toEqual(result.attachments.map((attachment) => `attachment://${attachment.filename}`));
     await jobsIdle(h.app.jobs);
     expect(await personalUsed(h)).toBe(2);
     expect(await serverUsed(h, ELSEWHERE)).toBe(0);
