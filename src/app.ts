@@ -16,7 +16,7 @@ import { createJobIntake } from './interactions/intake.js';
 import { createJobEngine } from './jobs/engine.js';
 import { ActiveJobCap } from './jobs/member-cap.js';
 import { CreditMonitor, imagesFor } from './kie/credit-monitor.js';
-import { DEFAULT_USER_AGENT, KieClient, tunedKieBudgets, WaitCountingBudget } from './kie/index.js';
+import { DEFAULT_USER_AGENT, KieClient, tunedKieBudgets } from './kie/index.js';
 import { createModerationLog } from './moderation/mod-log.js';
 import { startHealthLog } from './ops/health-log.js';
 import { checkHealth, gatewayConnected } from './ops/health.js';
@@ -46,12 +46,11 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const operator = new OperatorPolicy(config.operator, logger);
   // On Redis every bot process shares KIE's limits; otherwise this process is the only client of the key.
   const budgets = tunedKieBudgets(kieBudgets, () => storage.budgets(processes, (error) => logger.warn({ err: error }, 'KIE budget: store unavailable')));
-  const createBudget = new WaitCountingBudget(budgets.create);
   const kie = new KieClient({
     baseUrl: config.kieApiUrl,
     apiKey: config.kieApiKey,
     userAgent: DEFAULT_USER_AGENT,
-    createBudget,
+    createBudget: budgets.create,
     pollBudget: budgets.poll,
     onExchange: metrics.kieRequest,
     onPaymentRequired: () => credits.paymentRequired(),
@@ -76,7 +75,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   });
   const engine = createJobEngine({ config, storage, kie, createBudget: budgets.create, quota, replies, modLog, metrics, logger, clock, processes, downloadDir, polling, runnerOptions, imageSlots: imageConcurrency });
   const { jobs, settle, waker, cancels, acknowledgements } = engine;
-  metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: createBudget.waiting }));
+  metrics.watchJobs(() => ({ inFlight: jobs.inFlight, waiting: budgets.create.queued, pollsWaiting: engine.pollsWaiting() }));
   const priorityRoles = new PriorityRoles(storage.kv);
   const cap = new ActiveJobCap(config.maxActivePerMember, (guildId, userId) => jobs.inFlightFor(guildId, userId));
   const startJob = createJobIntake({

@@ -47,6 +47,8 @@ export interface JobEngine {
   waker: TaskWaker;
   cancels: JobCancellations;
   acknowledgements: PendingAcknowledgements;
+  /** How many watched tasks wait for a turn to poll KIE (0 when callbacks make polling a fixed safety net). */
+  pollsWaiting(): number;
   /** Ends the relay's download connections (after jobs.stop). */
   close(): Promise<void>;
 }
@@ -59,13 +61,14 @@ export function createJobEngine(deps: JobEngineDeps): JobEngine {
   const waker = new TaskWaker();
   const cancels = new JobCancellations();
   const sets = new SetAssembly();
+  const polling = choosePolling({ callbacks: config.callbackUrl !== undefined, processes: deps.processes, waker }, deps.polling);
   const runner = new JobRunner({
     kie: deps.kie,
     ledger,
     settle,
     relay: images.relay,
     replies: deps.replies,
-    polling: choosePolling({ callbacks: config.callbackUrl !== undefined, processes: deps.processes, waker }, deps.polling),
+    polling,
     deliveries: createDeliveryRecorder({ history: storage.history, modLog: deps.modLog, spend: storage.spend, clock, onDelivered: metrics.delivered }),
     waker,
     cancels,
@@ -88,5 +91,6 @@ export function createJobEngine(deps: JobEngineDeps): JobEngine {
     // A restarted process knows the tasks its predecessor started: KIE still counts them, and so does the fair order.
     rememberStarted: (job) => deps.createBudget.rememberStart?.({ guildId: job.guildId, userId: job.userId }, job.submittedAt),
   });
-  return { jobs, settle, waker, cancels, acknowledgements, close: images.close };
+  const pollsWaiting = () => ('planner' in polling ? polling.planner.waiting : 0);
+  return { jobs, settle, waker, cancels, acknowledgements, pollsWaiting, close: images.close };
 }

@@ -17,7 +17,7 @@ import { cancelButton, fileNameOf } from './result-message.js';
 import type { Settle } from './settlement.js';
 
 /** How often polls come: a planner shared by every watched task, or a fixed schedule by task age (callback mode). */
-export type Polling = { planner: NonNullable<WatchTaskOptions['planner']> } | { schedule: (elapsedMs: number) => number };
+export type Polling = { planner: NonNullable<WatchTaskOptions['planner']> & { readonly waiting: number } } | { schedule: (elapsedMs: number) => number };
 
 export interface JobRunnerOptions {
   /** Shortest gap between two progress edits of one reply. */

@@ -4,32 +4,14 @@ import type { AcquireOptions } from './acquire-options.js';
 import { WaitingLine, type LineOrder } from './waiting-line.js';
 
 
-/** A budget that counts the callers waiting in it (the jobs waiting for room in KIE's limit). */
-export class WaitCountingBudget implements RequestBudget {
-  #waiting = 0;
-
-  constructor(private readonly inner: RequestBudget) {}
-
-  get waiting(): number {
-    return this.#waiting;
-  }
-
-  async acquire(options?: AcquireOptions): Promise<void> {
-    this.#waiting += 1;
-    try {
-      await this.inner.acquire(options);
-    } finally {
-      this.#waiting -= 1;
-    }
-  }
-}
-
 /** The longest a grant can stay in flight before its slot is dated anyway (a request times out well before). */
 export const MAX_GRANT_HOLD_MS = 60_000;
 
 /** Permission to send one HTTP request. */
 export interface RequestBudget {
   acquire(options?: AcquireOptions): Promise<void>;
+  /** How many of this process's callers wait for a grant (the jobs waiting for room in KIE's limit, a metric). */
+  readonly queued: number;
   /** Told at start-up of a task started before (from the ledger), so the window and the fair order count it. */
   rememberStart?(claimant: Pick<Claimant, 'guildId' | 'userId'>, at: number): void;
 }
@@ -212,7 +194,7 @@ export interface KieBudgetTuning {
   unlimited?: boolean;
 }
 
-const unlimitedBudget: RequestBudget = { acquire: async () => {} };
+const unlimitedBudget: RequestBudget = { acquire: async () => {}, queued: 0 };
 
 /** The budgets `tuning` asks for, or else the configured ones (shared through the store, or this process's part). */
 export function tunedKieBudgets(tuning: KieBudgetTuning | undefined, configured: () => KieBudgets): KieBudgets {

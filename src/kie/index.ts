@@ -5,7 +5,6 @@ export { KieClient, DefaultKieClientOptions, DEFAULT_USER_AGENT, inputProblem } 
 export type { KieClientOptions, CreateTaskOptions, GetTaskOptions, RetryPolicy } from './client.js';
 export {
   SlidingWindowBudget,
-  WaitCountingBudget,
   createKieBudgets,
   shareOfKieBudgets,
   tunedKieBudgets,

@@ -102,7 +102,7 @@ export class PollPlanner {
     });
   }
 
-  /** How many tasks wait for a turn (for tests and health). */
+  /** How many tasks wait for a turn (the imagine_kie_polls_waiting metric). */
   get waiting(): number {
     return this.waiters.size;
   }

@@ -22,7 +22,7 @@ export interface BotMetrics {
   creditsRead(balance: number): void;
   storeError(source: StoreErrorSource): void;
   /** What the jobs gauges read at each scrape. */
-  watchJobs(read: () => { inFlight: number; waiting: number }): void;
+  watchJobs(read: () => { inFlight: number; waiting: number; pollsWaiting: number }): void;
 }
 
 export interface BotMetricsOptions {
@@ -51,7 +51,7 @@ export function createBotMetrics({ registry = new Registry(), processMetrics = f
     buckets: DEFER_BUCKETS_SECONDS,
     registers,
   });
-  let jobs: () => { inFlight: number; waiting: number } = () => ({ inFlight: 0, waiting: 0 });
+  let jobs: () => { inFlight: number; waiting: number; pollsWaiting: number } = () => ({ inFlight: 0, waiting: 0, pollsWaiting: 0 });
   new Gauge({
     name: 'imagine_jobs_in_flight',
     help: 'Jobs running in this bot (waiting for KIE, generating or being delivered)',
@@ -66,6 +66,14 @@ export function createBotMetrics({ registry = new Registry(), processMetrics = f
     registers,
     collect() {
       this.set(jobs().waiting);
+    },
+  });
+  new Gauge({
+    name: 'imagine_kie_polls_waiting',
+    help: "Watched tasks waiting for a turn in KIE's poll limit (10 per second); 0 with callbacks",
+    registers,
+    collect() {
+      this.set(jobs().pollsWaiting);
     },
   });
   const kieRequests = new Counter({

@@ -69,6 +69,7 @@ describe('HEALTH_PORT: /healthz and /metrics of a running bot', () => {
     expect(sampleValue(after, 'imagine_delivery_lag_seconds_sum')).toBeGreaterThan(0);
     expect(sampleValue(after, 'imagine_jobs_in_flight')).toBe(0);
     expect(sampleValue(after, 'imagine_jobs_waiting')).toBe(0);
+    expect(sampleValue(after, 'imagine_kie_polls_waiting')).toBe(0);
     expect(sampleValue(after, 'imagine_store_errors_total', { source: 'health' })).toBeUndefined();
 
     // Discord gone: the gateway connection drops and /healthz says so.

@@ -24,6 +24,7 @@ function setup(options: Partial<KieClientOptions> = {}) {
   const sleeps: number[] = [];
   const acquired = { create: 0, poll: 0 };
   const countingBudget = (key: 'create' | 'poll'): RequestBudget => ({
+    queued: 0,
     acquire: async () => {
       acquired[key] += 1;
     },
@@ -259,6 +260,7 @@ describe('KieClient.createTask', () => {
   it('passes budget queue positions to onQueuePosition', async () => {
     const positions: number[] = [];
     const budget: RequestBudget = {
+      queued: 0,
       acquire: async (options) => {
         options?.onPosition?.(2);
         options?.onPosition?.(1);
@@ -272,6 +274,7 @@ describe('KieClient.createTask', () => {
 
   it('an abort while waiting for the budget stops before anything is sent', async () => {
     const budget: RequestBudget = {
+      queued: 0,
       acquire: (options) =>
         new Promise((_resolve, reject) => options?.signal?.addEventListener('abort', () => reject(options.signal?.reason))),
     };

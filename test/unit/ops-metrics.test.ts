@@ -16,7 +16,7 @@ describe('the bot’s metrics', () => {
     metrics.unitRefunded();
     metrics.creditsRead(812.5);
     metrics.storeError('background');
-    metrics.watchJobs(() => ({ inFlight: 3, waiting: 1 }));
+    metrics.watchJobs(() => ({ inFlight: 3, waiting: 1, pollsWaiting: 4 }));
     const samples = parsePrometheus(await metrics.registry.metrics());
     expect(sampleValue(samples, 'imagine_interactions_total', { kind: 'imagine', outcome: 'ok' })).toBe(1);
     expect(sampleValue(samples, 'imagine_store_errors_total', { source: 'interaction' })).toBe(1);
@@ -30,6 +30,7 @@ describe('the bot’s metrics', () => {
     expect(sampleValue(samples, 'imagine_kie_credits')).toBe(812.5);
     expect(sampleValue(samples, 'imagine_jobs_in_flight')).toBe(3);
     expect(sampleValue(samples, 'imagine_jobs_waiting')).toBe(1);
+    expect(sampleValue(samples, 'imagine_kie_polls_waiting')).toBe(4);
     for (const name of new Set(samples.map((sample) => sample.name))) expect(name).toMatch(/^imagine_[a-z_]+$/);
   });
 
@@ -46,7 +47,7 @@ describe('the bot’s metrics', () => {
     metrics.registry.clear();
     const readme = read('README.md');
     const ours = [...exposed].filter((name) => name.startsWith('imagine_'));
-    expect(ours).toHaveLength(10);
+    expect(ours).toHaveLength(11);
     for (const name of ours) expect(readme).toContain(`\`${name}`);
     const dashboard = JSON.parse(read('deploy/grafana-dashboard.json')) as { panels: Array<{ targets: Array<{ expr: string }> }> };
     const used = dashboard.panels.flatMap((panel) => panel.targets.flatMap((target) => target.expr.match(/\b(imagine|process|nodejs)_\w+/g) ?? []));
