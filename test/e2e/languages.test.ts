@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { messages, messagesFor } from '../../src/messages.js';
-import type { CommandOptionSpec, FakeMessage } from '../fakes/discord/index.js';
+import type { FakeInteraction, FakeMessage } from '../fakes/discord/index.js';
 import { it } from '../helpers/fixtures.js';
 import { ADMIN, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, type Harness } from '../helpers/harness.js';
 import { buttonsOf } from '../helpers/image-loop.js';
@@ -17,19 +17,13 @@ const frenchServer = {
   discord: { guilds: [{ id: GUILD_ID, locale: 'fr', channels: [{ id: CHANNEL_ID, name: 'general' }, { id: LOG_CHANNEL, name: 'journal' }] }] },
 };
 
-async function admin(h: Harness, path: string, locale: string, option?: CommandOptionSpec): Promise<string> {
-  const [first, second] = path.split(' ') as [string, string | undefined];
-  const subcommand = (name: string): CommandOptionSpec => ({ name, type: 1, ...(option ? { options: [option] } : {}) });
-  const interaction = h.discord.dispatchInteraction({
-    commandName: 'imagine-admin',
-    guildId: GUILD_ID,
-    channelId: CHANNEL_ID,
-    user: ADMIN,
-    memberPermissions: MANAGE_GUILD,
-    locale,
-    options: second === undefined ? [subcommand(first)] : [{ name: first, type: 2, options: [subcommand(second)] }],
-    ...(option?.type === 7 ? { resolvedChannels: [String(option.value)] } : {}),
-  });
+/** An admin of the server whose Discord client speaks `locale`. */
+function adminIn(h: Harness, locale: string) {
+  return h.guild.member(ADMIN, { permissions: MANAGE_GUILD, locale });
+}
+
+/** The private answer an admin command got. */
+async function privateAnswer(interaction: FakeInteraction): Promise<string> {
   const reply = await firstReply(interaction);
   expect(reply.type).toBe(CALLBACK_MESSAGE);
   expect(reply.ephemeral).toBe(true);
@@ -92,8 +86,8 @@ describe('every sentence in the reader’s language', () => {
     const h = await bot(frenchServer);
     const fr = messagesFor('fr');
     const ja = messagesFor('ja');
-    expect(await admin(h, 'log channel', 'ja', { name: 'channel', type: 7, value: LOG_CHANNEL })).toBe(ja.logChannelSet(LOG_CHANNEL));
-    expect(await admin(h, 'pause', 'ja')).toBe(ja.pausedNow);
+    expect(await privateAnswer(adminIn(h, 'ja').admin('log channel', { channel: LOG_CHANNEL }))).toBe(ja.logChannelSet(LOG_CHANNEL));
+    expect(await privateAnswer(adminIn(h, 'ja').admin('pause'))).toBe(ja.pausedNow);
 
     const refusal = await firstReply(h.imagine({ prompt: 'a lighthouse', locale: 'pt-BR' }));
     expect(refusal.content).toBe(messagesFor('pt-BR').paused);

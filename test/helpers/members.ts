@@ -74,6 +74,8 @@ export interface MemberPlace {
   roles?: readonly string[];
   /** The member's permissions bitfield in the channel (e.g. MANAGE_MESSAGES). */
   permissions?: string;
+  /** The language of the member's Discord client (the interaction's `locale`). */
+  locale?: string;
 }
 
 /**
@@ -160,10 +162,11 @@ export class Member {
     return this.discord.dispatchInteraction({ ...spec, guildId: this.place.guildId, channelId: this.place.channelId, user: this.user, ...this.presence() });
   }
 
-  private presence(): { memberRoles?: string[]; memberPermissions?: string } {
+  private presence(): { memberRoles?: string[]; memberPermissions?: string; locale?: string } {
     return {
       ...(this.place.roles === undefined ? {} : { memberRoles: [...this.place.roles] }),
       ...(this.place.permissions === undefined ? {} : { memberPermissions: this.place.permissions }),
+      ...(this.place.locale === undefined ? {} : { locale: this.place.locale }),
     };
   }
 }
