@@ -37,8 +37,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const client = createClient(config, { sharded: shard !== undefined, http: discordHttp });
   const settings = new GuildSettingsStore(storage.kv, {
     maxMemberDaily: config.operator.maxMemberDaily,
-    // Several processes share a Redis store: each sees another's change of a server's policy within a second.
-    ...(storage.kind === 'redis' ? { watchIntervalMs: 400 } : {}),
+    sharedWithOtherProcesses: storage.kind === 'redis',
     onError: (error) => logger.warn({ err: error }, 'could not check server settings for changes'),
   });
   const { maxMemberDaily, dailyBudget } = config.operator;
@@ -66,7 +65,7 @@ export function createApp({ config, logger, storage, clock = systemClock, imageC
   const credits = new CreditMonitor({
     getCredits: readCredits,
     threshold: config.kieLowCredits,
-    servers: () => [...client.guilds.cache.keys()].filter((guildId) => operator.isOperatorGuild(guildId)),
+    servers: () => operator.lowCreditServers(client.guilds.cache.keys()),
     warn: (guildId, balance) => modLog.warning(guildId, (m) => m.lowCredits(balance, imagesFor(balance), config.kieLowCredits ?? 0)),
     kv: storage.kv,
     now: () => clock.now(),

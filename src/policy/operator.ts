@@ -27,6 +27,11 @@ export class OperatorPolicy {
     return false;
   }
 
+  /** Of these servers, the ones whose admins are warned when KIE's credit runs low. */
+  lowCreditServers(guildIds: Iterable<string>): string[] {
+    return [...guildIds].filter((guildId) => this.isOperatorGuild(guildId));
+  }
+
   /** Whether the server's admins see KIE's credits and low-credit warnings (OPERATOR_GUILDS; every server without it). */
   isOperatorGuild(guildId: string): boolean {
     const operatorGuilds = this.#limits.operatorGuilds;

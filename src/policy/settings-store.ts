@@ -53,7 +53,15 @@ export class GuildSettingsStore {
 
   constructor(
     kv: Keyv,
-    options: { cacheTtlMs?: number; now?: () => number; maxMemberDaily?: number | undefined; watchIntervalMs?: number | undefined; onError?: (error: unknown) => void } = {},
+    options: {
+      cacheTtlMs?: number;
+      now?: () => number;
+      maxMemberDaily?: number | undefined;
+      /** Other bot processes write to the same store (Redis): watch for their changes every POLICY_WATCH_INTERVAL_MS. */
+      sharedWithOtherProcesses?: boolean;
+      watchIntervalMs?: number | undefined;
+      onError?: (error: unknown) => void;
+    } = {},
   ) {
     this.#kv = kv;
     this.#memberCeiling = options.maxMemberDaily;
@@ -61,7 +69,7 @@ export class GuildSettingsStore {
       load: (guildId) => this.#loadPolicy(guildId),
       versions: async (guildIds) => this.#kv.getMany<unknown>(guildIds.map((guildId) => keys.version(guildId))),
       ttlMs: options.cacheTtlMs ?? DEFAULT_POLICY_TTL_MS,
-      watchIntervalMs: options.watchIntervalMs,
+      watchIntervalMs: options.watchIntervalMs ?? (options.sharedWithOtherProcesses ? POLICY_WATCH_INTERVAL_MS : undefined),
       now: options.now ?? systemClock.now,
       ...(options.onError ? { onError: options.onError } : {}),
     });
@@ -303,6 +311,9 @@ export class GuildSettingsStore {
     }
   }
 }
+
+/** How often a store shared with other processes checks their changes: each is seen within a second. */
+export const POLICY_WATCH_INTERVAL_MS = 400;
 
 /** How long a server's policy is kept without a change being seen (changes through the store drop it at once). */
 export const DEFAULT_POLICY_TTL_MS = 60_000;

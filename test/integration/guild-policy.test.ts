@@ -123,8 +123,8 @@ describe('the server policy cache', () => {
     it('a change made by another process (its own connection and store) is seen within 1 s', async () => {
       const keyPrefix = prefixed();
       const [mine, theirs] = [await redisStorage(keyPrefix), await redisStorage(keyPrefix)];
-      const watching = new GuildSettingsStore(mine.kv, { watchIntervalMs: 400 });
-      const other = new GuildSettingsStore(theirs.kv, { watchIntervalMs: 400 });
+      const watching = new GuildSettingsStore(mine.kv, { sharedWithOtherProcesses: true });
+      const other = new GuildSettingsStore(theirs.kv, { sharedWithOtherProcesses: true });
       cleanups.push(async () => watching.close(), async () => other.close());
       expect((await watching.policy(GUILD_ID)).paused).toBe(false);
       expect(await watching.isBlocked(GUILD_ID, 'u1')).toBe(false);
@@ -143,7 +143,7 @@ describe('the server policy cache', () => {
       const keyPrefix = prefixed();
       const storage = await redisStorage(keyPrefix);
       // The bot's own interval on Redis (app.ts): a cached policy is checked against the store's version every 400 ms.
-      const watching = new GuildSettingsStore(storage.kv, { watchIntervalMs: 400 });
+      const watching = new GuildSettingsStore(storage.kv, { sharedWithOtherProcesses: true });
       cleanups.push(async () => watching.close());
       for (const [change, changed] of [
         ['pause', async () => (await watching.policy(GUILD_ID)).paused],
