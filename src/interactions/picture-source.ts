@@ -1,4 +1,5 @@
 import { Routes, type APIMessage, type Client } from 'discord.js';
+import { refreshAttachmentUrls } from '../discord/attachment-refresh.js';
 import type { PictureSource } from '../discord/message-refs.js';
 import type { Logger } from '../log.js';
 
@@ -43,9 +44,22 @@ export function sourcesOf(urls: readonly string[], first: PictureSource | undefi
   return urls.map((_, index) => each?.[index] ?? (index === 0 ? first : undefined));
 }
 
-/** Whether a picture can no longer reach KIE: its link expires within the margin and there is no message to read it again from. */
-export function picturesOutOfReach(urls: readonly string[], sources: ReadonlyArray<PictureSource | undefined>, now: number): boolean {
-  return urls.some((url, index) => sources[index] === undefined && expiresSoon(url, now));
+/**
+ * The pictures' URLs with each one out of KIE's reach (its link expires within the margin and no message
+ * holds it, as for a picture attached to a command) signed anew by Discord; undefined when Discord could not
+ * refresh them all (a Discord or proxy without the route, an error, a URL left out).
+ */
+export async function refreshedPictureUrls(urls: readonly string[], sources: ReadonlyArray<PictureSource | undefined>, deps: PictureUrlDeps): Promise<string[] | undefined> {
+  const stale = urls.filter((url, index) => sources[index] === undefined && expiresSoon(url, deps.now));
+  if (stale.length === 0) return [...urls];
+  try {
+    const fresh = await refreshAttachmentUrls(deps.client.rest, stale, AbortSignal.timeout(PICTURE_LOOKUP_TIMEOUT_MS));
+    const freshOf = new Map(stale.map((url, index) => [url, fresh[index]]));
+    return urls.map((url, index) => (sources[index] === undefined ? (freshOf.get(url) ?? url) : url));
+  } catch (error) {
+    deps.logger.info({ err: error, pictures: stale.length }, 'Discord did not refresh the expired picture links');
+    return undefined;
+  }
 }
 
 /** Every picture's URL to hand KIE, each read again from its message where its link is about to expire. */

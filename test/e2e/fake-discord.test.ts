@@ -499,6 +499,44 @@ describe('fake Discord with a real discord.js client', () => {
     expect(() => target.dispatchAutocomplete({ commandName: 'imagine', guildId: GUILD, options: [{ name: 'prompt', type: 3, value: 'a' }] })).toThrow('exactly one focused option');
   });
 
+  it('refreshes its own attachment URLs (a route outside the published OpenAPI) and holds the body to its rules', async () => {
+    const target = await startFake({ attachmentUrlLifetimeMs: 1_000 });
+    const client = await login(target);
+    const handled = onNextCommand(client, async (interaction) => {
+      await interaction.reply({ files: [{ attachment: PNG, name: 'a b.png' }] });
+      return (await interaction.fetchReply()).attachments.first()!.url;
+    });
+    target.dispatchInteraction({ commandName: 'imagine', guildId: GUILD });
+    const url = await handled;
+    await vi.waitFor(async () => expect((await fetch(url)).status).toBe(404), { timeout: 4_000, interval: 200 });
+    const answer = await client.rest.post('/attachments/refresh-urls', { body: { attachment_urls: [url, url] } });
+    const [first, second] = (answer as { refreshed_urls: Array<{ original: string; refreshed: string }> }).refreshed_urls;
+    expect(first!.original).toBe(url);
+    expect(first!.refreshed).not.toBe(url);
+    expect(second).toEqual(first);
+    expect(Buffer.from(await (await fetch(first!.refreshed)).arrayBuffer()).equals(PNG)).toBe(true);
+
+    const refresh = (body: unknown) => apiError(client.rest.post('/attachments/refresh-urls', { body }));
+    for (const body of [{}, { attachment_urls: [] }, { attachment_urls: Array.from({ length: 51 }, () => url) }, { attachment_urls: [7] }, { attachment_urls: 'x' }]) {
+      expect(await refresh(body)).toMatchObject({ status: 400, code: 50035 });
+    }
+    const foreign = [`https://cdn.discordapp.com/attachments/${CHANNEL}/1/a.png?ex=1&is=1&hm=1`, url.replace(/\?.*/, ''), url.replace('a%20b.png', 'c.png')];
+    for (const other of foreign) {
+      expect((await refresh({ attachment_urls: [url, other] })).rawError).toMatchObject({ errors: { attachment_urls: { 1: { _errors: [{ code: 'URL_TYPE_INVALID_URL' }] } } } });
+    }
+    const raw = (method: string, headers: Record<string, string>) =>
+      fetch(`${target.apiUrl}/v10/attachments/refresh-urls`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(method === 'GET' ? {} : { body: JSON.stringify({ attachment_urls: [url] }) }) });
+    expect((await raw('POST', {})).status).toBe(401);
+    expect((await raw('GET', { authorization: `Bot ${target.token}` })).status).toBe(405);
+    expect(target.specViolations).toEqual([]);
+  });
+
+  it('answers 404 for the refresh route when configured as a Discord without it', async () => {
+    const target = await startFake({ attachmentUrlRefresh: false });
+    const client = await login(target);
+    expect(await apiError(client.rest.post('/attachments/refresh-urls', { body: { attachment_urls: ['https://example.com/a.png'] } }))).toMatchObject({ status: 404 });
+  });
+
   it('answers raw REST mistakes like Discord: unknown route, missing auth, unknown webhook and interaction', async () => {
     const target = await startFake();
     const call = async (method: string, path: string, init: RequestInit = {}) => {

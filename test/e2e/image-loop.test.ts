@@ -405,6 +405,27 @@ describe("a reroll of an edit after Discord's attachment URL expired", () => {
     expect(again.fresh).toContain(`/attachments/${CHANNEL_ID}/${photo.attachments[0]!.id}/`);
     expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-edit', 'seedream/4.5-edit', 'seedream/4.5-edit']);
   });
+
+  it('/imagine image: with an attached picture (on no message): Discord refreshes its link', async ({ bot }) => {
+    const h = await bot(shortLivedUrls);
+    const edited = await painter(h).imagine({ prompt: 'turn it into a watercolour', image: await png(h) }).waitForOriginal(hasImage, 15_000);
+    const recorded = inputUrl(h, 0);
+    const { fresh } = await rerollAfterExpiry(h, edited);
+    expect(fresh.split('?')[0]).toBe(recorded.split('?')[0]);
+    const refreshes = h.discord.requests.filter((request) => request.path === '/attachments/refresh-urls');
+    expect(refreshes.map(({ method, status, json }) => ({ method, status, json }))).toEqual([{ method: 'POST', status: 200, json: { attachment_urls: [recorded] } }]);
+    expect(createBodies(h).map((body) => body.model)).toEqual(['seedream/4.5-edit', 'seedream/4.5-edit']);
+    expect(await used(h, MEMBER.id)).toBe(2);
+  });
+
+  it('/imagine image: with an attached picture, when Discord cannot refresh its link: refused privately, nothing reserved', async ({ bot }) => {
+    const h = await bot({ discord: { ...shortLivedUrls.discord, attachmentUrlRefresh: false } });
+    const edited = await painter(h).imagine({ prompt: 'turn it into a watercolour', image: await png(h) }).waitForOriginal(hasImage, 15_000);
+    await expired(inputUrl(h, 0));
+    expect(await privateAnswer(painter(h).press(edited, 'Reroll'))).toBe(messages.picturesExpired);
+    expect(createBodies(h)).toHaveLength(1);
+    expect(await used(h, MEMBER.id)).toBe(1);
+  });
 });
 
 describe('/history', () => {

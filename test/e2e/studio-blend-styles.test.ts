@@ -107,14 +107,36 @@ describe('/blend', () => {
     expect(h.app.jobs.inFlight).toBe(0);
   });
 
-  it("a reroll after the pictures' links expired is refused privately before anything is reserved", async ({ bot }) => {
+  it("a reroll after the attached pictures' links expired has Discord refresh them and blends them again, in order", async ({ bot }) => {
     const h = await bot({ discord: { attachmentUrlLifetimeMs: 1_500 } });
+    const delivered = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png'), await png(h, 'c.png')]).waitForOriginal(hasImage, 15_000);
+    const recorded = createBodies(h)[0]!.input.image_urls!;
+    for (const url of recorded) await expect.poll(async () => (await fetch(url)).status, { timeout: 5_000, interval: 200 }).toBe(404);
+    await press(h.discord, delivered, 'Reroll', MEMBER).waitForOriginal(hasImage, 15_000);
+    const refreshes = h.discord.requests.filter((request) => request.path === '/attachments/refresh-urls');
+    expect(refreshes.map(({ method, status, json }) => ({ method, status, json }))).toEqual([{ method: 'POST', status: 200, json: { attachment_urls: recorded } }]);
+    const creates = createBodies(h);
+    expect(creates).toHaveLength(2);
+    expect(creates[1]!.model).toBe('seedream/4.5-edit');
+    const fresh = creates[1]!.input.image_urls!;
+    expect(fresh.map((url) => /\/([^/?]+)\?/.exec(url)?.[1])).toEqual(['a.png', 'b.png', 'c.png']);
+    for (const [index, url] of fresh.entries()) {
+      expect(url).not.toBe(recorded[index]);
+      expect(url.split('?')[0]).toBe(recorded[index]!.split('?')[0]);
+    }
+    expect(await used(h)).toBe(2);
+  });
+
+  it("a reroll after the pictures' links expired, with a Discord that cannot refresh them, is refused privately before anything is reserved", async ({ bot }) => {
+    const h = await bot({ discord: { attachmentUrlLifetimeMs: 1_500, attachmentUrlRefresh: false } });
     const delivered = await blend(h, [await png(h, 'a.png'), await png(h, 'b.png')]).waitForOriginal(hasImage, 15_000);
     const recorded = createBodies(h)[0]!.input.image_urls![0]!;
     await expect.poll(async () => (await fetch(recorded)).status, { timeout: 5_000, interval: 200 }).toBe(404);
     expect(await privateAnswer(press(h.discord, delivered, 'Reroll', MEMBER))).toBe(messages.picturesExpired);
+    expect(h.discord.requests.filter((request) => request.path === '/attachments/refresh-urls').map(({ status }) => status)).toEqual([404]);
     expect(createBodies(h)).toHaveLength(1);
     expect(await used(h)).toBe(1);
+    expect(h.app.jobs.inFlight).toBe(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Client } from 'discord.js';
 import { describe, expect, it } from 'vitest';
-import { currentPictureUrl, expiresSoon, PICTURE_URL_MARGIN_MS } from '../../src/interactions/picture-source.js';
+import { currentPictureUrl, expiresSoon, PICTURE_URL_MARGIN_MS, refreshedPictureUrls } from '../../src/interactions/picture-source.js';
 import { createLogger } from '../../src/log.js';
 
 const NOW = Date.parse('2026-12-06T12:00:00Z');
@@ -62,5 +62,50 @@ describe('currentPictureUrl', () => {
     const { client, routes } = clientAnswering(new Error('must not be asked'));
     expect(await currentPictureUrl(cdn(NOW - 1), undefined, { client, logger, now: NOW })).toBe(cdn(NOW - 1));
     expect(routes).toEqual([]);
+  });
+});
+
+/** A client whose REST answers POST /attachments/refresh-urls with `answer(body)` (or throws it), recording each body. */
+function refresher(answer: (urls: string[]) => unknown): { client: Pick<Client, 'rest'>; bodies: unknown[] } {
+  const bodies: unknown[] = [];
+  const rest = {
+    post: (route: string, { body }: { body: { attachment_urls: string[] } }) => {
+      bodies.push({ route, body });
+      const result = answer(body.attachment_urls);
+      return result instanceof Error ? Promise.reject(result) : Promise.resolve(result);
+    },
+  };
+  return { client: { rest } as unknown as Pick<Client, 'rest'>, bodies };
+}
+
+describe('refreshedPictureUrls', () => {
+  const renew = (url: string) => url.replace('hm=abc', 'hm=renewed');
+  const expired = [cdn(NOW - 1), cdn(NOW - 2000).replace('cat', 'dog')];
+
+  it('asks Discord only for the expiring pictures that no message holds, and keeps the order', async () => {
+    const valid = cdn(NOW + 60 * 60_000).replace('cat', 'owl');
+    const { client, bodies } = refresher((urls) => ({ refreshed_urls: [...urls].reverse().map((original) => ({ original, refreshed: renew(original) })) }));
+    const urls = [expired[0]!, valid, cdn(NOW - 1).replace('cat', 'bee'), expired[1]!];
+    const sources = [undefined, undefined, SOURCE, undefined];
+    expect(await refreshedPictureUrls(urls, sources, { client, logger, now: NOW })).toEqual([renew(urls[0]!), valid, urls[2], renew(urls[3]!)]);
+    expect(bodies).toEqual([{ route: '/attachments/refresh-urls', body: { attachment_urls: expired } }]);
+  });
+
+  it('asks nothing when every picture is still in reach', async () => {
+    const { client, bodies } = refresher(() => new Error('must not be asked'));
+    expect(await refreshedPictureUrls([cdn(NOW + 60 * 60_000)], [undefined], { client, logger, now: NOW })).toEqual([cdn(NOW + 60 * 60_000)]);
+    expect(bodies).toEqual([]);
+  });
+
+  it('gives up (undefined) when Discord lacks the route, fails, answers oddly, or leaves a picture out', async () => {
+    const answers: Array<(urls: string[]) => unknown> = [
+      () => Object.assign(new Error('404: Not Found'), { status: 404 }),
+      () => ({ refreshed_urls: 'nope' }),
+      (urls) => ({ refreshed_urls: urls.slice(1).map((original) => ({ original, refreshed: renew(original) })) }),
+    ];
+    for (const answer of answers) {
+      const { client } = refresher(answer);
+      expect(await refreshedPictureUrls(expired, [undefined, undefined], { client, logger, now: NOW })).toBeUndefined();
+    }
   });
 });

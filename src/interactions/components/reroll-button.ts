@@ -5,15 +5,16 @@ import type { ImagineRequest } from '../../jobs/job.js';
 import { parseImagineRequest } from '../../jobs/request.js';
 import type { Services } from '../../services.js';
 import { jobInteractionOf } from '../job-interaction.js';
-import { currentPictureUrls, picturesOutOfReach, sourcesOf } from '../picture-source.js';
+import { currentPictureUrls, refreshedPictureUrls, sourcesOf, type PictureUrlDeps } from '../picture-source.js';
 import { buttonHandler } from './registry.js';
 import { parentOf, pressedImage, visibilityOf } from './pressed-image.js';
 
 /**
  * 🔄 Reroll: the same prompt, settings and style as a new task (a set: as many images again; an upscale: the
  * same picture upscaled again; a blend: the same pictures blended again), paid by whoever pressed. A picture
- * whose link expired with no message to read it again from is refused before anything is reserved; the others
- * are looked up only once admitted. A private image's reroll is private.
+ * whose link expired with no message to read it again from (attached to the command) is signed anew by Discord
+ * before anything is reserved, and refused if Discord cannot; the others are looked up only once admitted. A
+ * private image's reroll is private.
  */
 export const rerollButton = buttonHandler({
   kind: 'reroll',
@@ -21,9 +22,8 @@ export const rerollButton = buttonHandler({
     const entry = await pressedImage(interaction, jobId, services);
     const parsed = parseImagineRequest({ prompt: entry.prompt, aspect: entry.aspect, quality: entry.quality });
     if (!parsed.ok) throw new Refusal(parsed.refusal);
-    if (picturesOutOfReach(entry.inputImageUrls, sourcesOf(entry.inputImageUrls, entry.inputSource, entry.inputSources), services.clock.now())) {
-      throw new Refusal({ code: 'pictures_expired' });
-    }
+    const inputImageUrls = await refreshedPictureUrls(entry.inputImageUrls, sourcesOf(entry.inputImageUrls, entry.inputSource, entry.inputSources), pictureDeps(interaction, services));
+    if (inputImageUrls === undefined) throw new Refusal({ code: 'pictures_expired' });
     const request: ImagineRequest = {
       ...parsed.request,
       ...parentOf(entry, interaction.message),
@@ -32,7 +32,7 @@ export const rerollButton = buttonHandler({
     };
     await services.startJob(jobInteractionOf(interaction, entry.guildId, services.membership, visibilityOf(entry)), request, {
       count: entry.setSize ?? 1,
-      complete: async (admitted) => ({ ...admitted, ...(await rerollPictures(interaction, entry, services)) }),
+      complete: async (admitted) => ({ ...admitted, ...(await rerollPictures(interaction, { ...entry, inputImageUrls }, services)) }),
     });
   },
 });
@@ -45,7 +45,10 @@ async function rerollPictures(
 ): Promise<Pick<ImagineRequest, 'imageUrls' | 'imageSource' | 'pictureSources'>> {
   const { inputImageUrls: urls, inputSource, inputSources } = entry;
   if (urls.length === 0) return {};
-  const deps = { client: interaction.client, logger: services.logger, now: services.clock.now() };
-  const imageUrls = await currentPictureUrls(urls, sourcesOf(urls, inputSource, inputSources), deps);
+  const imageUrls = await currentPictureUrls(urls, sourcesOf(urls, inputSource, inputSources), pictureDeps(interaction, services));
   return { imageUrls, ...(inputSource === undefined ? {} : { imageSource: inputSource }), ...(inputSources === undefined ? {} : { pictureSources: inputSources }) };
+}
+
+function pictureDeps(interaction: ButtonInteraction, services: Services): PictureUrlDeps {
+  return { client: interaction.client, logger: services.logger, now: services.clock.now() };
 }

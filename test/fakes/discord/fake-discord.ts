@@ -17,6 +17,7 @@ import {
 import { submittedModalComponents } from './modals.js';
 import { attachmentJson, MessageFlag, MessageType, snapshotMessage, type MessageState } from './messages.js';
 import { channelJson, guildCreateJson, roleJson, type ChannelState, type GuildState } from './payloads.js';
+import { attachmentRoutes } from './routes-attachments.js';
 import { coreRoutes } from './routes-core.js';
 import { commandRoutes } from './routes-commands.js';
 import { interactionRoutes } from './routes-interactions.js';
@@ -86,6 +87,7 @@ export class FakeDiscord {
       ...coreRoutes(state, () => this.gatewayUrl),
       ...commandRoutes(state),
       ...interactionRoutes(state),
+      ...(config.attachmentUrlRefresh ? attachmentRoutes(state) : []),
     ];
     this.server = createServer(
       createRestHandler({

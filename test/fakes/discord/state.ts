@@ -24,6 +24,7 @@ export interface FakeConfig {
   ackDeadlineMs: number;
   tokenLifetimeMs: number;
   attachmentUrlLifetimeMs: number;
+  attachmentUrlRefresh: boolean;
   heartbeatIntervalMs: number;
   privilegedIntents: number;
   now: () => number;
@@ -42,6 +43,7 @@ export function resolveConfig(options: FakeDiscordOptions, ids: SnowflakeGenerat
     tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60 * 1000,
     // Discord's attachment URLs expire about a day after they are handed out.
     attachmentUrlLifetimeMs: options.attachmentUrlLifetimeMs ?? 24 * 60 * 60 * 1000,
+    attachmentUrlRefresh: options.attachmentUrlRefresh ?? true,
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
     privilegedIntents: options.privilegedIntents ?? 0,
     now: options.now ?? (() => performance.now()),

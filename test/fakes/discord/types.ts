@@ -49,6 +49,8 @@ export interface FakeDiscordOptions {
   tokenLifetimeMs?: number;
   /** How long an attachment URL works after it is handed out; default a day, as on Discord. */
   attachmentUrlLifetimeMs?: number;
+  /** Default true. False: a Discord (or proxy) without `POST /attachments/refresh-urls`, which then answers 404. */
+  attachmentUrlRefresh?: boolean;
   /** HELLO heartbeat_interval (default 41250). */
   heartbeatIntervalMs?: number;
   /** Privileged intents enabled for the app in the developer portal (bitfield, default 0): others → close 4014. */
