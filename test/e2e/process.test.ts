@@ -17,6 +17,9 @@ function line0(bot: BotProcess, msg: string): Record<string, unknown> {
   return found;
 }
 
+
+/** The variables every start needs, with values the tests look for in what the bot prints. */
+const REQUIRED_SECRETS = { DISCORD_TOKEN: 'secret-token-value-123', DISCORD_CLIENT_ID: '1300000000000000003', KIE_API_KEY: 'kie-secret-456' };
 describe('the bot as a process (npm start)', () => {
   async function fakes() {
     const discord = await FakeDiscord.start({ guilds: [{ id: GUILD, channels: [{ id: CHANNEL }] }] });
@@ -122,9 +125,7 @@ describe('the bot as a process (npm start)', () => {
 
   it('refuses to start with CALLBACK_URL but no WEBHOOK_HMAC_KEY, in one line naming the variable', async () => {
     const bot = startBotProcess({
-      DISCORD_TOKEN: 'secret-token-value-123',
-      DISCORD_CLIENT_ID: '1300000000000000003',
-      KIE_API_KEY: 'kie-secret-456',
+      ...REQUIRED_SECRETS,
       CALLBACK_URL: 'https://bot.example.com/kie/callback',
     });
     expect(await bot.exited).toBe(1);
@@ -135,9 +136,7 @@ describe('the bot as a process (npm start)', () => {
 
   it('exits non-zero with one line when the store cannot be reached', async () => {
     const bot = startBotProcess({
-      DISCORD_TOKEN: 'secret-token-value-123',
-      DISCORD_CLIENT_ID: '1300000000000000003',
-      KIE_API_KEY: 'kie-secret-456',
+      ...REQUIRED_SECRETS,
       STORAGE_URL: 'redis://:hunter2@127.0.0.1:1',
     });
     expect(await bot.exited).toBe(1);

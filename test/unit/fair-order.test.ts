@@ -16,7 +16,16 @@ function manualClock(start: number) {
       if (index >= 0) clock.timers.splice(index, 1);
     };
   };
-  return { clock, setTimer, now: () => clock.time };
+  /** Fires every timer in time order (including those set while firing), letting each grant settle. */
+  const runAll = async () => {
+    while (clock.timers.length > 0) {
+      const next = clock.timers.sort((x, y) => x.at - y.at).shift()!;
+      clock.time = next.at;
+      next.fire();
+      await Promise.resolve();
+    }
+  };
+  return { clock, setTimer, now: () => clock.time, runAll };
 }
 
 describe('the fair order', () => {
@@ -72,7 +81,7 @@ describe('the fair order', () => {
 
 describe('a fair SlidingWindowBudget', () => {
   it('gives the next slot to the member with the fewest recent starts, whatever the arrival order', async () => {
-    const { clock, setTimer, now } = manualClock(0);
+    const { setTimer, now, runAll } = manualClock(0);
     const budget = new SlidingWindowBudget({ limit: 2, windowMs: 1_000, now, setTimer, fair: true });
     const order: string[] = [];
     const places: Record<string, Array<[number, number | undefined]>> = {};
@@ -87,12 +96,7 @@ describe('a fair SlidingWindowBudget', () => {
     expect(places['b1']).toEqual([[1, 1_000]]);
     expect(places['c1']).toEqual([[2, 1_000]]);
     expect(places['a3']?.at(-1)).toEqual([3, 2_000]);
-    while (clock.timers.length > 0) {
-      const next = clock.timers.sort((x, y) => x.at - y.at).shift()!;
-      clock.time = next.at;
-      next.fire();
-      await Promise.resolve();
-    }
+    await runAll();
     await Promise.all(all);
     expect(order).toEqual(['a1', 'a2', 'b1', 'c1', 'a3', 'a4']);
   });
@@ -129,7 +133,7 @@ describe('a fair SlidingWindowBudget over time', () => {
 
 describe('a fair SlidingWindowBudget after a restart', () => {
   it('counts the started tasks it is told of: in the window, and against their member', async () => {
-    const { clock, setTimer, now } = manualClock(50_000);
+    const { setTimer, now, runAll } = manualClock(50_000);
     const budget = new SlidingWindowBudget({ limit: 4, windowMs: 1_000, now, setTimer, fair: true });
     for (let i = 0; i < 4; i += 1) budget.rememberStart({ guildId: 'g1', userId: 'heavy' }, 49_500 + i * 10);
     const order: string[] = [];
@@ -139,12 +143,7 @@ describe('a fair SlidingWindowBudget after a restart', () => {
     ];
     await Promise.resolve();
     expect(order).toEqual([]);
-    while (clock.timers.length > 0) {
-      const next = clock.timers.sort((x, y) => x.at - y.at).shift()!;
-      clock.time = next.at;
-      next.fire();
-      await Promise.resolve();
-    }
+    await runAll();
     await Promise.all(all);
     expect(order).toEqual(['light1', 'light2', 'heavy1', 'heavy2', 'heavy3']);
   });
